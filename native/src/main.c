@@ -1,0 +1,81 @@
+/* aurae-shim --state-dir DIR --log FILE [--cgroup DIR]... [--oom-events FILE]
+ *            [--cwd DIR] [--env K=V]... -- ARGV0 [ARGS...]
+ *
+ * Reports on stdout, one line each: `err <errno> <message>` (nothing runs,
+ * exit 1) or `ok <pid> <startedAtUnixNano>`, later `exited` once
+ * DIR/status.json holds the exit status; EOF once the log is complete. */
+#include "shim.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+/* fds 0-2 must be taken before any pipe is made: the child dup2s pipe ends
+ * onto them, which goes wrong if a pipe end already is one of them. */
+static int hold_std_fds(struct shim_err *e) {
+  for (int fd = 0; fd < 3; fd++) {
+    if (fcntl(fd, F_GETFD) >= 0) continue;
+    int null = open("/dev/null", O_RDWR);
+    if (null < 0) return fail(e, errno, "open /dev/null");
+    if (null != fd) return fail(e, EBADF, "fd %d closed but /dev/null opened as %d", fd, null);
+  }
+  return 0;
+}
+
+/* Detached from the daemon: nothing here may depend on its directory or on
+ * its reading the report pipe. */
+static int settle_self(struct shim_err *e) {
+  if (hold_std_fds(e) < 0) return -1;
+  if (chdir("/") < 0) return fail(e, errno, "chdir /");
+  if (signal(SIGPIPE, SIG_IGN) == SIG_ERR) return fail(e, errno, "ignore SIGPIPE");
+  return monitor_prepare(e);
+}
+
+/* Everything that can fail before anything runs. */
+static int prepare(struct session *s, struct shim_err *e) {
+  const struct shim_opts *o = s->opts;
+  s->state_fd = open(o->state_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (s->state_fd < 0) return fail(e, errno, "open state directory %s", o->state_dir);
+  s->log = logger_open(o->log_path, e);
+  if (s->log == NULL) return -1;
+  if (o->oom_events != NULL) s->oom_before = read_oom_kills(o->oom_events);
+  return 0;
+}
+
+static int start(struct session *s, struct shim_err *e) {
+  struct workload *w = &s->workload;
+  if (spawn_workload(s->opts, w, e) < 0) return -1;
+  s->rec = (struct exit_record){.pid = w->pid, .started_ns = now_ns()};
+  logger_add(s->log, "stdout", w->out_fd);
+  logger_add(s->log, "stderr", w->err_fd);
+  if (write_pid_file(s->state_fd, w->pid, e) < 0) {
+    /* The daemon would not know what runs: take it back. */
+    kill(w->pid, SIGKILL);
+    while (waitpid(w->pid, NULL, 0) < 0 && errno == EINTR) {
+    }
+    return wrap(e, "record pid in %s", s->opts->state_dir);
+  }
+  say("ok %d %lld\n", (int)w->pid, (long long)s->rec.started_ns);
+  return 0;
+}
+
+/* The report line is one line whatever the message holds. */
+static int refuse(struct shim_err *e) {
+  for (char *c = e->msg; *c != '\0'; c++)
+    if (*c == '\n' || *c == '\r') *c = ' ';
+  warn_err(e);
+  say("err %d %s\n", e->errnum, e->msg);
+  return 1;
+}
+
+int main(int argc, char **argv) {
+  struct shim_opts o = {0};
+  struct session s = {.opts = &o, .state_fd = -1};
+  struct shim_err e = {0};
+  if (settle_self(&e) < 0 || parse_args(argc, argv, &o, &e) < 0 || prepare(&s, &e) < 0 ||
+      start(&s, &e) < 0)
+    return refuse(&e);
+  return monitor(&s);
+}

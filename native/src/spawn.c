@@ -1,0 +1,180 @@
+/* Fork the workload, set it up in the child and exec it. Setup and exec
+ * failures come back over a close-on-exec pipe: EOF means exec succeeded.
+ * Between fork and exec nothing allocates: only syscalls, stack buffers and
+ * snprintf with plain %s/%d. */
+#include "shim.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+struct spawn_fds {
+  int devnull;
+  int out[2];    /* workload stdout */
+  int err[2];    /* workload stderr */
+  int report[2]; /* child -> parent: one struct shim_err, or EOF on exec */
+};
+
+static void close_fd(int *fd) {
+  if (*fd >= 0) close(*fd);
+  *fd = -1;
+}
+
+static void close_all(struct spawn_fds *f) {
+  int *all[] = {&f->devnull, &f->out[0], &f->out[1], &f->err[0],
+                &f->err[1],  &f->report[0], &f->report[1]};
+  for (size_t i = 0; i < sizeof all / sizeof all[0]; i++) close_fd(all[i]);
+}
+
+/* Our read ends are non-blocking so the monitor can drain them after the
+ * workload exits; the workload's write ends stay blocking. */
+static int open_fds(struct spawn_fds *f, struct shim_err *e) {
+  *f = (struct spawn_fds){-1, {-1, -1}, {-1, -1}, {-1, -1}};
+  f->devnull = open("/dev/null", O_RDONLY | O_CLOEXEC);
+  if (f->devnull < 0) return fail(e, errno, "open /dev/null");
+  if (pipe2(f->out, O_CLOEXEC) < 0 || pipe2(f->err, O_CLOEXEC) < 0 ||
+      pipe2(f->report, O_CLOEXEC) < 0)
+    return fail(e, errno, "pipe");
+  if (fcntl(f->out[0], F_SETFL, O_NONBLOCK) < 0 || fcntl(f->err[0], F_SETFL, O_NONBLOCK) < 0)
+    return fail(e, errno, "set pipe non-blocking");
+  return 0;
+}
+
+/* The shim ignores SIGPIPE and blocks SIGCHLD; the workload gets neither. */
+static int reset_signals(struct shim_err *e) {
+  struct sigaction dfl = {.sa_handler = SIG_DFL};
+  for (int sig = 1; sig < NSIG; sig++) {
+    if (sig == SIGKILL || sig == SIGSTOP) continue;
+    /* glibc reserves a few real-time signals for itself and says EINVAL. */
+    if (sigaction(sig, &dfl, NULL) < 0 && errno != EINVAL)
+      return fail(e, errno, "reset signal %d", sig);
+  }
+  sigset_t none;
+  sigemptyset(&none);
+  if (sigprocmask(SIG_SETMASK, &none, NULL) < 0) return fail(e, errno, "clear signal mask");
+  return 0;
+}
+
+/* The shim made sure fds 0-2 were taken before creating these, so every
+ * source is >= 3 and dup2 clears close-on-exec on the copy. */
+static int set_stdio(const struct spawn_fds *f, struct shim_err *e) {
+  static const char *const names[] = {"stdin", "stdout", "stderr"};
+  const int from[] = {f->devnull, f->out[1], f->err[1]};
+  for (int fd = 0; fd < 3; fd++)
+    if (dup2(from[fd], fd) < 0) return fail(e, errno, "dup2 %s", names[fd]);
+  /* Whatever the daemon leaked to us must not reach the workload. */
+  if (close_range(3, ~0U, CLOSE_RANGE_CLOEXEC) < 0 && errno != ENOSYS)
+    return fail(e, errno, "close_range");
+  return 0;
+}
+
+/* glibc execvp's rules, without its allocation: skip the entries that do not
+ * hold the file, remember EACCES, stop on any other error. */
+static bool try_next_entry(int errnum) {
+  return errnum == ENOENT || errnum == ENOTDIR || errnum == ESTALE || errnum == ENODEV ||
+         errnum == ETIMEDOUT || errnum == ENAMETOOLONG;
+}
+
+static int exec_in_path(const struct shim_opts *o, struct shim_err *e) {
+  const char *name = o->argv[0];
+  bool denied = false;
+  char file[PATH_MAX];
+  for (const char *dir = o->path;; dir++) {
+    const char *end = strchrnul(dir, ':');
+    int dlen = (int)(end - dir);
+    /* An empty entry is the current directory. */
+    int n = snprintf(file, sizeof file, "%.*s%s%s", dlen, dir, dlen ? "/" : "", name);
+    if (n < (int)sizeof file) {
+      execve(file, o->argv, o->envp);
+      if (errno == EACCES) denied = true;
+      else if (!try_next_entry(errno)) return fail(e, errno, "exec %s", file);
+    }
+    if (*end == '\0') break;
+    dir = end;
+  }
+  if (denied)
+    return fail(e, EACCES, "exec \"%s\": no executable file in PATH %s", name, o->path);
+  return fail(e, ENOENT, "exec \"%s\": not found in PATH %s", name, o->path);
+}
+
+static int exec_workload(const struct shim_opts *o, struct shim_err *e) {
+  if (strchr(o->argv[0], '/') == NULL) return exec_in_path(o, e);
+  execve(o->argv[0], o->argv, o->envp);
+  return fail(e, errno, "exec %s", o->argv[0]);
+}
+
+static int setup_child(const struct shim_opts *o, const struct spawn_fds *f,
+                       struct shim_err *e) {
+  if (reset_signals(e) < 0) return -1;
+  if (setsid() < 0) return fail(e, errno, "setsid");
+  /* Before exec, so not one instruction of the workload runs outside its
+   * cgroups. */
+  pid_t self = getpid();
+  for (size_t i = 0; i < o->n_cgroups; i++)
+    if (join_cgroup(o->cgroups[i], self, e) < 0) return wrap(e, "join cgroup");
+  if (set_stdio(f, e) < 0) return -1;
+  if (chdir(o->cwd) < 0) return fail(e, errno, "chdir %s", o->cwd);
+  return exec_workload(o, e);
+}
+
+static _Noreturn void run_child(const struct shim_opts *o, const struct spawn_fds *f) {
+  struct shim_err e = {0};
+  setup_child(o, f, &e);
+  /* One write under PIPE_BUF is atomic. If it fails the parent is gone and
+   * there is nobody left to tell. */
+  ssize_t n = write(f->report[1], &e, sizeof e);
+  (void)n;
+  _exit(127);
+}
+
+static void reap(pid_t pid) {
+  while (waitpid(pid, NULL, 0) < 0 && errno == EINTR) {
+  }
+}
+
+/* Blocks until the child has exec'd (EOF) or reported why it could not. */
+static int await_exec(pid_t pid, int fd, struct shim_err *e) {
+  struct shim_err child;
+  ssize_t n;
+  do n = read(fd, &child, sizeof child);
+  while (n < 0 && errno == EINTR);
+  if (n == 0) return 0;
+  if (n == (ssize_t)sizeof child) *e = child;
+  else if (n < 0) fail(e, errno, "read exec report");
+  else fail(e, EPROTO, "short exec report (%zd bytes)", n);
+  /* Whatever went wrong, no workload may be left behind. */
+  if (n != (ssize_t)sizeof child) kill(pid, SIGKILL);
+  reap(pid);
+  return -1;
+}
+
+int spawn_workload(const struct shim_opts *o, struct workload *w, struct shim_err *e) {
+  struct spawn_fds f;
+  if (open_fds(&f, e) < 0) {
+    close_all(&f);
+    return -1;
+  }
+  pid_t pid = fork();
+  if (pid < 0) {
+    close_all(&f);
+    return fail(e, errno, "fork");
+  }
+  if (pid == 0) run_child(o, &f);
+  close_fd(&f.devnull);
+  close_fd(&f.out[1]);
+  close_fd(&f.err[1]);
+  close_fd(&f.report[1]);
+  int rc = await_exec(pid, f.report[0], e);
+  close_fd(&f.report[0]);
+  if (rc < 0) {
+    close_all(&f);
+    return -1;
+  }
+  *w = (struct workload){.pid = pid, .out_fd = f.out[0], .err_fd = f.err[0]};
+  return 0;
+}

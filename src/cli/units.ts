@@ -1,0 +1,31 @@
+// Human units on the command line: sizes ("32M", "1.5G", "4096") and durations ("500ms", "10s", "2m").
+import { InvalidArgumentError } from "commander";
+
+const SIZE_UNITS: Record<string, number> = { "": 1, k: 2 ** 10, m: 2 ** 20, g: 2 ** 30, t: 2 ** 40 };
+const DURATION_UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+
+/** Bytes from "32M", "32Mi", "32MiB" or "33554432" (binary multiples, as the kernel's own files use). */
+export function parseSize(text: string): bigint {
+  const match = /^(\d+(?:\.\d+)?)\s*([kmgt]?)(?:i?b)?$/i.exec(text.trim());
+  if (!match) throw new InvalidArgumentError(`"${text}" is not a size such as 64M or 1G`);
+  return BigInt(Math.round(Number(match[1]) * SIZE_UNITS[match[2]!.toLowerCase()]!));
+}
+
+/** Milliseconds from "500ms", "10s", "2m", "1h", or a bare number of milliseconds. */
+export function parseDurationMs(text: string): number {
+  const match = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(text.trim());
+  if (!match) throw new InvalidArgumentError(`"${text}" is not a duration such as 500ms, 10s or 2m`);
+  return Math.round(Number(match[1]) * DURATION_UNITS[match[2] ?? "ms"]!);
+}
+
+export function parseInteger(text: string): number {
+  if (!/^-?\d+$/.test(text.trim())) throw new InvalidArgumentError(`"${text}" is not an integer`);
+  return Number(text);
+}
+
+export function formatBytes(bytes: bigint | undefined): string {
+  if (bytes === undefined) return "-";
+  for (const [unit, size] of [["G", 2n ** 30n], ["M", 2n ** 20n], ["K", 2n ** 10n]] as const)
+    if (bytes >= size && bytes % size === 0n) return `${bytes / size}${unit}`;
+  return String(bytes);
+}

@@ -1,0 +1,13 @@
+// The TypeScript client library: `import { connect } from "aurae"`.
+export { connect, type AuraeClient } from "./connect.js";
+export { resolveClientConfig, defaultConfigPaths, DEFAULT_SOCKET, type ClientOptions } from "./client-config.js";
+export { AuraeClientError, type ClientErrorCode } from "./errors.js";
+export type { CallOptions } from "./service-client.js";
+export * as cellsV1 from "../gen/aurae/cells/v1/cells.js";
+export * as executablesV1 from "../gen/aurae/executables/v1/executables.js";
+export * as observeV1 from "../gen/aurae/observe/v1/observe.js";
+export { ExecutableState } from "../gen/aurae/executables/v1/executables.js";
+export { LogStream } from "../gen/aurae/observe/v1/observe.js";
+
+/** Bytes in n mebibytes, as the bigint that int64 fields take. */
+export const mib = (n: number): bigint => BigInt(n) * 1024n * 1024n;

@@ -1,0 +1,36 @@
+// grpc-js callbacks end here: handlers are async functions and async generators that take an AbortSignal, and
+// every throw reaches the client as a status through toStatus. Identity and logging run before, in interceptors.
+import { once } from "node:events";
+import type { handleServerStreamingCall, handleUnaryCall, ServerWritableStream } from "@grpc/grpc-js";
+import type { Logger } from "pino";
+import { toStatus } from "./status.js";
+
+export const unary =
+  <Req, Res>(log: Logger, fn: (req: Req, signal: AbortSignal) => Promise<Res>): handleUnaryCall<Req, Res> =>
+  (call, callback) => {
+    const ac = new AbortController();
+    call.once("cancelled", () => ac.abort());
+    fn(call.request, ac.signal).then(
+      (res) => callback(null, res),
+      (err: unknown) => callback(toStatus(err, log)),
+    );
+  };
+
+export const serverStream =
+  <Req, Res>(
+    log: Logger,
+    fn: (req: Req, signal: AbortSignal) => AsyncIterable<Res>,
+  ): handleServerStreamingCall<Req, Res> =>
+  async (call: ServerWritableStream<Req, Res>) => {
+    const ac = new AbortController();
+    call.once("cancelled", () => ac.abort());
+    try {
+      for await (const msg of fn(call.request, ac.signal)) {
+        // Back-pressure: a slow reader slows the producer instead of growing a buffer.
+        if (!call.write(msg)) await once(call, "drain", { signal: ac.signal });
+      }
+      call.end();
+    } catch (err) {
+      if (!ac.signal.aborted) call.emit("error", toStatus(err, log));
+    }
+  };

@@ -1,0 +1,21 @@
+import type { Logger } from "pino";
+import type { Cells } from "../../domain/cells/cells.js";
+import type { CellServiceServer } from "../../gen/aurae/cells/v1/cells.js";
+import { cellSpecFromProto, cellToProto } from "../convert/cells.js";
+import { required } from "../convert/int64.js";
+import { unary } from "../rpc.js";
+
+export const cellService = ({ cells, log }: { cells: Cells; log: Logger }): CellServiceServer => ({
+  allocate: unary(log, async (req) => ({
+    cell: cellToProto(await cells.allocate(cellSpecFromProto(required(req.spec, "spec")))),
+  })),
+  free: unary(log, async (req) => {
+    await cells.free(req.name);
+    return {};
+  }),
+  get: unary(log, async (req) => ({ cell: cellToProto(cells.get(req.name)) })),
+  list: unary(log, async (req) => {
+    const page = cells.list(req);
+    return { cells: page.cells.map(cellToProto), nextPageToken: page.nextPageToken };
+  }),
+});

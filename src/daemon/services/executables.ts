@@ -1,0 +1,22 @@
+import type { Logger } from "pino";
+import type { Executables } from "../../domain/executables/executables.js";
+import type { ExecutableServiceServer } from "../../gen/aurae/executables/v1/executables.js";
+import { executableSpecFromProto, executableToProto } from "../convert/executables.js";
+import { required } from "../convert/int64.js";
+import { unary } from "../rpc.js";
+
+export const executableService = ({ executables, log }: { executables: Executables; log: Logger }): ExecutableServiceServer => ({
+  start: unary(log, async (req) => ({
+    executable: executableToProto(await executables.start(executableSpecFromProto(required(req.spec, "spec")))),
+  })),
+  stop: unary(log, async (req) => ({
+    executable: executableToProto(
+      await executables.stop(req.cellName, req.name, { signal: req.signal, graceMs: req.gracePeriodMs }),
+    ),
+  })),
+  get: unary(log, async (req) => ({ executable: executableToProto(executables.get(req.cellName, req.name)) })),
+  list: unary(log, async (req) => {
+    const page = executables.list(req.cellName === "" ? undefined : req.cellName, req);
+    return { executables: page.executables.map(executableToProto), nextPageToken: page.nextPageToken };
+  }),
+});

@@ -1,0 +1,26 @@
+// The one place error kinds become gRPC status codes.
+import { status, type StatusObject } from "@grpc/grpc-js";
+import type { Logger } from "pino";
+import { AuraeError, type ErrorKind } from "../errors.js";
+
+const CODE: Record<ErrorKind, status> = {
+  invalid: status.INVALID_ARGUMENT,
+  "not-found": status.NOT_FOUND,
+  exists: status.ALREADY_EXISTS,
+  precondition: status.FAILED_PRECONDITION,
+  unsupported: status.UNIMPLEMENTED,
+  unavailable: status.UNAVAILABLE,
+  denied: status.PERMISSION_DENIED,
+  unauthenticated: status.UNAUTHENTICATED,
+  internal: status.INTERNAL,
+};
+
+export function toStatus(err: unknown, log: Logger): Pick<StatusObject, "code" | "details"> {
+  if (err instanceof AuraeError) {
+    if (err.kind === "internal") log.error({ err }, "internal error in handler");
+    return { code: CODE[err.kind], details: err.message };
+  }
+  if (err instanceof Error && err.name === "AbortError") return { code: status.CANCELLED, details: "cancelled" };
+  log.error({ err }, "unexpected error in handler");
+  return { code: status.INTERNAL, details: "internal error (see the auraed log)" };
+}

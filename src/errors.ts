@@ -1,0 +1,62 @@
+// Error kinds shared by every layer. Each layer throws AuraeError through the helpers below; only the daemon turns
+// a kind into a gRPC status (src/daemon/status.ts), so nothing below it knows about gRPC.
+
+export type ErrorKind =
+  | "invalid"
+  | "not-found"
+  | "exists"
+  | "precondition"
+  | "unsupported"
+  | "unavailable"
+  | "denied"
+  | "unauthenticated"
+  | "internal";
+
+export class AuraeError extends Error {
+  override name = "AuraeError";
+  constructor(
+    readonly kind: ErrorKind,
+    message: string,
+    /** The request field at fault, as a dotted path (`spec.memory.max_bytes`), when there is one. */
+    readonly field?: string,
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+  }
+}
+
+/** A field of a request is wrong: the message names the field and the value. */
+export const invalid = (field: string, message: string): AuraeError =>
+  new AuraeError("invalid", `${field}: ${message}`, field);
+
+export const notFound = (message: string, options?: ErrorOptions): AuraeError =>
+  new AuraeError("not-found", message, undefined, options);
+
+export const exists = (message: string): AuraeError => new AuraeError("exists", message);
+
+export const precondition = (message: string, options?: ErrorOptions): AuraeError =>
+  new AuraeError("precondition", message, undefined, options);
+
+export const unsupported = (message: string): AuraeError => new AuraeError("unsupported", message);
+
+export const unavailable = (message: string, options?: ErrorOptions): AuraeError =>
+  new AuraeError("unavailable", message, undefined, options);
+
+export const internal = (message: string, options?: ErrorOptions): AuraeError =>
+  new AuraeError("internal", message, undefined, options);
+
+export const isAuraeError = (err: unknown, kind?: ErrorKind): err is AuraeError =>
+  err instanceof AuraeError && (kind === undefined || err.kind === kind);
+
+/** The errno code of a Node system error (`ENOENT`, ...), if it is one. */
+export function errnoCode(err: unknown): string | undefined {
+  const code = (err as NodeJS.ErrnoException | undefined)?.code;
+  return typeof code === "string" ? code : undefined;
+}
+
+/** Wraps an OS error with the operation and path it happened on, keeping the original as `cause`. */
+export function osError(operation: string, path: string, err: unknown): AuraeError {
+  const code = errnoCode(err) ?? "unknown error";
+  const kind: ErrorKind = code === "ENOENT" ? "not-found" : code === "EACCES" || code === "EPERM" ? "denied" : "internal";
+  return new AuraeError(kind, `${operation} ${path}: ${code}`, undefined, { cause: err });
+}

@@ -1,0 +1,89 @@
+// Small, checked file operations on cgroupfs. Every failure names the file and keeps the errno as the cause.
+import { mkdir, readdir, readFile, rmdir, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { errnoCode, osError } from "../../errors.js";
+
+export async function writeCgroupFile(dir: string, file: string, value: string): Promise<void> {
+  const path = join(dir, file);
+  try {
+    await writeFile(path, value);
+  } catch (err) {
+    throw osError(`write "${value}" to`, path, err);
+  }
+}
+
+export async function readCgroupFile(dir: string, file: string): Promise<string> {
+  const path = join(dir, file);
+  try {
+    return (await readFile(path, "utf8")).trim();
+  } catch (err) {
+    throw osError("read", path, err);
+  }
+}
+
+export async function makeCgroupDir(dir: string): Promise<void> {
+  try {
+    await mkdir(dir);
+  } catch (err) {
+    if (errnoCode(err) !== "EEXIST") throw osError("mkdir", dir, err);
+  }
+}
+
+/** rmdir that tolerates absence and retries EBUSY briefly: a killed task leaves its cgroup a moment after it dies. */
+export async function removeCgroupDir(dir: string, attempts = 50): Promise<void> {
+  for (let i = 1; ; i++) {
+    try {
+      await rmdir(dir);
+      return;
+    } catch (err) {
+      const code = errnoCode(err);
+      if (code === "ENOENT") return;
+      if (code !== "EBUSY" || i >= attempts) throw osError("rmdir", dir, err);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  }
+}
+
+/** Pids listed in `<dir>/cgroup.procs`; an absent cgroup holds none. */
+export async function readProcs(dir: string): Promise<number[]> {
+  try {
+    const text = await readFile(join(dir, "cgroup.procs"), "utf8");
+    return text.split("\n").filter(Boolean).map(Number);
+  } catch (err) {
+    if (errnoCode(err) === "ENOENT") return [];
+    throw osError("read", join(dir, "cgroup.procs"), err);
+  }
+}
+
+/** Pids in `dir` and every cgroup below it. */
+export async function readProcsRecursive(dir: string): Promise<number[]> {
+  const pids = await readProcs(dir);
+  for (const child of await childCgroups(dir)) pids.push(...(await readProcsRecursive(join(dir, child))));
+  return pids;
+}
+
+async function childCgroups(dir: string): Promise<string[]> {
+  try {
+    return (await readdir(dir, { withFileTypes: true })).filter((e) => e.isDirectory()).map((e) => e.name);
+  } catch (err) {
+    if (errnoCode(err) === "ENOENT") return [];
+    throw osError("read directory", dir, err);
+  }
+}
+
+/** SIGKILLs what `listPids` finds until it finds nothing: the fallback where cgroup.kill does not exist. */
+export async function killUntilEmpty(listPids: () => Promise<number[]>, what: string): Promise<void> {
+  for (let round = 0; round < 200; round++) {
+    const pids = await listPids();
+    if (pids.length === 0) return;
+    for (const pid of pids) {
+      try {
+        process.kill(pid, "SIGKILL");
+      } catch (err) {
+        if (errnoCode(err) !== "ESRCH") throw osError("kill", `pid ${pid} in ${what}`, err);
+      }
+    }
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  throw new Error(`processes in ${what} survived SIGKILL`);
+}

@@ -1,0 +1,34 @@
+// The node database: one SQLite file in WAL mode, its schema moved forward by numbered migrations recorded in
+// PRAGMA user_version. Opening an older database upgrades it; a newer one (from a later auraed) is refused.
+import Database from "better-sqlite3";
+import { precondition } from "../errors.js";
+import { MIGRATIONS } from "./migrations.js";
+
+export type Db = Database.Database;
+
+export function openDatabase(path: string): Db {
+  let db: Db;
+  try {
+    db = new Database(path);
+    db.pragma("journal_mode = WAL");
+    db.pragma("synchronous = NORMAL"); // WAL + NORMAL: durable across a daemon crash; a power loss may drop the last commit
+    db.pragma("foreign_keys = ON");
+    db.pragma("busy_timeout = 5000");
+  } catch (err) {
+    throw precondition(`open database ${path}: ${(err as Error).message}`, { cause: err });
+  }
+  migrate(db, path);
+  return db;
+}
+
+function migrate(db: Db, path: string): void {
+  const current = db.pragma("user_version", { simple: true }) as number;
+  if (current > MIGRATIONS.length)
+    throw precondition(`database ${path} has schema ${current}, newer than this auraed knows (${MIGRATIONS.length})`);
+  for (let version = current; version < MIGRATIONS.length; version++) {
+    db.transaction(() => {
+      db.exec(MIGRATIONS[version]!);
+      db.pragma(`user_version = ${version + 1}`);
+    })();
+  }
+}

@@ -1,0 +1,23 @@
+// Schema migrations, applied in order; entry i takes the schema from version i to i + 1. Never edit a released
+// entry: append a new one.
+export const MIGRATIONS: readonly string[] = [
+  `
+  CREATE TABLE cells (
+    name          TEXT PRIMARY KEY,
+    spec          TEXT NOT NULL,    -- JSON of the cell's spec
+    created_at_ms INTEGER NOT NULL
+  ) STRICT;
+
+  CREATE TABLE executables (
+    cell          TEXT NOT NULL REFERENCES cells(name),
+    name          TEXT NOT NULL,
+    spec          TEXT NOT NULL,    -- JSON of the executable's spec
+    state         TEXT NOT NULL,    -- running | stopping | exited
+    pid           INTEGER NOT NULL,
+    started_at_ms INTEGER NOT NULL,
+    exited_at_ms  INTEGER,
+    exit_status   TEXT,             -- JSON, once exited
+    PRIMARY KEY (cell, name)
+  ) STRICT;
+  `,
+];

@@ -1,0 +1,27 @@
+import { CellsStore } from "./cells-store.js";
+import { openDatabase, type Db } from "./database.js";
+import { ExecutablesStore } from "./executables-store.js";
+
+/** The node database and its typed tables. */
+export class Store {
+  readonly cells: CellsStore;
+  readonly executables: ExecutablesStore;
+
+  private constructor(private readonly db: Db) {
+    this.cells = new CellsStore(db);
+    this.executables = new ExecutablesStore(db);
+  }
+
+  static open(path: string): Store {
+    return new Store(openDatabase(path));
+  }
+
+  /** Runs `fn` in one transaction: all of its writes land, or none. */
+  transaction<T>(fn: () => T): T {
+    return this.db.transaction(fn)();
+  }
+
+  close(): void {
+    this.db.close();
+  }
+}

@@ -1,0 +1,173 @@
+// useDaemon(): a real auraed for one test file, on temp dirs, its own PKI and its own cgroup root, reached over mTLS.
+// After the file's tests it stops the daemon, fails if any cell cgroup or process was left behind, and removes
+// everything it made.
+import { spawn, type ChildProcess } from "node:child_process";
+import { once } from "node:events";
+import { closeSync, openSync } from "node:fs";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { after, before } from "node:test";
+import { connect, type AuraeClient, type ClientOptions } from "../../src/client/index.js";
+import { cgroupRoots, descendants, procsIn, removeCgroupRoot } from "./cgroups.js";
+import { uniqueName } from "./names.js";
+import { createTestPki, type TestPki } from "./pki.js";
+
+export const REPO = fileURLToPath(new URL("../..", import.meta.url));
+export const DAEMON_MAIN = join(REPO, "dist/daemon/main.js");
+
+export interface DaemonOptions {
+  /** Also listen on TCP [::1] (on a free port). */
+  readonly tcp?: boolean;
+}
+
+export interface TestDaemon {
+  /** A client connected as the admin; valid inside tests. */
+  readonly client: AuraeClient;
+  readonly dir: string;
+  readonly pki: TestPki;
+  readonly socketPath: string;
+  readonly stateDir: string;
+  readonly cgroupRoot: string;
+  readonly tcpPort: number | undefined;
+  /** The daemon's pid, while it runs. */
+  readonly pid: number | undefined;
+  /** Another client; closed after the tests. */
+  connect(options?: Partial<ClientOptions>): Promise<AuraeClient>;
+  /** Starts auraed again (after kill9 or stop) on the same dirs and waits until it serves. */
+  start(): Promise<void>;
+  kill9(): Promise<void>;
+  /** SIGTERM, and wait for the exit. */
+  stop(): Promise<void>;
+  /** The cgroup directory of a cell (or "cell/x.exe" leaf) in one v1 hierarchy or "unified". */
+  cgroupDir(hierarchy: string, path: string): string;
+  log(): Promise<string>;
+}
+
+export function useDaemon(options: DaemonOptions = {}): TestDaemon {
+  let dir = "";
+  let pki: TestPki;
+  let child: ChildProcess | undefined;
+  let client: AuraeClient | undefined;
+  let tcpPort: number | undefined;
+  const clients: AuraeClient[] = [];
+  const cgroupRoot = uniqueName("aurae-test");
+
+  const paths = () => ({ socket: join(dir, "run", "aurae.sock"), state: join(dir, "state"), log: join(dir, "auraed.log") });
+
+  const handle: TestDaemon = {
+    get client() {
+      if (!client) throw new Error("useDaemon: the daemon is not running");
+      return client;
+    },
+    get dir() {
+      return dir;
+    },
+    get pki() {
+      return pki;
+    },
+    get socketPath() {
+      return paths().socket;
+    },
+    get stateDir() {
+      return paths().state;
+    },
+    cgroupRoot,
+    get tcpPort() {
+      return tcpPort;
+    },
+    get pid() {
+      return child?.exitCode === null ? child.pid : undefined;
+    },
+    async connect(opts = {}) {
+      const c = await connect({ config: pki.clientConfig, ...opts });
+      clients.push(c);
+      return c;
+    },
+    async start() {
+      const args = [
+        DAEMON_MAIN,
+        "--runtime-dir", join(dir, "run"),
+        "--state-dir", paths().state,
+        "--config-dir", pki.configDir,
+        "--cgroup-root", cgroupRoot,
+        "--trust-domain", "aurae.test",
+        ...(tcpPort ? ["--tcp", `[::1]:${tcpPort}`] : ["--no-tcp"]),
+      ];
+      const logFd = openSync(paths().log, "a");
+      child = spawn(process.execPath, args, { stdio: ["ignore", logFd, logFd] });
+      closeSync(logFd);
+      client = await handle.connect();
+      await waitServing(client, child, paths().log);
+    },
+    async kill9() {
+      if (child?.exitCode !== null) return;
+      const exited = once(child, "exit");
+      child.kill("SIGKILL");
+      await exited;
+    },
+    async stop() {
+      if (!child || child.exitCode !== null) return;
+      const exited = once(child, "exit");
+      child.kill("SIGTERM");
+      await exited;
+    },
+    cgroupDir(hierarchy, path) {
+      return join("/sys/fs/cgroup", hierarchy, cgroupRoot, path);
+    },
+    log: () => readFile(paths().log, "utf8"),
+  };
+
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), "aurae-test-"));
+    pki = await createTestPki(dir, paths().socket);
+    if (options.tcp) tcpPort = await freePort();
+    await handle.start();
+  });
+
+  after(async () => {
+    for (const c of clients) c.close();
+    await handle.stop();
+    const leftovers = await leftoversIn(cgroupRoot);
+    await removeCgroupRoot(cgroupRoot);
+    await rm(dir, { recursive: true, force: true });
+    if (leftovers.length > 0) throw new Error(`tests left behind: ${leftovers.join("; ")}`);
+  });
+
+  return handle;
+}
+
+async function waitServing(client: AuraeClient, child: ChildProcess, logPath: string): Promise<void> {
+  const deadline = Date.now() + 20_000;
+  for (;;) {
+    if (child.exitCode !== null)
+      throw new Error(`auraed exited with ${child.exitCode}:\n${await readFile(logPath, "utf8").catch(() => "")}`);
+    const status = await client.health.check({}, { deadline: 1000 }).then((r) => r.status, () => undefined);
+    if (status === 1) return;
+    if (Date.now() > deadline) throw new Error(`auraed did not serve within 20 s:\n${await readFile(logPath, "utf8")}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/** Cell cgroups and processes still under our root once the daemon stopped. */
+async function leftoversIn(root: string): Promise<string[]> {
+  const found: string[] = [];
+  for (const top of await cgroupRoots(root)) {
+    for (const dir of await descendants(top)) found.push(`cgroup ${dir}`);
+    for (const dir of [top, ...(await descendants(top))]) for (const pid of await procsIn(dir)) found.push(`pid ${pid} in ${dir}`);
+  }
+  return found;
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, "::1", () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}

@@ -1,0 +1,37 @@
+// Small steps e2e tests repeat: run to exit, wait for a state, collect a log.
+import type { AuraeClient } from "../../src/client/index.js";
+import { ExecutableState } from "../../src/client/index.js";
+import type { Executable } from "../../src/gen/aurae/executables/v1/executables.js";
+import type { LogEntry } from "../../src/gen/aurae/observe/v1/observe.js";
+
+export async function waitForExit(client: AuraeClient, cellName: string, name: string, timeoutMs = 20_000): Promise<Executable> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const { executable } = await client.executables.get({ cellName, name });
+    if (executable?.status?.state === ExecutableState.EXECUTABLE_STATE_EXITED) return executable;
+    if (Date.now() > deadline) throw new Error(`${cellName}/${name} did not exit within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+export async function runToExit(client: AuraeClient, cellName: string, name: string, argv: string[]): Promise<Executable> {
+  await client.executables.start({ spec: { cellName, name, argv } });
+  return waitForExit(client, cellName, name);
+}
+
+export async function collectLogs(client: AuraeClient, cellName: string, name: string, follow: boolean): Promise<LogEntry[]> {
+  const entries: LogEntry[] = [];
+  for await (const msg of client.observe.getLogs({ cellName, executableName: name, follow })) entries.push(...msg.entries);
+  return entries;
+}
+
+export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+export function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
