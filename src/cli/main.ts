@@ -2,7 +2,7 @@
 // aer: the command line for auraed. Every command is a client of the same API.
 import { Command, CommanderError, Option } from "commander";
 import { AuraeClientError } from "../client/errors.js";
-import { AuraeError } from "../errors.js";
+import { AuraeError, type ErrorKind } from "../errors.js";
 import { registerCells } from "./commands/cells.js";
 import { registerExecutables } from "./commands/executables.js";
 import { registerHealth } from "./commands/health.js";
@@ -31,6 +31,15 @@ try {
   process.exitCode = report(err);
 }
 
+/** Errors raised on this side of the API (pki files, arguments) exit like their remote counterparts. */
+const LOCAL_EXIT: Partial<Record<ErrorKind, number>> = {
+  invalid: EXIT.usage,
+  "not-found": EXIT.notFound,
+  exists: EXIT.precondition,
+  precondition: EXIT.precondition,
+  denied: EXIT.denied,
+};
+
 function report(err: unknown): number {
   if (err instanceof CommanderError) return err.exitCode === 0 ? EXIT.ok : EXIT.usage;
   if (err instanceof AuraeClientError) {
@@ -39,7 +48,7 @@ function report(err: unknown): number {
   }
   if (err instanceof AuraeError) {
     process.stderr.write(`aer: ${err.message}\n`);
-    return err.kind === "invalid" ? EXIT.usage : EXIT.failure;
+    return LOCAL_EXIT[err.kind] ?? EXIT.failure;
   }
   process.stderr.write(`aer: ${err instanceof Error ? err.message : String(err)}\n`);
   return EXIT.failure;

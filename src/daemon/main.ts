@@ -74,6 +74,10 @@ async function main(config: DaemonConfig): Promise<void> {
   process.once("SIGINT", (s) => void shutdown(s));
 }
 
+if (process.argv.includes("--help") || process.argv.includes("-h")) {
+  process.stdout.write(`${USAGE}\n`);
+  process.exit(0);
+}
 let config: DaemonConfig;
 try {
   config = loadConfig(process.argv.slice(2), process.env);

@@ -7,6 +7,7 @@ import type { Command } from "commander";
 import { DEFAULT_SOCKET } from "../../client/client-config.js";
 import { createCa, issueClientCert, issueServerCert, writePkiFiles, parseSpiffeId, isValidTrustDomain } from "../../pki/index.js";
 import { InvalidArgumentError } from "commander";
+import { exists as alreadyExists } from "../../errors.js";
 import { parseInteger } from "../units.js";
 
 interface InitOptions {
@@ -52,7 +53,7 @@ export function registerPki(program: Command): void {
         ipAddresses: ["127.0.0.1", "::1"],
       });
       const admin = await issueClientCert(ca, { spiffeId });
-      if (await exists(configPath)) throw new InvalidArgumentError(`${configPath} already exists; refusing to overwrite it`);
+      if (await exists(configPath)) throw alreadyExists(`${configPath} already exists; refusing to overwrite it`);
       await writePkiFiles(serverPki, { ca, server });
       await writePkiFiles(clientPki, { admin });
       await writeFile(configPath, clientConfig(join(serverPki, "ca.crt"), join(clientPki, "admin"), opts.socket), { flag: "wx", mode: 0o600 });

@@ -1,0 +1,15 @@
+#!/bin/sh
+# Installs the Debian packages Aurae builds and tests with, only those missing (idempotent, no-op when all present).
+set -eu
+packages="gcc libc6-dev make g++ python3 coreutils procps util-linux iproute2"
+missing=""
+for p in $packages; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
+done
+if [ -n "$missing" ]; then
+  echo "setup-host: installing$missing"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  # shellcheck disable=SC2086
+  apt-get install -y -qq --no-install-recommends $missing
+fi

@@ -1,0 +1,108 @@
+import assert from "node:assert/strict";
+import { execFile } from "node:child_process";
+import { access, mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { test } from "node:test";
+import { promisify } from "node:util";
+import { REPO, useDaemon } from "../../helpers/daemon.js";
+import { uniqueName } from "../../helpers/names.js";
+
+const aurae = useDaemon();
+const run = promisify(execFile);
+
+interface Result {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+async function cli(bin: "aer" | "aurae", args: string[], env: NodeJS.ProcessEnv = {}): Promise<Result> {
+  const main = join(REPO, "dist", bin === "aer" ? "cli" : "script", "main.js");
+  try {
+    const { stdout, stderr } = await run(process.execPath, [main, ...args], { env: { ...process.env, ...env }, cwd: REPO });
+    return { code: 0, stdout, stderr };
+  } catch (err) {
+    const e = err as { code: number; stdout: string; stderr: string };
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+  }
+}
+
+const aer = (...args: string[]) => cli("aer", ["--config", aurae.pki.clientConfig, ...args]);
+
+test("aer health prints SERVING", async () => {
+  assert.deepEqual(await aer("health"), { code: 0, stdout: "SERVING\n", stderr: "" });
+});
+
+test("aer cell, exec and logs drive a workload end to end, with JSON output", async (t) => {
+  const cell = uniqueName("cli");
+  assert.equal((await aer("cell", "allocate", cell, "--memory-max", "64M", "--pids-max", "20")).code, 0);
+  t.after(() => aer("cell", "free", cell));
+  const got = JSON.parse((await aer("-o", "json", "cell", "get", cell)).stdout);
+  assert.equal(got.spec.name, cell);
+  assert.equal(got.spec.memory.maxBytes, String(64 * 1024 * 1024));
+
+  assert.equal((await aer("exec", "start", cell, "hello", "--", "sh", "-c", "echo hello; echo oops >&2")).code, 0);
+  const logs = await aer("logs", "-f", cell, "hello");
+  assert.equal(logs.stdout, "hello\n");
+  assert.equal(logs.stderr, "oops\n");
+  const x = JSON.parse((await aer("-o", "json", "exec", "get", cell, "hello")).stdout);
+  assert.equal(x.status.state, "EXECUTABLE_STATE_EXITED");
+  assert.equal(x.status.exit.code, 0);
+  const table = (await aer("exec", "list", "--cell", cell)).stdout;
+  assert.match(table, /^CELL\s+NAME\s+STATE\s+PID\s+EXIT\s+COMMAND\n/);
+  assert.match(table, new RegExp(`${cell}\\s+hello\\s+exited\\s+\\d+\\s+code 0`));
+});
+
+test("aer exits with distinct codes and one plain line on errors", async () => {
+  const missing = await aer("cell", "get", "no-such-cell");
+  assert.equal(missing.code, 3);
+  assert.equal(missing.stderr, 'aer: cell "no-such-cell" not found\n');
+  const invalid = await aer("cell", "allocate", "Bad");
+  assert.equal(invalid.code, 2);
+  assert.match(invalid.stderr, /^aer: spec\.name: /);
+  const down = await aer("--socket", join(aurae.dir, "nothing-here.sock"), "health");
+  assert.equal(down.code, 5);
+  assert.match(down.stderr, /^aer: daemon not running at .*nothing-here\.sock/);
+  const usage = await aer("cell", "allocate");
+  assert.equal(usage.code, 2);
+});
+
+test("aer pki init creates a CA, server and admin certificates and a client config, and never overwrites them", async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), "aer-pki-"));
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  const args = ["pki", "init", "--config-dir", join(dir, "etc"), "--client-dir", join(dir, "client"), "--trust-domain", "example.test"];
+  assert.equal((await cli("aer", args)).code, 0);
+  for (const file of ["etc/pki/ca.crt", "etc/pki/server.crt", "client/pki/admin.crt"]) await access(join(dir, file));
+  for (const key of ["etc/pki/ca.key", "etc/pki/server.key", "client/pki/admin.key"])
+    assert.equal((await stat(join(dir, key))).mode & 0o777, 0o600, key);
+  const config = await readFile(join(dir, "client/config"), "utf8");
+  assert.match(config, /^\[auth\]$/m);
+  assert.match(config, /^socket = "\/run\/aurae\/aurae\.sock"$/m);
+  const caBefore = await readFile(join(dir, "etc/pki/ca.crt"), "utf8");
+  const again = await cli("aer", args);
+  assert.notEqual(again.code, 0);
+  assert.match(again.stderr, /refusing to overwrite/);
+  assert.equal((await cli("aer", [...args, "--if-missing"])).code, 0);
+  assert.equal(await readFile(join(dir, "etc/pki/ca.crt"), "utf8"), caBefore);
+
+  const issued = await cli("aer", ["pki", "issue", "--config-dir", join(dir, "etc"), "--spiffe-id", "spiffe://example.test/ci", "--out", join(dir, "ci")]);
+  assert.equal(issued.code, 0, issued.stderr);
+  await access(join(dir, "ci/client.crt"));
+});
+
+test("aurae run examples/hello.ts allocates a cell, runs echo and prints its log", async () => {
+  const result = await cli("aurae", ["run", "examples/hello.ts"], { AURAE_CONFIG: aurae.pki.clientConfig });
+  assert.equal(result.code, 0, result.stderr);
+  assert.equal(result.stdout, "Hello from Aurae!\necho exited with code 0\n");
+});
+
+test("aurae run reports a failing script with a source-mapped stack and exit code 1", async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), "aurae-script-"));
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  await writeFile(join(dir, "fail.ts"), 'const answer: number = 42;\n\nthrow new Error(`failed with ${answer}`);\n');
+  const result = await cli("aurae", ["run", join(dir, "fail.ts")]);
+  assert.equal(result.code, 1);
+  assert.match(result.stderr, /failed with 42/);
+  assert.match(result.stderr, /fail\.ts:3/);
+});

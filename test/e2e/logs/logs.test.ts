@@ -1,0 +1,71 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { LogStream } from "../../../src/client/index.js";
+import { useDaemon } from "../../helpers/daemon.js";
+import { collectLogs, waitForExit } from "../../helpers/executables.js";
+import { uniqueName } from "../../helpers/names.js";
+
+const aurae = useDaemon();
+const numbers = (n: number): string[] => Array.from({ length: n }, (_, i) => String(i + 1));
+
+async function allocate(t: { after: (fn: () => Promise<unknown>) => void }): Promise<string> {
+  const name = uniqueName("logs");
+  await aurae.client.cells.allocate({ spec: { name } });
+  t.after(() => aurae.client.cells.free({ name }));
+  return name;
+}
+
+test("logs returns all 10,000 numbered lines in order, none missing", async (t) => {
+  const cell = await allocate(t);
+  await aurae.client.executables.start({ spec: { cellName: cell, name: "seq", argv: ["seq", "1", "10000"] } });
+  await waitForExit(aurae.client, cell, "seq");
+  const entries = await collectLogs(aurae.client, cell, "seq", false);
+  assert.deepEqual(entries.map((e) => e.line.toString()), numbers(10_000));
+  assert.ok(entries.every((e) => e.stream === LogStream.LOG_STREAM_STDOUT && !e.partial));
+});
+
+test("a follower that starts before the output sees every line as it comes, then the stream ends", async (t) => {
+  const cell = await allocate(t);
+  // The workload waits before printing, so the follower is attached before the first line.
+  await aurae.client.executables.start({
+    spec: { cellName: cell, name: "slow", argv: ["sh", "-c", "sleep 0.5; seq 1 5000; sleep 0.3; seq 5001 10000"] },
+  });
+  const seenAt: number[] = [];
+  const lines: string[] = [];
+  for await (const { entries } of aurae.client.observe.getLogs({ cellName: cell, executableName: "slow", follow: true })) {
+    for (const e of entries) {
+      lines.push(e.line.toString());
+      seenAt.push(Date.now());
+    }
+  }
+  assert.deepEqual(lines, numbers(10_000));
+  // Line 5000 arrived while the workload slept before printing the rest: the follower was live, not replaying.
+  assert.ok(seenAt[9_999]! - seenAt[4_999]! >= 200, "the second half came later than the first");
+});
+
+test("stdout and stderr are tagged, partial last lines delivered, and offsets resume exactly", async (t) => {
+  const cell = await allocate(t);
+  await aurae.client.executables.start({
+    spec: { cellName: cell, name: "mixed", argv: ["sh", "-c", "echo out1; echo err1 >&2; echo out2; printf tail"] },
+  });
+  await waitForExit(aurae.client, cell, "mixed");
+  const entries = await collectLogs(aurae.client, cell, "mixed", true);
+  const text = (stream: LogStream) => entries.filter((e) => e.stream === stream).map((e) => e.line.toString());
+  assert.deepEqual(text(LogStream.LOG_STREAM_STDOUT), ["out1", "out2", "tail"]);
+  assert.deepEqual(text(LogStream.LOG_STREAM_STDERR), ["err1"]);
+  const resumed: string[] = [];
+  for await (const { entries: more } of aurae.client.observe.getLogs({ cellName: cell, executableName: "mixed", offset: entries[1]!.nextOffset }))
+    resumed.push(...more.map((e) => e.line.toString()));
+  assert.deepEqual(resumed, entries.slice(2).map((e) => e.line.toString()));
+});
+
+test("logs of an unknown executable are NOT_FOUND; a negative offset is INVALID_ARGUMENT", async (t) => {
+  const cell = await allocate(t);
+  await assert.rejects(collectLogs(aurae.client, cell, "ghost", false), { code: "not-found" });
+  await assert.rejects(
+    (async () => {
+      for await (const _ of aurae.client.observe.getLogs({ cellName: cell, executableName: "ghost", offset: -1n }));
+    })(),
+    { code: "invalid" },
+  );
+});
