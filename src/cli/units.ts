@@ -6,9 +6,9 @@ const DURATION_UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3
 
 /** Bytes from "32M", "32Mi", "32MiB" or "33554432" (binary multiples, as the kernel's own files use). */
 export function parseSize(text: string): bigint {
-  const match = /^(\d+(?:\.\d+)?)\s*([kmgt]?)(?:i?b)?$/i.exec(text.trim());
+  const match = /^(\d+(?:\.\d+)?)\s*(?:([kmgt])(?:ib|i|b)?|b)?$/i.exec(text.trim());
   if (!match) throw new InvalidArgumentError(`"${text}" is not a size such as 64M or 1G`);
-  return BigInt(Math.round(Number(match[1]) * SIZE_UNITS[match[2]!.toLowerCase()]!));
+  return BigInt(Math.round(Number(match[1]) * SIZE_UNITS[(match[2] ?? "").toLowerCase()]!));
 }
 
 /** Milliseconds from "500ms", "10s", "2m", "1h", or a bare number of milliseconds. */

@@ -59,7 +59,7 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Dae
   const runtimeDir = absolute(pick(flags["runtime-dir"], "RUNTIME_DIR", "/run/aurae"), "--runtime-dir");
   const configDir = absolute(pick(flags["config-dir"], "CONFIG_DIR", "/etc/aurae"), "--config-dir");
   const tcp = flags["no-tcp"] ? "" : pick(flags.tcp, "TCP", "[::]:8080");
-  const trustDomains = flags["trust-domain"] ?? pick(undefined, "TRUST_DOMAIN", "aurae.local").split(",");
+  const trustDomains = flags["trust-domain"] ?? pick(undefined, "TRUST_DOMAIN", "aurae.local").split(",").map((d) => d.trim());
   for (const domain of trustDomains)
     if (!isValidTrustDomain(domain)) throw invalid("--trust-domain", `"${domain}" is not a SPIFFE trust domain name`);
   const cgroupRoot = pick(flags["cgroup-root"], "CGROUP_ROOT", "aurae");

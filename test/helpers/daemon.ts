@@ -4,7 +4,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { once } from "node:events";
 import { closeSync, openSync } from "node:fs";
-import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { mkdtemp, readFile, rm, stat } from "node:fs/promises";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -131,6 +131,7 @@ export function useDaemon(options: DaemonOptions = {}): TestDaemon {
     for (const c of clients) c.close();
     await handle.stop();
     const leftovers = await leftoversIn(cgroupRoot);
+    if (await stat(paths().socket).then(() => true, () => false)) leftovers.push(`socket ${paths().socket}`);
     await removeCgroupRoot(cgroupRoot);
     await rm(dir, { recursive: true, force: true });
     if (leftovers.length > 0) throw new Error(`tests left behind: ${leftovers.join("; ")}`);

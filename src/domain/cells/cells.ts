@@ -32,12 +32,13 @@ export class Cells {
       const parent = parentCell(spec.name);
       if (parent !== undefined && !this.deps.cells.get(parent))
         throw notFound(`cell "${parent}" not found: allocate it before "${spec.name}"`);
-      await this.deps.cgroups.create(spec.name, spec);
       const row: CellRow = { name: spec.name, spec: JSON.stringify(spec), createdAtMs: Date.now() };
       try {
+        await this.deps.cgroups.create(spec.name, spec);
         this.deps.cells.insert(row);
       } catch (err) {
-        await this.deps.cgroups.remove(spec.name);
+        // A limit the kernel refused, or a failed insert: leave no cgroup that no cell owns.
+        await this.deps.cgroups.remove(spec.name).catch(() => undefined);
         throw err;
       }
       return this.#toCell(row);

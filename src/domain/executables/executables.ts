@@ -121,7 +121,7 @@ export class Executables {
     const dir = executableDir(this.deps.stateRoot, spec.cell, spec.name);
     const leaf = leafCgroup(spec.cell, spec.name);
     await rm(dir, { recursive: true, force: true });
-    await this.deps.cgroups.create(leaf, {});
+    await this.deps.cgroups.createLeaf(leaf);
     try {
       const spawned = await this.deps.shim.spawn({
         stateDir: dir,

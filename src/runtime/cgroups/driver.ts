@@ -14,8 +14,10 @@ export interface CgroupDriver {
   readonly mode: CgroupMode;
   /** Creates the driver's root in every hierarchy it uses; run once at start-up. */
   init(): Promise<void>;
-  /** Creates `path` in every hierarchy (its parent must exist) and applies `limits`. */
+  /** Creates the cell cgroup `path` in every hierarchy (its parent must exist) and applies `limits`. */
   create(path: string, limits: CgroupLimits): Promise<void>;
+  /** Creates a leaf cgroup for processes: nothing below it, no limits of its own (cgroup v2: no controllers enabled). */
+  createLeaf(path: string): Promise<void>;
   /** Removes `path` in every hierarchy; it must hold no process and no child. Absent is fine. */
   remove(path: string): Promise<void>;
   /** Every directory a process joins (through its cgroup.procs) to be in `path`. */

@@ -39,6 +39,10 @@ export class V1Driver implements CgroupDriver {
     await this.#apply(path, limits);
   }
 
+  async createLeaf(path: string): Promise<void> {
+    for (const dir of this.dirs(path)) await makeCgroupDir(dir);
+  }
+
   async remove(path: string): Promise<void> {
     for (const dir of this.dirs(path)) await removeCgroupDir(dir);
   }

@@ -1,7 +1,7 @@
 // cgroup v2, one unified hierarchy. Controllers reach a cgroup only when its parent lists them in
 // cgroup.subtree_control, and only leaves may hold processes: cells never hold processes themselves, their
 // executables run in leaf cgroups below them, so enabling controllers on every cell is always allowed.
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { unsupported } from "../../errors.js";
 import type { CgroupDriver, CgroupLimits } from "./driver.js";
 import { makeCgroupDir, readCgroupFile, readProcsRecursive, removeCgroupDir, writeCgroupFile } from "./files.js";
@@ -26,7 +26,13 @@ export class V2Driver implements CgroupDriver {
 
   async init(): Promise<void> {
     await makeCgroupDir(this.#root);
-    const available = (await readCgroupFile(this.#root, "cgroup.controllers")).split(/\s+/);
+    // Our root gets the controllers its parent enables for it; ask the parent for each one missing, one at a time
+    // (the kernel refuses a whole write if one controller in it is unavailable). Where the parent will not, those
+    // limits are refused as unsupported, never faked.
+    for (const controller of WANTED_CONTROLLERS)
+      if (!(await this.#available()).includes(controller))
+        await writeCgroupFile(dirname(this.#root), "cgroup.subtree_control", `+${controller}`).catch(() => undefined);
+    const available = await this.#available();
     this.#controllers = WANTED_CONTROLLERS.filter((c) => available.includes(c));
     await this.#enableControllers(this.#root);
   }
@@ -36,6 +42,11 @@ export class V2Driver implements CgroupDriver {
     await makeCgroupDir(dir);
     await this.#apply(dir, limits);
     await this.#enableControllers(dir);
+  }
+
+  async createLeaf(path: string): Promise<void> {
+    // A v2 cgroup that enables controllers for children may not hold processes (EBUSY on cgroup.procs).
+    await makeCgroupDir(join(this.#root, path));
   }
 
   async remove(path: string): Promise<void> {
@@ -56,6 +67,10 @@ export class V2Driver implements CgroupDriver {
 
   async kill(path: string): Promise<void> {
     await writeCgroupFile(join(this.#root, path), "cgroup.kill", "1");
+  }
+
+  async #available(): Promise<string[]> {
+    return (await readCgroupFile(this.#root, "cgroup.controllers")).split(/\s+/);
   }
 
   async #enableControllers(dir: string): Promise<void> {

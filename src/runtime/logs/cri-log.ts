@@ -65,7 +65,8 @@ function parseRecord(line: Buffer, nextOffset: number, path: string): LogRecord 
   const tagEnd = streamEnd + 2;
   const stream = line.toString("latin1", timeEnd + 1, streamEnd);
   const tag = line[streamEnd + 1];
-  if (timeEnd < 0 || streamEnd < 0 || (stream !== "stdout" && stream !== "stderr") || (tag !== 0x46 && tag !== 0x50))
+  const separated = tagEnd === line.length || line[tagEnd] === SPACE; // an empty line may end right after the tag
+  if (timeEnd < 0 || streamEnd < 0 || (stream !== "stdout" && stream !== "stderr") || (tag !== 0x46 && tag !== 0x50) || !separated)
     throw internal(`${path}: malformed log record before offset ${nextOffset}`);
   return {
     timeUnixNano: parseRfc3339Nano(line.toString("latin1", 0, timeEnd), path),
@@ -79,7 +80,10 @@ function parseRecord(line: Buffer, nextOffset: number, path: string): LogRecord 
 /** `2026-11-24T22:28:00.123456789Z` to nanoseconds since the epoch, keeping every digit. */
 export function parseRfc3339Nano(text: string, path = "log"): bigint {
   const match = /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(?:\.(\d{1,9}))?Z$/.exec(text);
-  const seconds = match ? Date.parse(`${match[1]}Z`) / 1000 : NaN;
-  if (!match || Number.isNaN(seconds)) throw internal(`${path}: bad timestamp "${text}"`);
+  const ms = match ? Date.parse(`${match[1]}Z`) : NaN;
+  // Date.parse rolls impossible dates over (Feb 30 is Mar 2): only a round trip proves the date exists.
+  if (!match || Number.isNaN(ms) || new Date(ms).toISOString().slice(0, 19) !== match[1])
+    throw internal(`${path}: bad timestamp "${text}"`);
+  const seconds = ms / 1000;
   return BigInt(seconds) * 1_000_000_000n + BigInt((match[2] ?? "").padEnd(9, "0"));
 }

@@ -39,7 +39,10 @@ const refusedWith = (code: grpc.status, details?: RegExp) => (err: grpc.ServiceE
 test("a client with a valid SPIFFE certificate is served, and its identity is logged with the call", async () => {
   const id = `spiffe://${TRUST_DOMAIN}/workloads/ci`;
   assert.equal((await healthCheck(await issueClientCert(aurae.pki.ca, { spiffeId: id }))).status, 1);
-  assert.match(await aurae.log(), new RegExp(`"identity":"${id}"`));
+  // The daemon's log is written asynchronously: give it a moment.
+  const logged = new RegExp(`"identity":"${id}"`);
+  for (let i = 0; i < 50 && !logged.test(await aurae.log()); i++) await new Promise((r) => setTimeout(r, 20));
+  assert.match(await aurae.log(), logged);
 });
 
 test("a client without a certificate fails the TLS handshake", async () => {

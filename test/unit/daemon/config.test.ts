@@ -1,0 +1,126 @@
+import assert from "node:assert/strict";
+import { isAbsolute } from "node:path";
+import { test } from "node:test";
+import { loadConfig } from "../../../src/daemon/config.js";
+
+test("uses the documented defaults with no flag and no environment", () => {
+  const config = loadConfig([], {});
+  assert.deepEqual({ ...config, shimPath: undefined }, {
+    runtimeDir: "/run/aurae",
+    socketPath: "/run/aurae/aurae.sock",
+    stateDir: "/var/lib/aurae",
+    configDir: "/etc/aurae",
+    pkiDir: "/etc/aurae/pki",
+    tcpAddress: "[::]:8080",
+    trustDomains: ["aurae.local"],
+    cgroupFsRoot: "/sys/fs/cgroup",
+    cgroupRoot: "aurae",
+    shimPath: undefined,
+    logLevel: "info",
+  });
+  assert.ok(isAbsolute(config.shimPath) && config.shimPath.endsWith("/native/build/aurae-shim"), config.shimPath);
+});
+
+test("is frozen, its trust domains too", () => {
+  const config = loadConfig([], {});
+  assert.ok(Object.isFrozen(config));
+  assert.ok(Object.isFrozen(config.trustDomains));
+});
+
+test("takes every setting from AURAE_* environment variables", () => {
+  const config = loadConfig([], {
+    AURAE_RUNTIME_DIR: "/tmp/run",
+    AURAE_STATE_DIR: "/tmp/state",
+    AURAE_CONFIG_DIR: "/tmp/etc",
+    AURAE_TCP: "127.0.0.1:9000",
+    AURAE_TRUST_DOMAIN: "a.example,b.example",
+    AURAE_CGROUP_ROOT: "aurae-test",
+    AURAE_CGROUP_FS: "/tmp/cgroup",
+    AURAE_SHIM: "/opt/aurae-shim",
+    AURAE_LOG_LEVEL: "debug",
+  });
+  assert.deepEqual(
+    { ...config },
+    {
+      runtimeDir: "/tmp/run",
+      socketPath: "/tmp/run/aurae.sock",
+      stateDir: "/tmp/state",
+      configDir: "/tmp/etc",
+      pkiDir: "/tmp/etc/pki",
+      tcpAddress: "127.0.0.1:9000",
+      trustDomains: ["a.example", "b.example"],
+      cgroupFsRoot: "/tmp/cgroup",
+      cgroupRoot: "aurae-test",
+      shimPath: "/opt/aurae-shim",
+      logLevel: "debug",
+    },
+  );
+});
+
+test("takes a flag over its environment variable", () => {
+  const config = loadConfig(
+    ["--state-dir", "/flag/state", "--tcp=[::1]:7000", "--trust-domain", "x.example", "--trust-domain", "y.example", "--log-level", "warn"],
+    { AURAE_STATE_DIR: "/env/state", AURAE_TCP: "0.0.0.0:1", AURAE_TRUST_DOMAIN: "env.example", AURAE_LOG_LEVEL: "error" },
+  );
+  assert.equal(config.stateDir, "/flag/state");
+  assert.equal(config.tcpAddress, "[::1]:7000");
+  assert.deepEqual(config.trustDomains, ["x.example", "y.example"]);
+  assert.equal(config.logLevel, "warn");
+});
+
+test("turns TCP off with --no-tcp, even when --tcp or AURAE_TCP names an address", () => {
+  assert.equal(loadConfig(["--no-tcp"], {}).tcpAddress, undefined);
+  assert.equal(loadConfig(["--no-tcp", "--tcp", "[::]:1"], { AURAE_TCP: "[::]:2" }).tcpAddress, undefined);
+});
+
+test('turns TCP off with an address of "off" or ""', () => {
+  assert.equal(loadConfig(["--tcp", "off"], {}).tcpAddress, undefined);
+  assert.equal(loadConfig([], { AURAE_TCP: "" }).tcpAddress, undefined);
+});
+
+for (const [flag, env] of [
+  ["--runtime-dir", "AURAE_RUNTIME_DIR"],
+  ["--state-dir", "AURAE_STATE_DIR"],
+  ["--config-dir", "AURAE_CONFIG_DIR"],
+  ["--cgroup-fs", "AURAE_CGROUP_FS"],
+  ["--shim", "AURAE_SHIM"],
+] as const) {
+  test(`refuses a relative ${flag}, from the flag or ${env}, naming the flag and the path`, () => {
+    const expected = { name: "AuraeError", kind: "invalid", field: flag, message: `${flag}: must be an absolute path, got "rel/dir"` };
+    assert.throws(() => loadConfig([flag, "rel/dir"], {}), expected);
+    assert.throws(() => loadConfig([], { [env]: "rel/dir" }), expected);
+  });
+}
+
+for (const domain of ["Aurae.Local", "spiffe://aurae.local", "bad domain", ""]) {
+  test(`refuses the trust domain "${domain}", naming --trust-domain`, () => {
+    const expected = { kind: "invalid", field: "--trust-domain", message: `--trust-domain: "${domain}" is not a SPIFFE trust domain name` };
+    assert.throws(() => loadConfig(["--trust-domain", domain], {}), expected);
+  });
+}
+
+test("refuses a bad trust domain anywhere in AURAE_TRUST_DOMAIN's list", () => {
+  assert.throws(() => loadConfig([], { AURAE_TRUST_DOMAIN: "good.example,Bad" }), { field: "--trust-domain", message: /"Bad"/ });
+});
+
+for (const root of ["a/b", "..", ".hidden", "", "sp ace"]) {
+  test(`refuses the cgroup root "${root}": it must be one directory name`, () => {
+    assert.throws(() => loadConfig(["--cgroup-root", root], {}), { kind: "invalid", field: "--cgroup-root" });
+  });
+}
+
+test("refuses an unknown log level, naming --log-level", () => {
+  assert.throws(() => loadConfig(["--log-level", "loud"], {}), { field: "--log-level", message: '--log-level: unknown level "loud"' });
+});
+
+test("throws on an unknown flag, naming it", () => {
+  assert.throws(() => loadConfig(["--stat-dir", "/x"], {}), { code: "ERR_PARSE_ARGS_UNKNOWN_OPTION", message: /--stat-dir/ });
+});
+
+test("throws on a positional argument", () => {
+  assert.throws(() => loadConfig(["/var/lib/aurae"], {}), { code: "ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL" });
+});
+
+test("throws on a flag that needs a value and has none", () => {
+  assert.throws(() => loadConfig(["--state-dir"], {}), { code: "ERR_PARSE_ARGS_INVALID_OPTION_VALUE" });
+});
