@@ -1,29 +1,105 @@
-/* The command line: what to run, where, and where to write about it. */
+/* The command line: what to run, where, as whom, and where to write about it. */
 #include "shim.h"
 
 #include <errno.h>
+#include <limits.h>
+#include <sched.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
 static const char *const usage =
     "usage: aurae-shim --state-dir DIR --log FILE [--cgroup DIR]... [--oom-events FILE]"
-    " [--cwd DIR] [--env K=V]... -- ARGV0 [ARGS...]";
+    " [--cwd DIR] [--env K=V]... [--user UID --group GID [--groups G1,G2,...]]"
+    " [--umask OCTAL] [--rlimit NAME=SOFT:HARD]... [--stdin null|closed] [--join-ns PID]"
+    " [--unshare pid,net,mnt,uts,ipc,cgroup] (-- ARGV0 [ARGS...] | --cell-init [--hostname NAME])";
 
-/* Takes one option and its value (NULL when argv ran out). */
-static int set_option(struct shim_opts *o, const char *name, const char *value,
-                      struct shim_err *e) {
-  const char **single = NULL;
-  if (strcmp(name, "--state-dir") == 0) single = &o->state_dir;
-  else if (strcmp(name, "--log") == 0) single = &o->log_path;
-  else if (strcmp(name, "--oom-events") == 0) single = &o->oom_events;
-  else if (strcmp(name, "--cwd") == 0) single = &o->cwd;
-  else if (strcmp(name, "--cgroup") != 0 && strcmp(name, "--env") != 0)
-    return fail(e, EINVAL, "unknown option %s; %s", name, usage);
-  if (value == NULL) return fail(e, EINVAL, "option %s needs a value; %s", name, usage);
-  if (single != NULL) *single = value;
-  else if (strcmp(name, "--cgroup") == 0) o->cgroups[o->n_cgroups++] = value;
-  else o->envp[o->n_env++] = (char *)value;
+static int opt_cgroup(struct shim_opts *o, const char *value, struct shim_err *e) {
+  (void)e;
+  o->cgroups[o->n_cgroups++] = value;
   return 0;
+}
+
+static int opt_env(struct shim_opts *o, const char *value, struct shim_err *e) {
+  (void)e;
+  o->envp[o->n_env++] = (char *)value;
+  return 0;
+}
+
+static int opt_stdin(struct shim_opts *o, const char *value, struct shim_err *e) {
+  if (strcmp(value, "null") != 0 && strcmp(value, "closed") != 0)
+    return fail(e, EINVAL, "--stdin %s: want null or closed", value);
+  o->stdin_closed = strcmp(value, "closed") == 0;
+  return 0;
+}
+
+static int opt_cell_init(struct shim_opts *o, const char *value, struct shim_err *e) {
+  (void)value, (void)e;
+  o->cell_init = true;
+  return 0;
+}
+
+struct option {
+  const char *name;
+  bool has_value;
+  /* NULL: a plain string, stored at `field` */
+  int (*parse)(struct shim_opts *o, const char *value, struct shim_err *e);
+  size_t field;
+};
+
+#define STRING(name, member) {name, true, NULL, offsetof(struct shim_opts, member)}
+#define PARSED(name, fn) {name, true, fn, 0}
+
+static const struct option options[] = {
+    STRING("--state-dir", state_dir), STRING("--log", log_path),
+    STRING("--oom-events", oom_events), STRING("--cwd", cwd),
+    STRING("--hostname", hostname),   PARSED("--cgroup", opt_cgroup),
+    PARSED("--env", opt_env),         PARSED("--user", opt_user),
+    PARSED("--group", opt_group),     PARSED("--groups", opt_groups),
+    PARSED("--umask", opt_umask),     PARSED("--rlimit", opt_rlimit),
+    PARSED("--stdin", opt_stdin),     PARSED("--join-ns", opt_join_ns),
+    PARSED("--unshare", opt_unshare), {"--cell-init", false, opt_cell_init, 0},
+};
+
+/* Takes the option at argv[*i] and its value; advances *i past both. */
+static int take_option(struct shim_opts *o, char **argv, int *i, struct shim_err *e) {
+  const char *name = argv[*i];
+  const struct option *opt = NULL;
+  for (size_t k = 0; k < sizeof options / sizeof options[0] && opt == NULL; k++)
+    if (strcmp(name, options[k].name) == 0) opt = &options[k];
+  if (opt == NULL) return fail(e, EINVAL, "unknown option %s; %s", name, usage);
+  const char *value = opt->has_value ? argv[*i + 1] : NULL;
+  if (opt->has_value && value == NULL)
+    return fail(e, EINVAL, "option %s needs a value; %s", name, usage);
+  *i += opt->has_value ? 2 : 1;
+  if (opt->parse != NULL) return opt->parse(o, value, e);
+  *(const char **)((char *)o + opt->field) = value;
+  return 0;
+}
+
+/* Decimal (or another base) digits only: no sign, no blanks, no overflow past max. */
+bool parse_uint(const char *s, size_t len, int base, unsigned long long max,
+                unsigned long long *out) {
+  unsigned long long v = 0;
+  if (len == 0) return false;
+  for (size_t i = 0; i < len; i++) {
+    unsigned digit = (unsigned)(s[i] - '0');
+    if (digit >= (unsigned)base || digit > max || v > (max - digit) / (unsigned)base)
+      return false;
+    v = v * (unsigned)base + digit;
+  }
+  *out = v;
+  return true;
+}
+
+/* Steps through a comma-separated list, *rest NULL once it is done. */
+bool next_item(const char **rest, const char **item, size_t *len) {
+  if (*rest == NULL) return false;
+  const char *end = strchrnul(*rest, ',');
+  *item = *rest;
+  *len = (size_t)(end - *rest);
+  *rest = *end == '\0' ? NULL : end + 1;
+  return true;
 }
 
 /* The shim runs in "/", so a relative path would silently mean something
@@ -46,6 +122,25 @@ static int check_paths(const struct shim_opts *o, struct shim_err *e) {
   return 0;
 }
 
+/* An executable runs argv in namespaces it joins; only a cell's reaper makes
+ * namespaces, which is where a hostname can go. */
+static int check_mode(const struct shim_opts *o, struct shim_err *e) {
+  if (!o->cell_init && (o->argv[0] == NULL || o->argv[0][0] == '\0'))
+    return fail(e, EINVAL, "no command after --; %s", usage);
+  if (o->cell_init && o->argv[0] != NULL)
+    return fail(e, EINVAL, "--cell-init runs the built-in reaper: give no command after --");
+  if (o->cell_init && o->join_pid != 0)
+    return fail(e, EINVAL, "--cell-init makes namespaces: it cannot --join-ns %d", (int)o->join_pid);
+  if (!o->cell_init && (o->unshare & ~CLONE_NEWCGROUP) != 0)
+    return fail(e, EINVAL, "--unshare %s: an executable may unshare only cgroup; the rest need --cell-init",
+                o->unshare_text);
+  if (o->hostname != NULL && (!o->cell_init || (o->unshare & CLONE_NEWUTS) == 0))
+    return fail(e, EINVAL, "--hostname %s needs --cell-init and --unshare uts", o->hostname);
+  if (o->hostname != NULL && strlen(o->hostname) > HOST_NAME_MAX)
+    return fail(e, EINVAL, "--hostname %s: longer than %d bytes", o->hostname, HOST_NAME_MAX);
+  return check_creds(&o->creds, e);
+}
+
 /* Validates the environment, finds its PATH and adds the default one when
  * the caller gave none. */
 static int settle_env(struct shim_opts *o, struct shim_err *e) {
@@ -64,17 +159,18 @@ static int settle_env(struct shim_opts *o, struct shim_err *e) {
 }
 
 int parse_args(int argc, char **argv, struct shim_opts *o, struct shim_err *e) {
-  /* argc bounds both lists; +2 leaves room for the default PATH and NULL. */
+  /* argc bounds every list; +2 leaves room for the default PATH and NULL. */
   o->cgroups = calloc((size_t)argc, sizeof *o->cgroups);
   o->envp = calloc((size_t)argc + 2, sizeof *o->envp);
-  if (o->cgroups == NULL || o->envp == NULL) return fail(e, ENOMEM, "parse arguments");
+  o->rlimits = calloc((size_t)argc, sizeof *o->rlimits);
+  if (o->cgroups == NULL || o->envp == NULL || o->rlimits == NULL)
+    return fail(e, ENOMEM, "parse arguments");
   o->cwd = "/";
+  o->umask = -1;
   int i = 1;
-  for (; i < argc && strcmp(argv[i], "--") != 0; i += 2)
-    if (set_option(o, argv[i], argv[i + 1], e) < 0) return -1;
-  if (i + 1 >= argc || argv[i + 1][0] == '\0')
-    return fail(e, EINVAL, "no command after --; %s", usage);
-  o->argv = argv + i + 1;
-  if (check_paths(o, e) < 0) return -1;
+  while (i < argc && strcmp(argv[i], "--") != 0)
+    if (take_option(o, argv, &i, e) < 0) return -1;
+  o->argv = argv + (i < argc ? i + 1 : argc); /* argv[argc] is NULL */
+  if (check_paths(o, e) < 0 || check_mode(o, e) < 0) return -1;
   return settle_env(o, e);
 }

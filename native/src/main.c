@@ -1,8 +1,12 @@
 /* aurae-shim --state-dir DIR --log FILE [--cgroup DIR]... [--oom-events FILE]
- *            [--cwd DIR] [--env K=V]... -- ARGV0 [ARGS...]
+ *            [--cwd DIR] [--env K=V]... [--user UID --group GID [--groups G,...]]
+ *            [--umask OCTAL] [--rlimit NAME=SOFT:HARD]... [--stdin null|closed]
+ *            [--join-ns PID] [--unshare cgroup] -- ARGV0 [ARGS...]
+ * aurae-shim ... [--unshare pid,net,mnt,uts,ipc,cgroup] --cell-init [--hostname NAME]
  *
  * Reports on stdout, one line each: `err <errno> <message>` (nothing runs,
- * exit 1) or `ok <pid> <startedAtUnixNano>`, later `exited` once
+ * exit 1) or `ok <pid> <startedAtUnixNano>` (the pid as the host sees it,
+ * also for a workload in a cell's pid namespace), later `exited` once
  * DIR/status.json holds the exit status; EOF once the log is complete. */
 #include "shim.h"
 

@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -52,11 +53,21 @@ static void clear_watch(const struct watch *w) {
   }
 }
 
+static uint64_t micros(struct timeval tv) {
+  return (uint64_t)tv.tv_sec * 1000000 + (uint64_t)tv.tv_usec;
+}
+
+/* wait4's rusage counts the workload and every descendant it reaped. */
 static bool try_reap(struct session *s) {
   pid_t pid = s->workload.pid;
   for (;;) {
-    pid_t r = waitpid(pid, &s->rec.wait_status, WNOHANG);
-    if (r == pid) return true;
+    struct rusage ru;
+    pid_t r = wait4(pid, &s->rec.wait_status, WNOHANG, &ru);
+    if (r == pid) {
+      s->rec.cpu_user_us = micros(ru.ru_utime);
+      s->rec.cpu_system_us = micros(ru.ru_stime);
+      return true;
+    }
     if (r == 0) return false;
     if (errno == EINTR) continue;
     /* ECHILD cannot happen (we are the parent and SIGCHLD is not ignored);

@@ -12,6 +12,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/resource.h>
 #include <sys/types.h>
 
 #define SHIM_DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
@@ -23,6 +24,34 @@ struct shim_err {
   char msg[512];
 };
 
+/* One --rlimit NAME=SOFT:HARD. */
+struct rlimit_opt {
+  int resource;
+  const char *name; /* the kernel's name without RLIMIT_: nofile */
+  const char *text; /* SOFT:HARD as given, for errors */
+  struct rlimit lim;
+};
+
+/* --user, --group and --groups: given together or not at all. */
+struct creds_opt {
+  bool has_uid, has_gid, has_groups;
+  uid_t uid;
+  gid_t gid;
+  const char *groups_text; /* as given, for errors */
+  gid_t *groups;
+  size_t n_groups;
+};
+
+/* The namespaces the shim joins or makes, in the order the child joins them. */
+enum ns_index { NS_IPC, NS_UTS, NS_NET, NS_MNT, NS_PID, NS_CGROUP, NS_COUNT };
+
+struct ns_kind {
+  const char *name; /* as in /proc/PID/ns/ and --unshare */
+  int flag;         /* CLONE_NEW* */
+};
+
+extern const struct ns_kind ns_kinds[NS_COUNT];
+
 struct shim_opts {
   const char *state_dir;
   const char *log_path;
@@ -33,7 +62,17 @@ struct shim_opts {
   char **envp; /* the workload's whole environment, NULL-terminated */
   size_t n_env;
   const char *path; /* searched for an argv[0] without a '/' */
-  char **argv;
+  char **argv;      /* NULL-terminated; empty with cell_init */
+  bool cell_init;   /* run the built-in reaper instead of argv */
+  const char *hostname;
+  int unshare; /* CLONE_NEW* flags */
+  const char *unshare_text;
+  pid_t join_pid; /* 0: join no namespaces */
+  bool stdin_closed;
+  int umask; /* -1: inherit the shim's */
+  struct rlimit_opt *rlimits;
+  size_t n_rlimits;
+  struct creds_opt creds;
 };
 
 struct workload {
@@ -48,6 +87,8 @@ struct exit_record {
   int64_t exited_ns;
   int wait_status;
   bool oom_killed;
+  uint64_t cpu_user_us; /* the workload's and its reaped descendants' */
+  uint64_t cpu_system_us;
   bool log_closed;
 };
 
@@ -75,6 +116,30 @@ int64_t now_ns(void);
 
 /* args.c */
 int parse_args(int argc, char **argv, struct shim_opts *o, struct shim_err *e);
+bool parse_uint(const char *s, size_t len, int base, unsigned long long max,
+                unsigned long long *out);
+bool next_item(const char **rest, const char **item, size_t *len);
+
+/* creds.c: option parsers, and the steps the child takes before exec */
+int opt_user(struct shim_opts *o, const char *value, struct shim_err *e);
+int opt_group(struct shim_opts *o, const char *value, struct shim_err *e);
+int opt_groups(struct shim_opts *o, const char *value, struct shim_err *e);
+int opt_umask(struct shim_opts *o, const char *value, struct shim_err *e);
+int opt_rlimit(struct shim_opts *o, const char *value, struct shim_err *e);
+int check_creds(const struct creds_opt *c, struct shim_err *e);
+int apply_limits(const struct shim_opts *o, struct shim_err *e);
+int drop_credentials(const struct creds_opt *c, struct shim_err *e);
+
+/* namespace.c: option parsers; the parent's steps before fork, the child's after */
+int opt_unshare(struct shim_opts *o, const char *value, struct shim_err *e);
+int opt_join_ns(struct shim_opts *o, const char *value, struct shim_err *e);
+int open_join_namespaces(const struct shim_opts *o, int fds[NS_COUNT], struct shim_err *e);
+int enter_pid_namespace(const struct shim_opts *o, const int fds[NS_COUNT], struct shim_err *e);
+int enter_namespaces(const struct shim_opts *o, const int fds[NS_COUNT], struct shim_err *e);
+
+/* cell.c: the reaper a cell runs as pid 1 of its namespaces */
+int setup_cell(const struct shim_opts *o, struct shim_err *e);
+int become_reaper(const struct shim_opts *o, int report_fd, struct shim_err *e);
 
 /* cgroup.c */
 int join_cgroup(const char *dir, pid_t pid, struct shim_err *e);

@@ -1,7 +1,14 @@
-/* Fork the workload, set it up in the child and exec it. Setup and exec
- * failures come back over a close-on-exec pipe: EOF means exec succeeded.
- * Between fork and exec nothing allocates: only syscalls, stack buffers and
- * snprintf with plain %s/%d. */
+/* Fork the workload, set it up in the child and exec it (or, for a cell,
+ * become its reaper). Setup and exec failures come back over a close-on-exec
+ * pipe: EOF means exec succeeded, or the reaper runs. Between fork and exec
+ * nothing allocates: only syscalls, stack buffers and snprintf with plain
+ * %s/%d/%u.
+ *
+ * The child's steps, in order: default signals; setsid; join the cgroups;
+ * unshare (--unshare) and join the cell's ipc, uts, net, mnt (--join-ns);
+ * for a cell, its mounts, hostname and lo; stdio; chdir; rlimits; umask;
+ * setgroups, setgid, setuid; close stdin (--stdin closed); exec argv or
+ * become the reaper. */
 #include "shim.h"
 
 #include <errno.h>
@@ -18,6 +25,7 @@ struct spawn_fds {
   int out[2];    /* workload stdout */
   int err[2];    /* workload stderr */
   int report[2]; /* child -> parent: one struct shim_err, or EOF on exec */
+  int ns[NS_COUNT]; /* namespaces to join, -1 for those the shim shares */
 };
 
 static void close_fd(int *fd) {
@@ -29,12 +37,14 @@ static void close_all(struct spawn_fds *f) {
   int *all[] = {&f->devnull, &f->out[0], &f->out[1], &f->err[0],
                 &f->err[1],  &f->report[0], &f->report[1]};
   for (size_t i = 0; i < sizeof all / sizeof all[0]; i++) close_fd(all[i]);
+  for (int k = 0; k < NS_COUNT; k++) close_fd(&f->ns[k]);
 }
 
 /* Our read ends are non-blocking so the monitor can drain them after the
  * workload exits; the workload's write ends stay blocking. */
 static int open_fds(struct spawn_fds *f, struct shim_err *e) {
-  *f = (struct spawn_fds){-1, {-1, -1}, {-1, -1}, {-1, -1}};
+  *f = (struct spawn_fds){-1, {-1, -1}, {-1, -1}, {-1, -1}, {0}};
+  for (int k = 0; k < NS_COUNT; k++) f->ns[k] = -1;
   f->devnull = open("/dev/null", O_RDONLY | O_CLOEXEC);
   if (f->devnull < 0) return fail(e, errno, "open /dev/null");
   if (pipe2(f->out, O_CLOEXEC) < 0 || pipe2(f->err, O_CLOEXEC) < 0 ||
@@ -61,7 +71,8 @@ static int reset_signals(struct shim_err *e) {
 }
 
 /* The shim made sure fds 0-2 were taken before creating these, so every
- * source is >= 3 and dup2 clears close-on-exec on the copy. */
+ * source is >= 3 and dup2 clears close-on-exec on the copy. stdin is
+ * /dev/null even when it is to be closed: until exec nothing may reuse fd 0. */
 static int set_stdio(const struct spawn_fds *f, struct shim_err *e) {
   static const char *const names[] = {"stdin", "stdout", "stderr"};
   const int from[] = {f->devnull, f->out[1], f->err[1]};
@@ -108,17 +119,27 @@ static int exec_workload(const struct shim_opts *o, struct shim_err *e) {
   return fail(e, errno, "exec %s", o->argv[0]);
 }
 
+/* Before exec, so not one instruction of the workload runs outside its
+ * cgroups. In a joined pid namespace getpid() is the pid there, which is how
+ * cgroup.procs reads what we write. */
+static int join_cgroups(const struct shim_opts *o, struct shim_err *e) {
+  pid_t self = getpid();
+  for (size_t i = 0; i < o->n_cgroups; i++)
+    if (join_cgroup(o->cgroups[i], self, e) < 0) return wrap(e, "join cgroup");
+  return 0;
+}
+
 static int setup_child(const struct shim_opts *o, const struct spawn_fds *f,
                        struct shim_err *e) {
   if (reset_signals(e) < 0) return -1;
   if (setsid() < 0) return fail(e, errno, "setsid");
-  /* Before exec, so not one instruction of the workload runs outside its
-   * cgroups. */
-  pid_t self = getpid();
-  for (size_t i = 0; i < o->n_cgroups; i++)
-    if (join_cgroup(o->cgroups[i], self, e) < 0) return wrap(e, "join cgroup");
+  if (join_cgroups(o, e) < 0 || enter_namespaces(o, f->ns, e) < 0) return -1;
+  if (o->cell_init && setup_cell(o, e) < 0) return -1;
   if (set_stdio(f, e) < 0) return -1;
   if (chdir(o->cwd) < 0) return fail(e, errno, "chdir %s", o->cwd);
+  if (apply_limits(o, e) < 0 || drop_credentials(&o->creds, e) < 0) return -1;
+  if (o->cell_init) return become_reaper(o, f->report[1], e);
+  if (o->stdin_closed) close(STDIN_FILENO);
   return exec_workload(o, e);
 }
 
@@ -153,18 +174,27 @@ static int await_exec(pid_t pid, int fd, struct shim_err *e) {
   return -1;
 }
 
+/* A pid namespace whose init has exited takes no new processes (ENOMEM). */
+static pid_t fork_workload(const struct shim_opts *o, const struct spawn_fds *f, struct shim_err *e) {
+  pid_t pid = fork();
+  if (pid >= 0) return pid;
+  fail(e, errno, "fork");
+  if (f->ns[NS_PID] >= 0) wrap(e, "join pid namespace of %d", (int)o->join_pid);
+  return -1;
+}
+
 int spawn_workload(const struct shim_opts *o, struct workload *w, struct shim_err *e) {
   struct spawn_fds f;
-  if (open_fds(&f, e) < 0) {
+  pid_t pid = -1;
+  if (open_fds(&f, e) == 0 && open_join_namespaces(o, f.ns, e) == 0 &&
+      enter_pid_namespace(o, f.ns, e) == 0)
+    pid = fork_workload(o, &f, e);
+  if (pid < 0) {
     close_all(&f);
     return -1;
   }
-  pid_t pid = fork();
-  if (pid < 0) {
-    close_all(&f);
-    return fail(e, errno, "fork");
-  }
   if (pid == 0) run_child(o, &f);
+  for (int k = 0; k < NS_COUNT; k++) close_fd(&f.ns[k]);
   close_fd(&f.devnull);
   close_fd(&f.out[1]);
   close_fd(&f.err[1]);

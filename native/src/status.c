@@ -42,11 +42,13 @@ int write_status(int dirfd, const struct exit_record *r, struct shim_err *e) {
   char code[12] = "null", sig[12] = "null";
   if (WIFEXITED(r->wait_status)) snprintf(code, sizeof code, "%d", WEXITSTATUS(r->wait_status));
   else snprintf(sig, sizeof sig, "%d", WTERMSIG(r->wait_status));
-  char json[256];
+  char json[384];
   int n = snprintf(json, sizeof json,
                    "{\"pid\":%d,\"startedAtUnixNano\":\"%" PRId64 "\",\"exitedAtUnixNano\":\"%" PRId64
-                   "\",\"exitCode\":%s,\"signal\":%s,\"oomKilled\":%s,\"logClosed\":%s}\n",
+                   "\",\"exitCode\":%s,\"signal\":%s,\"oomKilled\":%s,\"cpuUserUs\":%" PRIu64
+                   ",\"cpuSystemUs\":%" PRIu64 ",\"logClosed\":%s}\n",
                    (int)r->pid, r->started_ns, r->exited_ns, code, sig,
-                   r->oom_killed ? "true" : "false", r->log_closed ? "true" : "false");
+                   r->oom_killed ? "true" : "false", r->cpu_user_us, r->cpu_system_us,
+                   r->log_closed ? "true" : "false");
   return replace_file(dirfd, "status.json", json, (size_t)n, e);
 }

@@ -13,12 +13,18 @@ function makeServices(channel: grpc.Client, target: string) {
     cells: serviceClient(channel, target, cells.CellServiceService, {
       allocate: cells.AllocateRequest,
       free: cells.FreeRequest,
+      update: cells.UpdateRequest,
+      freeze: cells.FreezeRequest,
+      thaw: cells.ThawRequest,
+      stats: cells.StatsRequest,
       get: cells.GetRequest,
       list: cells.ListRequest,
     }),
     executables: serviceClient(channel, target, executables.ExecutableServiceService, {
       start: executables.StartRequest,
       stop: executables.StopRequest,
+      signal: executables.SignalRequest,
+      wait: executables.WaitRequest,
       get: executables.GetRequest,
       list: executables.ListRequest,
     }),

@@ -34,18 +34,21 @@ async function main(config: DaemonConfig): Promise<void> {
   log.info({ mode, root: config.cgroupRoot }, "cgroups ready");
 
   const locks = new KeyedMutex();
+  const shim = new ShimClient(config.shimPath);
   const cells: Cells = new Cells({
     cells: store.cells,
     executables: store.executables,
     cgroups,
+    shim,
+    stateRoot: config.stateDir,
     locks,
-    forgetExecutable: (cell, name) => executables.forget(cell, name),
+    workloads: () => executables,
   });
   const executables: Executables = new Executables({
     store: store.executables,
     cells,
     cgroups,
-    shim: new ShimClient(config.shimPath),
+    shim,
     locks,
     stateRoot: config.stateDir,
     log: log.child({ area: "executables" }),

@@ -4,29 +4,38 @@ export interface CellRow {
   readonly name: string;
   readonly spec: string;
   readonly createdAtMs: number;
+  readonly initPid: number | null;
 }
+
+const COLUMNS = "name, spec, created_at_ms AS createdAtMs, init_pid AS initPid";
 
 export class CellsStore {
   readonly #insert;
   readonly #delete;
   readonly #get;
   readonly #page;
-  readonly #children;
+  readonly #descendants;
+  readonly #setSpec;
+  readonly #setInitPid;
+  readonly #isolated;
 
   constructor(db: Db) {
-    this.#insert = db.prepare<[string, string, number]>("INSERT INTO cells (name, spec, created_at_ms) VALUES (?, ?, ?)");
-    this.#delete = db.prepare<[string]>("DELETE FROM cells WHERE name = ?");
-    this.#get = db.prepare<[string], CellRow>("SELECT name, spec, created_at_ms AS createdAtMs FROM cells WHERE name = ?");
-    this.#page = db.prepare<[string, number], CellRow>(
-      "SELECT name, spec, created_at_ms AS createdAtMs FROM cells WHERE name > ? ORDER BY name LIMIT ?",
+    this.#insert = db.prepare<CellRow>(
+      "INSERT INTO cells (name, spec, created_at_ms, init_pid) VALUES (@name, @spec, @createdAtMs, @initPid)",
     );
-    this.#children = db.prepare<{ name: string }, { name: string }>(
+    this.#delete = db.prepare<[string]>("DELETE FROM cells WHERE name = ?");
+    this.#get = db.prepare<[string], CellRow>(`SELECT ${COLUMNS} FROM cells WHERE name = ?`);
+    this.#page = db.prepare<[string, number], CellRow>(`SELECT ${COLUMNS} FROM cells WHERE name > ? ORDER BY name LIMIT ?`);
+    this.#descendants = db.prepare<{ name: string }, { name: string }>(
       "SELECT name FROM cells WHERE substr(name, 1, length(@name) + 1) = @name || '/' ORDER BY name",
     );
+    this.#setSpec = db.prepare<[string, string]>("UPDATE cells SET spec = ? WHERE name = ?");
+    this.#setInitPid = db.prepare<[number | null, string]>("UPDATE cells SET init_pid = ? WHERE name = ?");
+    this.#isolated = db.prepare<[], CellRow>(`SELECT ${COLUMNS} FROM cells WHERE init_pid IS NOT NULL`);
   }
 
   insert(row: CellRow): void {
-    this.#insert.run(row.name, row.spec, row.createdAtMs);
+    this.#insert.run(row);
   }
 
   delete(name: string): void {
@@ -42,8 +51,21 @@ export class CellsStore {
     return this.#page.all(after, limit);
   }
 
-  /** Names of every cell below `name` (children, grandchildren, ...). */
+  /** Names of every cell below `name` (children, grandchildren, ...), in name order. */
   descendants(name: string): string[] {
-    return this.#children.all({ name }).map((r) => r.name);
+    return this.#descendants.all({ name }).map((r) => r.name);
+  }
+
+  setSpec(name: string, spec: string): void {
+    this.#setSpec.run(spec, name);
+  }
+
+  setInitPid(name: string, pid: number | null): void {
+    this.#setInitPid.run(pid, name);
+  }
+
+  /** Cells whose reaper the database knows of. */
+  isolated(): CellRow[] {
+    return this.#isolated.all();
   }
 }

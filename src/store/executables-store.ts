@@ -1,6 +1,6 @@
 import type { Db } from "./database.js";
 
-export type ExecutableStateRow = "running" | "stopping" | "exited";
+export type ExecutableStateRow = "running" | "stopping" | "exited" | "backoff";
 
 export interface ExecutableRow {
   readonly cell: string;
@@ -11,33 +11,45 @@ export interface ExecutableRow {
   readonly startedAtMs: number;
   readonly exitedAtMs: number | null;
   readonly exitStatus: string | null;
+  readonly restartCount: number;
+  /** Quick exits in a row: the exponent of the restart delay. */
+  readonly backoffStep: number;
+  readonly nextRestartAtMs: number | null;
 }
 
-const COLUMNS =
-  "cell, name, spec, state, pid, started_at_ms AS startedAtMs, exited_at_ms AS exitedAtMs, exit_status AS exitStatus";
+const COLUMNS = `cell, name, spec, state, pid, started_at_ms AS startedAtMs, exited_at_ms AS exitedAtMs,
+  exit_status AS exitStatus, restart_count AS restartCount, backoff_step AS backoffStep,
+  next_restart_at_ms AS nextRestartAtMs`;
 
 export class ExecutablesStore {
   readonly #upsert;
   readonly #markStopping;
   readonly #setExited;
+  readonly #setBackoff;
   readonly #delete;
   readonly #get;
   readonly #page;
   readonly #pageInCell;
-  readonly #countActiveInCell;
   readonly #inCell;
   readonly #active;
 
   constructor(db: Db) {
     this.#upsert = db.prepare<ExecutableRow>(
-      `INSERT OR REPLACE INTO executables (cell, name, spec, state, pid, started_at_ms, exited_at_ms, exit_status)
-       VALUES (@cell, @name, @spec, @state, @pid, @startedAtMs, @exitedAtMs, @exitStatus)`,
+      `INSERT OR REPLACE INTO executables (cell, name, spec, state, pid, started_at_ms, exited_at_ms, exit_status,
+         restart_count, backoff_step, next_restart_at_ms)
+       VALUES (@cell, @name, @spec, @state, @pid, @startedAtMs, @exitedAtMs, @exitStatus,
+         @restartCount, @backoffStep, @nextRestartAtMs)`,
     );
     this.#markStopping = db.prepare<[string, string]>(
       "UPDATE executables SET state = 'stopping' WHERE cell = ? AND name = ? AND state = 'running'",
     );
     this.#setExited = db.prepare<[number, string, string, string]>(
-      "UPDATE executables SET state = 'exited', exited_at_ms = ?, exit_status = ? WHERE cell = ? AND name = ?",
+      `UPDATE executables SET state = 'exited', exited_at_ms = ?, exit_status = ?, next_restart_at_ms = NULL
+       WHERE cell = ? AND name = ?`,
+    );
+    this.#setBackoff = db.prepare<[number, string, number, number, string, string]>(
+      `UPDATE executables SET state = 'backoff', exited_at_ms = ?, exit_status = ?, next_restart_at_ms = ?,
+         backoff_step = ? WHERE cell = ? AND name = ?`,
     );
     this.#delete = db.prepare<[string, string]>("DELETE FROM executables WHERE cell = ? AND name = ?");
     this.#get = db.prepare<[string, string], ExecutableRow>(`SELECT ${COLUMNS} FROM executables WHERE cell = ? AND name = ?`);
@@ -46,9 +58,6 @@ export class ExecutablesStore {
     );
     this.#pageInCell = db.prepare<[string, string, number], ExecutableRow>(
       `SELECT ${COLUMNS} FROM executables WHERE cell = ? AND name > ? ORDER BY name LIMIT ?`,
-    );
-    this.#countActiveInCell = db.prepare<[string], { n: number }>(
-      "SELECT count(*) AS n FROM executables WHERE cell = ? AND state != 'exited'",
     );
     this.#inCell = db.prepare<[string], ExecutableRow>(`SELECT ${COLUMNS} FROM executables WHERE cell = ?`);
     this.#active = db.prepare<[], ExecutableRow>(`SELECT ${COLUMNS} FROM executables WHERE state != 'exited'`);
@@ -64,8 +73,14 @@ export class ExecutablesStore {
     this.#markStopping.run(cell, name);
   }
 
+  /** Exited for good: the restart policy will not start it again. */
   setExited(cell: string, name: string, exitedAtMs: number, exitStatus: string): void {
     this.#setExited.run(exitedAtMs, exitStatus, cell, name);
+  }
+
+  /** Exited, with a restart due at `nextRestartAtMs`. */
+  setBackoff(cell: string, name: string, exit: { exitedAtMs: number; exitStatus: string; nextRestartAtMs: number; backoffStep: number }): void {
+    this.#setBackoff.run(exit.exitedAtMs, exit.exitStatus, exit.nextRestartAtMs, exit.backoffStep, cell, name);
   }
 
   delete(cell: string, name: string): void {
@@ -82,15 +97,11 @@ export class ExecutablesStore {
     return this.#page.all(after.cell, after.cell, after.name, limit);
   }
 
-  countActiveInCell(cell: string): number {
-    return this.#countActiveInCell.get(cell)!.n;
-  }
-
   inCell(cell: string): ExecutableRow[] {
     return this.#inCell.all(cell);
   }
 
-  /** Every executable not yet known to have exited. */
+  /** Every executable not exited for good (running, stopping or waiting to restart). */
   active(): ExecutableRow[] {
     return this.#active.all();
   }

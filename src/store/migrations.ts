@@ -20,4 +20,10 @@ export const MIGRATIONS: readonly string[] = [
     PRIMARY KEY (cell, name)
   ) STRICT;
   `,
+  `
+  ALTER TABLE cells ADD COLUMN init_pid INTEGER;  -- the reaper of an isolated cell
+  ALTER TABLE executables ADD COLUMN restart_count INTEGER NOT NULL DEFAULT 0;
+  ALTER TABLE executables ADD COLUMN backoff_step INTEGER NOT NULL DEFAULT 0;  -- quick exits in a row
+  ALTER TABLE executables ADD COLUMN next_restart_at_ms INTEGER;             -- set in state backoff
+  `,
 ];

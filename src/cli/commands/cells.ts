@@ -1,8 +1,10 @@
 import type { Command } from "commander";
-import { Cell } from "../../gen/aurae/cells/v1/cells.js";
+import { Cell, CellStats, type CellSpec } from "../../gen/aurae/cells/v1/cells.js";
+import type { DeepPartial } from "../../client/service-client.js";
+import { InvalidArgumentError } from "commander";
 import { withClient } from "../context.js";
 import { printItems, type Printer } from "../output.js";
-import { formatBytes, parseInteger, parseSize } from "../units.js";
+import { formatBytes, parseDurationMs, parseInteger, parseSize } from "../units.js";
 
 const CELL: Printer<Cell> = {
   columns: [
@@ -10,50 +12,146 @@ const CELL: Printer<Cell> = {
     ["MEMORY MAX", (c) => formatBytes(c.spec?.memory?.maxBytes)],
     ["CPU", (c) => (c.spec?.cpu?.quotaUs === undefined ? "-" : `${c.spec.cpu.quotaUs}/${c.spec.cpu.periodUs ?? 100000n}us`)],
     ["PIDS MAX", (c) => c.spec?.pids?.max?.toString() ?? "-"],
+    ["FROZEN", (c) => (c.status?.frozen ? "yes" : "no")],
     ["CREATED", (c) => c.status?.createdAt?.toISOString() ?? ""],
   ],
   toJson: (c) => Cell.toJSON(c),
 };
 
-interface AllocateOptions {
+const STATS: Printer<CellStats> = {
+  columns: [
+    ["CPU", (s) => `${Number(s.cpuUsageUs) / 1e6}s`],
+    ["THROTTLED", (s) => `${s.cpuThrottledPeriods}x ${Number(s.cpuThrottledUs) / 1e6}s`],
+    ["MEMORY", (s) => formatBytes(s.memoryCurrentBytes)],
+    ["PEAK", (s) => formatBytes(s.memoryPeakBytes)],
+    ["OOM KILLS", (s) => String(s.oomKills)],
+    ["PIDS", (s) => String(s.pidsCurrent)],
+    ["IO READ", (s) => formatBytes(s.ioReadBytes)],
+    ["IO WRITE", (s) => formatBytes(s.ioWriteBytes)],
+  ],
+  toJson: (s) => CellStats.toJSON(s),
+};
+
+interface LimitOptions {
   memoryMax?: bigint;
+  memoryHigh?: bigint;
+  memoryLow?: bigint;
+  memoryMin?: bigint;
+  swapMax?: bigint;
   cpuQuotaUs?: number;
   cpuPeriodUs?: number;
+  cpuWeight?: number;
+  cpusetCpus?: string;
+  cpusetMems?: string;
   pidsMax?: number;
+  ioWeight?: number;
+  ioLimit: string[];
+  isolate?: string[];
+}
+
+const NAMESPACES = ["pid", "network", "mount", "uts", "ipc", "cgroup"] as const;
+
+function parseIsolation(text: string): string[] {
+  const chosen = text === "all" ? [...NAMESPACES] : text.split(",").map((s) => s.trim());
+  for (const ns of chosen) if (!(NAMESPACES as readonly string[]).includes(ns)) throw new InvalidArgumentError(`"${ns}" is not one of ${NAMESPACES.join(", ")}, all`);
+  return chosen;
+}
+
+/** "/dev/vda:rbps=1M,wbps=2M,riops=100,wiops=100" */
+function collectIoLimit(text: string, all: string[]): string[] {
+  if (!/^[^:]+(:\d+)?:((rbps|wbps|riops|wiops)=[^,]+,?)+$/.test(text)) throw new InvalidArgumentError(`"${text}" is not DEVICE:rbps=N,wbps=N,riops=N,wiops=N`);
+  return [...all, text];
+}
+
+function ioDevice(text: string): DeepPartial<NonNullable<CellSpec["io"]>["devices"][number]> {
+  const at = text.lastIndexOf(":");
+  const values = Object.fromEntries(text.slice(at + 1).split(",").filter(Boolean).map((kv) => kv.split("=") as [string, string]));
+  const num = (key: string, size: boolean) => (values[key] === undefined ? undefined : size ? parseSize(values[key]) : BigInt(parseInteger(values[key])));
+  return {
+    device: text.slice(0, at),
+    readBytesPerSecond: num("rbps", true),
+    writeBytesPerSecond: num("wbps", true),
+    readIops: num("riops", false),
+    writeIops: num("wiops", false),
+  };
+}
+
+function specFrom(name: string, o: LimitOptions): DeepPartial<CellSpec> {
+  const big = (n: number | undefined): bigint | undefined => (n === undefined ? undefined : BigInt(n));
+  const some = (...values: unknown[]): boolean => values.some((v) => v !== undefined);
+  return {
+    name,
+    cpu: some(o.cpuQuotaUs, o.cpuPeriodUs, o.cpuWeight) ? { quotaUs: big(o.cpuQuotaUs), periodUs: big(o.cpuPeriodUs), weight: o.cpuWeight } : undefined,
+    cpuset: some(o.cpusetCpus, o.cpusetMems) ? { cpus: o.cpusetCpus ?? "", mems: o.cpusetMems ?? "" } : undefined,
+    memory: some(o.memoryMax, o.memoryHigh, o.memoryLow, o.memoryMin, o.swapMax)
+      ? { maxBytes: o.memoryMax, highBytes: o.memoryHigh, lowBytes: o.memoryLow, minBytes: o.memoryMin, swapMaxBytes: o.swapMax }
+      : undefined,
+    pids: o.pidsMax === undefined ? undefined : { max: big(o.pidsMax) },
+    io: some(o.ioWeight) || o.ioLimit.length > 0 ? { weight: o.ioWeight, devices: o.ioLimit.map(ioDevice) } : undefined,
+    isolation: o.isolate && Object.fromEntries(o.isolate.map((ns) => [ns, true])),
+  };
+}
+
+function limitOptions(command: Command): Command {
+  return command
+    .option("--memory-max <size>", "hard memory limit, e.g. 64M", parseSize)
+    .option("--memory-high <size>", "memory throttle limit (cgroup v2)", parseSize)
+    .option("--memory-low <size>", "best-effort memory protection (cgroup v2)", parseSize)
+    .option("--memory-min <size>", "hard memory protection (cgroup v2)", parseSize)
+    .option("--swap-max <size>", "swap limit", parseSize)
+    .option("--cpu-quota-us <us>", "cpu time per period, in microseconds", parseInteger)
+    .option("--cpu-period-us <us>", "cpu period, in microseconds (default 100000)", parseInteger)
+    .option("--cpu-weight <1-10000>", "cpu share against siblings (default 100)", parseInteger)
+    .option("--cpuset-cpus <list>", 'cpus, e.g. "0-1,3"')
+    .option("--cpuset-mems <list>", "memory nodes")
+    .option("--pids-max <n>", "most tasks in the cell", parseInteger)
+    .option("--io-weight <1-10000>", "io share against siblings", parseInteger)
+    .option("--io-limit <device:limits>", "e.g. /dev/vda:rbps=10M,wiops=100 (repeatable)", collectIoLimit, []);
 }
 
 export function registerCells(program: Command): void {
-  const cell = program.command("cell").description("allocate, inspect and free cells");
-  cell
-    .command("allocate")
-    .description("create a cell with limits")
-    .argument("<name>", 'cell name, e.g. "web" or "web/api"')
-    .option("--memory-max <size>", "memory limit, e.g. 64M", parseSize)
-    .option("--cpu-quota-us <us>", "cpu time per period, in microseconds", parseInteger)
-    .option("--cpu-period-us <us>", "cpu period, in microseconds (default 100000)", parseInteger)
-    .option("--pids-max <n>", "most tasks in the cell", parseInteger)
-    .action((name: string, opts: AllocateOptions, command: Command) =>
+  const cell = program.command("cell").description("allocate, inspect, limit, freeze and free cells");
+  limitOptions(cell.command("allocate").description("create a cell with limits").argument("<name>", 'cell name, e.g. "web" or "web/api"'))
+    .option("--isolate <namespaces>", `namespaces of a top-level cell: ${NAMESPACES.join(",")} or all`, parseIsolation)
+    .action((name: string, opts: LimitOptions, command: Command) =>
       withClient(command, async (client, { output }) => {
-        const big = (n: number | undefined): bigint | undefined => (n === undefined ? undefined : BigInt(n));
-        const { cell: allocated } = await client.cells.allocate({
-          spec: {
-            name,
-            cpu: opts.cpuQuotaUs ?? opts.cpuPeriodUs ? { quotaUs: big(opts.cpuQuotaUs), periodUs: big(opts.cpuPeriodUs) } : undefined,
-            memory: opts.memoryMax === undefined ? undefined : { maxBytes: opts.memoryMax },
-            pids: opts.pidsMax === undefined ? undefined : { max: big(opts.pidsMax) },
-          },
-        });
+        const { cell: allocated } = await client.cells.allocate({ spec: specFrom(name, opts) });
         printItems([allocated!], CELL, output, true);
+      }),
+    );
+  limitOptions(cell.command("update").description("replace the limits of a live cell (limits not given return to unlimited)").argument("<name>"))
+    .option("--isolate <namespaces>", "the cell's namespaces, as allocated (they cannot change)", parseIsolation)
+    .action((name: string, opts: LimitOptions, command: Command) =>
+      withClient(command, async (client, { output }) => {
+        const { cell: updated } = await client.cells.update({ spec: specFrom(name, opts) });
+        printItems([updated!], CELL, output, true);
       }),
     );
   cell
     .command("free")
-    .description("remove a cell (it must hold no child cell and no running executable)")
+    .description("remove a cell")
+    .argument("<name>")
+    .option("--stop", "stop its executables and free its child cells first")
+    .option("--grace <duration>", "with --stop: wait before SIGKILL, e.g. 10s", parseDurationMs)
+    .action((name: string, opts: { stop?: boolean; grace?: number }, command: Command) =>
+      withClient(command, async (client) => {
+        await client.cells.free({ name, stop: opts.stop ?? false, gracePeriodMs: opts.grace });
+      }),
+    );
+  for (const [verb, description] of [["freeze", "stop every process in the cell until thaw"], ["thaw", "resume a frozen cell"]] as const)
+    cell
+      .command(verb)
+      .description(description)
+      .argument("<name>")
+      .action((name: string, _opts, command: Command) =>
+        withClient(command, async (client, { output }) => printItems([(await client.cells[verb]({ name })).cell!], CELL, output, true)),
+      );
+  cell
+    .command("stats")
+    .description("resource usage of a cell and everything below it")
     .argument("<name>")
     .action((name: string, _opts, command: Command) =>
-      withClient(command, async (client) => {
-        await client.cells.free({ name });
-      }),
+      withClient(command, async (client, { output }) => printItems([(await client.cells.stats({ name })).stats!], STATS, output, true)),
     );
   cell
     .command("get")

@@ -1,16 +1,16 @@
-import type { Command } from "commander";
 import { constants } from "node:os";
-import { InvalidArgumentError } from "commander";
-import { Executable, ExecutableState } from "../../gen/aurae/executables/v1/executables.js";
+import { InvalidArgumentError, Option, type Command } from "commander";
+import { Executable, ExecutableState, RestartMode, StdinMode } from "../../gen/aurae/executables/v1/executables.js";
 import { withClient } from "../context.js";
 import { printItems, type Printer } from "../output.js";
-import { parseDurationMs } from "../units.js";
+import { parseDurationMs, parseInteger } from "../units.js";
 
 const STATE_NAMES: Record<ExecutableState, string> = {
   [ExecutableState.EXECUTABLE_STATE_UNSPECIFIED]: "unknown",
   [ExecutableState.EXECUTABLE_STATE_RUNNING]: "running",
   [ExecutableState.EXECUTABLE_STATE_STOPPING]: "stopping",
   [ExecutableState.EXECUTABLE_STATE_EXITED]: "exited",
+  [ExecutableState.EXECUTABLE_STATE_BACKOFF]: "backoff",
   [ExecutableState.UNRECOGNIZED]: "unknown",
 };
 
@@ -30,6 +30,7 @@ const EXECUTABLE: Printer<Executable> = {
     ["STATE", (x) => STATE_NAMES[x.status?.state ?? ExecutableState.EXECUTABLE_STATE_UNSPECIFIED]],
     ["PID", (x) => String(x.status?.pid ?? "")],
     ["EXIT", describeExit],
+    ["RESTARTS", (x) => String(x.status?.restartCount ?? 0)],
     ["COMMAND", (x) => (x.spec?.argv ?? []).join(" ")],
   ],
   toJson: (x) => Executable.toJSON(x),
@@ -43,6 +44,40 @@ function parseSignal(text: string): number {
   return num;
 }
 
+interface StartOptions {
+  env: Record<string, string>;
+  cwd: string;
+  shell?: boolean;
+  user?: string;
+  group?: string;
+  groups?: string[];
+  umask?: number;
+  rlimit: { resource: string; soft?: bigint; hard?: bigint }[];
+  stdinClosed?: boolean;
+  restart: "no" | "on-failure" | "always";
+  maxRestarts: number;
+  maxRestartDelay?: number;
+}
+
+const RESTART_MODES = {
+  no: RestartMode.RESTART_MODE_NO,
+  "on-failure": RestartMode.RESTART_MODE_ON_FAILURE,
+  always: RestartMode.RESTART_MODE_ALWAYS,
+} as const;
+
+function parseOctal(text: string): number {
+  if (!/^0?[0-7]{1,3}$/.test(text)) throw new InvalidArgumentError(`"${text}" is not an octal mask such as 022`);
+  return parseInt(text, 8);
+}
+
+/** "nofile=1024:4096", "nofile=1024" (soft = hard), "core=unlimited". */
+function collectRlimit(text: string, all: StartOptions["rlimit"]): StartOptions["rlimit"] {
+  const match = /^([a-z]+)=(\d+|unlimited)(?::(\d+|unlimited))?$/.exec(text);
+  if (!match) throw new InvalidArgumentError(`"${text}" is not name=soft[:hard], e.g. nofile=1024:4096`);
+  const value = (v: string) => (v === "unlimited" ? undefined : BigInt(v));
+  return [...all, { resource: match[1]!, soft: value(match[2]!), hard: value(match[3] ?? match[2]!) }];
+}
+
 const collectEnv = (entry: string, env: Record<string, string>): Record<string, string> => {
   const eq = entry.indexOf("=");
   if (eq <= 0) throw new InvalidArgumentError(`"${entry}" is not KEY=VALUE`);
@@ -53,15 +88,64 @@ export function registerExecutables(program: Command): void {
   const exec = program.command("exec").description("start, stop and inspect executables");
   exec
     .command("start")
-    .description("run a program in a cell (no shell: argv is executed as given)")
+    .description("run a program in a cell (no shell unless --shell: argv is executed as given)")
     .argument("<cell>")
     .argument("<name>")
     .argument("<argv...>", "the program and its arguments (put them after --)")
     .option("-e, --env <KEY=VALUE>", "environment variable, repeatable", collectEnv, {})
     .option("--cwd <dir>", "working directory", "/")
-    .action((cell: string, name: string, argv: string[], opts: { env: Record<string, string>; cwd: string }, command: Command) =>
+    .option("--shell", "run the one argument as a /bin/sh -c command line")
+    .option("--user <user>", "user name or uid")
+    .option("--group <group>", "group name or gid")
+    .option("--groups <list>", "supplementary groups, comma-separated", (text: string) => text.split(",").filter(Boolean))
+    .option("--umask <octal>", "file mode creation mask (default 022)", parseOctal)
+    .option("--rlimit <name=soft[:hard]>", "resource limit, e.g. nofile=1024:4096 (repeatable)", collectRlimit, [])
+    .option("--stdin-closed", "start with no file descriptor 0 (default: /dev/null)")
+    .addOption(new Option("--restart <mode>", "restart policy").choices(["no", "on-failure", "always"]).default("no"))
+    .option("--max-restarts <n>", "give up after this many restarts (0: never)", parseInteger, 0)
+    .option("--max-restart-delay <duration>", "longest back-off between restarts (default 5m)", parseDurationMs)
+    .action((cell: string, name: string, argv: string[], opts: StartOptions, command: Command) =>
       withClient(command, async (client, { output }) => {
-        const { executable } = await client.executables.start({ spec: { cellName: cell, name, argv, env: opts.env, cwd: opts.cwd } });
+        const { executable } = await client.executables.start({
+          spec: {
+            cellName: cell,
+            name,
+            argv,
+            env: opts.env,
+            cwd: opts.cwd,
+            shell: opts.shell ?? false,
+            user: opts.user ?? "",
+            group: opts.group ?? "",
+            supplementaryGroups: opts.groups ?? [],
+            umask: opts.umask,
+            rlimits: opts.rlimit,
+            stdin: opts.stdinClosed ? StdinMode.STDIN_MODE_CLOSED : StdinMode.STDIN_MODE_NULL,
+            restart: { mode: RESTART_MODES[opts.restart], maxRestarts: opts.maxRestarts, maxDelayMs: opts.maxRestartDelay },
+          },
+        });
+        printItems([executable!], EXECUTABLE, output, true);
+      }),
+    );
+  exec
+    .command("signal")
+    .description("send a signal to an executable's main process")
+    .argument("<cell>")
+    .argument("<name>")
+    .argument("<signal>", "name (TERM, HUP, ...) or number", parseSignal)
+    .action((cell: string, name: string, signal: number, _opts, command: Command) =>
+      withClient(command, async (client) => {
+        await client.executables.signal({ cellName: cell, name, signal });
+      }),
+    );
+  exec
+    .command("wait")
+    .description("wait until an executable has exited for good, then show it")
+    .argument("<cell>")
+    .argument("<name>")
+    .option("--timeout <duration>", "give up after this long", parseDurationMs)
+    .action((cell: string, name: string, opts: { timeout?: number }, command: Command) =>
+      withClient(command, async (client, { output }) => {
+        const { executable } = await client.executables.wait({ cellName: cell, name }, { deadline: opts.timeout });
         printItems([executable!], EXECUTABLE, output, true);
       }),
     );

@@ -1,7 +1,7 @@
 import type { Logger } from "pino";
 import type { Cells } from "../../domain/cells/cells.js";
 import type { CellServiceServer } from "../../gen/aurae/cells/v1/cells.js";
-import { cellSpecFromProto, cellToProto } from "../convert/cells.js";
+import { cellSpecFromProto, cellStatsToProto, cellToProto } from "../convert/cells.js";
 import { required } from "../convert/int64.js";
 import { unary } from "../rpc.js";
 
@@ -10,12 +10,16 @@ export const cellService = ({ cells, log }: { cells: Cells; log: Logger }): Cell
     cell: cellToProto(await cells.allocate(cellSpecFromProto(required(req.spec, "spec")))),
   })),
   free: unary(log, async (req) => {
-    await cells.free(req.name);
+    await cells.free(req.name, { stop: req.stop, graceMs: req.gracePeriodMs });
     return {};
   }),
-  get: unary(log, async (req) => ({ cell: cellToProto(cells.get(req.name)) })),
+  update: unary(log, async (req) => ({ cell: cellToProto(await cells.update(cellSpecFromProto(required(req.spec, "spec")))) })),
+  freeze: unary(log, async (req) => ({ cell: cellToProto(await cells.freeze(req.name)) })),
+  thaw: unary(log, async (req) => ({ cell: cellToProto(await cells.thaw(req.name)) })),
+  stats: unary(log, async (req) => ({ stats: cellStatsToProto(await cells.stats(req.name)) })),
+  get: unary(log, async (req) => ({ cell: cellToProto(await cells.get(req.name)) })),
   list: unary(log, async (req) => {
-    const page = cells.list(req);
+    const page = await cells.list(req);
     return { cells: page.cells.map(cellToProto), nextPageToken: page.nextPageToken };
   }),
 });

@@ -14,6 +14,11 @@ export const executableService = ({ executables, log }: { executables: Executabl
       await executables.stop(req.cellName, req.name, { signal: req.signal, graceMs: req.gracePeriodMs }),
     ),
   })),
+  signal: unary(log, async (req) => {
+    await executables.signal(req.cellName, req.name, req.signal);
+    return {};
+  }),
+  wait: unary(log, async (req, signal) => ({ executable: executableToProto(await executables.wait(req.cellName, req.name, signal)) })),
   get: unary(log, async (req) => ({ executable: executableToProto(executables.get(req.cellName, req.name)) })),
   list: unary(log, async (req) => {
     const page = executables.list(req.cellName === "" ? undefined : req.cellName, req);

@@ -1,34 +1,109 @@
 import { invalid } from "../../errors.js";
-import { validateCellName } from "../names.js";
+import { parentCell, validateCellName } from "../names.js";
+
+export type Namespace = "pid" | "net" | "mnt" | "uts" | "ipc" | "cgroup";
+
+export interface IoDeviceSpec {
+  /** "/dev/vda" or "MAJOR:MINOR". */
+  readonly device: string;
+  readonly readBps?: number;
+  readonly writeBps?: number;
+  readonly readIops?: number;
+  readonly writeIops?: number;
+}
+
+export interface Isolation {
+  readonly pid: boolean;
+  readonly network: boolean;
+  readonly mount: boolean;
+  readonly uts: boolean;
+  readonly ipc: boolean;
+  readonly cgroup: boolean;
+}
 
 /** What a caller asks of a cell, in kernel units. Absent limits are unlimited. */
 export interface CellSpec {
   readonly name: string;
-  readonly cpu?: { readonly quotaUs?: number; readonly periodUs?: number };
-  readonly memory?: { readonly maxBytes?: number };
+  readonly cpu?: { readonly quotaUs?: number; readonly periodUs?: number; readonly weight?: number };
+  readonly cpuset?: { readonly cpus?: string; readonly mems?: string };
+  readonly memory?: {
+    readonly maxBytes?: number;
+    readonly highBytes?: number;
+    readonly lowBytes?: number;
+    readonly minBytes?: number;
+    readonly swapMaxBytes?: number;
+  };
   readonly pids?: { readonly max?: number };
+  readonly io?: { readonly weight?: number; readonly devices?: readonly IoDeviceSpec[] };
+  readonly isolation?: Isolation;
 }
 
 export interface Cell {
   readonly spec: CellSpec;
   readonly createdAt: Date;
   readonly cgroupPaths: readonly string[];
+  readonly frozen: boolean;
+  /** Host pid of the reaper holding the cell's namespaces, when it is isolated. */
+  readonly initPid?: number;
 }
 
 const MIB = 1024 * 1024;
 const PID_MAX_LIMIT = 4_194_304; // the kernel's ceiling for pid_max on 64-bit
+const CPU_LIST = /^\d+(-\d+)?(,\d+(-\d+)?)*$/; // the kernel's list format: "0-2,4"
+const DEVICE = /^(\/dev\/[^\0]+|\d+:\d+)$/;
 
 /** Checks every field against what the kernel accepts, naming the first field that is wrong. */
 export function validateCellSpec(spec: CellSpec): CellSpec {
   validateCellName(spec.name, "spec.name");
-  const { cpu, memory, pids } = spec;
+  const { cpu, cpuset, memory, pids, io, isolation } = spec;
   if (cpu?.periodUs !== undefined) checkRange(cpu.periodUs, "spec.cpu.period_us", 1000, 1_000_000);
   // The kernel rejects quotas below 1 ms; above ~10^12 us the quota could never bind anyway.
   if (cpu?.quotaUs !== undefined) checkRange(cpu.quotaUs, "spec.cpu.quota_us", 1000, 1e12);
-  if (memory?.maxBytes !== undefined) checkRange(memory.maxBytes, "spec.memory.max_bytes", MIB, Number.MAX_SAFE_INTEGER);
+  if (cpu?.weight !== undefined) checkRange(cpu.weight, "spec.cpu.weight", 1, 10_000);
+  if (cpuset?.cpus && !CPU_LIST.test(cpuset.cpus)) throw invalid("spec.cpuset.cpus", `"${cpuset.cpus}" is not a cpu list such as 0-2,4`);
+  if (cpuset?.mems && !CPU_LIST.test(cpuset.mems)) throw invalid("spec.cpuset.mems", `"${cpuset.mems}" is not a node list such as 0`);
+  for (const key of ["maxBytes", "highBytes", "lowBytes", "minBytes"] as const)
+    if (memory?.[key] !== undefined) checkRange(memory[key], `spec.memory.${snake(key)}`, MIB, Number.MAX_SAFE_INTEGER);
+  if (memory?.swapMaxBytes !== undefined) checkRange(memory.swapMaxBytes, "spec.memory.swap_max_bytes", 0, Number.MAX_SAFE_INTEGER);
   if (pids?.max !== undefined) checkRange(pids.max, "spec.pids.max", 1, PID_MAX_LIMIT);
+  if (io?.weight !== undefined) checkRange(io.weight, "spec.io.weight", 1, 10_000);
+  io?.devices?.forEach((d, i) => validateIoDevice(d, `spec.io.devices[${i}]`));
+  if (isolation) validateIsolation(spec.name, isolation);
   return spec;
 }
+
+function validateIoDevice(d: IoDeviceSpec, field: string): void {
+  if (!DEVICE.test(d.device)) throw invalid(`${field}.device`, `"${d.device}" is neither a /dev path nor MAJOR:MINOR`);
+  for (const key of ["readBps", "writeBps", "readIops", "writeIops"] as const)
+    if (d[key] !== undefined) checkRange(d[key], `${field}.${IO_FIELDS[key]}`, 1, Number.MAX_SAFE_INTEGER);
+}
+
+const IO_FIELDS = { readBps: "read_bytes_per_second", writeBps: "write_bytes_per_second", readIops: "read_iops", writeIops: "write_iops" };
+
+function validateIsolation(name: string, isolation: Isolation): void {
+  if (parentCell(name) !== undefined && isolatedNamespaces(isolation).length > 0)
+    throw invalid("spec.isolation", `nested cell "${name}" shares its top-level cell's namespaces and cannot choose its own`);
+  if (isolation.pid && !isolation.mount)
+    throw invalid("spec.isolation.pid", "needs isolation.mount too, so the cell gets a /proc of its own pid namespace");
+}
+
+/** The namespaces the cell's reaper creates (cgroup namespaces are made per executable, at its own cgroup). */
+export function isolatedNamespaces(isolation: Isolation | undefined): Namespace[] {
+  if (!isolation) return [];
+  const chosen: [boolean, Namespace][] = [
+    [isolation.pid, "pid"],
+    [isolation.network, "net"],
+    [isolation.mount, "mnt"],
+    [isolation.uts, "uts"],
+    [isolation.ipc, "ipc"],
+  ];
+  return chosen.filter(([on]) => on).map(([, ns]) => ns);
+}
+
+/** camelCase domain path to the API's snake_case field name: "memory.highBytes" -> "spec.memory.high_bytes". */
+export const apiField = (path: string): string => `spec.${snake(path)}`;
+
+const snake = (name: string): string => name.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
 
 function checkRange(value: number, field: string, min: number, max: number): void {
   if (!Number.isSafeInteger(value) || value < min || value > max)

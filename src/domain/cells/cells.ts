@@ -1,23 +1,46 @@
-// Cells: desired state in the node database, limits in cgroups. Every structural change (allocate, free, and
-// starting executables, see ../executables) of one cell tree runs under the tree's lock, so a cell cannot be freed
-// while a child is allocated or an executable starts in it.
+// Cells: desired state in the node database, limits in cgroups, namespaces held by a reaper when isolated. Every
+// structural change (allocate, free, and starting executables, see ../executables) of one cell tree runs under the
+// tree's lock, so a cell cannot be freed while a child is allocated or an executable starts in it.
 import { exists, notFound, precondition } from "../../errors.js";
-import type { CgroupDriver } from "../../runtime/cgroups/driver.js";
+import { resolveBlockDevice } from "../../runtime/cgroups/devices.js";
+import type { CgroupLimits, CgroupStats } from "../../runtime/cgroups/driver.js";
 import type { CellRow, CellsStore } from "../../store/cells-store.js";
 import type { ExecutablesStore } from "../../store/executables-store.js";
 import type { KeyedMutex } from "../keyed-mutex.js";
 import { parentCell, validateCellName } from "../names.js";
 import { decodePageToken, encodePageToken, validatePageSize, type PageRequest } from "../pagination.js";
-import { validateCellSpec, type Cell, type CellSpec } from "./cell-spec.js";
+import { cellInitLeaf, isCellInitRunning, startCellInit, stopCellInit, type CellInitDeps } from "./cell-init.js";
+import { apiField, isolatedNamespaces, validateCellSpec, type Cell, type CellSpec } from "./cell-spec.js";
 
-export interface CellsDeps {
+/** What freeing a cell needs of its executables; the Executables domain provides it. */
+export interface CellWorkloads {
+  /** Stops every executable of `cell` (not below it) that runs or waits to restart. */
+  stopAll(cell: string, graceMs: number): Promise<void>;
+  /** Drops an exited executable's record and files. */
+  forget(cell: string, name: string): Promise<void>;
+}
+
+export interface CellsDeps extends CellInitDeps {
   readonly cells: CellsStore;
   readonly executables: ExecutablesStore;
-  readonly cgroups: CgroupDriver;
   readonly locks: KeyedMutex;
-  /** Removes what exited executables of a freed cell left on disk. */
-  readonly forgetExecutable: (cell: string, name: string) => Promise<void>;
+  readonly workloads: () => CellWorkloads;
 }
+
+export interface FreeOptions {
+  /** Stop executables and free child cells instead of refusing. */
+  readonly stop?: boolean;
+  readonly graceMs?: number;
+}
+
+/** Where an executable of a cell runs: the reaper whose namespaces it joins, and whether it gets its own cgroup ns. */
+export interface CellNamespaces {
+  readonly joinPid?: number;
+  readonly cgroup: boolean;
+}
+
+/** Usage of a cell and everything below it. */
+export type CellStats = CgroupStats;
 
 /** The lock shared by a whole cell tree: its top-level segment. */
 export const treeLock = (cell: string): string => cell.split("/", 1)[0]!;
@@ -32,45 +55,88 @@ export class Cells {
       const parent = parentCell(spec.name);
       if (parent !== undefined && !this.deps.cells.get(parent))
         throw notFound(`cell "${parent}" not found: allocate it before "${spec.name}"`);
-      const row: CellRow = { name: spec.name, spec: JSON.stringify(spec), createdAtMs: Date.now() };
+      const limits = await this.#enforceable(spec);
       try {
-        await this.deps.cgroups.create(spec.name, spec);
+        await this.deps.cgroups.create(spec.name, limits);
+        const initPid = spec.isolation && isolatedNamespaces(spec.isolation).length > 0
+          ? await startCellInit(this.deps, spec.name, spec.isolation)
+          : null;
+        const row: CellRow = { name: spec.name, spec: JSON.stringify(spec), createdAtMs: Date.now(), initPid };
         this.deps.cells.insert(row);
+        return await this.#toCell(row);
       } catch (err) {
-        // A limit the kernel refused, or a failed insert: leave no cgroup that no cell owns.
+        // A limit the kernel refused, a reaper that did not start: leave no cgroup that no cell owns.
+        await this.deps.cgroups.kill(spec.name).catch(() => undefined);
+        await this.deps.cgroups.remove(cellInitLeaf(spec.name)).catch(() => undefined);
         await this.deps.cgroups.remove(spec.name).catch(() => undefined);
         throw err;
       }
-      return this.#toCell(row);
     });
   }
 
-  free(name: string): Promise<void> {
+  update(input: CellSpec): Promise<Cell> {
+    const spec = validateCellSpec(input);
+    return this.deps.locks.run(treeLock(spec.name), async () => {
+      const row = this.require(spec.name);
+      const current = JSON.parse(row.spec) as CellSpec;
+      if (JSON.stringify(isolatedNamespaces(current.isolation)) !== JSON.stringify(isolatedNamespaces(spec.isolation)) ||
+          Boolean(current.isolation?.cgroup) !== Boolean(spec.isolation?.cgroup))
+        throw precondition(`spec.isolation: the namespaces of cell "${spec.name}" are fixed when it is allocated`);
+      await this.deps.cgroups.update(spec.name, await this.#enforceable(spec));
+      this.deps.cells.setSpec(spec.name, JSON.stringify(spec));
+      return this.#toCell({ ...row, spec: JSON.stringify(spec) });
+    });
+  }
+
+  free(name: string, opts: FreeOptions = {}): Promise<void> {
     validateCellName(name, "name");
     return this.deps.locks.run(treeLock(name), async () => {
-      this.require(name);
+      const row = this.require(name);
       const children = this.deps.cells.descendants(name);
-      if (children.length > 0)
-        throw precondition(`cell "${name}" has child cells (${children.join(", ")}): free them first`);
-      const running = this.deps.executables.inCell(name).filter((x) => x.state !== "exited");
-      if (running.length > 0)
-        throw precondition(`cell "${name}" has running executables (${running.map((x) => x.name).join(", ")}): stop them first`);
-      for (const x of this.deps.executables.inCell(name)) await this.deps.forgetExecutable(name, x.name);
-      await this.deps.cgroups.remove(name);
-      this.deps.cells.delete(name);
+      const running = [name, ...children].flatMap((cell) =>
+        this.deps.executables.inCell(cell).filter((x) => x.state !== "exited").map((x) => `${cell}/${x.name}`),
+      );
+      if (!opts.stop && children.length > 0)
+        throw precondition(`cell "${name}" has child cells (${children.join(", ")}): free them first, or free with stop`);
+      if (!opts.stop && running.length > 0)
+        throw precondition(`cell "${name}" has running executables (${running.join(", ")}): stop them first, or free with stop`);
+      // Deepest first, so every cgroup is empty of children when it is removed.
+      const order = [...children.reverse(), name];
+      for (const cell of order) await this.#stopExecutables(cell, opts.graceMs ?? 10_000);
+      if (row.initPid !== null) await stopCellInit(this.deps, name, row.initPid);
+      for (const cell of order) {
+        await this.deps.cgroups.remove(cell);
+        this.deps.cells.delete(cell);
+      }
     });
   }
 
-  get(name: string): Cell {
-    validateCellName(name, "name");
-    return this.#toCell(this.require(name));
+  async freeze(name: string): Promise<Cell> {
+    const row = this.#requireValid(name);
+    await this.deps.cgroups.freeze(name);
+    return this.#toCell(row);
   }
 
-  list(page: PageRequest): { cells: Cell[]; nextPageToken: string } {
+  async thaw(name: string): Promise<Cell> {
+    const row = this.#requireValid(name);
+    await this.deps.cgroups.thaw(name);
+    return this.#toCell(row);
+  }
+
+  stats(name: string): Promise<CgroupStats> {
+    this.#requireValid(name);
+    return this.deps.cgroups.stats(name);
+  }
+
+  get(name: string): Promise<Cell> {
+    return this.#toCell(this.#requireValid(name));
+  }
+
+  async list(page: PageRequest): Promise<{ cells: Cell[]; nextPageToken: string }> {
     const size = validatePageSize(page.pageSize);
     const [after] = decodePageToken(page.pageToken, 1);
     const rows = this.deps.cells.page(after!, size + 1);
-    const cells = rows.slice(0, size).map((row) => this.#toCell(row));
+    const cells = await Promise.all(rows.slice(0, size).map((row) => this.#toCell(row)));
     return { cells, nextPageToken: rows.length > size ? encodePageToken([cells.at(-1)!.spec.name]) : "" };
   }
 
@@ -81,11 +147,62 @@ export class Cells {
     return row;
   }
 
-  #toCell(row: CellRow): Cell {
+  /**
+   * The namespaces an executable of `cell` runs in: those of its top-level cell's reaper, restarted first if it is
+   * gone (a reboot, or someone killed it). Call under the tree lock.
+   */
+  async namespacesFor(cell: string): Promise<CellNamespaces> {
+    const top = this.require(treeLock(cell));
+    const isolation = (JSON.parse(top.spec) as CellSpec).isolation;
+    if (top.initPid === null || !isolation) return { cgroup: Boolean(isolation?.cgroup) };
+    let pid = top.initPid;
+    if (!(await isCellInitRunning(this.deps, top.name, pid))) {
+      await stopCellInit(this.deps, top.name, null);
+      pid = await startCellInit(this.deps, top.name, isolation);
+      this.deps.cells.setInitPid(top.name, pid);
+    }
+    return { joinPid: pid, cgroup: isolation.cgroup };
+  }
+
+  async #stopExecutables(cell: string, graceMs: number): Promise<void> {
+    const workloads = this.deps.workloads();
+    await workloads.stopAll(cell, graceMs);
+    for (const x of this.deps.executables.inCell(cell)) await workloads.forget(cell, x.name);
+  }
+
+  /** Limits in kernel terms, refused with FAILED_PRECONDITION naming the first the host cannot enforce. */
+  async #enforceable(spec: CellSpec): Promise<CgroupLimits> {
+    const limits: CgroupLimits = {
+      ...(spec.cpu && { cpu: spec.cpu }),
+      ...(spec.cpuset && { cpuset: spec.cpuset }),
+      ...(spec.memory && { memory: spec.memory }),
+      ...(spec.pids && { pids: spec.pids }),
+      ...(spec.io && {
+        io: {
+          weight: spec.io.weight,
+          devices: await Promise.all(
+            (spec.io.devices ?? []).map(async (d) => ({ ...(await resolveBlockDevice(d.device)), ...d, device: undefined })),
+          ),
+        },
+      }),
+    };
+    const [first] = await this.deps.cgroups.check(limits);
+    if (first) throw precondition(`${apiField(first.field)}: ${first.reason}`);
+    return limits;
+  }
+
+  #requireValid(name: string): CellRow {
+    validateCellName(name, "name");
+    return this.require(name);
+  }
+
+  async #toCell(row: CellRow): Promise<Cell> {
     return {
       spec: JSON.parse(row.spec) as CellSpec,
       createdAt: new Date(row.createdAtMs),
       cgroupPaths: this.deps.cgroups.dirs(row.name),
+      frozen: await this.deps.cgroups.isFrozen(row.name).catch(() => false),
+      ...(row.initPid !== null && { initPid: row.initPid }),
     };
   }
 }

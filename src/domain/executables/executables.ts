@@ -1,21 +1,24 @@
-// Executables: a process per executable, run by the shim in a leaf cgroup of its cell. The database holds what
-// was asked and what was observed; the shim's status file is the truth about an exit, read by a watcher per
-// running executable (which also adopts executables that were running when auraed last stopped).
+// Executables: a process per executable, run by the shim in a leaf cgroup of its cell (and in the cell's namespaces
+// when it is isolated). The database holds what was asked and what was observed; the shim's status file is the
+// truth about an exit, read by a watcher per running executable, which also adopts executables that were running
+// when auraed last stopped. The restart policy turns an exit into a delayed start of the same executable.
 import { rm } from "node:fs/promises";
 import type { Logger } from "pino";
 import { exists, internal, invalid, notFound, precondition, type AuraeError } from "../../errors.js";
 import type { CgroupDriver } from "../../runtime/cgroups/driver.js";
 import { SpawnError, type SpawnRequest, type Spawned } from "../../runtime/shim/shim-client.js";
-import { readShimStatus, type ShimStatus } from "../../runtime/shim/shim-status.js";
+import { readShimStatus, statusPath, type ShimStatus } from "../../runtime/shim/shim-status.js";
 import { DirWatcher } from "../../runtime/shim/watch-dir.js";
+import { resolveCredentials } from "../../runtime/users.js";
 import type { ExecutableRow, ExecutablesStore } from "../../store/executables-store.js";
-import type { Cells } from "../cells/cells.js";
-import { treeLock } from "../cells/cells.js";
+import { treeLock, type CellWorkloads, type Cells } from "../cells/cells.js";
 import type { KeyedMutex } from "../keyed-mutex.js";
 import { validateCellName, validateExecutableName } from "../names.js";
 import { decodePageToken, encodePageToken, validatePageSize, type PageRequest } from "../pagination.js";
 import { validateExecutableSpec, type Executable, type ExecutableSpec, type ExitStatus } from "./executable-spec.js";
 import { executableDir, leafCgroup, logFile } from "./layout.js";
+import { decideRestart } from "./restart.js";
+import { StateChanges } from "./state-changes.js";
 
 export interface ExecutablesDeps {
   readonly store: ExecutablesStore;
@@ -25,6 +28,8 @@ export interface ExecutablesDeps {
   readonly locks: KeyedMutex;
   readonly stateRoot: string;
   readonly log: Logger;
+  /** Where passwd and group live; /etc on a node. */
+  readonly etcDir?: string;
 }
 
 export interface StopOptions {
@@ -37,16 +42,15 @@ export interface StopOptions {
 const DEFAULT_GRACE_MS = 10_000;
 const MAX_GRACE_MS = 3_600_000;
 const SIGTERM = 15;
-
 /** How long SIGKILL may take to end a process tree before Stop gives up and says so. */
 const KILL_TIMEOUT_MS = 10_000;
 
 // errnos of exec and chdir that mean "the cell has no such runnable program or directory": the caller's to fix.
-const CALLER_ERRNOS = new Set(["ENOENT", "EACCES", "ENOTDIR", "ENOEXEC", "ELOOP", "ENAMETOOLONG", "EISDIR", "E2BIG"]);
+const CALLER_ERRNOS = new Set(["ENOENT", "EACCES", "ENOTDIR", "ENOEXEC", "ELOOP", "ENAMETOOLONG", "EISDIR", "E2BIG", "EPERM"]);
 
-export class Executables {
-  /** Settles when the running executable under each key has exited and its exit is recorded. */
-  readonly #exits = new Map<string, Promise<void>>();
+export class Executables implements CellWorkloads {
+  readonly #changes = new StateChanges();
+  readonly #restartTimers = new Map<string, NodeJS.Timeout>();
   readonly #closing = new AbortController();
 
   constructor(private readonly deps: ExecutablesDeps) {}
@@ -59,7 +63,20 @@ export class Executables {
       if (previous && previous.state !== "exited")
         throw exists(`executable "${spec.name}" in cell "${spec.cell}" is ${previous.state}: stop it before starting it again`);
       if (previous) await this.forget(spec.cell, spec.name);
-      const row = await this.#spawn(spec);
+      await rm(executableDir(this.deps.stateRoot, spec.cell, spec.name), { recursive: true, force: true });
+      const spawned = await this.#spawn(spec);
+      const row: ExecutableRow = {
+        cell: spec.cell,
+        name: spec.name,
+        spec: JSON.stringify(spec),
+        state: "running",
+        ...spawned,
+        exitedAtMs: null,
+        exitStatus: null,
+        restartCount: 0,
+        backoffStep: 0,
+        nextRestartAtMs: null,
+      };
       this.deps.store.put(row);
       this.#watch(row);
       return toExecutable(row);
@@ -70,14 +87,35 @@ export class Executables {
     const { signal, graceMs } = validateStopOptions(opts);
     const row = this.#require(cell, name);
     if (row.state === "exited") return toExecutable(row); // as CRI StopContainer: stopping a stopped one is no error
+    if (row.state === "backoff") return toExecutable(this.#cancelRestart(row));
     this.deps.store.markStopping(cell, name);
+    this.#changes.notify(keyOf(cell, name));
     await this.#signalMainProcess(row, signal);
-    if (!(await this.#waitExit(row, graceMs))) {
+    if (!(await this.#waitExited(cell, name, graceMs))) {
       await this.deps.cgroups.kill(leafCgroup(cell, name));
-      if (!(await this.#waitExit(row, KILL_TIMEOUT_MS)))
+      if (!(await this.#waitExited(cell, name, KILL_TIMEOUT_MS)))
         throw internal(`executable "${name}" in cell "${cell}" survived SIGKILL for ${KILL_TIMEOUT_MS} ms`);
     }
     return toExecutable(this.#require(cell, name));
+  }
+
+  async signal(cell: string, name: string, signal: number): Promise<void> {
+    checkSignal(signal);
+    const row = this.#require(cell, name);
+    if (row.state !== "running" && row.state !== "stopping")
+      throw precondition(`executable "${name}" in cell "${cell}" is ${row.state}: it has no process to signal`);
+    await this.#signalMainProcess(row, signal);
+  }
+
+  /** Answers once the executable exited for good; a cancelled call rejects with the signal's reason. */
+  async wait(cell: string, name: string, signal: AbortSignal): Promise<Executable> {
+    for (;;) {
+      const changed = this.#changes.next(keyOf(cell, name), signal);
+      const row = this.#require(cell, name);
+      if (row.state === "exited") return toExecutable(row);
+      await changed;
+      signal.throwIfAborted();
+    }
   }
 
   get(cell: string, name: string): Executable {
@@ -101,63 +139,65 @@ export class Executables {
     return { path: logFile(dir), dir, closed: async () => (await readShimStatus(dir))?.logClosed ?? false };
   }
 
+  async stopAll(cell: string, graceMs: number): Promise<void> {
+    const active = this.deps.store.inCell(cell).filter((x) => x.state !== "exited");
+    await Promise.all(active.map((x) => this.stop(cell, x.name, { graceMs })));
+  }
+
   /** Drops an exited executable: its record and its files. */
   async forget(cell: string, name: string): Promise<void> {
     await rm(executableDir(this.deps.stateRoot, cell, name), { recursive: true, force: true });
     this.deps.store.delete(cell, name);
   }
 
-  /** Watches every executable the database says runs: those that exited while auraed was down are recorded now. */
+  /** Takes over every executable the database says is active: watches the running, schedules the waiting. */
   recover(): void {
-    for (const row of this.deps.store.active()) this.#watch(row);
+    for (const row of this.deps.store.active()) {
+      if (row.state === "backoff") this.#scheduleRestart(row.cell, row.name, row.nextRestartAtMs ?? Date.now());
+      else this.#watch(row);
+    }
   }
 
-  /** Stops watching; workloads keep running (their shims outlive the daemon). */
+  /** Stops watching and restarting; workloads keep running (their shims outlive the daemon). */
   close(): void {
     this.#closing.abort();
+    for (const timer of this.#restartTimers.values()) clearTimeout(timer);
+    this.#restartTimers.clear();
   }
 
-  async #spawn(spec: ExecutableSpec): Promise<ExecutableRow> {
+  async #spawn(spec: ExecutableSpec): Promise<Pick<ExecutableRow, "pid" | "startedAtMs">> {
     const dir = executableDir(this.deps.stateRoot, spec.cell, spec.name);
     const leaf = leafCgroup(spec.cell, spec.name);
-    await rm(dir, { recursive: true, force: true });
+    const credentials = await resolveCredentials(spec, this.deps.etcDir);
+    const namespaces = await this.deps.cells.namespacesFor(spec.cell);
     await this.deps.cgroups.createLeaf(leaf);
     try {
       const spawned = await this.deps.shim.spawn({
         stateDir: dir,
         logPath: logFile(dir),
-        argv: spec.argv,
+        argv: spec.shell ? ["/bin/sh", "-c", spec.argv[0]!] : spec.argv,
         env: spec.env,
         cwd: spec.cwd,
         cgroupDirs: this.deps.cgroups.dirs(leaf),
         oomEventsFile: this.deps.cgroups.oomEventsFile(leaf),
+        user: credentials,
+        umask: spec.umask,
+        rlimits: spec.rlimits.map((r) => ({ resource: r.resource, soft: toBig(r.soft), hard: toBig(r.hard) })),
+        stdin: spec.stdin,
+        joinNamespacesOf: namespaces.joinPid,
+        unshare: namespaces.cgroup ? ["cgroup"] : undefined,
       });
-      return {
-        cell: spec.cell,
-        name: spec.name,
-        spec: JSON.stringify(spec),
-        state: "running",
-        pid: spawned.pid,
-        startedAtMs: Number(spawned.startedAtUnixNano / 1_000_000n),
-        exitedAtMs: null,
-        exitStatus: null,
-      };
+      return { pid: spawned.pid, startedAtMs: Number(spawned.startedAtUnixNano / 1_000_000n) };
     } catch (err) {
       await this.deps.cgroups.remove(leaf).catch((e: unknown) => this.deps.log.warn({ err: e, leaf }, "remove leaf cgroup"));
-      await rm(dir, { recursive: true, force: true });
       throw spawnFailure(spec, err);
     }
   }
 
   #watch(row: ExecutableRow): void {
-    const key = keyOf(row.cell, row.name);
-    const exited = this.#watchExit(row).catch((err: unknown) =>
+    this.#watchExit(row).catch((err: unknown) =>
       this.deps.log.error({ err, cell: row.cell, name: row.name }, "watching executable failed"),
     );
-    this.#exits.set(key, exited);
-    void exited.finally(() => {
-      if (this.#exits.get(key) === exited) this.#exits.delete(key);
-    });
   }
 
   async #watchExit(row: ExecutableRow): Promise<void> {
@@ -174,18 +214,82 @@ export class Executables {
     }
   }
 
-  async #recordExit(row: ExecutableRow, status: ShimStatus): Promise<void> {
-    const exit: ExitStatus = { code: status.exitCode, signal: status.signal, oomKilled: status.oomKilled };
-    this.deps.store.setExited(row.cell, row.name, Number(status.exitedAtUnixNano / 1_000_000n), JSON.stringify(exit));
-    this.deps.log.info({ cell: row.cell, name: row.name, pid: row.pid, exit }, "executable exited");
-    // As systemd's KillMode=control-group: when the main process is gone, what it left behind goes too.
-    const leaf = leafCgroup(row.cell, row.name);
+  async #recordExit(started: ExecutableRow, status: ShimStatus): Promise<void> {
+    const { cell, name } = started;
+    const exit: ExitStatus = {
+      code: status.exitCode,
+      signal: status.signal,
+      oomKilled: status.oomKilled,
+      cpuUserUs: status.cpuUserUs,
+      cpuSystemUs: status.cpuSystemUs,
+    };
+    // As systemd's KillMode=control-group: when the main process is gone, what it left behind goes too, before
+    // the exit is visible, so whoever waits for it finds the cgroup gone.
+    const leaf = leafCgroup(cell, name);
     try {
       await this.deps.cgroups.kill(leaf);
       await this.deps.cgroups.remove(leaf);
     } catch (err) {
       this.deps.log.warn({ err, leaf }, "clean up the leaf cgroup of an exited executable");
     }
+    const row = this.deps.store.get(cell, name) ?? started;
+    const exitedAtMs = Number(status.exitedAtUnixNano / 1_000_000n);
+    const spec = JSON.parse(row.spec) as ExecutableSpec;
+    const decision = decideRestart(spec.restart, exit, {
+      restartCount: row.restartCount,
+      backoffStep: row.backoffStep,
+      runMs: exitedAtMs - row.startedAtMs,
+      stopped: row.state === "stopping",
+    });
+    const exitStatus = JSON.stringify(exit);
+    if (decision.restart) {
+      const nextRestartAtMs = Date.now() + decision.delayMs;
+      this.deps.store.setBackoff(cell, name, { exitedAtMs, exitStatus, nextRestartAtMs, backoffStep: decision.backoffStep });
+      this.#scheduleRestart(cell, name, nextRestartAtMs);
+    } else {
+      this.deps.store.setExited(cell, name, exitedAtMs, exitStatus);
+    }
+    this.deps.log.info({ cell, name, pid: row.pid, exit, restart: decision }, "executable exited");
+    this.#changes.notify(keyOf(cell, name));
+  }
+
+  #scheduleRestart(cell: string, name: string, atMs: number): void {
+    const key = keyOf(cell, name);
+    clearTimeout(this.#restartTimers.get(key));
+    const timer = setTimeout(() => {
+      this.#restartTimers.delete(key);
+      this.#restart(cell, name).catch((err: unknown) => this.deps.log.error({ err, cell, name }, "restart failed"));
+    }, Math.max(0, atMs - Date.now()));
+    this.#restartTimers.set(key, timer);
+  }
+
+  #restart(cell: string, name: string): Promise<void> {
+    return this.deps.locks.run(treeLock(cell), async () => {
+      const row = this.deps.store.get(cell, name);
+      if (!row || row.state !== "backoff" || this.#closing.signal.aborted) return;
+      const dir = executableDir(this.deps.stateRoot, cell, name);
+      // The new run appends to the same log; only the old run's exit record goes.
+      await rm(statusPath(dir), { force: true });
+      try {
+        const spawned = await this.#spawn(JSON.parse(row.spec) as ExecutableSpec);
+        const next: ExecutableRow = { ...row, ...spawned, state: "running", restartCount: row.restartCount + 1, nextRestartAtMs: null };
+        this.deps.store.put(next);
+        this.#watch(next);
+      } catch (err) {
+        this.deps.log.error({ err, cell, name }, "restart failed; the executable stays exited");
+        this.deps.store.setExited(cell, name, row.exitedAtMs ?? Date.now(), row.exitStatus ?? "null");
+      }
+      this.#changes.notify(keyOf(cell, name));
+    });
+  }
+
+  #cancelRestart(row: ExecutableRow): ExecutableRow {
+    const key = keyOf(row.cell, row.name);
+    clearTimeout(this.#restartTimers.get(key));
+    this.#restartTimers.delete(key);
+    this.deps.store.setExited(row.cell, row.name, row.exitedAtMs ?? Date.now(), row.exitStatus ?? "null");
+    this.#changes.notify(key);
+    return this.#require(row.cell, row.name);
   }
 
   /** Sends `signal` to the main process if it is still in its leaf cgroup (a reused pid would not be). */
@@ -199,16 +303,15 @@ export class Executables {
     }
   }
 
-  /** True once the exit is recorded, false if `timeoutMs` passed first. */
-  async #waitExit(row: ExecutableRow, timeoutMs: number): Promise<boolean> {
-    const exited = this.#exits.get(keyOf(row.cell, row.name));
-    if (exited) {
-      let timer: NodeJS.Timeout | undefined;
-      const timeout = new Promise<void>((resolve) => (timer = setTimeout(resolve, timeoutMs)));
-      await Promise.race([exited, timeout]);
-      clearTimeout(timer);
+  /** True once the executable exited for good, false if `timeoutMs` passed first. */
+  async #waitExited(cell: string, name: string, timeoutMs: number): Promise<boolean> {
+    const deadline = AbortSignal.timeout(timeoutMs);
+    for (;;) {
+      const changed = this.#changes.next(keyOf(cell, name), deadline);
+      if (this.deps.store.get(cell, name)?.state === "exited") return true;
+      if (deadline.aborted) return false;
+      await changed;
     }
-    return this.deps.store.get(row.cell, row.name)?.state === "exited";
   }
 
   #require(cell: string, name: string): ExecutableRow {
@@ -223,22 +326,31 @@ export class Executables {
 function validateStopOptions(opts: StopOptions): { signal: number; graceMs: number } {
   const signal = opts.signal ?? SIGTERM;
   const graceMs = opts.graceMs ?? DEFAULT_GRACE_MS;
-  if (!Number.isInteger(signal) || signal < 1 || signal > 64) throw invalid("signal", `must be 1 to 64, got ${signal}`);
+  checkSignal(signal);
   if (!Number.isInteger(graceMs) || graceMs < 0 || graceMs > MAX_GRACE_MS)
     throw invalid("grace_period_ms", `must be 0 to ${MAX_GRACE_MS}, got ${graceMs}`);
   return { signal, graceMs };
 }
 
+function checkSignal(signal: number): void {
+  if (!Number.isInteger(signal) || signal < 1 || signal > 64) throw invalid("signal", `must be 1 to 64, got ${signal}`);
+}
+
 const keyOf = (cell: string, name: string): string => `${cell}\0${name}`;
+const toBig = (n: number | undefined): bigint | undefined => (n === undefined ? undefined : BigInt(n));
 
 function toExecutable(row: ExecutableRow): Executable {
+  const exit = row.exitStatus === null ? null : (JSON.parse(row.exitStatus) as ExitStatus | null);
   return {
     spec: JSON.parse(row.spec) as ExecutableSpec,
     state: row.state,
     pid: row.pid,
     startedAt: new Date(row.startedAtMs),
+    restartCount: row.restartCount,
     ...(row.exitedAtMs !== null && { exitedAt: new Date(row.exitedAtMs) }),
-    ...(row.exitStatus !== null && { exit: JSON.parse(row.exitStatus) as ExitStatus }),
+    // Records from before cpu times were kept have none: 0.
+    ...(exit && { exit: { ...exit, cpuUserUs: exit.cpuUserUs ?? 0, cpuSystemUs: exit.cpuSystemUs ?? 0 } }),
+    ...(row.nextRestartAtMs !== null && { nextRestartAt: new Date(row.nextRestartAtMs) }),
   };
 }
 
@@ -247,3 +359,4 @@ function spawnFailure(spec: ExecutableSpec, err: unknown): AuraeError | unknown 
   const message = `start "${spec.name}" in cell "${spec.cell}": ${err.message}`;
   return CALLER_ERRNOS.has(err.code) ? precondition(message, { cause: err }) : internal(message, { cause: err });
 }
+

@@ -3,20 +3,75 @@
 
 export type CgroupMode = "v1" | "v2" | "hybrid";
 
-/** Limits in kernel terms and units. An absent field means "no limit". */
+/** Throttling of one block device, by its kernel numbers; an absent rate is unlimited. */
+export interface IoDeviceLimit {
+  readonly major: number;
+  readonly minor: number;
+  readonly readBps?: number;
+  readonly writeBps?: number;
+  readonly readIops?: number;
+  readonly writeIops?: number;
+}
+
+/** Limits in kernel terms and units. An absent field means "no limit" (the kernel's default). */
 export interface CgroupLimits {
-  readonly cpu?: { readonly quotaUs?: number; readonly periodUs?: number };
-  readonly memory?: { readonly maxBytes?: number };
+  readonly cpu?: { readonly quotaUs?: number; readonly periodUs?: number; readonly weight?: number };
+  readonly cpuset?: { readonly cpus?: string; readonly mems?: string };
+  readonly memory?: {
+    readonly maxBytes?: number;
+    readonly highBytes?: number;
+    readonly lowBytes?: number;
+    readonly minBytes?: number;
+    readonly swapMaxBytes?: number;
+  };
   readonly pids?: { readonly max?: number };
+  readonly io?: { readonly weight?: number; readonly devices?: readonly IoDeviceLimit[] };
+}
+
+/**
+ * A limit the host cannot enforce: `field` is the CgroupLimits path ("memory.highBytes", "io.weight", "io.devices"),
+ * `reason` one plain sentence naming the kernel file or controller that is missing.
+ */
+export interface UnsupportedLimit {
+  readonly field: string;
+  readonly reason: string;
+}
+
+/** Usage counters of a cgroup and everything below it; a counter the host does not keep reads 0. */
+export interface CgroupStats {
+  readonly cpuUsageUs: number;
+  readonly cpuUserUs: number;
+  readonly cpuSystemUs: number;
+  /** Throttling by the cgroup's own cpu quota, as the kernel counts it for that cgroup. */
+  readonly cpuThrottledPeriods: number;
+  readonly cpuThrottledUs: number;
+  readonly memoryCurrentBytes: number;
+  /** 0 where the kernel keeps no peak. */
+  readonly memoryPeakBytes: number;
+  readonly oomKills: number;
+  readonly pidsCurrent: number;
+  readonly ioReadBytes: number;
+  readonly ioWriteBytes: number;
 }
 
 export interface CgroupDriver {
   readonly mode: CgroupMode;
   /** Creates the driver's root in every hierarchy it uses; run once at start-up. */
   init(): Promise<void>;
-  /** Creates the cell cgroup `path` in every hierarchy (its parent must exist) and applies `limits`. */
+  /** Every limit in `limits` the host cannot enforce (empty: all fine). Called before create/update. */
+  check(limits: CgroupLimits): Promise<UnsupportedLimit[]>;
+  /**
+   * Creates the cell cgroup `path` in every hierarchy (its parent must exist) and applies `limits`; absent fields
+   * keep the kernel's defaults. v1: cpuset.cpus/mems are set (from the limits or copied from the parent) before
+   * anything can join. A limit check() refuses fails with a precondition error naming it.
+   */
   create(path: string, limits: CgroupLimits): Promise<void>;
-  /** Creates a leaf cgroup for processes: nothing below it, no limits of its own (cgroup v2: no controllers enabled). */
+  /**
+   * Replaces the limits of an existing cell: every field is written, absent ones back to their default (unlimited,
+   * weight 100, the parent's cpuset, io rules removed), in an order that keeps the kernel's invariants.
+   */
+  update(path: string, limits: CgroupLimits): Promise<void>;
+  /** Creates a leaf cgroup for processes: no limits of its own, no controllers enabled below it (v2), v1 cpuset copied from the parent. */
   createLeaf(path: string): Promise<void>;
   /** Removes `path` in every hierarchy; it must hold no process and no child. Absent is fine. */
   remove(path: string): Promise<void>;
@@ -28,4 +83,11 @@ export interface CgroupDriver {
   pids(path: string): Promise<number[]>;
   /** SIGKILLs every process in `path` and below. */
   kill(path: string): Promise<void>;
+  /** Freezes every process in `path` and below; resolves once the kernel reports it frozen (bounded wait, then an error naming the file). */
+  freeze(path: string): Promise<void>;
+  /** Thaws `path` and below; resolves once the kernel reports it thawed. */
+  thaw(path: string): Promise<void>;
+  isFrozen(path: string): Promise<boolean>;
+  /** Usage of `path` including everything below it. */
+  stats(path: string): Promise<CgroupStats>;
 }

@@ -1,5 +1,5 @@
 // Small, checked file operations on cgroupfs. Every failure names the file and keeps the errno as the cause.
-import { mkdir, readdir, readFile, rmdir, writeFile } from "node:fs/promises";
+import { access, mkdir, open, readdir, readFile, rmdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { errnoCode, osError } from "../../errors.js";
 
@@ -12,6 +12,25 @@ export async function writeCgroupFile(dir: string, file: string, value: string):
   }
 }
 
+/**
+ * Writes one rule per write(2) through one open file: files such as io.max and blkio.throttle.*_device parse a
+ * single rule per write (a fake cgroupfs file ends up holding every rule, in order).
+ */
+export async function writeCgroupRules(dir: string, file: string, rules: readonly string[]): Promise<void> {
+  const path = join(dir, file);
+  const handle = await open(path, "w").catch((err: unknown) => {
+    throw osError("open", path, err);
+  });
+  try {
+    for (const rule of rules)
+      await handle.write(`${rule}\n`).catch((err: unknown) => {
+        throw osError(`write "${rule}" to`, path, err);
+      });
+  } finally {
+    await handle.close();
+  }
+}
+
 export async function readCgroupFile(dir: string, file: string): Promise<string> {
   const path = join(dir, file);
   try {
@@ -19,6 +38,23 @@ export async function readCgroupFile(dir: string, file: string): Promise<string>
   } catch (err) {
     throw osError("read", path, err);
   }
+}
+
+/** The file's text, or "" when it does not exist (a counter or rule file the kernel does not offer here). */
+export async function readCgroupFileIfExists(dir: string, file: string): Promise<string> {
+  try {
+    return await readCgroupFile(dir, file);
+  } catch (err) {
+    if (errnoCode((err as Error).cause) === "ENOENT") return "";
+    throw err;
+  }
+}
+
+export async function cgroupFileExists(dir: string, file: string): Promise<boolean> {
+  return access(join(dir, file)).then(
+    () => true,
+    () => false,
+  );
 }
 
 export async function makeCgroupDir(dir: string): Promise<void> {
@@ -62,7 +98,8 @@ export async function readProcsRecursive(dir: string): Promise<number[]> {
   return pids;
 }
 
-async function childCgroups(dir: string): Promise<string[]> {
+/** Names of the cgroups directly below `dir`; none when it does not exist. */
+export async function childCgroups(dir: string): Promise<string[]> {
   try {
     return (await readdir(dir, { withFileTypes: true })).filter((e) => e.isDirectory()).map((e) => e.name);
   } catch (err) {

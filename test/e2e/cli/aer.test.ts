@@ -50,7 +50,7 @@ test("aer cell, exec and logs drive a workload end to end, with JSON output", as
   assert.equal(x.status.state, "EXECUTABLE_STATE_EXITED");
   assert.equal(x.status.exit.code, 0);
   const table = (await aer("exec", "list", "--cell", cell)).stdout;
-  assert.match(table, /^CELL\s+NAME\s+STATE\s+PID\s+EXIT\s+COMMAND\n/);
+  assert.match(table, /^CELL\s+NAME\s+STATE\s+PID\s+EXIT\s+RESTARTS\s+COMMAND\n/);
   assert.match(table, new RegExp(`${cell}\\s+hello\\s+exited\\s+\\d+\\s+code 0`));
 });
 

@@ -31,6 +31,12 @@ export interface CellSpec {
   cpu: CpuLimits | undefined;
   memory: MemoryLimits | undefined;
   pids: PidsLimits | undefined;
+  cpuset: CpusetLimits | undefined;
+  io:
+    | IoLimits
+    | undefined;
+  /** Namespaces of the cell. Only a top-level cell chooses; a nested cell shares its top-level cell's namespaces. */
+  isolation: Isolation | undefined;
 }
 
 /** CpuLimits bound cpu time (cgroup v2 cpu.max; v1 cpu.cfs_quota_us and cpu.cfs_period_us). */
@@ -40,13 +46,82 @@ export interface CpuLimits {
     | bigint
     | undefined;
   /** Length of the period, in microseconds, 1000 to 1000000. Unset: 100000. */
-  periodUs?: bigint | undefined;
+  periodUs?:
+    | bigint
+    | undefined;
+  /**
+   * Relative share of cpu time against sibling cells, 1 to 10000 (cgroup v2 cpu.weight). Unset: 100. On cgroup v1
+   * it is written as cpu.shares = weight * 1024 / 100, the kernel's own conversion (100 is 1024 shares).
+   */
+  weight?: number | undefined;
+}
+
+/** CpusetLimits pin the cell to cpus and memory nodes, in the kernel's list syntax ("0-2,4"). */
+export interface CpusetLimits {
+  /** Empty: the parent's cpus. */
+  cpus: string;
+  /** Empty: the parent's memory nodes. */
+  mems: string;
 }
 
 /** MemoryLimits bound memory use (cgroup v2 memory.max; v1 memory.limit_in_bytes). */
 export interface MemoryLimits {
   /** Hard limit in bytes, at least 1 MiB; past it the kernel reclaims, then OOM-kills. Unset: unlimited. */
-  maxBytes?: bigint | undefined;
+  maxBytes?:
+    | bigint
+    | undefined;
+  /** Throttle limit (memory.high): past it the cell's processes are slowed and reclaimed, never killed. */
+  highBytes?:
+    | bigint
+    | undefined;
+  /** Best-effort protection from reclaim (memory.low). */
+  lowBytes?:
+    | bigint
+    | undefined;
+  /** Hard protection from reclaim (memory.min). */
+  minBytes?:
+    | bigint
+    | undefined;
+  /**
+   * Most swap the cell may use (memory.swap.max; on cgroup v1 memory.memsw.limit_in_bytes = max + swap, so
+   * max_bytes must be set too).
+   */
+  swapMaxBytes?: bigint | undefined;
+}
+
+/** IoLimits share and cap block I/O. */
+export interface IoLimits {
+  /** Relative share of I/O time against sibling cells, 1 to 10000 (io.weight). Unset: 100. */
+  weight?: number | undefined;
+  devices: IoDeviceLimit[];
+}
+
+/** IoDeviceLimit caps I/O to one block device (io.max; v1 blkio.throttle.*). */
+export interface IoDeviceLimit {
+  /** The device: a block device path such as "/dev/vda", or "MAJOR:MINOR". */
+  device: string;
+  readBytesPerSecond?: bigint | undefined;
+  writeBytesPerSecond?: bigint | undefined;
+  readIops?: bigint | undefined;
+  writeIops?: bigint | undefined;
+}
+
+/**
+ * Isolation chooses the namespaces a top-level cell gets. Every executable of the cell and of its nested cells
+ * runs in them.
+ */
+export interface Isolation {
+  /** A pid namespace whose pid 1 is the cell's reaper, so orphans never pile up and the host's processes are unseen. */
+  pid: boolean;
+  /** A network namespace with only the loopback interface, up. */
+  network: boolean;
+  /** A private mount namespace with the cell's own /proc. */
+  mount: boolean;
+  /** A UTS namespace whose hostname is the cell's name. */
+  uts: boolean;
+  ipc: boolean;
+  /** A cgroup namespace rooted at the cell. */
+  cgroup: boolean;
 }
 
 /** PidsLimits bound the number of tasks (cgroup pids.max). */
@@ -62,6 +137,27 @@ export interface CellStatus {
     | undefined;
   /** The cgroup directories of the cell, one per hierarchy in use. */
   cgroupPaths: string[];
+  frozen: boolean;
+  /** The host pid of the cell's reaper (pid 1 of its namespaces), when the cell is isolated. */
+  initPid: number;
+}
+
+/** CellStats is the resource usage of a cell and every cell below it. */
+export interface CellStats {
+  cpuUsageUs: bigint;
+  cpuUserUs: bigint;
+  cpuSystemUs: bigint;
+  /** Periods in which the cell ran out of cpu quota, and the time it waited. */
+  cpuThrottledPeriods: bigint;
+  cpuThrottledUs: bigint;
+  memoryCurrentBytes: bigint;
+  /** Highest memory use seen; 0 where the kernel does not track it. */
+  memoryPeakBytes: bigint;
+  /** Processes the OOM killer killed in the cell. */
+  oomKills: bigint;
+  pidsCurrent: bigint;
+  ioReadBytes: bigint;
+  ioWriteBytes: bigint;
 }
 
 /** Cell is a cell's spec together with its status. */
@@ -80,6 +176,10 @@ export interface AllocateResponse {
 
 export interface FreeRequest {
   name: string;
+  /** Stop every executable in the cell and below it, and free every child cell, instead of refusing. */
+  stop: boolean;
+  /** With stop: how long each executable gets after SIGTERM before SIGKILL, in milliseconds. Unset: 10000. */
+  gracePeriodMs?: number | undefined;
 }
 
 export interface FreeResponse {
@@ -106,8 +206,48 @@ export interface ListResponse {
   nextPageToken: string;
 }
 
+export interface UpdateRequest {
+  spec: CellSpec | undefined;
+}
+
+export interface UpdateResponse {
+  cell: Cell | undefined;
+}
+
+export interface FreezeRequest {
+  name: string;
+}
+
+export interface FreezeResponse {
+  cell: Cell | undefined;
+}
+
+export interface ThawRequest {
+  name: string;
+}
+
+export interface ThawResponse {
+  cell: Cell | undefined;
+}
+
+export interface StatsRequest {
+  name: string;
+}
+
+export interface StatsResponse {
+  stats: CellStats | undefined;
+}
+
 function createBaseCellSpec(): CellSpec {
-  return { name: "", cpu: undefined, memory: undefined, pids: undefined };
+  return {
+    name: "",
+    cpu: undefined,
+    memory: undefined,
+    pids: undefined,
+    cpuset: undefined,
+    io: undefined,
+    isolation: undefined,
+  };
 }
 
 export const CellSpec: MessageFns<CellSpec> = {
@@ -123,6 +263,15 @@ export const CellSpec: MessageFns<CellSpec> = {
     }
     if (message.pids !== undefined) {
       PidsLimits.encode(message.pids, writer.uint32(34).fork()).join();
+    }
+    if (message.cpuset !== undefined) {
+      CpusetLimits.encode(message.cpuset, writer.uint32(42).fork()).join();
+    }
+    if (message.io !== undefined) {
+      IoLimits.encode(message.io, writer.uint32(50).fork()).join();
+    }
+    if (message.isolation !== undefined) {
+      Isolation.encode(message.isolation, writer.uint32(58).fork()).join();
     }
     return writer;
   },
@@ -172,6 +321,30 @@ export const CellSpec: MessageFns<CellSpec> = {
             message.pids = PidsLimits.decode(reader, reader.uint32());
             continue;
           }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.cpuset = CpusetLimits.decode(reader, reader.uint32());
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.io = IoLimits.decode(reader, reader.uint32());
+            continue;
+          }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.isolation = Isolation.decode(reader, reader.uint32());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -190,6 +363,9 @@ export const CellSpec: MessageFns<CellSpec> = {
       cpu: isSet(object.cpu) ? CpuLimits.fromJSON(object.cpu) : undefined,
       memory: isSet(object.memory) ? MemoryLimits.fromJSON(object.memory) : undefined,
       pids: isSet(object.pids) ? PidsLimits.fromJSON(object.pids) : undefined,
+      cpuset: isSet(object.cpuset) ? CpusetLimits.fromJSON(object.cpuset) : undefined,
+      io: isSet(object.io) ? IoLimits.fromJSON(object.io) : undefined,
+      isolation: isSet(object.isolation) ? Isolation.fromJSON(object.isolation) : undefined,
     };
   },
 
@@ -207,6 +383,15 @@ export const CellSpec: MessageFns<CellSpec> = {
     if (message.pids !== undefined) {
       obj.pids = PidsLimits.toJSON(message.pids);
     }
+    if (message.cpuset !== undefined) {
+      obj.cpuset = CpusetLimits.toJSON(message.cpuset);
+    }
+    if (message.io !== undefined) {
+      obj.io = IoLimits.toJSON(message.io);
+    }
+    if (message.isolation !== undefined) {
+      obj.isolation = Isolation.toJSON(message.isolation);
+    }
     return obj;
   },
 
@@ -223,12 +408,19 @@ export const CellSpec: MessageFns<CellSpec> = {
     message.pids = (object.pids !== undefined && object.pids !== null)
       ? PidsLimits.fromPartial(object.pids)
       : undefined;
+    message.cpuset = (object.cpuset !== undefined && object.cpuset !== null)
+      ? CpusetLimits.fromPartial(object.cpuset)
+      : undefined;
+    message.io = (object.io !== undefined && object.io !== null) ? IoLimits.fromPartial(object.io) : undefined;
+    message.isolation = (object.isolation !== undefined && object.isolation !== null)
+      ? Isolation.fromPartial(object.isolation)
+      : undefined;
     return message;
   },
 };
 
 function createBaseCpuLimits(): CpuLimits {
-  return { quotaUs: undefined, periodUs: undefined };
+  return { quotaUs: undefined, periodUs: undefined, weight: undefined };
 }
 
 export const CpuLimits: MessageFns<CpuLimits> = {
@@ -244,6 +436,9 @@ export const CpuLimits: MessageFns<CpuLimits> = {
         throw new globalThis.Error("value provided for field message.periodUs of type int64 too large");
       }
       writer.uint32(16).int64(message.periodUs);
+    }
+    if (message.weight !== undefined) {
+      writer.uint32(24).uint32(message.weight);
     }
     return writer;
   },
@@ -277,6 +472,14 @@ export const CpuLimits: MessageFns<CpuLimits> = {
             message.periodUs = reader.int64() as bigint;
             continue;
           }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.weight = reader.uint32();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -301,6 +504,7 @@ export const CpuLimits: MessageFns<CpuLimits> = {
         : isSet(object.period_us)
         ? BigInt(object.period_us)
         : undefined,
+      weight: isSet(object.weight) ? globalThis.Number(object.weight) : undefined,
     };
   },
 
@@ -311,6 +515,9 @@ export const CpuLimits: MessageFns<CpuLimits> = {
     }
     if (message.periodUs !== undefined) {
       obj.periodUs = message.periodUs.toString();
+    }
+    if (message.weight !== undefined) {
+      obj.weight = Math.round(message.weight);
     }
     return obj;
   },
@@ -324,12 +531,104 @@ export const CpuLimits: MessageFns<CpuLimits> = {
     message.periodUs = (object.periodUs !== undefined && object.periodUs !== null)
       ? BigInt(object.periodUs)
       : undefined;
+    message.weight = object.weight ?? undefined;
+    return message;
+  },
+};
+
+function createBaseCpusetLimits(): CpusetLimits {
+  return { cpus: "", mems: "" };
+}
+
+export const CpusetLimits: MessageFns<CpusetLimits> = {
+  encode(message: CpusetLimits, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.cpus !== "") {
+      writer.uint32(10).string(message.cpus);
+    }
+    if (message.mems !== "") {
+      writer.uint32(18).string(message.mems);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): CpusetLimits {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseCpusetLimits();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.cpus = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.mems = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): CpusetLimits {
+    return {
+      cpus: isSet(object.cpus) ? globalThis.String(object.cpus) : "",
+      mems: isSet(object.mems) ? globalThis.String(object.mems) : "",
+    };
+  },
+
+  toJSON(message: CpusetLimits): unknown {
+    const obj: any = {};
+    if (message.cpus !== "") {
+      obj.cpus = message.cpus;
+    }
+    if (message.mems !== "") {
+      obj.mems = message.mems;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<CpusetLimits>, I>>(base?: I): CpusetLimits {
+    return CpusetLimits.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<CpusetLimits>, I>>(object: I): CpusetLimits {
+    const message = createBaseCpusetLimits();
+    message.cpus = object.cpus ?? "";
+    message.mems = object.mems ?? "";
     return message;
   },
 };
 
 function createBaseMemoryLimits(): MemoryLimits {
-  return { maxBytes: undefined };
+  return {
+    maxBytes: undefined,
+    highBytes: undefined,
+    lowBytes: undefined,
+    minBytes: undefined,
+    swapMaxBytes: undefined,
+  };
 }
 
 export const MemoryLimits: MessageFns<MemoryLimits> = {
@@ -339,6 +638,30 @@ export const MemoryLimits: MessageFns<MemoryLimits> = {
         throw new globalThis.Error("value provided for field message.maxBytes of type int64 too large");
       }
       writer.uint32(8).int64(message.maxBytes);
+    }
+    if (message.highBytes !== undefined) {
+      if (BigInt.asIntN(64, message.highBytes) !== message.highBytes) {
+        throw new globalThis.Error("value provided for field message.highBytes of type int64 too large");
+      }
+      writer.uint32(16).int64(message.highBytes);
+    }
+    if (message.lowBytes !== undefined) {
+      if (BigInt.asIntN(64, message.lowBytes) !== message.lowBytes) {
+        throw new globalThis.Error("value provided for field message.lowBytes of type int64 too large");
+      }
+      writer.uint32(24).int64(message.lowBytes);
+    }
+    if (message.minBytes !== undefined) {
+      if (BigInt.asIntN(64, message.minBytes) !== message.minBytes) {
+        throw new globalThis.Error("value provided for field message.minBytes of type int64 too large");
+      }
+      writer.uint32(32).int64(message.minBytes);
+    }
+    if (message.swapMaxBytes !== undefined) {
+      if (BigInt.asIntN(64, message.swapMaxBytes) !== message.swapMaxBytes) {
+        throw new globalThis.Error("value provided for field message.swapMaxBytes of type int64 too large");
+      }
+      writer.uint32(40).int64(message.swapMaxBytes);
     }
     return writer;
   },
@@ -364,6 +687,38 @@ export const MemoryLimits: MessageFns<MemoryLimits> = {
             message.maxBytes = reader.int64() as bigint;
             continue;
           }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.highBytes = reader.int64() as bigint;
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.lowBytes = reader.int64() as bigint;
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.minBytes = reader.int64() as bigint;
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.swapMaxBytes = reader.int64() as bigint;
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -383,6 +738,26 @@ export const MemoryLimits: MessageFns<MemoryLimits> = {
         : isSet(object.max_bytes)
         ? BigInt(object.max_bytes)
         : undefined,
+      highBytes: isSet(object.highBytes)
+        ? BigInt(object.highBytes)
+        : isSet(object.high_bytes)
+        ? BigInt(object.high_bytes)
+        : undefined,
+      lowBytes: isSet(object.lowBytes)
+        ? BigInt(object.lowBytes)
+        : isSet(object.low_bytes)
+        ? BigInt(object.low_bytes)
+        : undefined,
+      minBytes: isSet(object.minBytes)
+        ? BigInt(object.minBytes)
+        : isSet(object.min_bytes)
+        ? BigInt(object.min_bytes)
+        : undefined,
+      swapMaxBytes: isSet(object.swapMaxBytes)
+        ? BigInt(object.swapMaxBytes)
+        : isSet(object.swap_max_bytes)
+        ? BigInt(object.swap_max_bytes)
+        : undefined,
     };
   },
 
@@ -390,6 +765,18 @@ export const MemoryLimits: MessageFns<MemoryLimits> = {
     const obj: any = {};
     if (message.maxBytes !== undefined) {
       obj.maxBytes = message.maxBytes.toString();
+    }
+    if (message.highBytes !== undefined) {
+      obj.highBytes = message.highBytes.toString();
+    }
+    if (message.lowBytes !== undefined) {
+      obj.lowBytes = message.lowBytes.toString();
+    }
+    if (message.minBytes !== undefined) {
+      obj.minBytes = message.minBytes.toString();
+    }
+    if (message.swapMaxBytes !== undefined) {
+      obj.swapMaxBytes = message.swapMaxBytes.toString();
     }
     return obj;
   },
@@ -402,6 +789,429 @@ export const MemoryLimits: MessageFns<MemoryLimits> = {
     message.maxBytes = (object.maxBytes !== undefined && object.maxBytes !== null)
       ? BigInt(object.maxBytes)
       : undefined;
+    message.highBytes = (object.highBytes !== undefined && object.highBytes !== null)
+      ? BigInt(object.highBytes)
+      : undefined;
+    message.lowBytes = (object.lowBytes !== undefined && object.lowBytes !== null)
+      ? BigInt(object.lowBytes)
+      : undefined;
+    message.minBytes = (object.minBytes !== undefined && object.minBytes !== null)
+      ? BigInt(object.minBytes)
+      : undefined;
+    message.swapMaxBytes = (object.swapMaxBytes !== undefined && object.swapMaxBytes !== null)
+      ? BigInt(object.swapMaxBytes)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseIoLimits(): IoLimits {
+  return { weight: undefined, devices: [] };
+}
+
+export const IoLimits: MessageFns<IoLimits> = {
+  encode(message: IoLimits, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.weight !== undefined) {
+      writer.uint32(8).uint32(message.weight);
+    }
+    for (const v of message.devices) {
+      IoDeviceLimit.encode(v!, writer.uint32(18).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): IoLimits {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseIoLimits();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.weight = reader.uint32();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.devices.push(IoDeviceLimit.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): IoLimits {
+    return {
+      weight: isSet(object.weight) ? globalThis.Number(object.weight) : undefined,
+      devices: globalThis.Array.isArray(object?.devices)
+        ? object.devices.map((e: any) => IoDeviceLimit.fromJSON(e))
+        : [],
+    };
+  },
+
+  toJSON(message: IoLimits): unknown {
+    const obj: any = {};
+    if (message.weight !== undefined) {
+      obj.weight = Math.round(message.weight);
+    }
+    if (message.devices?.length) {
+      obj.devices = message.devices.map((e) => IoDeviceLimit.toJSON(e));
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<IoLimits>, I>>(base?: I): IoLimits {
+    return IoLimits.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<IoLimits>, I>>(object: I): IoLimits {
+    const message = createBaseIoLimits();
+    message.weight = object.weight ?? undefined;
+    message.devices = object.devices?.map((e) => IoDeviceLimit.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseIoDeviceLimit(): IoDeviceLimit {
+  return {
+    device: "",
+    readBytesPerSecond: undefined,
+    writeBytesPerSecond: undefined,
+    readIops: undefined,
+    writeIops: undefined,
+  };
+}
+
+export const IoDeviceLimit: MessageFns<IoDeviceLimit> = {
+  encode(message: IoDeviceLimit, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.device !== "") {
+      writer.uint32(10).string(message.device);
+    }
+    if (message.readBytesPerSecond !== undefined) {
+      if (BigInt.asIntN(64, message.readBytesPerSecond) !== message.readBytesPerSecond) {
+        throw new globalThis.Error("value provided for field message.readBytesPerSecond of type int64 too large");
+      }
+      writer.uint32(16).int64(message.readBytesPerSecond);
+    }
+    if (message.writeBytesPerSecond !== undefined) {
+      if (BigInt.asIntN(64, message.writeBytesPerSecond) !== message.writeBytesPerSecond) {
+        throw new globalThis.Error("value provided for field message.writeBytesPerSecond of type int64 too large");
+      }
+      writer.uint32(24).int64(message.writeBytesPerSecond);
+    }
+    if (message.readIops !== undefined) {
+      if (BigInt.asIntN(64, message.readIops) !== message.readIops) {
+        throw new globalThis.Error("value provided for field message.readIops of type int64 too large");
+      }
+      writer.uint32(32).int64(message.readIops);
+    }
+    if (message.writeIops !== undefined) {
+      if (BigInt.asIntN(64, message.writeIops) !== message.writeIops) {
+        throw new globalThis.Error("value provided for field message.writeIops of type int64 too large");
+      }
+      writer.uint32(40).int64(message.writeIops);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): IoDeviceLimit {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseIoDeviceLimit();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.device = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.readBytesPerSecond = reader.int64() as bigint;
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.writeBytesPerSecond = reader.int64() as bigint;
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.readIops = reader.int64() as bigint;
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.writeIops = reader.int64() as bigint;
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): IoDeviceLimit {
+    return {
+      device: isSet(object.device) ? globalThis.String(object.device) : "",
+      readBytesPerSecond: isSet(object.readBytesPerSecond)
+        ? BigInt(object.readBytesPerSecond)
+        : isSet(object.read_bytes_per_second)
+        ? BigInt(object.read_bytes_per_second)
+        : undefined,
+      writeBytesPerSecond: isSet(object.writeBytesPerSecond)
+        ? BigInt(object.writeBytesPerSecond)
+        : isSet(object.write_bytes_per_second)
+        ? BigInt(object.write_bytes_per_second)
+        : undefined,
+      readIops: isSet(object.readIops)
+        ? BigInt(object.readIops)
+        : isSet(object.read_iops)
+        ? BigInt(object.read_iops)
+        : undefined,
+      writeIops: isSet(object.writeIops)
+        ? BigInt(object.writeIops)
+        : isSet(object.write_iops)
+        ? BigInt(object.write_iops)
+        : undefined,
+    };
+  },
+
+  toJSON(message: IoDeviceLimit): unknown {
+    const obj: any = {};
+    if (message.device !== "") {
+      obj.device = message.device;
+    }
+    if (message.readBytesPerSecond !== undefined) {
+      obj.readBytesPerSecond = message.readBytesPerSecond.toString();
+    }
+    if (message.writeBytesPerSecond !== undefined) {
+      obj.writeBytesPerSecond = message.writeBytesPerSecond.toString();
+    }
+    if (message.readIops !== undefined) {
+      obj.readIops = message.readIops.toString();
+    }
+    if (message.writeIops !== undefined) {
+      obj.writeIops = message.writeIops.toString();
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<IoDeviceLimit>, I>>(base?: I): IoDeviceLimit {
+    return IoDeviceLimit.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<IoDeviceLimit>, I>>(object: I): IoDeviceLimit {
+    const message = createBaseIoDeviceLimit();
+    message.device = object.device ?? "";
+    message.readBytesPerSecond = (object.readBytesPerSecond !== undefined && object.readBytesPerSecond !== null)
+      ? BigInt(object.readBytesPerSecond)
+      : undefined;
+    message.writeBytesPerSecond = (object.writeBytesPerSecond !== undefined && object.writeBytesPerSecond !== null)
+      ? BigInt(object.writeBytesPerSecond)
+      : undefined;
+    message.readIops = (object.readIops !== undefined && object.readIops !== null)
+      ? BigInt(object.readIops)
+      : undefined;
+    message.writeIops = (object.writeIops !== undefined && object.writeIops !== null)
+      ? BigInt(object.writeIops)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseIsolation(): Isolation {
+  return { pid: false, network: false, mount: false, uts: false, ipc: false, cgroup: false };
+}
+
+export const Isolation: MessageFns<Isolation> = {
+  encode(message: Isolation, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.pid !== false) {
+      writer.uint32(8).bool(message.pid);
+    }
+    if (message.network !== false) {
+      writer.uint32(16).bool(message.network);
+    }
+    if (message.mount !== false) {
+      writer.uint32(24).bool(message.mount);
+    }
+    if (message.uts !== false) {
+      writer.uint32(32).bool(message.uts);
+    }
+    if (message.ipc !== false) {
+      writer.uint32(40).bool(message.ipc);
+    }
+    if (message.cgroup !== false) {
+      writer.uint32(48).bool(message.cgroup);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): Isolation {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseIsolation();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.pid = reader.bool();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.network = reader.bool();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.mount = reader.bool();
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.uts = reader.bool();
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.ipc = reader.bool();
+            continue;
+          }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.cgroup = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): Isolation {
+    return {
+      pid: isSet(object.pid) ? globalThis.Boolean(object.pid) : false,
+      network: isSet(object.network) ? globalThis.Boolean(object.network) : false,
+      mount: isSet(object.mount) ? globalThis.Boolean(object.mount) : false,
+      uts: isSet(object.uts) ? globalThis.Boolean(object.uts) : false,
+      ipc: isSet(object.ipc) ? globalThis.Boolean(object.ipc) : false,
+      cgroup: isSet(object.cgroup) ? globalThis.Boolean(object.cgroup) : false,
+    };
+  },
+
+  toJSON(message: Isolation): unknown {
+    const obj: any = {};
+    if (message.pid !== false) {
+      obj.pid = message.pid;
+    }
+    if (message.network !== false) {
+      obj.network = message.network;
+    }
+    if (message.mount !== false) {
+      obj.mount = message.mount;
+    }
+    if (message.uts !== false) {
+      obj.uts = message.uts;
+    }
+    if (message.ipc !== false) {
+      obj.ipc = message.ipc;
+    }
+    if (message.cgroup !== false) {
+      obj.cgroup = message.cgroup;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<Isolation>, I>>(base?: I): Isolation {
+    return Isolation.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<Isolation>, I>>(object: I): Isolation {
+    const message = createBaseIsolation();
+    message.pid = object.pid ?? false;
+    message.network = object.network ?? false;
+    message.mount = object.mount ?? false;
+    message.uts = object.uts ?? false;
+    message.ipc = object.ipc ?? false;
+    message.cgroup = object.cgroup ?? false;
     return message;
   },
 };
@@ -477,7 +1287,7 @@ export const PidsLimits: MessageFns<PidsLimits> = {
 };
 
 function createBaseCellStatus(): CellStatus {
-  return { createdAt: undefined, cgroupPaths: [] };
+  return { createdAt: undefined, cgroupPaths: [], frozen: false, initPid: 0 };
 }
 
 export const CellStatus: MessageFns<CellStatus> = {
@@ -487,6 +1297,12 @@ export const CellStatus: MessageFns<CellStatus> = {
     }
     for (const v of message.cgroupPaths) {
       writer.uint32(18).string(v!);
+    }
+    if (message.frozen !== false) {
+      writer.uint32(24).bool(message.frozen);
+    }
+    if (message.initPid !== 0) {
+      writer.uint32(32).int32(message.initPid);
     }
     return writer;
   },
@@ -520,6 +1336,22 @@ export const CellStatus: MessageFns<CellStatus> = {
             message.cgroupPaths.push(reader.string());
             continue;
           }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.frozen = reader.bool();
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.initPid = reader.int32();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -544,6 +1376,12 @@ export const CellStatus: MessageFns<CellStatus> = {
         : globalThis.Array.isArray(object?.cgroup_paths)
         ? object.cgroup_paths.map((e: any) => globalThis.String(e))
         : [],
+      frozen: isSet(object.frozen) ? globalThis.Boolean(object.frozen) : false,
+      initPid: isSet(object.initPid)
+        ? globalThis.Number(object.initPid)
+        : isSet(object.init_pid)
+        ? globalThis.Number(object.init_pid)
+        : 0,
     };
   },
 
@@ -555,6 +1393,12 @@ export const CellStatus: MessageFns<CellStatus> = {
     if (message.cgroupPaths?.length) {
       obj.cgroupPaths = message.cgroupPaths;
     }
+    if (message.frozen !== false) {
+      obj.frozen = message.frozen;
+    }
+    if (message.initPid !== 0) {
+      obj.initPid = Math.round(message.initPid);
+    }
     return obj;
   },
 
@@ -565,6 +1409,344 @@ export const CellStatus: MessageFns<CellStatus> = {
     const message = createBaseCellStatus();
     message.createdAt = object.createdAt ?? undefined;
     message.cgroupPaths = object.cgroupPaths?.map((e) => e) || [];
+    message.frozen = object.frozen ?? false;
+    message.initPid = object.initPid ?? 0;
+    return message;
+  },
+};
+
+function createBaseCellStats(): CellStats {
+  return {
+    cpuUsageUs: 0n,
+    cpuUserUs: 0n,
+    cpuSystemUs: 0n,
+    cpuThrottledPeriods: 0n,
+    cpuThrottledUs: 0n,
+    memoryCurrentBytes: 0n,
+    memoryPeakBytes: 0n,
+    oomKills: 0n,
+    pidsCurrent: 0n,
+    ioReadBytes: 0n,
+    ioWriteBytes: 0n,
+  };
+}
+
+export const CellStats: MessageFns<CellStats> = {
+  encode(message: CellStats, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.cpuUsageUs !== 0n) {
+      if (BigInt.asIntN(64, message.cpuUsageUs) !== message.cpuUsageUs) {
+        throw new globalThis.Error("value provided for field message.cpuUsageUs of type int64 too large");
+      }
+      writer.uint32(8).int64(message.cpuUsageUs);
+    }
+    if (message.cpuUserUs !== 0n) {
+      if (BigInt.asIntN(64, message.cpuUserUs) !== message.cpuUserUs) {
+        throw new globalThis.Error("value provided for field message.cpuUserUs of type int64 too large");
+      }
+      writer.uint32(16).int64(message.cpuUserUs);
+    }
+    if (message.cpuSystemUs !== 0n) {
+      if (BigInt.asIntN(64, message.cpuSystemUs) !== message.cpuSystemUs) {
+        throw new globalThis.Error("value provided for field message.cpuSystemUs of type int64 too large");
+      }
+      writer.uint32(24).int64(message.cpuSystemUs);
+    }
+    if (message.cpuThrottledPeriods !== 0n) {
+      if (BigInt.asIntN(64, message.cpuThrottledPeriods) !== message.cpuThrottledPeriods) {
+        throw new globalThis.Error("value provided for field message.cpuThrottledPeriods of type int64 too large");
+      }
+      writer.uint32(32).int64(message.cpuThrottledPeriods);
+    }
+    if (message.cpuThrottledUs !== 0n) {
+      if (BigInt.asIntN(64, message.cpuThrottledUs) !== message.cpuThrottledUs) {
+        throw new globalThis.Error("value provided for field message.cpuThrottledUs of type int64 too large");
+      }
+      writer.uint32(40).int64(message.cpuThrottledUs);
+    }
+    if (message.memoryCurrentBytes !== 0n) {
+      if (BigInt.asIntN(64, message.memoryCurrentBytes) !== message.memoryCurrentBytes) {
+        throw new globalThis.Error("value provided for field message.memoryCurrentBytes of type int64 too large");
+      }
+      writer.uint32(48).int64(message.memoryCurrentBytes);
+    }
+    if (message.memoryPeakBytes !== 0n) {
+      if (BigInt.asIntN(64, message.memoryPeakBytes) !== message.memoryPeakBytes) {
+        throw new globalThis.Error("value provided for field message.memoryPeakBytes of type int64 too large");
+      }
+      writer.uint32(56).int64(message.memoryPeakBytes);
+    }
+    if (message.oomKills !== 0n) {
+      if (BigInt.asIntN(64, message.oomKills) !== message.oomKills) {
+        throw new globalThis.Error("value provided for field message.oomKills of type int64 too large");
+      }
+      writer.uint32(64).int64(message.oomKills);
+    }
+    if (message.pidsCurrent !== 0n) {
+      if (BigInt.asIntN(64, message.pidsCurrent) !== message.pidsCurrent) {
+        throw new globalThis.Error("value provided for field message.pidsCurrent of type int64 too large");
+      }
+      writer.uint32(72).int64(message.pidsCurrent);
+    }
+    if (message.ioReadBytes !== 0n) {
+      if (BigInt.asIntN(64, message.ioReadBytes) !== message.ioReadBytes) {
+        throw new globalThis.Error("value provided for field message.ioReadBytes of type int64 too large");
+      }
+      writer.uint32(80).int64(message.ioReadBytes);
+    }
+    if (message.ioWriteBytes !== 0n) {
+      if (BigInt.asIntN(64, message.ioWriteBytes) !== message.ioWriteBytes) {
+        throw new globalThis.Error("value provided for field message.ioWriteBytes of type int64 too large");
+      }
+      writer.uint32(88).int64(message.ioWriteBytes);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): CellStats {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseCellStats();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.cpuUsageUs = reader.int64() as bigint;
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.cpuUserUs = reader.int64() as bigint;
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.cpuSystemUs = reader.int64() as bigint;
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.cpuThrottledPeriods = reader.int64() as bigint;
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.cpuThrottledUs = reader.int64() as bigint;
+            continue;
+          }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.memoryCurrentBytes = reader.int64() as bigint;
+            continue;
+          }
+          case 7: {
+            if (tag !== 56) {
+              break;
+            }
+
+            message.memoryPeakBytes = reader.int64() as bigint;
+            continue;
+          }
+          case 8: {
+            if (tag !== 64) {
+              break;
+            }
+
+            message.oomKills = reader.int64() as bigint;
+            continue;
+          }
+          case 9: {
+            if (tag !== 72) {
+              break;
+            }
+
+            message.pidsCurrent = reader.int64() as bigint;
+            continue;
+          }
+          case 10: {
+            if (tag !== 80) {
+              break;
+            }
+
+            message.ioReadBytes = reader.int64() as bigint;
+            continue;
+          }
+          case 11: {
+            if (tag !== 88) {
+              break;
+            }
+
+            message.ioWriteBytes = reader.int64() as bigint;
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): CellStats {
+    return {
+      cpuUsageUs: isSet(object.cpuUsageUs)
+        ? BigInt(object.cpuUsageUs)
+        : isSet(object.cpu_usage_us)
+        ? BigInt(object.cpu_usage_us)
+        : 0n,
+      cpuUserUs: isSet(object.cpuUserUs)
+        ? BigInt(object.cpuUserUs)
+        : isSet(object.cpu_user_us)
+        ? BigInt(object.cpu_user_us)
+        : 0n,
+      cpuSystemUs: isSet(object.cpuSystemUs)
+        ? BigInt(object.cpuSystemUs)
+        : isSet(object.cpu_system_us)
+        ? BigInt(object.cpu_system_us)
+        : 0n,
+      cpuThrottledPeriods: isSet(object.cpuThrottledPeriods)
+        ? BigInt(object.cpuThrottledPeriods)
+        : isSet(object.cpu_throttled_periods)
+        ? BigInt(object.cpu_throttled_periods)
+        : 0n,
+      cpuThrottledUs: isSet(object.cpuThrottledUs)
+        ? BigInt(object.cpuThrottledUs)
+        : isSet(object.cpu_throttled_us)
+        ? BigInt(object.cpu_throttled_us)
+        : 0n,
+      memoryCurrentBytes: isSet(object.memoryCurrentBytes)
+        ? BigInt(object.memoryCurrentBytes)
+        : isSet(object.memory_current_bytes)
+        ? BigInt(object.memory_current_bytes)
+        : 0n,
+      memoryPeakBytes: isSet(object.memoryPeakBytes)
+        ? BigInt(object.memoryPeakBytes)
+        : isSet(object.memory_peak_bytes)
+        ? BigInt(object.memory_peak_bytes)
+        : 0n,
+      oomKills: isSet(object.oomKills)
+        ? BigInt(object.oomKills)
+        : isSet(object.oom_kills)
+        ? BigInt(object.oom_kills)
+        : 0n,
+      pidsCurrent: isSet(object.pidsCurrent)
+        ? BigInt(object.pidsCurrent)
+        : isSet(object.pids_current)
+        ? BigInt(object.pids_current)
+        : 0n,
+      ioReadBytes: isSet(object.ioReadBytes)
+        ? BigInt(object.ioReadBytes)
+        : isSet(object.io_read_bytes)
+        ? BigInt(object.io_read_bytes)
+        : 0n,
+      ioWriteBytes: isSet(object.ioWriteBytes)
+        ? BigInt(object.ioWriteBytes)
+        : isSet(object.io_write_bytes)
+        ? BigInt(object.io_write_bytes)
+        : 0n,
+    };
+  },
+
+  toJSON(message: CellStats): unknown {
+    const obj: any = {};
+    if (message.cpuUsageUs !== 0n) {
+      obj.cpuUsageUs = message.cpuUsageUs.toString();
+    }
+    if (message.cpuUserUs !== 0n) {
+      obj.cpuUserUs = message.cpuUserUs.toString();
+    }
+    if (message.cpuSystemUs !== 0n) {
+      obj.cpuSystemUs = message.cpuSystemUs.toString();
+    }
+    if (message.cpuThrottledPeriods !== 0n) {
+      obj.cpuThrottledPeriods = message.cpuThrottledPeriods.toString();
+    }
+    if (message.cpuThrottledUs !== 0n) {
+      obj.cpuThrottledUs = message.cpuThrottledUs.toString();
+    }
+    if (message.memoryCurrentBytes !== 0n) {
+      obj.memoryCurrentBytes = message.memoryCurrentBytes.toString();
+    }
+    if (message.memoryPeakBytes !== 0n) {
+      obj.memoryPeakBytes = message.memoryPeakBytes.toString();
+    }
+    if (message.oomKills !== 0n) {
+      obj.oomKills = message.oomKills.toString();
+    }
+    if (message.pidsCurrent !== 0n) {
+      obj.pidsCurrent = message.pidsCurrent.toString();
+    }
+    if (message.ioReadBytes !== 0n) {
+      obj.ioReadBytes = message.ioReadBytes.toString();
+    }
+    if (message.ioWriteBytes !== 0n) {
+      obj.ioWriteBytes = message.ioWriteBytes.toString();
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<CellStats>, I>>(base?: I): CellStats {
+    return CellStats.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<CellStats>, I>>(object: I): CellStats {
+    const message = createBaseCellStats();
+    message.cpuUsageUs = (object.cpuUsageUs !== undefined && object.cpuUsageUs !== null)
+      ? BigInt(object.cpuUsageUs)
+      : 0n;
+    message.cpuUserUs = (object.cpuUserUs !== undefined && object.cpuUserUs !== null) ? BigInt(object.cpuUserUs) : 0n;
+    message.cpuSystemUs = (object.cpuSystemUs !== undefined && object.cpuSystemUs !== null)
+      ? BigInt(object.cpuSystemUs)
+      : 0n;
+    message.cpuThrottledPeriods = (object.cpuThrottledPeriods !== undefined && object.cpuThrottledPeriods !== null)
+      ? BigInt(object.cpuThrottledPeriods)
+      : 0n;
+    message.cpuThrottledUs = (object.cpuThrottledUs !== undefined && object.cpuThrottledUs !== null)
+      ? BigInt(object.cpuThrottledUs)
+      : 0n;
+    message.memoryCurrentBytes = (object.memoryCurrentBytes !== undefined && object.memoryCurrentBytes !== null)
+      ? BigInt(object.memoryCurrentBytes)
+      : 0n;
+    message.memoryPeakBytes = (object.memoryPeakBytes !== undefined && object.memoryPeakBytes !== null)
+      ? BigInt(object.memoryPeakBytes)
+      : 0n;
+    message.oomKills = (object.oomKills !== undefined && object.oomKills !== null) ? BigInt(object.oomKills) : 0n;
+    message.pidsCurrent = (object.pidsCurrent !== undefined && object.pidsCurrent !== null)
+      ? BigInt(object.pidsCurrent)
+      : 0n;
+    message.ioReadBytes = (object.ioReadBytes !== undefined && object.ioReadBytes !== null)
+      ? BigInt(object.ioReadBytes)
+      : 0n;
+    message.ioWriteBytes = (object.ioWriteBytes !== undefined && object.ioWriteBytes !== null)
+      ? BigInt(object.ioWriteBytes)
+      : 0n;
     return message;
   },
 };
@@ -791,13 +1973,19 @@ export const AllocateResponse: MessageFns<AllocateResponse> = {
 };
 
 function createBaseFreeRequest(): FreeRequest {
-  return { name: "" };
+  return { name: "", stop: false, gracePeriodMs: undefined };
 }
 
 export const FreeRequest: MessageFns<FreeRequest> = {
   encode(message: FreeRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.name !== "") {
       writer.uint32(10).string(message.name);
+    }
+    if (message.stop !== false) {
+      writer.uint32(16).bool(message.stop);
+    }
+    if (message.gracePeriodMs !== undefined) {
+      writer.uint32(24).uint32(message.gracePeriodMs);
     }
     return writer;
   },
@@ -823,6 +2011,22 @@ export const FreeRequest: MessageFns<FreeRequest> = {
             message.name = reader.string();
             continue;
           }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.stop = reader.bool();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.gracePeriodMs = reader.uint32();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -836,13 +2040,27 @@ export const FreeRequest: MessageFns<FreeRequest> = {
   },
 
   fromJSON(object: any): FreeRequest {
-    return { name: isSet(object.name) ? globalThis.String(object.name) : "" };
+    return {
+      name: isSet(object.name) ? globalThis.String(object.name) : "",
+      stop: isSet(object.stop) ? globalThis.Boolean(object.stop) : false,
+      gracePeriodMs: isSet(object.gracePeriodMs)
+        ? globalThis.Number(object.gracePeriodMs)
+        : isSet(object.grace_period_ms)
+        ? globalThis.Number(object.grace_period_ms)
+        : undefined,
+    };
   },
 
   toJSON(message: FreeRequest): unknown {
     const obj: any = {};
     if (message.name !== "") {
       obj.name = message.name;
+    }
+    if (message.stop !== false) {
+      obj.stop = message.stop;
+    }
+    if (message.gracePeriodMs !== undefined) {
+      obj.gracePeriodMs = Math.round(message.gracePeriodMs);
     }
     return obj;
   },
@@ -853,6 +2071,8 @@ export const FreeRequest: MessageFns<FreeRequest> = {
   fromPartial<I extends Exact<DeepPartial<FreeRequest>, I>>(object: I): FreeRequest {
     const message = createBaseFreeRequest();
     message.name = object.name ?? "";
+    message.stop = object.stop ?? false;
+    message.gracePeriodMs = object.gracePeriodMs ?? undefined;
     return message;
   },
 };
@@ -1225,6 +2445,544 @@ export const ListResponse: MessageFns<ListResponse> = {
   },
 };
 
+function createBaseUpdateRequest(): UpdateRequest {
+  return { spec: undefined };
+}
+
+export const UpdateRequest: MessageFns<UpdateRequest> = {
+  encode(message: UpdateRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.spec !== undefined) {
+      CellSpec.encode(message.spec, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): UpdateRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseUpdateRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.spec = CellSpec.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): UpdateRequest {
+    return { spec: isSet(object.spec) ? CellSpec.fromJSON(object.spec) : undefined };
+  },
+
+  toJSON(message: UpdateRequest): unknown {
+    const obj: any = {};
+    if (message.spec !== undefined) {
+      obj.spec = CellSpec.toJSON(message.spec);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<UpdateRequest>, I>>(base?: I): UpdateRequest {
+    return UpdateRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<UpdateRequest>, I>>(object: I): UpdateRequest {
+    const message = createBaseUpdateRequest();
+    message.spec = (object.spec !== undefined && object.spec !== null) ? CellSpec.fromPartial(object.spec) : undefined;
+    return message;
+  },
+};
+
+function createBaseUpdateResponse(): UpdateResponse {
+  return { cell: undefined };
+}
+
+export const UpdateResponse: MessageFns<UpdateResponse> = {
+  encode(message: UpdateResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.cell !== undefined) {
+      Cell.encode(message.cell, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): UpdateResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseUpdateResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.cell = Cell.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): UpdateResponse {
+    return { cell: isSet(object.cell) ? Cell.fromJSON(object.cell) : undefined };
+  },
+
+  toJSON(message: UpdateResponse): unknown {
+    const obj: any = {};
+    if (message.cell !== undefined) {
+      obj.cell = Cell.toJSON(message.cell);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<UpdateResponse>, I>>(base?: I): UpdateResponse {
+    return UpdateResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<UpdateResponse>, I>>(object: I): UpdateResponse {
+    const message = createBaseUpdateResponse();
+    message.cell = (object.cell !== undefined && object.cell !== null) ? Cell.fromPartial(object.cell) : undefined;
+    return message;
+  },
+};
+
+function createBaseFreezeRequest(): FreezeRequest {
+  return { name: "" };
+}
+
+export const FreezeRequest: MessageFns<FreezeRequest> = {
+  encode(message: FreezeRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.name !== "") {
+      writer.uint32(10).string(message.name);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): FreezeRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseFreezeRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.name = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): FreezeRequest {
+    return { name: isSet(object.name) ? globalThis.String(object.name) : "" };
+  },
+
+  toJSON(message: FreezeRequest): unknown {
+    const obj: any = {};
+    if (message.name !== "") {
+      obj.name = message.name;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<FreezeRequest>, I>>(base?: I): FreezeRequest {
+    return FreezeRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<FreezeRequest>, I>>(object: I): FreezeRequest {
+    const message = createBaseFreezeRequest();
+    message.name = object.name ?? "";
+    return message;
+  },
+};
+
+function createBaseFreezeResponse(): FreezeResponse {
+  return { cell: undefined };
+}
+
+export const FreezeResponse: MessageFns<FreezeResponse> = {
+  encode(message: FreezeResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.cell !== undefined) {
+      Cell.encode(message.cell, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): FreezeResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseFreezeResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.cell = Cell.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): FreezeResponse {
+    return { cell: isSet(object.cell) ? Cell.fromJSON(object.cell) : undefined };
+  },
+
+  toJSON(message: FreezeResponse): unknown {
+    const obj: any = {};
+    if (message.cell !== undefined) {
+      obj.cell = Cell.toJSON(message.cell);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<FreezeResponse>, I>>(base?: I): FreezeResponse {
+    return FreezeResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<FreezeResponse>, I>>(object: I): FreezeResponse {
+    const message = createBaseFreezeResponse();
+    message.cell = (object.cell !== undefined && object.cell !== null) ? Cell.fromPartial(object.cell) : undefined;
+    return message;
+  },
+};
+
+function createBaseThawRequest(): ThawRequest {
+  return { name: "" };
+}
+
+export const ThawRequest: MessageFns<ThawRequest> = {
+  encode(message: ThawRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.name !== "") {
+      writer.uint32(10).string(message.name);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ThawRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseThawRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.name = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ThawRequest {
+    return { name: isSet(object.name) ? globalThis.String(object.name) : "" };
+  },
+
+  toJSON(message: ThawRequest): unknown {
+    const obj: any = {};
+    if (message.name !== "") {
+      obj.name = message.name;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ThawRequest>, I>>(base?: I): ThawRequest {
+    return ThawRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ThawRequest>, I>>(object: I): ThawRequest {
+    const message = createBaseThawRequest();
+    message.name = object.name ?? "";
+    return message;
+  },
+};
+
+function createBaseThawResponse(): ThawResponse {
+  return { cell: undefined };
+}
+
+export const ThawResponse: MessageFns<ThawResponse> = {
+  encode(message: ThawResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.cell !== undefined) {
+      Cell.encode(message.cell, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ThawResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseThawResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.cell = Cell.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ThawResponse {
+    return { cell: isSet(object.cell) ? Cell.fromJSON(object.cell) : undefined };
+  },
+
+  toJSON(message: ThawResponse): unknown {
+    const obj: any = {};
+    if (message.cell !== undefined) {
+      obj.cell = Cell.toJSON(message.cell);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ThawResponse>, I>>(base?: I): ThawResponse {
+    return ThawResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ThawResponse>, I>>(object: I): ThawResponse {
+    const message = createBaseThawResponse();
+    message.cell = (object.cell !== undefined && object.cell !== null) ? Cell.fromPartial(object.cell) : undefined;
+    return message;
+  },
+};
+
+function createBaseStatsRequest(): StatsRequest {
+  return { name: "" };
+}
+
+export const StatsRequest: MessageFns<StatsRequest> = {
+  encode(message: StatsRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.name !== "") {
+      writer.uint32(10).string(message.name);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): StatsRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseStatsRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.name = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): StatsRequest {
+    return { name: isSet(object.name) ? globalThis.String(object.name) : "" };
+  },
+
+  toJSON(message: StatsRequest): unknown {
+    const obj: any = {};
+    if (message.name !== "") {
+      obj.name = message.name;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<StatsRequest>, I>>(base?: I): StatsRequest {
+    return StatsRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<StatsRequest>, I>>(object: I): StatsRequest {
+    const message = createBaseStatsRequest();
+    message.name = object.name ?? "";
+    return message;
+  },
+};
+
+function createBaseStatsResponse(): StatsResponse {
+  return { stats: undefined };
+}
+
+export const StatsResponse: MessageFns<StatsResponse> = {
+  encode(message: StatsResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.stats !== undefined) {
+      CellStats.encode(message.stats, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): StatsResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseStatsResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.stats = CellStats.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): StatsResponse {
+    return { stats: isSet(object.stats) ? CellStats.fromJSON(object.stats) : undefined };
+  },
+
+  toJSON(message: StatsResponse): unknown {
+    const obj: any = {};
+    if (message.stats !== undefined) {
+      obj.stats = CellStats.toJSON(message.stats);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<StatsResponse>, I>>(base?: I): StatsResponse {
+    return StatsResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<StatsResponse>, I>>(object: I): StatsResponse {
+    const message = createBaseStatsResponse();
+    message.stats = (object.stats !== undefined && object.stats !== null)
+      ? CellStats.fromPartial(object.stats)
+      : undefined;
+    return message;
+  },
+};
+
 /** CellService manages cells: named, nestable groups of processes whose resources are limited by cgroups. */
 export type CellServiceService = typeof CellServiceService;
 export const CellServiceService = {
@@ -1238,7 +2996,11 @@ export const CellServiceService = {
     responseSerialize: (value: AllocateResponse): Buffer => Buffer.from(AllocateResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): AllocateResponse => AllocateResponse.decode(value),
   },
-  /** Free removes a cell. A cell with child cells or running executables is FAILED_PRECONDITION. */
+  /**
+   * Free removes a cell. A cell with child cells or running executables is FAILED_PRECONDITION unless the request
+   * says to stop them: then every executable in it and below it is stopped within the grace period and every child
+   * cell is freed, deepest first.
+   */
   free: {
     path: "/aurae.cells.v1.CellService/Free" as const,
     requestStream: false as const,
@@ -1247,6 +3009,48 @@ export const CellServiceService = {
     requestDeserialize: (value: Buffer): FreeRequest => FreeRequest.decode(value),
     responseSerialize: (value: FreeResponse): Buffer => Buffer.from(FreeResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): FreeResponse => FreeResponse.decode(value),
+  },
+  /**
+   * Update replaces the limits of a live cell: a limit left out returns to its default (unlimited). The name and
+   * isolation of a cell cannot change.
+   */
+  update: {
+    path: "/aurae.cells.v1.CellService/Update" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: UpdateRequest): Buffer => Buffer.from(UpdateRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): UpdateRequest => UpdateRequest.decode(value),
+    responseSerialize: (value: UpdateResponse): Buffer => Buffer.from(UpdateResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): UpdateResponse => UpdateResponse.decode(value),
+  },
+  /** Freeze stops every process in the cell and below it until Thaw. */
+  freeze: {
+    path: "/aurae.cells.v1.CellService/Freeze" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: FreezeRequest): Buffer => Buffer.from(FreezeRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): FreezeRequest => FreezeRequest.decode(value),
+    responseSerialize: (value: FreezeResponse): Buffer => Buffer.from(FreezeResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): FreezeResponse => FreezeResponse.decode(value),
+  },
+  thaw: {
+    path: "/aurae.cells.v1.CellService/Thaw" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: ThawRequest): Buffer => Buffer.from(ThawRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ThawRequest => ThawRequest.decode(value),
+    responseSerialize: (value: ThawResponse): Buffer => Buffer.from(ThawResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ThawResponse => ThawResponse.decode(value),
+  },
+  /** Stats reads the cell's resource usage; a cell's figures include its children's. */
+  stats: {
+    path: "/aurae.cells.v1.CellService/Stats" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: StatsRequest): Buffer => Buffer.from(StatsRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): StatsRequest => StatsRequest.decode(value),
+    responseSerialize: (value: StatsResponse): Buffer => Buffer.from(StatsResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): StatsResponse => StatsResponse.decode(value),
   },
   /** Get returns one cell. */
   get: {
@@ -1273,8 +3077,22 @@ export const CellServiceService = {
 export interface CellServiceServer extends UntypedServiceImplementation {
   /** Allocate creates a cell and applies its limits. A nested cell ("a/b") needs its parent to exist. */
   allocate: handleUnaryCall<AllocateRequest, AllocateResponse>;
-  /** Free removes a cell. A cell with child cells or running executables is FAILED_PRECONDITION. */
+  /**
+   * Free removes a cell. A cell with child cells or running executables is FAILED_PRECONDITION unless the request
+   * says to stop them: then every executable in it and below it is stopped within the grace period and every child
+   * cell is freed, deepest first.
+   */
   free: handleUnaryCall<FreeRequest, FreeResponse>;
+  /**
+   * Update replaces the limits of a live cell: a limit left out returns to its default (unlimited). The name and
+   * isolation of a cell cannot change.
+   */
+  update: handleUnaryCall<UpdateRequest, UpdateResponse>;
+  /** Freeze stops every process in the cell and below it until Thaw. */
+  freeze: handleUnaryCall<FreezeRequest, FreezeResponse>;
+  thaw: handleUnaryCall<ThawRequest, ThawResponse>;
+  /** Stats reads the cell's resource usage; a cell's figures include its children's. */
+  stats: handleUnaryCall<StatsRequest, StatsResponse>;
   /** Get returns one cell. */
   get: handleUnaryCall<GetRequest, GetResponse>;
   /** List returns cells in name order, a page at a time. */
@@ -1298,7 +3116,11 @@ export interface CellServiceClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: AllocateResponse) => void,
   ): ClientUnaryCall;
-  /** Free removes a cell. A cell with child cells or running executables is FAILED_PRECONDITION. */
+  /**
+   * Free removes a cell. A cell with child cells or running executables is FAILED_PRECONDITION unless the request
+   * says to stop them: then every executable in it and below it is stopped within the grace period and every child
+   * cell is freed, deepest first.
+   */
   free(request: FreeRequest, callback: (error: ServiceError | null, response: FreeResponse) => void): ClientUnaryCall;
   free(
     request: FreeRequest,
@@ -1310,6 +3132,69 @@ export interface CellServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: FreeResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * Update replaces the limits of a live cell: a limit left out returns to its default (unlimited). The name and
+   * isolation of a cell cannot change.
+   */
+  update(
+    request: UpdateRequest,
+    callback: (error: ServiceError | null, response: UpdateResponse) => void,
+  ): ClientUnaryCall;
+  update(
+    request: UpdateRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: UpdateResponse) => void,
+  ): ClientUnaryCall;
+  update(
+    request: UpdateRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: UpdateResponse) => void,
+  ): ClientUnaryCall;
+  /** Freeze stops every process in the cell and below it until Thaw. */
+  freeze(
+    request: FreezeRequest,
+    callback: (error: ServiceError | null, response: FreezeResponse) => void,
+  ): ClientUnaryCall;
+  freeze(
+    request: FreezeRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: FreezeResponse) => void,
+  ): ClientUnaryCall;
+  freeze(
+    request: FreezeRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: FreezeResponse) => void,
+  ): ClientUnaryCall;
+  thaw(request: ThawRequest, callback: (error: ServiceError | null, response: ThawResponse) => void): ClientUnaryCall;
+  thaw(
+    request: ThawRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ThawResponse) => void,
+  ): ClientUnaryCall;
+  thaw(
+    request: ThawRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ThawResponse) => void,
+  ): ClientUnaryCall;
+  /** Stats reads the cell's resource usage; a cell's figures include its children's. */
+  stats(
+    request: StatsRequest,
+    callback: (error: ServiceError | null, response: StatsResponse) => void,
+  ): ClientUnaryCall;
+  stats(
+    request: StatsRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: StatsResponse) => void,
+  ): ClientUnaryCall;
+  stats(
+    request: StatsRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: StatsResponse) => void,
   ): ClientUnaryCall;
   /** Get returns one cell. */
   get(request: GetRequest, callback: (error: ServiceError | null, response: GetResponse) => void): ClientUnaryCall;

@@ -24,14 +24,105 @@ export const protobufPackage = "aurae.executables.v1";
 
 export const protobufFileName = "aurae/executables/v1/executables.proto";
 
+export enum StdinMode {
+  /** STDIN_MODE_UNSPECIFIED - /dev/null. */
+  STDIN_MODE_UNSPECIFIED = 0,
+  STDIN_MODE_NULL = 1,
+  /** STDIN_MODE_CLOSED - No file descriptor 0 at all. */
+  STDIN_MODE_CLOSED = 2,
+  UNRECOGNIZED = -1,
+}
+
+export function stdinModeFromJSON(object: any): StdinMode {
+  switch (object) {
+    case 0:
+    case "STDIN_MODE_UNSPECIFIED":
+      return StdinMode.STDIN_MODE_UNSPECIFIED;
+    case 1:
+    case "STDIN_MODE_NULL":
+      return StdinMode.STDIN_MODE_NULL;
+    case 2:
+    case "STDIN_MODE_CLOSED":
+      return StdinMode.STDIN_MODE_CLOSED;
+    case -1:
+    case "UNRECOGNIZED":
+    default:
+      return StdinMode.UNRECOGNIZED;
+  }
+}
+
+export function stdinModeToJSON(object: StdinMode): string {
+  switch (object) {
+    case StdinMode.STDIN_MODE_UNSPECIFIED:
+      return "STDIN_MODE_UNSPECIFIED";
+    case StdinMode.STDIN_MODE_NULL:
+      return "STDIN_MODE_NULL";
+    case StdinMode.STDIN_MODE_CLOSED:
+      return "STDIN_MODE_CLOSED";
+    case StdinMode.UNRECOGNIZED:
+    default:
+      return "UNRECOGNIZED";
+  }
+}
+
+export enum RestartMode {
+  /** RESTART_MODE_UNSPECIFIED - Never restart. */
+  RESTART_MODE_UNSPECIFIED = 0,
+  RESTART_MODE_NO = 1,
+  /** RESTART_MODE_ON_FAILURE - Restart after an exit with a non-zero code or a signal (Stop does not count). */
+  RESTART_MODE_ON_FAILURE = 2,
+  /** RESTART_MODE_ALWAYS - Restart after every exit that Stop did not cause. */
+  RESTART_MODE_ALWAYS = 3,
+  UNRECOGNIZED = -1,
+}
+
+export function restartModeFromJSON(object: any): RestartMode {
+  switch (object) {
+    case 0:
+    case "RESTART_MODE_UNSPECIFIED":
+      return RestartMode.RESTART_MODE_UNSPECIFIED;
+    case 1:
+    case "RESTART_MODE_NO":
+      return RestartMode.RESTART_MODE_NO;
+    case 2:
+    case "RESTART_MODE_ON_FAILURE":
+      return RestartMode.RESTART_MODE_ON_FAILURE;
+    case 3:
+    case "RESTART_MODE_ALWAYS":
+      return RestartMode.RESTART_MODE_ALWAYS;
+    case -1:
+    case "UNRECOGNIZED":
+    default:
+      return RestartMode.UNRECOGNIZED;
+  }
+}
+
+export function restartModeToJSON(object: RestartMode): string {
+  switch (object) {
+    case RestartMode.RESTART_MODE_UNSPECIFIED:
+      return "RESTART_MODE_UNSPECIFIED";
+    case RestartMode.RESTART_MODE_NO:
+      return "RESTART_MODE_NO";
+    case RestartMode.RESTART_MODE_ON_FAILURE:
+      return "RESTART_MODE_ON_FAILURE";
+    case RestartMode.RESTART_MODE_ALWAYS:
+      return "RESTART_MODE_ALWAYS";
+    case RestartMode.UNRECOGNIZED:
+    default:
+      return "UNRECOGNIZED";
+  }
+}
+
 export enum ExecutableState {
   EXECUTABLE_STATE_UNSPECIFIED = 0,
   /** EXECUTABLE_STATE_RUNNING - The process runs. */
   EXECUTABLE_STATE_RUNNING = 1,
   /** EXECUTABLE_STATE_STOPPING - A stop was asked for and the process has not exited yet. */
   EXECUTABLE_STATE_STOPPING = 2,
-  /** EXECUTABLE_STATE_EXITED - The process exited; exit says how. */
+  /** EXECUTABLE_STATE_EXITED - The process exited and will not run again; exit says how. */
   EXECUTABLE_STATE_EXITED = 3,
+  /** EXECUTABLE_STATE_BACKOFF - The process exited; its restart policy starts it again at next_restart_at. */
+  EXECUTABLE_STATE_BACKOFF = 4,
   UNRECOGNIZED = -1,
 }
 
@@ -49,6 +140,9 @@ export function executableStateFromJSON(object: any): ExecutableState {
     case 3:
     case "EXECUTABLE_STATE_EXITED":
       return ExecutableState.EXECUTABLE_STATE_EXITED;
+    case 4:
+    case "EXECUTABLE_STATE_BACKOFF":
+      return ExecutableState.EXECUTABLE_STATE_BACKOFF;
     case -1:
     case "UNRECOGNIZED":
     default:
@@ -66,6 +160,8 @@ export function executableStateToJSON(object: ExecutableState): string {
       return "EXECUTABLE_STATE_STOPPING";
     case ExecutableState.EXECUTABLE_STATE_EXITED:
       return "EXECUTABLE_STATE_EXITED";
+    case ExecutableState.EXECUTABLE_STATE_BACKOFF:
+      return "EXECUTABLE_STATE_BACKOFF";
     case ExecutableState.UNRECOGNIZED:
     default:
       return "UNRECOGNIZED";
@@ -84,11 +180,48 @@ export interface ExecutableSpec {
   env: { [key: string]: string };
   /** Working directory, an absolute path. Empty: "/". */
   cwd: string;
+  /** Run argv[0] as a command line with /bin/sh -c (argv must then hold exactly that one string). */
+  shell: boolean;
+  /** User to run as: a name from /etc/passwd or a numeric uid. Empty: root. */
+  user: string;
+  /** Group to run as: a name from /etc/group or a numeric gid. Empty: the user's primary group. */
+  group: string;
+  /** Supplementary groups: names or numeric gids. Empty: the user's groups from /etc/group. */
+  supplementaryGroups: string[];
+  /** File mode creation mask, 0 to 0777. Unset: 022. */
+  umask?: number | undefined;
+  rlimits: Rlimit[];
+  stdin: StdinMode;
+  restart: RestartPolicy | undefined;
 }
 
 export interface ExecutableSpec_EnvEntry {
   key: string;
   value: string;
+}
+
+/** Rlimit sets one resource limit (setrlimit) of the process. */
+export interface Rlimit {
+  /**
+   * The resource, as in prlimit(1): as, core, cpu, data, fsize, locks, memlock, msgqueue, nice, nofile, nproc,
+   * rss, rtprio, rttime, sigpending, stack.
+   */
+  resource: string;
+  /** Soft and hard limits; unset means unlimited. */
+  soft?: bigint | undefined;
+  hard?: bigint | undefined;
+}
+
+/**
+ * RestartPolicy restarts an executable after it exits, waiting 100 ms, then twice as long after each further exit,
+ * at most max_delay_ms. A run that lasted 10 minutes resets the delay.
+ */
+export interface RestartPolicy {
+  mode: RestartMode;
+  /** Most restarts; 0: no limit. */
+  maxRestarts: number;
+  /** Longest wait between restarts, in milliseconds. Unset: 300000 (5 minutes). */
+  maxDelayMs?: number | undefined;
 }
 
 /** ExitStatus says how a process ended. */
@@ -103,6 +236,9 @@ export interface ExitStatus {
     | undefined;
   /** The kernel's OOM killer chose this process because its cell was out of memory. */
   oomKilled: boolean;
+  /** Cpu time of the process and the children it waited for, in microseconds. */
+  cpuUserUs: bigint;
+  cpuSystemUs: bigint;
 }
 
 /** ExecutableStatus is what the node observed of an executable. */
@@ -117,8 +253,14 @@ export interface ExecutableStatus {
   exitedAt:
     | Date
     | undefined;
-  /** Set once exited. */
-  exit: ExitStatus | undefined;
+  /** Set once exited: the last exit. */
+  exit:
+    | ExitStatus
+    | undefined;
+  /** How often the restart policy started it again. */
+  restartCount: number;
+  /** Set in BACKOFF: when the next start is due. */
+  nextRestartAt: Date | undefined;
 }
 
 export interface Executable {
@@ -149,6 +291,25 @@ export interface StopResponse {
   executable: Executable | undefined;
 }
 
+export interface SignalRequest {
+  cellName: string;
+  name: string;
+  /** 1 to 64. */
+  signal: number;
+}
+
+export interface SignalResponse {
+}
+
+export interface WaitRequest {
+  cellName: string;
+  name: string;
+}
+
+export interface WaitResponse {
+  executable: Executable | undefined;
+}
+
 export interface GetRequest {
   cellName: string;
   name: string;
@@ -174,7 +335,21 @@ export interface ListResponse {
 }
 
 function createBaseExecutableSpec(): ExecutableSpec {
-  return { cellName: "", name: "", argv: [], env: {}, cwd: "" };
+  return {
+    cellName: "",
+    name: "",
+    argv: [],
+    env: {},
+    cwd: "",
+    shell: false,
+    user: "",
+    group: "",
+    supplementaryGroups: [],
+    umask: undefined,
+    rlimits: [],
+    stdin: 0,
+    restart: undefined,
+  };
 }
 
 export const ExecutableSpec: MessageFns<ExecutableSpec> = {
@@ -193,6 +368,30 @@ export const ExecutableSpec: MessageFns<ExecutableSpec> = {
     });
     if (message.cwd !== "") {
       writer.uint32(42).string(message.cwd);
+    }
+    if (message.shell !== false) {
+      writer.uint32(48).bool(message.shell);
+    }
+    if (message.user !== "") {
+      writer.uint32(58).string(message.user);
+    }
+    if (message.group !== "") {
+      writer.uint32(66).string(message.group);
+    }
+    for (const v of message.supplementaryGroups) {
+      writer.uint32(74).string(v!);
+    }
+    if (message.umask !== undefined) {
+      writer.uint32(80).uint32(message.umask);
+    }
+    for (const v of message.rlimits) {
+      Rlimit.encode(v!, writer.uint32(90).fork()).join();
+    }
+    if (message.stdin !== 0) {
+      writer.uint32(96).int32(message.stdin);
+    }
+    if (message.restart !== undefined) {
+      RestartPolicy.encode(message.restart, writer.uint32(106).fork()).join();
     }
     return writer;
   },
@@ -253,6 +452,70 @@ export const ExecutableSpec: MessageFns<ExecutableSpec> = {
             message.cwd = reader.string();
             continue;
           }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.shell = reader.bool();
+            continue;
+          }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.user = reader.string();
+            continue;
+          }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            message.group = reader.string();
+            continue;
+          }
+          case 9: {
+            if (tag !== 74) {
+              break;
+            }
+
+            message.supplementaryGroups.push(reader.string());
+            continue;
+          }
+          case 10: {
+            if (tag !== 80) {
+              break;
+            }
+
+            message.umask = reader.uint32();
+            continue;
+          }
+          case 11: {
+            if (tag !== 90) {
+              break;
+            }
+
+            message.rlimits.push(Rlimit.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 12: {
+            if (tag !== 96) {
+              break;
+            }
+
+            message.stdin = reader.int32() as any;
+            continue;
+          }
+          case 13: {
+            if (tag !== 106) {
+              break;
+            }
+
+            message.restart = RestartPolicy.decode(reader, reader.uint32());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -289,6 +552,18 @@ export const ExecutableSpec: MessageFns<ExecutableSpec> = {
         )
         : {},
       cwd: isSet(object.cwd) ? globalThis.String(object.cwd) : "",
+      shell: isSet(object.shell) ? globalThis.Boolean(object.shell) : false,
+      user: isSet(object.user) ? globalThis.String(object.user) : "",
+      group: isSet(object.group) ? globalThis.String(object.group) : "",
+      supplementaryGroups: globalThis.Array.isArray(object?.supplementaryGroups)
+        ? object.supplementaryGroups.map((e: any) => globalThis.String(e))
+        : globalThis.Array.isArray(object?.supplementary_groups)
+        ? object.supplementary_groups.map((e: any) => globalThis.String(e))
+        : [],
+      umask: isSet(object.umask) ? globalThis.Number(object.umask) : undefined,
+      rlimits: globalThis.Array.isArray(object?.rlimits) ? object.rlimits.map((e: any) => Rlimit.fromJSON(e)) : [],
+      stdin: isSet(object.stdin) ? stdinModeFromJSON(object.stdin) : 0,
+      restart: isSet(object.restart) ? RestartPolicy.fromJSON(object.restart) : undefined,
     };
   },
 
@@ -315,6 +590,30 @@ export const ExecutableSpec: MessageFns<ExecutableSpec> = {
     if (message.cwd !== "") {
       obj.cwd = message.cwd;
     }
+    if (message.shell !== false) {
+      obj.shell = message.shell;
+    }
+    if (message.user !== "") {
+      obj.user = message.user;
+    }
+    if (message.group !== "") {
+      obj.group = message.group;
+    }
+    if (message.supplementaryGroups?.length) {
+      obj.supplementaryGroups = message.supplementaryGroups;
+    }
+    if (message.umask !== undefined) {
+      obj.umask = Math.round(message.umask);
+    }
+    if (message.rlimits?.length) {
+      obj.rlimits = message.rlimits.map((e) => Rlimit.toJSON(e));
+    }
+    if (message.stdin !== 0) {
+      obj.stdin = stdinModeToJSON(message.stdin);
+    }
+    if (message.restart !== undefined) {
+      obj.restart = RestartPolicy.toJSON(message.restart);
+    }
     return obj;
   },
 
@@ -336,6 +635,16 @@ export const ExecutableSpec: MessageFns<ExecutableSpec> = {
       {},
     );
     message.cwd = object.cwd ?? "";
+    message.shell = object.shell ?? false;
+    message.user = object.user ?? "";
+    message.group = object.group ?? "";
+    message.supplementaryGroups = object.supplementaryGroups?.map((e) => e) || [];
+    message.umask = object.umask ?? undefined;
+    message.rlimits = object.rlimits?.map((e) => Rlimit.fromPartial(e)) || [];
+    message.stdin = object.stdin ?? 0;
+    message.restart = (object.restart !== undefined && object.restart !== null)
+      ? RestartPolicy.fromPartial(object.restart)
+      : undefined;
     return message;
   },
 };
@@ -425,8 +734,224 @@ export const ExecutableSpec_EnvEntry: MessageFns<ExecutableSpec_EnvEntry> = {
   },
 };
 
+function createBaseRlimit(): Rlimit {
+  return { resource: "", soft: undefined, hard: undefined };
+}
+
+export const Rlimit: MessageFns<Rlimit> = {
+  encode(message: Rlimit, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.resource !== "") {
+      writer.uint32(10).string(message.resource);
+    }
+    if (message.soft !== undefined) {
+      if (BigInt.asUintN(64, message.soft) !== message.soft) {
+        throw new globalThis.Error("value provided for field message.soft of type uint64 too large");
+      }
+      writer.uint32(16).uint64(message.soft);
+    }
+    if (message.hard !== undefined) {
+      if (BigInt.asUintN(64, message.hard) !== message.hard) {
+        throw new globalThis.Error("value provided for field message.hard of type uint64 too large");
+      }
+      writer.uint32(24).uint64(message.hard);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): Rlimit {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRlimit();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.resource = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.soft = reader.uint64() as bigint;
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.hard = reader.uint64() as bigint;
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): Rlimit {
+    return {
+      resource: isSet(object.resource) ? globalThis.String(object.resource) : "",
+      soft: isSet(object.soft) ? BigInt(object.soft) : undefined,
+      hard: isSet(object.hard) ? BigInt(object.hard) : undefined,
+    };
+  },
+
+  toJSON(message: Rlimit): unknown {
+    const obj: any = {};
+    if (message.resource !== "") {
+      obj.resource = message.resource;
+    }
+    if (message.soft !== undefined) {
+      obj.soft = message.soft.toString();
+    }
+    if (message.hard !== undefined) {
+      obj.hard = message.hard.toString();
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<Rlimit>, I>>(base?: I): Rlimit {
+    return Rlimit.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<Rlimit>, I>>(object: I): Rlimit {
+    const message = createBaseRlimit();
+    message.resource = object.resource ?? "";
+    message.soft = (object.soft !== undefined && object.soft !== null) ? BigInt(object.soft) : undefined;
+    message.hard = (object.hard !== undefined && object.hard !== null) ? BigInt(object.hard) : undefined;
+    return message;
+  },
+};
+
+function createBaseRestartPolicy(): RestartPolicy {
+  return { mode: 0, maxRestarts: 0, maxDelayMs: undefined };
+}
+
+export const RestartPolicy: MessageFns<RestartPolicy> = {
+  encode(message: RestartPolicy, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.mode !== 0) {
+      writer.uint32(8).int32(message.mode);
+    }
+    if (message.maxRestarts !== 0) {
+      writer.uint32(16).uint32(message.maxRestarts);
+    }
+    if (message.maxDelayMs !== undefined) {
+      writer.uint32(24).uint32(message.maxDelayMs);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RestartPolicy {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRestartPolicy();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.mode = reader.int32() as any;
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.maxRestarts = reader.uint32();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.maxDelayMs = reader.uint32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): RestartPolicy {
+    return {
+      mode: isSet(object.mode) ? restartModeFromJSON(object.mode) : 0,
+      maxRestarts: isSet(object.maxRestarts)
+        ? globalThis.Number(object.maxRestarts)
+        : isSet(object.max_restarts)
+        ? globalThis.Number(object.max_restarts)
+        : 0,
+      maxDelayMs: isSet(object.maxDelayMs)
+        ? globalThis.Number(object.maxDelayMs)
+        : isSet(object.max_delay_ms)
+        ? globalThis.Number(object.max_delay_ms)
+        : undefined,
+    };
+  },
+
+  toJSON(message: RestartPolicy): unknown {
+    const obj: any = {};
+    if (message.mode !== 0) {
+      obj.mode = restartModeToJSON(message.mode);
+    }
+    if (message.maxRestarts !== 0) {
+      obj.maxRestarts = Math.round(message.maxRestarts);
+    }
+    if (message.maxDelayMs !== undefined) {
+      obj.maxDelayMs = Math.round(message.maxDelayMs);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<RestartPolicy>, I>>(base?: I): RestartPolicy {
+    return RestartPolicy.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<RestartPolicy>, I>>(object: I): RestartPolicy {
+    const message = createBaseRestartPolicy();
+    message.mode = object.mode ?? 0;
+    message.maxRestarts = object.maxRestarts ?? 0;
+    message.maxDelayMs = object.maxDelayMs ?? undefined;
+    return message;
+  },
+};
+
 function createBaseExitStatus(): ExitStatus {
-  return { code: undefined, signal: undefined, oomKilled: false };
+  return { code: undefined, signal: undefined, oomKilled: false, cpuUserUs: 0n, cpuSystemUs: 0n };
 }
 
 export const ExitStatus: MessageFns<ExitStatus> = {
@@ -439,6 +964,18 @@ export const ExitStatus: MessageFns<ExitStatus> = {
     }
     if (message.oomKilled !== false) {
       writer.uint32(24).bool(message.oomKilled);
+    }
+    if (message.cpuUserUs !== 0n) {
+      if (BigInt.asIntN(64, message.cpuUserUs) !== message.cpuUserUs) {
+        throw new globalThis.Error("value provided for field message.cpuUserUs of type int64 too large");
+      }
+      writer.uint32(32).int64(message.cpuUserUs);
+    }
+    if (message.cpuSystemUs !== 0n) {
+      if (BigInt.asIntN(64, message.cpuSystemUs) !== message.cpuSystemUs) {
+        throw new globalThis.Error("value provided for field message.cpuSystemUs of type int64 too large");
+      }
+      writer.uint32(40).int64(message.cpuSystemUs);
     }
     return writer;
   },
@@ -480,6 +1017,22 @@ export const ExitStatus: MessageFns<ExitStatus> = {
             message.oomKilled = reader.bool();
             continue;
           }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.cpuUserUs = reader.int64() as bigint;
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.cpuSystemUs = reader.int64() as bigint;
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -501,6 +1054,16 @@ export const ExitStatus: MessageFns<ExitStatus> = {
         : isSet(object.oom_killed)
         ? globalThis.Boolean(object.oom_killed)
         : false,
+      cpuUserUs: isSet(object.cpuUserUs)
+        ? BigInt(object.cpuUserUs)
+        : isSet(object.cpu_user_us)
+        ? BigInt(object.cpu_user_us)
+        : 0n,
+      cpuSystemUs: isSet(object.cpuSystemUs)
+        ? BigInt(object.cpuSystemUs)
+        : isSet(object.cpu_system_us)
+        ? BigInt(object.cpu_system_us)
+        : 0n,
     };
   },
 
@@ -515,6 +1078,12 @@ export const ExitStatus: MessageFns<ExitStatus> = {
     if (message.oomKilled !== false) {
       obj.oomKilled = message.oomKilled;
     }
+    if (message.cpuUserUs !== 0n) {
+      obj.cpuUserUs = message.cpuUserUs.toString();
+    }
+    if (message.cpuSystemUs !== 0n) {
+      obj.cpuSystemUs = message.cpuSystemUs.toString();
+    }
     return obj;
   },
 
@@ -526,12 +1095,24 @@ export const ExitStatus: MessageFns<ExitStatus> = {
     message.code = object.code ?? undefined;
     message.signal = object.signal ?? undefined;
     message.oomKilled = object.oomKilled ?? false;
+    message.cpuUserUs = (object.cpuUserUs !== undefined && object.cpuUserUs !== null) ? BigInt(object.cpuUserUs) : 0n;
+    message.cpuSystemUs = (object.cpuSystemUs !== undefined && object.cpuSystemUs !== null)
+      ? BigInt(object.cpuSystemUs)
+      : 0n;
     return message;
   },
 };
 
 function createBaseExecutableStatus(): ExecutableStatus {
-  return { state: 0, pid: 0, startedAt: undefined, exitedAt: undefined, exit: undefined };
+  return {
+    state: 0,
+    pid: 0,
+    startedAt: undefined,
+    exitedAt: undefined,
+    exit: undefined,
+    restartCount: 0,
+    nextRestartAt: undefined,
+  };
 }
 
 export const ExecutableStatus: MessageFns<ExecutableStatus> = {
@@ -550,6 +1131,12 @@ export const ExecutableStatus: MessageFns<ExecutableStatus> = {
     }
     if (message.exit !== undefined) {
       ExitStatus.encode(message.exit, writer.uint32(42).fork()).join();
+    }
+    if (message.restartCount !== 0) {
+      writer.uint32(48).uint32(message.restartCount);
+    }
+    if (message.nextRestartAt !== undefined) {
+      Timestamp.encode(toTimestamp(message.nextRestartAt), writer.uint32(58).fork()).join();
     }
     return writer;
   },
@@ -607,6 +1194,22 @@ export const ExecutableStatus: MessageFns<ExecutableStatus> = {
             message.exit = ExitStatus.decode(reader, reader.uint32());
             continue;
           }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.restartCount = reader.uint32();
+            continue;
+          }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.nextRestartAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -634,6 +1237,16 @@ export const ExecutableStatus: MessageFns<ExecutableStatus> = {
         ? fromJsonTimestamp(object.exited_at)
         : undefined,
       exit: isSet(object.exit) ? ExitStatus.fromJSON(object.exit) : undefined,
+      restartCount: isSet(object.restartCount)
+        ? globalThis.Number(object.restartCount)
+        : isSet(object.restart_count)
+        ? globalThis.Number(object.restart_count)
+        : 0,
+      nextRestartAt: isSet(object.nextRestartAt)
+        ? fromJsonTimestamp(object.nextRestartAt)
+        : isSet(object.next_restart_at)
+        ? fromJsonTimestamp(object.next_restart_at)
+        : undefined,
     };
   },
 
@@ -654,6 +1267,12 @@ export const ExecutableStatus: MessageFns<ExecutableStatus> = {
     if (message.exit !== undefined) {
       obj.exit = ExitStatus.toJSON(message.exit);
     }
+    if (message.restartCount !== 0) {
+      obj.restartCount = Math.round(message.restartCount);
+    }
+    if (message.nextRestartAt !== undefined) {
+      obj.nextRestartAt = message.nextRestartAt.toISOString();
+    }
     return obj;
   },
 
@@ -669,6 +1288,8 @@ export const ExecutableStatus: MessageFns<ExecutableStatus> = {
     message.exit = (object.exit !== undefined && object.exit !== null)
       ? ExitStatus.fromPartial(object.exit)
       : undefined;
+    message.restartCount = object.restartCount ?? 0;
+    message.nextRestartAt = object.nextRestartAt ?? undefined;
     return message;
   },
 };
@@ -1094,6 +1715,321 @@ export const StopResponse: MessageFns<StopResponse> = {
   },
 };
 
+function createBaseSignalRequest(): SignalRequest {
+  return { cellName: "", name: "", signal: 0 };
+}
+
+export const SignalRequest: MessageFns<SignalRequest> = {
+  encode(message: SignalRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.cellName !== "") {
+      writer.uint32(10).string(message.cellName);
+    }
+    if (message.name !== "") {
+      writer.uint32(18).string(message.name);
+    }
+    if (message.signal !== 0) {
+      writer.uint32(24).int32(message.signal);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SignalRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSignalRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.cellName = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.name = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.signal = reader.int32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): SignalRequest {
+    return {
+      cellName: isSet(object.cellName)
+        ? globalThis.String(object.cellName)
+        : isSet(object.cell_name)
+        ? globalThis.String(object.cell_name)
+        : "",
+      name: isSet(object.name) ? globalThis.String(object.name) : "",
+      signal: isSet(object.signal) ? globalThis.Number(object.signal) : 0,
+    };
+  },
+
+  toJSON(message: SignalRequest): unknown {
+    const obj: any = {};
+    if (message.cellName !== "") {
+      obj.cellName = message.cellName;
+    }
+    if (message.name !== "") {
+      obj.name = message.name;
+    }
+    if (message.signal !== 0) {
+      obj.signal = Math.round(message.signal);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<SignalRequest>, I>>(base?: I): SignalRequest {
+    return SignalRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<SignalRequest>, I>>(object: I): SignalRequest {
+    const message = createBaseSignalRequest();
+    message.cellName = object.cellName ?? "";
+    message.name = object.name ?? "";
+    message.signal = object.signal ?? 0;
+    return message;
+  },
+};
+
+function createBaseSignalResponse(): SignalResponse {
+  return {};
+}
+
+export const SignalResponse: MessageFns<SignalResponse> = {
+  encode(_: SignalResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SignalResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSignalResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(_: any): SignalResponse {
+    return {};
+  },
+
+  toJSON(_: SignalResponse): unknown {
+    const obj: any = {};
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<SignalResponse>, I>>(base?: I): SignalResponse {
+    return SignalResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<SignalResponse>, I>>(_: I): SignalResponse {
+    const message = createBaseSignalResponse();
+    return message;
+  },
+};
+
+function createBaseWaitRequest(): WaitRequest {
+  return { cellName: "", name: "" };
+}
+
+export const WaitRequest: MessageFns<WaitRequest> = {
+  encode(message: WaitRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.cellName !== "") {
+      writer.uint32(10).string(message.cellName);
+    }
+    if (message.name !== "") {
+      writer.uint32(18).string(message.name);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): WaitRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseWaitRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.cellName = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.name = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): WaitRequest {
+    return {
+      cellName: isSet(object.cellName)
+        ? globalThis.String(object.cellName)
+        : isSet(object.cell_name)
+        ? globalThis.String(object.cell_name)
+        : "",
+      name: isSet(object.name) ? globalThis.String(object.name) : "",
+    };
+  },
+
+  toJSON(message: WaitRequest): unknown {
+    const obj: any = {};
+    if (message.cellName !== "") {
+      obj.cellName = message.cellName;
+    }
+    if (message.name !== "") {
+      obj.name = message.name;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<WaitRequest>, I>>(base?: I): WaitRequest {
+    return WaitRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<WaitRequest>, I>>(object: I): WaitRequest {
+    const message = createBaseWaitRequest();
+    message.cellName = object.cellName ?? "";
+    message.name = object.name ?? "";
+    return message;
+  },
+};
+
+function createBaseWaitResponse(): WaitResponse {
+  return { executable: undefined };
+}
+
+export const WaitResponse: MessageFns<WaitResponse> = {
+  encode(message: WaitResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.executable !== undefined) {
+      Executable.encode(message.executable, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): WaitResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseWaitResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.executable = Executable.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): WaitResponse {
+    return { executable: isSet(object.executable) ? Executable.fromJSON(object.executable) : undefined };
+  },
+
+  toJSON(message: WaitResponse): unknown {
+    const obj: any = {};
+    if (message.executable !== undefined) {
+      obj.executable = Executable.toJSON(message.executable);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<WaitResponse>, I>>(base?: I): WaitResponse {
+    return WaitResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<WaitResponse>, I>>(object: I): WaitResponse {
+    const message = createBaseWaitResponse();
+    message.executable = (object.executable !== undefined && object.executable !== null)
+      ? Executable.fromPartial(object.executable)
+      : undefined;
+    return message;
+  },
+};
+
 function createBaseGetRequest(): GetRequest {
   return { cellName: "", name: "" };
 }
@@ -1485,6 +2421,29 @@ export const ExecutableServiceService = {
     responseSerialize: (value: StopResponse): Buffer => Buffer.from(StopResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): StopResponse => StopResponse.decode(value),
   },
+  /** Signal sends a signal to the executable's main process. */
+  signal: {
+    path: "/aurae.executables.v1.ExecutableService/Signal" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: SignalRequest): Buffer => Buffer.from(SignalRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): SignalRequest => SignalRequest.decode(value),
+    responseSerialize: (value: SignalResponse): Buffer => Buffer.from(SignalResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): SignalResponse => SignalResponse.decode(value),
+  },
+  /**
+   * Wait answers once the executable has exited for good: it is exited and its restart policy will not start it
+   * again. Use the call's deadline to bound the wait.
+   */
+  wait: {
+    path: "/aurae.executables.v1.ExecutableService/Wait" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: WaitRequest): Buffer => Buffer.from(WaitRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): WaitRequest => WaitRequest.decode(value),
+    responseSerialize: (value: WaitResponse): Buffer => Buffer.from(WaitResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): WaitResponse => WaitResponse.decode(value),
+  },
   /** Get returns one executable. */
   get: {
     path: "/aurae.executables.v1.ExecutableService/Get" as const,
@@ -1518,6 +2477,13 @@ export interface ExecutableServiceServer extends UntypedServiceImplementation {
    * descendants. It answers once the executable exited.
    */
   stop: handleUnaryCall<StopRequest, StopResponse>;
+  /** Signal sends a signal to the executable's main process. */
+  signal: handleUnaryCall<SignalRequest, SignalResponse>;
+  /**
+   * Wait answers once the executable has exited for good: it is exited and its restart policy will not start it
+   * again. Use the call's deadline to bound the wait.
+   */
+  wait: handleUnaryCall<WaitRequest, WaitResponse>;
   /** Get returns one executable. */
   get: handleUnaryCall<GetRequest, GetResponse>;
   /** List returns executables in (cell, name) order, a page at a time. */
@@ -1559,6 +2525,38 @@ export interface ExecutableServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: StopResponse) => void,
+  ): ClientUnaryCall;
+  /** Signal sends a signal to the executable's main process. */
+  signal(
+    request: SignalRequest,
+    callback: (error: ServiceError | null, response: SignalResponse) => void,
+  ): ClientUnaryCall;
+  signal(
+    request: SignalRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: SignalResponse) => void,
+  ): ClientUnaryCall;
+  signal(
+    request: SignalRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: SignalResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * Wait answers once the executable has exited for good: it is exited and its restart policy will not start it
+   * again. Use the call's deadline to bound the wait.
+   */
+  wait(request: WaitRequest, callback: (error: ServiceError | null, response: WaitResponse) => void): ClientUnaryCall;
+  wait(
+    request: WaitRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: WaitResponse) => void,
+  ): ClientUnaryCall;
+  wait(
+    request: WaitRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: WaitResponse) => void,
   ): ClientUnaryCall;
   /** Get returns one executable. */
   get(request: GetRequest, callback: (error: ServiceError | null, response: GetResponse) => void): ClientUnaryCall;

@@ -1,0 +1,75 @@
+// The reaper of an isolated cell: a shim-run pid 1 that creates the cell's namespaces and holds them for as long as
+// the cell lives. Executables of the cell (and of its nested cells) join its namespaces; orphans they leave behind
+// are reparented to it and reaped. Stopping it ends every process in its pid namespace.
+import { rm } from "node:fs/promises";
+import { join } from "node:path";
+import { internal } from "../../errors.js";
+import type { CgroupDriver } from "../../runtime/cgroups/driver.js";
+import type { SpawnRequest, Spawned } from "../../runtime/shim/shim-client.js";
+import { readShimStatus } from "../../runtime/shim/shim-status.js";
+import { DirWatcher } from "../../runtime/shim/watch-dir.js";
+import { isolatedNamespaces, type Isolation } from "./cell-spec.js";
+
+export interface CellInitDeps {
+  readonly cgroups: CgroupDriver;
+  readonly shim: { spawn(req: SpawnRequest): Promise<Spawned> };
+  readonly stateRoot: string;
+}
+
+const STOP_TIMEOUT_MS = 10_000;
+
+/** The init's leaf cgroup: "." never appears in names, so it cannot clash with a cell or an executable leaf. */
+export const cellInitLeaf = (cell: string): string => `${cell}/cell.init`;
+const cellInitDir = (stateRoot: string, cell: string): string => join(stateRoot, "cells", cell.replaceAll("/", "."), "init");
+
+/** Starts the reaper of top-level cell `cell`; answers its host pid once it runs. */
+export async function startCellInit(deps: CellInitDeps, cell: string, isolation: Isolation): Promise<number> {
+  const dir = cellInitDir(deps.stateRoot, cell);
+  await rm(dir, { recursive: true, force: true });
+  const leaf = cellInitLeaf(cell);
+  await deps.cgroups.createLeaf(leaf);
+  try {
+    const spawned = await deps.shim.spawn({
+      stateDir: dir,
+      logPath: join(dir, "output.log"),
+      argv: [],
+      env: {},
+      cwd: "/",
+      cgroupDirs: deps.cgroups.dirs(leaf),
+      cellInit: { hostname: cell },
+      unshare: isolatedNamespaces(isolation),
+    });
+    return spawned.pid;
+  } catch (err) {
+    await deps.cgroups.remove(leaf).catch(() => undefined);
+    throw internal(`start the reaper of cell "${cell}": ${(err as Error).message}`, { cause: err });
+  }
+}
+
+/** True while `pid` is the reaper in the cell's init cgroup (a reused pid would not be there). */
+export async function isCellInitRunning(deps: CellInitDeps, cell: string, pid: number): Promise<boolean> {
+  return (await deps.cgroups.pids(cellInitLeaf(cell))).includes(pid);
+}
+
+/** Ends the reaper (and so its pid namespace) and removes what it left. */
+export async function stopCellInit(deps: CellInitDeps, cell: string, pid: number | null): Promise<void> {
+  const dir = cellInitDir(deps.stateRoot, cell);
+  const leaf = cellInitLeaf(cell);
+  if (pid !== null && (await isCellInitRunning(deps, cell, pid))) {
+    try {
+      process.kill(pid, "SIGTERM");
+    } catch {
+      // it ended meanwhile
+    }
+    const watcher = new DirWatcher(dir, 100);
+    const deadline = Date.now() + STOP_TIMEOUT_MS;
+    try {
+      while (!(await readShimStatus(dir)) && Date.now() < deadline) await watcher.changed();
+    } finally {
+      watcher.close();
+    }
+  }
+  await deps.cgroups.kill(leaf);
+  await deps.cgroups.remove(leaf);
+  await rm(dir, { recursive: true, force: true });
+}

@@ -1,0 +1,134 @@
+// What both drivers share about limits: the CgroupLimits fields by name, and a table type mapping fields to the
+// kernel files that enforce them. Each driver has one such table; check(), create() and update() all read it, so a
+// limit's file is named once per mode.
+import { AuraeError, errnoCode } from "../../errors.js";
+import type { CgroupLimits, IoDeviceLimit, UnsupportedLimit } from "./driver.js";
+import { cgroupFileExists, readCgroupFileIfExists, writeCgroupFile, writeCgroupRules } from "./files.js";
+
+/** Every CgroupLimits field, as the dotted path check() reports. */
+export const LIMIT_FIELDS = [
+  "cpu.quotaUs",
+  "cpu.periodUs",
+  "cpu.weight",
+  "cpuset.cpus",
+  "cpuset.mems",
+  "memory.maxBytes",
+  "memory.highBytes",
+  "memory.lowBytes",
+  "memory.minBytes",
+  "memory.swapMaxBytes",
+  "pids.max",
+  "io.weight",
+  "io.devices",
+] as const;
+export type LimitField = (typeof LIMIT_FIELDS)[number];
+
+// A field added to CgroupLimits but not to LIMIT_FIELDS would escape check(): make that a compile error.
+type FieldsOf<T> = { [G in keyof T & string]-?: `${G}.${keyof NonNullable<T[G]> & string}` }[keyof T & string];
+const everyFieldListed: Exclude<FieldsOf<CgroupLimits>, LimitField> extends never ? true : false = true;
+void everyFieldListed;
+
+/** The fields `limits` sets; an empty device list sets nothing. Other keys on the object are ignored. */
+export function setFields(limits: CgroupLimits): LimitField[] {
+  return LIMIT_FIELDS.filter((field) => {
+    const [group, key] = field.split(".") as [keyof CgroupLimits, string];
+    const value = (limits[group] as Record<string, unknown> | undefined)?.[key];
+    return Array.isArray(value) ? value.length > 0 : value !== undefined;
+  });
+}
+
+/** One kernel file of a driver's table. */
+export interface LimitFile<Controller extends string> {
+  readonly controller: Controller;
+  readonly file: string;
+  /** The fields this file enforces: check() wants the file to exist for each one set. */
+  readonly fields: readonly LimitField[];
+  /** A one-value file: the value for `limits`, undefined when its fields are absent (then update writes `reset`). */
+  readonly value?: (limits: CgroupLimits) => string | undefined;
+  /** The kernel's default for a one-value file. */
+  readonly reset?: string;
+  /** A file of per-device rules: every rule to write for `limits`, given the file's current text (rules to drop too). */
+  readonly rules?: (limits: CgroupLimits, current: string) => string[];
+  // Entries with neither are written by a driver step of their own, where the kernel imposes an order.
+}
+
+/** Where a driver keeps a controller's files for a path; undefined when the controller is not available to us. */
+export type ControllerDir<Controller extends string> = (controller: Controller, path: string) => string | undefined;
+
+/**
+ * Why `field` cannot be enforced through `table`, or undefined: each of its files needs its controller, and must
+ * exist in our root (path ""), where the kernel shows the files every cell below will get.
+ */
+export async function missingLimitFile<C extends string>(
+  table: readonly LimitFile<C>[],
+  field: LimitField,
+  dirOf: ControllerDir<C>,
+  rootName: string,
+): Promise<string | undefined> {
+  for (const entry of table.filter((e) => e.fields.includes(field))) {
+    const dir = dirOf(entry.controller, "");
+    if (dir === undefined) return `${entry.file} needs the ${entry.controller} controller, which is not delegated to ${rootName}`;
+    if (!(await cgroupFileExists(dir, entry.file))) return `${entry.file} does not exist in ${dir}`;
+  }
+  return undefined;
+}
+
+/** Throws a precondition error naming every limit check() found unenforceable. */
+export function refuseUnsupported(unsupported: readonly UnsupportedLimit[]): void {
+  if (unsupported.length === 0) return;
+  const message = unsupported.map((u) => `${u.field}: ${u.reason}`).join("; ");
+  throw new AuraeError("precondition", message, unsupported[0]!.field);
+}
+
+/**
+ * Writes the table's one-value and rule files for `limits` in table order. With `reset` (update), a one-value file
+ * whose fields are absent gets the kernel's default, if the file exists: an absent file holds no limit.
+ */
+export async function writeLimitFiles<C extends string>(
+  table: readonly LimitFile<C>[],
+  limits: CgroupLimits,
+  dirOf: ControllerDir<C>,
+  path: string,
+  opts: { readonly reset: boolean },
+): Promise<void> {
+  for (const entry of table) {
+    const dir = dirOf(entry.controller, path);
+    if (dir === undefined) continue; // check() has refused any field of an unavailable controller
+    if (entry.rules) {
+      const rules = entry.rules(limits, await readCgroupFileIfExists(dir, entry.file));
+      if (rules.length > 0) await writeLimit(entry.fields[0]!, () => writeCgroupRules(dir, entry.file, rules));
+    } else if (entry.value) {
+      const value = entry.value(limits);
+      if (value !== undefined) await writeLimit(entry.fields[0]!, () => writeCgroupFile(dir, entry.file, value));
+      else if (opts.reset && entry.reset !== undefined && (await cgroupFileExists(dir, entry.file)))
+        await writeCgroupFile(dir, entry.file, entry.reset);
+    }
+  }
+}
+
+/**
+ * Runs a write of a requested limit, turning the kernel's refusal of the value into an error on the field:
+ * EINVAL/ERANGE mean the value is wrong for this host (a cpu it lacks, a weight out of range), EBUSY that the cgroup's
+ * current state forbids it (usage above a new memory limit, a child's cpuset outside a new one).
+ */
+export async function writeLimit(field: LimitField, write: () => Promise<void>): Promise<void> {
+  try {
+    await write();
+  } catch (err) {
+    const code = errnoCode((err as Error).cause);
+    if (code === "EINVAL" || code === "ERANGE") throw new AuraeError("invalid", `${field}: ${(err as Error).message}`, field, { cause: err });
+    if (code === "EBUSY") throw new AuraeError("precondition", `${field}: ${(err as Error).message}`, field, { cause: err });
+    throw err;
+  }
+}
+
+/** A number as the kernel reads it, or undefined for an absent field. */
+export const str = (n: number | undefined): string | undefined => (n === undefined ? undefined : String(n));
+
+/** "MAJ:MIN", how cgroup files name a block device. */
+export const deviceKey = (d: Pick<IoDeviceLimit, "major" | "minor">): string => `${d.major}:${d.minor}`;
+
+/** The devices ("MAJ:MIN") a rule file lists: the first word of each line. */
+export function devicesInRules(text: string): string[] {
+  return text.split("\n").map((line) => line.trim().split(/\s+/)[0]!).filter((key) => /^\d+:\d+$/.test(key));
+}
