@@ -123,7 +123,8 @@ static int check_paths(const struct shim_opts *o, struct shim_err *e) {
 }
 
 /* An executable runs argv in namespaces it joins; only a cell's reaper makes
- * namespaces, which is where a hostname can go. */
+ * namespaces. Its --hostname is set only in a uts namespace of its own (never
+ * on the host), so a caller may pass one whatever it isolates. */
 static int check_mode(const struct shim_opts *o, struct shim_err *e) {
   if (!o->cell_init && (o->argv[0] == NULL || o->argv[0][0] == '\0'))
     return fail(e, EINVAL, "no command after --; %s", usage);
@@ -134,8 +135,8 @@ static int check_mode(const struct shim_opts *o, struct shim_err *e) {
   if (!o->cell_init && (o->unshare & ~CLONE_NEWCGROUP) != 0)
     return fail(e, EINVAL, "--unshare %s: an executable may unshare only cgroup; the rest need --cell-init",
                 o->unshare_text);
-  if (o->hostname != NULL && (!o->cell_init || (o->unshare & CLONE_NEWUTS) == 0))
-    return fail(e, EINVAL, "--hostname %s needs --cell-init and --unshare uts", o->hostname);
+  if (o->hostname != NULL && !o->cell_init)
+    return fail(e, EINVAL, "--hostname %s: only a cell's reaper (--cell-init) has one", o->hostname);
   if (o->hostname != NULL && strlen(o->hostname) > HOST_NAME_MAX)
     return fail(e, EINVAL, "--hostname %s: longer than %d bytes", o->hostname, HOST_NAME_MAX);
   return check_creds(&o->creds, e);

@@ -41,7 +41,8 @@ static int bring_lo_up(struct shim_err *e) {
 /* After enter_namespaces made the namespaces. */
 int setup_cell(const struct shim_opts *o, struct shim_err *e) {
   if ((o->unshare & CLONE_NEWNS) != 0 && setup_mounts(o, e) < 0) return -1;
-  if (o->hostname != NULL && sethostname(o->hostname, strlen(o->hostname)) < 0)
+  if ((o->unshare & CLONE_NEWUTS) != 0 && o->hostname != NULL &&
+      sethostname(o->hostname, strlen(o->hostname)) < 0)
     return fail(e, errno, "sethostname %s", o->hostname);
   if ((o->unshare & CLONE_NEWNET) != 0 && bring_lo_up(e) < 0) return -1;
   return 0;

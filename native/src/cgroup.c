@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -55,4 +56,26 @@ uint64_t read_oom_kills(const char *path) {
     if (strncmp(line, "oom_kill ", 9) == 0) return strtoull(line + 9, NULL, 10);
   }
   return 0;
+}
+
+/* SIGKILLs every process in cgroup `dir` and below: through cgroup.kill
+ * (Linux 5.14+, cgroup v2), else one pass over cgroup.procs. Returns 0 when
+ * cgroup.kill did it, -1 when the caller should try another hierarchy. */
+int kill_cgroup(const char *dir) {
+  char path[PATH_MAX];
+  if (snprintf(path, sizeof path, "%s/cgroup.kill", dir) >= (int)sizeof path) return -1;
+  int fd = open(path, O_WRONLY | O_CLOEXEC);
+  if (fd >= 0) {
+    int rc = write(fd, "1", 1) == 1 ? 0 : -1;
+    if (rc < 0) warn(errno, "write %s", path);
+    close(fd);
+    return rc;
+  }
+  if (snprintf(path, sizeof path, "%s/cgroup.procs", dir) >= (int)sizeof path) return -1;
+  FILE *procs = fopen(path, "re");
+  if (procs == NULL) return -1;
+  int pid;
+  while (fscanf(procs, "%d", &pid) == 1) kill(pid, SIGKILL);
+  fclose(procs);
+  return -1;
 }

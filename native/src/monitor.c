@@ -1,27 +1,24 @@
 /* Waits for the workload while its output is copied, records how it ended,
- * then copies on until every holder of its pipes has closed them. */
+ * kills what it left behind, then copies on until every holder of its pipes
+ * has closed them and reaps every descendant that was orphaned to the shim. */
 #include "shim.h"
 
 #include <errno.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/signalfd.h>
-#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
-/* Poll every so often when neither a pidfd nor a signalfd could be had. */
+/* Poll every so often when no signalfd could be had. */
 #define REAP_POLL_MS 100
-
-struct watch {
-  int fd; /* pidfd or signalfd; -1: poll waitpid every REAP_POLL_MS */
-  bool is_signalfd;
-};
 
 /* SIGCHLD must not be ignored (the kernel would reap the workload and lose
  * its status) and is blocked before fork, so a signalfd opened after fork
- * still sees an exit that came first. */
+ * still sees an exit that came first. The shim is a child subreaper: what the
+ * workload orphans becomes the shim's to reap, not the host init's. */
 int monitor_prepare(struct shim_err *e) {
   struct sigaction dfl = {.sa_handler = SIG_DFL};
   if (sigaction(SIGCHLD, &dfl, NULL) < 0) return fail(e, errno, "reset SIGCHLD");
@@ -29,27 +26,25 @@ int monitor_prepare(struct shim_err *e) {
   sigemptyset(&set);
   sigaddset(&set, SIGCHLD);
   if (sigprocmask(SIG_BLOCK, &set, NULL) < 0) return fail(e, errno, "block SIGCHLD");
+  if (prctl(PR_SET_CHILD_SUBREAPER, 1) < 0) return fail(e, errno, "become a child subreaper");
   return 0;
 }
 
-static struct watch open_watch(pid_t pid) {
-  int fd = (int)syscall(SYS_pidfd_open, pid, 0);
-  if (fd >= 0) return (struct watch){fd, false};
-  /* Before Linux 5.3, or under a seccomp filter that refuses pidfd_open. */
+/* One signalfd for every SIGCHLD: the workload's and its orphans'. */
+static int open_sigchld_fd(void) {
   sigset_t set;
   sigemptyset(&set);
   sigaddset(&set, SIGCHLD);
-  fd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
-  if (fd >= 0) return (struct watch){fd, true};
-  warn(errno, "signalfd: checking the workload every %d ms", REAP_POLL_MS);
-  return (struct watch){-1, false};
+  int fd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+  if (fd < 0) warn(errno, "signalfd: checking children every %d ms", REAP_POLL_MS);
+  return fd;
 }
 
 /* A signalfd stays readable until its queued signals are read. */
-static void clear_watch(const struct watch *w) {
+static void clear_sigchld_fd(int fd) {
   struct signalfd_siginfo si;
-  if (!w->is_signalfd) return;
-  while (read(w->fd, &si, sizeof si) > 0) {
+  if (fd < 0) return;
+  while (read(fd, &si, sizeof si) > 0) {
   }
 }
 
@@ -115,27 +110,59 @@ static int wait_ready(struct pollfd *fds, nfds_t n, int timeout, struct logger *
   return ready;
 }
 
+/* Kills what the workload left in its cgroups (cgroup.kill where the kernel
+ * has it), so every descendant ends and is reaped here. */
+static void kill_leftovers(const struct session *s) {
+  for (size_t i = 0; i < s->opts->n_cgroups; i++)
+    if (kill_cgroup(s->opts->cgroups[i]) == 0) return;
+}
+
+enum children { CHILDREN_NONE, CHILDREN_RUNNING };
+
+/* Reaps every child that has exited; the workload's own exit is recorded
+ * (and its leftovers killed) the moment it is found. */
+static enum children reap(struct session *s, bool *exited) {
+  for (;;) {
+    siginfo_t info = {0};
+    /* WNOWAIT: look before reaping, so the workload is reaped by wait4 for
+     * its rusage. */
+    if (waitid(P_ALL, 0, &info, WEXITED | WNOHANG | WNOWAIT) < 0) {
+      if (errno == EINTR) continue;
+      if (errno != ECHILD) warn(errno, "waitid");
+      return CHILDREN_NONE;
+    }
+    if (info.si_pid == 0) return CHILDREN_RUNNING;
+    if (info.si_pid == s->workload.pid && !*exited) {
+      if (!try_reap(s)) return CHILDREN_RUNNING;
+      *exited = true;
+      record_exit(s);
+      kill_leftovers(s);
+      continue;
+    }
+    while (waitpid(info.si_pid, NULL, WNOHANG) < 0 && errno == EINTR) {
+    }
+  }
+}
+
 int monitor(struct session *s) {
-  struct watch w = open_watch(s->workload.pid);
+  int sigchld = open_sigchld_fd();
   struct pollfd fds[1 + LOG_STREAMS];
   bool exited = false;
-  while (!exited || logger_streams_open(s->log)) {
-    fds[0] = (struct pollfd){.fd = exited ? -1 : w.fd, .events = POLLIN};
+  enum children children = CHILDREN_RUNNING;
+  /* Until the workload is recorded, its pipes are closed and no descendant is
+   * left to reap. */
+  while (!exited || logger_streams_open(s->log) || children == CHILDREN_RUNNING) {
+    fds[0] = (struct pollfd){.fd = sigchld, .events = POLLIN};
     logger_pollfds(s->log, fds + 1);
-    int timeout = !exited && w.fd < 0 ? REAP_POLL_MS : -1;
-    if (wait_ready(fds, 1 + LOG_STREAMS, timeout, s->log) < 0) continue;
+    if (wait_ready(fds, 1 + LOG_STREAMS, sigchld < 0 ? REAP_POLL_MS : -1, s->log) < 0) continue;
     logger_on_ready(s->log, fds + 1);
-    if (exited || (w.fd >= 0 && fds[0].revents == 0)) continue;
-    clear_watch(&w);
-    if (try_reap(s)) {
-      exited = true;
-      record_exit(s);
-    }
+    clear_sigchld_fd(sigchld);
+    children = reap(s, &exited);
   }
   logger_flush(s->log);
   s->rec.log_closed = true;
   save_status(s);
-  if (w.fd >= 0) close(w.fd);
+  if (sigchld >= 0) close(sigchld);
   close(STDOUT_FILENO); /* EOF on the report pipe: nothing more will come */
   return 0;
 }

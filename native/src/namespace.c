@@ -53,11 +53,12 @@ int opt_join_ns(struct shim_opts *o, const char *value, struct shim_err *e) {
 }
 
 /* Namespace files are the same namespace when their nsfs inodes are. */
-static int is_own_namespace(int nsfd, const char *name, bool *same, struct shim_err *e) {
+static int is_own_namespace(int nsfd, const char *dir, const char *name, bool *same,
+                            struct shim_err *e) {
   char own[32];
   snprintf(own, sizeof own, "/proc/self/ns/%s", name);
   struct stat theirs, ours;
-  if (fstat(nsfd, &theirs) < 0) return fail(e, errno, "stat %s namespace", name);
+  if (fstat(nsfd, &theirs) < 0) return fail(e, errno, "stat %s/ns/%s", dir, name);
   if (stat(own, &ours) < 0) return fail(e, errno, "stat %s", own);
   *same = theirs.st_ino == ours.st_ino && theirs.st_dev == ours.st_dev;
   return 0;
@@ -71,7 +72,7 @@ static int open_if_other(int proc, const char *dir, int k, int *fd, struct shim_
   int nsfd = openat(proc, rel, O_RDONLY | O_CLOEXEC);
   if (nsfd < 0) return fail(e, errno, "open %s/%s", dir, rel);
   bool same = false;
-  int rc = is_own_namespace(nsfd, ns_kinds[k].name, &same, e);
+  int rc = is_own_namespace(nsfd, dir, ns_kinds[k].name, &same, e);
   if (rc < 0 || same) close(nsfd);
   else *fd = nsfd;
   return rc;

@@ -32,7 +32,7 @@ struct rlimit_opt {
   struct rlimit lim;
 };
 
-/* --user, --group and --groups: given together or not at all. */
+/* --user and --group come together; --groups is optional (absent: none). */
 struct creds_opt {
   bool has_uid, has_gid, has_groups;
   uid_t uid;
@@ -144,6 +144,7 @@ int become_reaper(const struct shim_opts *o, int report_fd, struct shim_err *e);
 /* cgroup.c */
 int join_cgroup(const char *dir, pid_t pid, struct shim_err *e);
 uint64_t read_oom_kills(const char *path);
+int kill_cgroup(const char *dir);
 
 /* spawn.c */
 int spawn_workload(const struct shim_opts *o, struct workload *w, struct shim_err *e);

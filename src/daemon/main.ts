@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { pino } from "pino";
 import { Cells } from "../domain/cells/cells.js";
 import { Executables } from "../domain/executables/executables.js";
+import { trashDir } from "../domain/executables/layout.js";
 import { KeyedMutex } from "../domain/keyed-mutex.js";
 import { AuraeError } from "../errors.js";
 import { CellServiceService } from "../gen/aurae/cells/v1/cells.js";
@@ -12,6 +13,7 @@ import { ExecutableServiceService } from "../gen/aurae/executables/v1/executable
 import { ObserveServiceService } from "../gen/aurae/observe/v1/observe.js";
 import { createCgroupDriver } from "../runtime/cgroups/create-driver.js";
 import { probeCgroupMode } from "../runtime/cgroups/probe.js";
+import { emptyTrash } from "../runtime/discard-dir.js";
 import { ShimClient } from "../runtime/shim/shim-client.js";
 import { Store } from "../store/store.js";
 import { loadConfig, USAGE, type DaemonConfig } from "./config.js";
@@ -28,6 +30,7 @@ async function main(config: DaemonConfig): Promise<void> {
   const log = pino({ level: config.logLevel, base: { pid: process.pid } });
   await mkdir(config.stateDir, { recursive: true, mode: 0o700 });
   const store = Store.open(join(config.stateDir, "aurae.db"));
+  await emptyTrash(trashDir(config.stateDir));
   const mode = await probeCgroupMode(config.cgroupFsRoot);
   const cgroups = await createCgroupDriver(mode, { fsRoot: config.cgroupFsRoot, root: config.cgroupRoot });
   await cgroups.init();

@@ -27,11 +27,4 @@ export async function collectLogs(client: AuraeClient, cellName: string, name: s
 
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-export function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
+export { isAlive } from "./processes.js";

@@ -1,13 +1,14 @@
 // The reaper of an isolated cell: a shim-run pid 1 that creates the cell's namespaces and holds them for as long as
 // the cell lives. Executables of the cell (and of its nested cells) join its namespaces; orphans they leave behind
 // are reparented to it and reaped. Stopping it ends every process in its pid namespace.
-import { rm } from "node:fs/promises";
 import { join } from "node:path";
 import { internal } from "../../errors.js";
 import type { CgroupDriver } from "../../runtime/cgroups/driver.js";
 import type { SpawnRequest, Spawned } from "../../runtime/shim/shim-client.js";
+import { discardDir } from "../../runtime/discard-dir.js";
 import { readShimStatus } from "../../runtime/shim/shim-status.js";
 import { DirWatcher } from "../../runtime/shim/watch-dir.js";
+import { trashDir } from "../executables/layout.js";
 import { isolatedNamespaces, type Isolation } from "./cell-spec.js";
 
 export interface CellInitDeps {
@@ -25,7 +26,7 @@ const cellInitDir = (stateRoot: string, cell: string): string => join(stateRoot,
 /** Starts the reaper of top-level cell `cell`; answers its host pid once it runs. */
 export async function startCellInit(deps: CellInitDeps, cell: string, isolation: Isolation): Promise<number> {
   const dir = cellInitDir(deps.stateRoot, cell);
-  await rm(dir, { recursive: true, force: true });
+  await discardDir(dir, trashDir(deps.stateRoot));
   const leaf = cellInitLeaf(cell);
   await deps.cgroups.createLeaf(leaf);
   try {
@@ -71,5 +72,5 @@ export async function stopCellInit(deps: CellInitDeps, cell: string, pid: number
   }
   await deps.cgroups.kill(leaf);
   await deps.cgroups.remove(leaf);
-  await rm(dir, { recursive: true, force: true });
+  await discardDir(dir, trashDir(deps.stateRoot));
 }

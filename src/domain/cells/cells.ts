@@ -1,7 +1,7 @@
 // Cells: desired state in the node database, limits in cgroups, namespaces held by a reaper when isolated. Every
 // structural change (allocate, free, and starting executables, see ../executables) of one cell tree runs under the
 // tree's lock, so a cell cannot be freed while a child is allocated or an executable starts in it.
-import { exists, notFound, precondition } from "../../errors.js";
+import { AuraeError, exists, notFound, precondition } from "../../errors.js";
 import { resolveBlockDevice } from "../../runtime/cgroups/devices.js";
 import type { CgroupLimits, CgroupStats } from "../../runtime/cgroups/driver.js";
 import type { CellRow, CellsStore } from "../../store/cells-store.js";
@@ -42,6 +42,17 @@ export interface CellNamespaces {
 /** Usage of a cell and everything below it. */
 export type CellStats = CgroupStats;
 
+/** A limit the kernel refused names its field in the driver's terms ("memory.maxBytes"): say it in the API's. */
+async function inApiTerms(applying: Promise<void>): Promise<void> {
+  try {
+    await applying;
+  } catch (err) {
+    if (!(err instanceof AuraeError) || !err.field || err.field.startsWith("spec.")) throw err;
+    const field = apiField(err.field);
+    throw new AuraeError(err.kind, err.message.replace(`${err.field}:`, `${field}:`), field, { cause: err });
+  }
+}
+
 /** The lock shared by a whole cell tree: its top-level segment. */
 export const treeLock = (cell: string): string => cell.split("/", 1)[0]!;
 
@@ -57,7 +68,7 @@ export class Cells {
         throw notFound(`cell "${parent}" not found: allocate it before "${spec.name}"`);
       const limits = await this.#enforceable(spec);
       try {
-        await this.deps.cgroups.create(spec.name, limits);
+        await inApiTerms(this.deps.cgroups.create(spec.name, limits));
         const initPid = spec.isolation && isolatedNamespaces(spec.isolation).length > 0
           ? await startCellInit(this.deps, spec.name, spec.isolation)
           : null;
@@ -82,7 +93,7 @@ export class Cells {
       if (JSON.stringify(isolatedNamespaces(current.isolation)) !== JSON.stringify(isolatedNamespaces(spec.isolation)) ||
           Boolean(current.isolation?.cgroup) !== Boolean(spec.isolation?.cgroup))
         throw precondition(`spec.isolation: the namespaces of cell "${spec.name}" are fixed when it is allocated`);
-      await this.deps.cgroups.update(spec.name, await this.#enforceable(spec));
+      await inApiTerms(this.deps.cgroups.update(spec.name, await this.#enforceable(spec)));
       this.deps.cells.setSpec(spec.name, JSON.stringify(spec));
       return this.#toCell({ ...row, spec: JSON.stringify(spec) });
     });
@@ -181,7 +192,11 @@ export class Cells {
         io: {
           weight: spec.io.weight,
           devices: await Promise.all(
-            (spec.io.devices ?? []).map(async (d) => ({ ...(await resolveBlockDevice(d.device)), ...d, device: undefined })),
+            (spec.io.devices ?? []).map(async (d, i) => ({
+              ...(await resolveBlockDevice(d.device, `spec.io.devices[${i}].device`)),
+              ...d,
+              device: undefined,
+            })),
           ),
         },
       }),

@@ -2,12 +2,12 @@
 // when it is isolated). The database holds what was asked and what was observed; the shim's status file is the
 // truth about an exit, read by a watcher per running executable, which also adopts executables that were running
 // when auraed last stopped. The restart policy turns an exit into a delayed start of the same executable.
-import { rm } from "node:fs/promises";
 import type { Logger } from "pino";
 import { exists, internal, invalid, notFound, precondition, type AuraeError } from "../../errors.js";
 import type { CgroupDriver } from "../../runtime/cgroups/driver.js";
 import { SpawnError, type SpawnRequest, type Spawned } from "../../runtime/shim/shim-client.js";
-import { readShimStatus, statusPath, type ShimStatus } from "../../runtime/shim/shim-status.js";
+import { discardDir } from "../../runtime/discard-dir.js";
+import { readShimStatus, type ShimStatus } from "../../runtime/shim/shim-status.js";
 import { DirWatcher } from "../../runtime/shim/watch-dir.js";
 import { resolveCredentials } from "../../runtime/users.js";
 import type { ExecutableRow, ExecutablesStore } from "../../store/executables-store.js";
@@ -16,7 +16,7 @@ import type { KeyedMutex } from "../keyed-mutex.js";
 import { validateCellName, validateExecutableName } from "../names.js";
 import { decodePageToken, encodePageToken, validatePageSize, type PageRequest } from "../pagination.js";
 import { validateExecutableSpec, type Executable, type ExecutableSpec, type ExitStatus } from "./executable-spec.js";
-import { executableDir, leafCgroup, logFile } from "./layout.js";
+import { executableDir, leafCgroup, logFile, runDir, trashDir } from "./layout.js";
 import { decideRestart } from "./restart.js";
 import { StateChanges } from "./state-changes.js";
 
@@ -63,8 +63,7 @@ export class Executables implements CellWorkloads {
       if (previous && previous.state !== "exited")
         throw exists(`executable "${spec.name}" in cell "${spec.cell}" is ${previous.state}: stop it before starting it again`);
       if (previous) await this.forget(spec.cell, spec.name);
-      await rm(executableDir(this.deps.stateRoot, spec.cell, spec.name), { recursive: true, force: true });
-      const spawned = await this.#spawn(spec);
+      const spawned = await this.#spawn(spec, 0);
       const row: ExecutableRow = {
         cell: spec.cell,
         name: spec.name,
@@ -132,11 +131,16 @@ export class Executables implements CellWorkloads {
     return { executables, nextPageToken: rows.length > size && last ? encodePageToken([last.cell, last.name]) : "" };
   }
 
-  /** Where the executable's output is, and whether it is complete (its shim closed it). */
+  /** Where the executable's output is, and whether it is complete: exited for good and its last shim closed it. */
   async logOf(cell: string, name: string): Promise<{ path: string; dir: string; closed: () => Promise<boolean> }> {
     this.#require(cell, name);
     const dir = executableDir(this.deps.stateRoot, cell, name);
-    return { path: logFile(dir), dir, closed: async () => (await readShimStatus(dir))?.logClosed ?? false };
+    const closed = async (): Promise<boolean> => {
+      const row = this.deps.store.get(cell, name);
+      if (row?.state !== "exited") return row === undefined;
+      return (await readShimStatus(runDir(dir, row.restartCount)))?.logClosed ?? false;
+    };
+    return { path: logFile(dir), dir, closed };
   }
 
   async stopAll(cell: string, graceMs: number): Promise<void> {
@@ -146,7 +150,7 @@ export class Executables implements CellWorkloads {
 
   /** Drops an exited executable: its record and its files. */
   async forget(cell: string, name: string): Promise<void> {
-    await rm(executableDir(this.deps.stateRoot, cell, name), { recursive: true, force: true });
+    await discardDir(executableDir(this.deps.stateRoot, cell, name), trashDir(this.deps.stateRoot));
     this.deps.store.delete(cell, name);
   }
 
@@ -165,7 +169,7 @@ export class Executables implements CellWorkloads {
     this.#restartTimers.clear();
   }
 
-  async #spawn(spec: ExecutableSpec): Promise<Pick<ExecutableRow, "pid" | "startedAtMs">> {
+  async #spawn(spec: ExecutableSpec, restartCount: number): Promise<Pick<ExecutableRow, "pid" | "startedAtMs">> {
     const dir = executableDir(this.deps.stateRoot, spec.cell, spec.name);
     const leaf = leafCgroup(spec.cell, spec.name);
     const credentials = await resolveCredentials(spec, this.deps.etcDir);
@@ -173,7 +177,7 @@ export class Executables implements CellWorkloads {
     await this.deps.cgroups.createLeaf(leaf);
     try {
       const spawned = await this.deps.shim.spawn({
-        stateDir: dir,
+        stateDir: runDir(dir, restartCount),
         logPath: logFile(dir),
         argv: spec.shell ? ["/bin/sh", "-c", spec.argv[0]!] : spec.argv,
         env: spec.env,
@@ -201,7 +205,7 @@ export class Executables implements CellWorkloads {
   }
 
   async #watchExit(row: ExecutableRow): Promise<void> {
-    const dir = executableDir(this.deps.stateRoot, row.cell, row.name);
+    const dir = runDir(executableDir(this.deps.stateRoot, row.cell, row.name), row.restartCount);
     const watcher = new DirWatcher(dir, 1000);
     try {
       while (!this.#closing.signal.aborted) {
@@ -267,11 +271,8 @@ export class Executables implements CellWorkloads {
     return this.deps.locks.run(treeLock(cell), async () => {
       const row = this.deps.store.get(cell, name);
       if (!row || row.state !== "backoff" || this.#closing.signal.aborted) return;
-      const dir = executableDir(this.deps.stateRoot, cell, name);
-      // The new run appends to the same log; only the old run's exit record goes.
-      await rm(statusPath(dir), { force: true });
       try {
-        const spawned = await this.#spawn(JSON.parse(row.spec) as ExecutableSpec);
+        const spawned = await this.#spawn(JSON.parse(row.spec) as ExecutableSpec, row.restartCount + 1);
         const next: ExecutableRow = { ...row, ...spawned, state: "running", restartCount: row.restartCount + 1, nextRestartAtMs: null };
         this.deps.store.put(next);
         this.#watch(next);

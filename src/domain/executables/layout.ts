@@ -8,4 +8,13 @@ export const leafCgroup = (cell: string, name: string): string => `${cell}/${nam
 export const executableDir = (stateRoot: string, cell: string, name: string): string =>
   join(stateRoot, "executables", cell.replaceAll("/", "."), name);
 
+/** Every run (the first, then each restart) appends to one log. */
 export const logFile = (executableDir: string): string => join(executableDir, "output.log");
+
+/**
+ * The state directory of one run, numbered by restart count: a run's shim may still write its final status after
+ * the next run started, so runs never share a directory.
+ */
+export const runDir = (executableDir: string, restartCount: number): string => join(executableDir, "runs", String(restartCount));
+
+export const trashDir = (stateRoot: string): string => join(stateRoot, "trash");

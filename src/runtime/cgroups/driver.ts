@@ -71,7 +71,10 @@ export interface CgroupDriver {
    * weight 100, the parent's cpuset, io rules removed), in an order that keeps the kernel's invariants.
    */
   update(path: string, limits: CgroupLimits): Promise<void>;
-  /** Creates a leaf cgroup for processes: no limits of its own, no controllers enabled below it (v2), v1 cpuset copied from the parent. */
+  /**
+   * Creates a leaf cgroup for processes: no limits of its own, no controllers enabled below it (v2), the v1 cpuset
+   * copied from the parent.
+   */
   createLeaf(path: string): Promise<void>;
   /** Removes `path` in every hierarchy; it must hold no process and no child. Absent is fine. */
   remove(path: string): Promise<void>;
@@ -83,7 +86,10 @@ export interface CgroupDriver {
   pids(path: string): Promise<number[]>;
   /** SIGKILLs every process in `path` and below. */
   kill(path: string): Promise<void>;
-  /** Freezes every process in `path` and below; resolves once the kernel reports it frozen (bounded wait, then an error naming the file). */
+  /**
+   * Freezes every process in `path` and below; resolves once the kernel reports it frozen (a bounded wait, then an
+   * `unavailable` error naming the file).
+   */
   freeze(path: string): Promise<void>;
   /** Thaws `path` and below; resolves once the kernel reports it thawed. */
   thaw(path: string): Promise<void>;

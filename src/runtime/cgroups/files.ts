@@ -108,8 +108,15 @@ export async function childCgroups(dir: string): Promise<string[]> {
   }
 }
 
-/** SIGKILLs what `listPids` finds until it finds nothing: the fallback where cgroup.kill does not exist. */
-export async function killUntilEmpty(listPids: () => Promise<number[]>, what: string): Promise<void> {
+/**
+ * SIGKILLs what `listPids` finds until it finds nothing: the fallback where cgroup.kill does not exist.
+ * `afterSignals` runs after each round of signals (the v1 freezer must thaw for them to land).
+ */
+export async function killUntilEmpty(
+  listPids: () => Promise<number[]>,
+  what: string,
+  afterSignals?: () => Promise<void>,
+): Promise<void> {
   for (let round = 0; round < 200; round++) {
     const pids = await listPids();
     if (pids.length === 0) return;
@@ -120,6 +127,7 @@ export async function killUntilEmpty(listPids: () => Promise<number[]>, what: st
         if (errnoCode(err) !== "ESRCH") throw osError("kill", `pid ${pid} in ${what}`, err);
       }
     }
+    await afterSignals?.();
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
   throw new Error(`processes in ${what} survived SIGKILL`);

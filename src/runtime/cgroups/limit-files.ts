@@ -37,6 +37,11 @@ export function setFields(limits: CgroupLimits): LimitField[] {
   });
 }
 
+/** cpu quota and period, which every mode writes as a pair. */
+export const CPU_BANDWIDTH: readonly LimitField[] = ["cpu.quotaUs", "cpu.periodUs"];
+export const hasBandwidth = (l: CgroupLimits): boolean => l.cpu?.quotaUs !== undefined || l.cpu?.periodUs !== undefined;
+export const DEFAULT_CPU_PERIOD_US = 100_000; // the kernel's, in both modes
+
 /** One kernel file of a driver's table. */
 export interface LimitFile<Controller extends string> {
   readonly controller: Controller;
@@ -67,8 +72,9 @@ export async function missingLimitFile<C extends string>(
 ): Promise<string | undefined> {
   for (const entry of table.filter((e) => e.fields.includes(field))) {
     const dir = dirOf(entry.controller, "");
-    if (dir === undefined) return `${entry.file} needs the ${entry.controller} controller, which is not delegated to ${rootName}`;
-    if (!(await cgroupFileExists(dir, entry.file))) return `${entry.file} does not exist in ${dir}`;
+    if (dir === undefined)
+      return `${entry.file} needs the ${entry.controller} controller, which is not delegated to ${rootName}`;
+    if (!(await isOffered(entry, dirOf))) return `${entry.file} does not exist in ${dir}`;
   }
   return undefined;
 }
@@ -82,7 +88,7 @@ export function refuseUnsupported(unsupported: readonly UnsupportedLimit[]): voi
 
 /**
  * Writes the table's one-value and rule files for `limits` in table order. With `reset` (update), a one-value file
- * whose fields are absent gets the kernel's default, if the file exists: an absent file holds no limit.
+ * whose fields are absent gets the kernel's default, where the kernel offers the file: an absent file holds no limit.
  */
 export async function writeLimitFiles<C extends string>(
   table: readonly LimitFile<C>[],
@@ -100,7 +106,7 @@ export async function writeLimitFiles<C extends string>(
     } else if (entry.value) {
       const value = entry.value(limits);
       if (value !== undefined) await writeLimit(entry.fields[0]!, () => writeCgroupFile(dir, entry.file, value));
-      else if (opts.reset && entry.reset !== undefined && (await cgroupFileExists(dir, entry.file)))
+      else if (opts.reset && entry.reset !== undefined && (await isOffered(entry, dirOf)))
         await writeCgroupFile(dir, entry.file, entry.reset);
     }
   }
@@ -116,19 +122,46 @@ export async function writeLimit(field: LimitField, write: () => Promise<void>):
     await write();
   } catch (err) {
     const code = errnoCode((err as Error).cause);
-    if (code === "EINVAL" || code === "ERANGE") throw new AuraeError("invalid", `${field}: ${(err as Error).message}`, field, { cause: err });
-    if (code === "EBUSY") throw new AuraeError("precondition", `${field}: ${(err as Error).message}`, field, { cause: err });
-    throw err;
+    const kind = code === "EINVAL" || code === "ERANGE" ? "invalid" : code === "EBUSY" ? "precondition" : undefined;
+    if (!kind) throw err;
+    throw new AuraeError(kind, `${field}: ${(err as Error).message}`, field, { cause: err });
   }
+}
+
+/** Whether the kernel offers `entry`'s file: our root has it (the kernel gives every cgroup below the same files). */
+export async function isOffered<C extends string>(
+  entry: Pick<LimitFile<C>, "controller" | "file">,
+  dirOf: ControllerDir<C>,
+): Promise<boolean> {
+  const root = dirOf(entry.controller, "");
+  return root !== undefined && (await cgroupFileExists(root, entry.file));
+}
+
+/**
+ * Rules for a per-device file: one for each device in `devices` that `rule` gives one for, then `removal` for each
+ * device the file lists now but `limits` no longer limits there.
+ */
+export function deviceRules(
+  devices: readonly IoDeviceLimit[],
+  current: string,
+  rule: (device: IoDeviceLimit) => string | undefined,
+  removal: (key: string) => string,
+): string[] {
+  const rules = devices.flatMap((d) => {
+    const text = rule(d);
+    return text === undefined ? [] : [{ key: deviceKey(d), text }];
+  });
+  const kept = new Set(rules.map((r) => r.key));
+  return [...rules.map((r) => r.text), ...devicesInRules(current).filter((key) => !kept.has(key)).map(removal)];
 }
 
 /** A number as the kernel reads it, or undefined for an absent field. */
 export const str = (n: number | undefined): string | undefined => (n === undefined ? undefined : String(n));
 
 /** "MAJ:MIN", how cgroup files name a block device. */
-export const deviceKey = (d: Pick<IoDeviceLimit, "major" | "minor">): string => `${d.major}:${d.minor}`;
+const deviceKey = (d: Pick<IoDeviceLimit, "major" | "minor">): string => `${d.major}:${d.minor}`;
 
 /** The devices ("MAJ:MIN") a rule file lists: the first word of each line. */
-export function devicesInRules(text: string): string[] {
+function devicesInRules(text: string): string[] {
   return text.split("\n").map((line) => line.trim().split(/\s+/)[0]!).filter((key) => /^\d+:\d+$/.test(key));
 }

@@ -24,33 +24,30 @@ export async function readV2Stats(dir: string): Promise<CgroupStats> {
   };
 }
 
-/** The directory of `path` in each v1 hierarchy the counters come from. */
-export interface V1StatDirs {
-  readonly cpu: string;
-  readonly cpuacct: string;
-  readonly memory: string;
-  readonly pids: string;
-  readonly blkio: string;
-}
+type V1StatController = "cpu" | "cpuacct" | "memory" | "pids" | "blkio";
+
+/** The directory of the cgroup in each v1 hierarchy the counters come from. */
+export type V1StatDirs = (controller: V1StatController) => string;
 
 // cpuacct.stat counts in USER_HZ ticks, which the kernel fixes at 100 per second for userspace on every architecture.
 const US_PER_USER_HZ_TICK = 10_000;
 
 /** cgroup v1: cpuacct, memory usage, pids and blkio counters are hierarchical; oom_kill is not, so it is summed. */
-export async function readV1Stats(dirs: V1StatDirs): Promise<CgroupStats> {
-  const cpuacct = flatKeyed(await readCgroupFileIfExists(dirs.cpuacct, "cpuacct.stat"));
-  const cpu = flatKeyed(await readCgroupFileIfExists(dirs.cpu, "cpu.stat"));
-  const blkio = sumBlkioBytes(await readCgroupFileIfExists(dirs.blkio, "blkio.throttle.io_service_bytes_recursive"));
+export async function readV1Stats(dirOf: V1StatDirs): Promise<CgroupStats> {
+  const read = (controller: V1StatController, file: string) => readCgroupFileIfExists(dirOf(controller), file);
+  const cpuacct = flatKeyed(await read("cpuacct", "cpuacct.stat"));
+  const cpu = flatKeyed(await read("cpu", "cpu.stat"));
+  const blkio = sumBlkioBytes(await read("blkio", "blkio.throttle.io_service_bytes_recursive"));
   return {
-    cpuUsageUs: usFromNs(await readCgroupFileIfExists(dirs.cpuacct, "cpuacct.usage")),
+    cpuUsageUs: usFromNs(await read("cpuacct", "cpuacct.usage")),
     cpuUserUs: cpuacct("user") * US_PER_USER_HZ_TICK,
     cpuSystemUs: cpuacct("system") * US_PER_USER_HZ_TICK,
     cpuThrottledPeriods: cpu("nr_throttled"),
     cpuThrottledUs: Math.floor(cpu("throttled_time") / 1000),
-    memoryCurrentBytes: count(await readCgroupFileIfExists(dirs.memory, "memory.usage_in_bytes")),
-    memoryPeakBytes: count(await readCgroupFileIfExists(dirs.memory, "memory.max_usage_in_bytes")),
-    oomKills: await sumV1OomKills(dirs.memory),
-    pidsCurrent: count(await readCgroupFileIfExists(dirs.pids, "pids.current")),
+    memoryCurrentBytes: count(await read("memory", "memory.usage_in_bytes")),
+    memoryPeakBytes: count(await read("memory", "memory.max_usage_in_bytes")),
+    oomKills: await sumV1OomKills(dirOf("memory")),
+    pidsCurrent: count(await read("pids", "pids.current")),
     ioReadBytes: blkio.read,
     ioWriteBytes: blkio.write,
   };
@@ -71,7 +68,10 @@ const usFromNs = (text: string): number => (text === "" ? 0 : Number(BigInt(text
 
 /** A "key value" per line file (cpu.stat, memory.events, cpuacct.stat): a lookup where a missing key is 0. */
 function flatKeyed(text: string): (key: string) => number {
-  const values = new Map(text.split("\n").map((line) => line.trim().split(/\s+/) as [string, string?]));
+  const values = new Map<string, string | undefined>(text.split("\n").map((line) => {
+    const [key = "", value] = line.trim().split(/\s+/);
+    return [key, value];
+  }));
   return (key) => {
     const value = Number(values.get(key));
     return Number.isFinite(value) ? value : 0;

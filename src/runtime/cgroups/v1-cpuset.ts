@@ -8,6 +8,8 @@ import type { CgroupLimits } from "./driver.js";
 import { childCgroups, readCgroupFile, writeCgroupFile } from "./files.js";
 import { writeLimit } from "./limit-files.js";
 
+const MAX_CPU_ID = 65_536; // far above the kernel's NR_CPUS limit (8192): bounds the set a typo could build
+
 const CPUSET_FILES = { cpus: "cpuset.cpus", mems: "cpuset.mems" } as const;
 type CpusetKey = keyof typeof CPUSET_FILES;
 
@@ -69,7 +71,8 @@ export function parseCpuList(list: string, what: string): number[] {
   for (const part of list.trim().split(",").filter(Boolean)) {
     const match = /^(\d+)(?:-(\d+))?$/.exec(part.trim());
     const [first, last] = [Number(match?.[1]), Number(match?.[2] ?? match?.[1])];
-    if (!match || last < first) throw invalid(what, `must be a list of ids and ranges such as "0-3,5", got "${list}"`);
+    if (!match || last < first || last >= MAX_CPU_ID)
+      throw invalid(what, `must be a list of ids and ranges such as "0-3,5", got "${list}"`);
     for (let id = first; id <= last; id++) ids.add(id);
   }
   return [...ids].sort((a, b) => a - b);

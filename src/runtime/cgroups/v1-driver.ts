@@ -1,46 +1,98 @@
-// cgroup v1, one hierarchy per controller; on a hybrid host the unified (v2) hierarchy is joined too, for process
-// tracking and cgroup.kill, although it carries no resource controller there.
+// cgroup v1, one hierarchy per controller. On a hybrid host the unified (v2) hierarchy is joined too, for process
+// tracking, cgroup.kill and cgroup.freeze, although it carries no resource controller there; on a pure v1 host the
+// freezer hierarchy is joined instead.
+import { access } from "node:fs/promises";
 import { join } from "node:path";
-import { internal } from "../../errors.js";
-import type { CgroupDriver, CgroupLimits, CgroupMode } from "./driver.js";
-import { killUntilEmpty, makeCgroupDir, readProcsRecursive, removeCgroupDir, writeCgroupFile } from "./files.js";
+import { internal, osError, unsupported } from "../../errors.js";
+import type { CgroupDriver, CgroupLimits, CgroupMode, CgroupStats, UnsupportedLimit } from "./driver.js";
+import { killUntilEmpty, makeCgroupDir, readCgroupFileIfExists, readProcsRecursive, removeCgroupDir, writeCgroupFile } from "./files.js";
+import {
+  DEFAULT_FREEZE_TIMEOUT_MS,
+  freezeCgroup,
+  isCgroupFrozen,
+  thawCgroup,
+  UNIFIED_FREEZER,
+  V1_FREEZER,
+  type Freezer,
+} from "./freeze.js";
+import { missingLimitFile, refuseUnsupported, setFields, writeLimitFiles } from "./limit-files.js";
+import { readV1Stats } from "./stats.js";
+import { setNewCpuset, updateCpuset } from "./v1-cpuset.js";
+import { dropCpuQuota, V1_LIMIT_FILES, v1Refusal, writeV1Memory, type V1Controller } from "./v1-limits.js";
 
-/** The v1 controllers a cell uses; each must be mounted as its own hierarchy (or co-mounted, see `hierarchies`). */
-export const V1_CONTROLLERS = ["cpu", "cpuacct", "memory", "pids"] as const;
-export type V1Controller = (typeof V1_CONTROLLERS)[number];
+export { V1_CONTROLLERS, type V1Controller } from "./v1-limits.js";
 
 export interface V1DriverOptions {
-  /** Mount directory of each controller's hierarchy, e.g. { memory: "/sys/fs/cgroup/memory" }. */
+  /** Mount directory of each controller's hierarchy, e.g. { memory: "/sys/fs/cgroup/memory" }; co-mounted ones share one. */
   readonly hierarchies: Readonly<Record<V1Controller, string>>;
   /** The unified hierarchy of a hybrid host, or undefined on pure v1. */
   readonly unified?: string;
+  /** The freezer hierarchy, joined on pure v1 only (a hybrid host freezes through `unified`). */
+  readonly freezer?: string;
   /** Name of our subtree at the top of every hierarchy, e.g. "aurae". */
   readonly root: string;
+  /** Where the kernel lists block devices (/sys/block): v1 weights I/O only on devices using bfq. */
+  readonly blockDir: string;
+  readonly freezeTimeoutMs?: number;
 }
 
 export class V1Driver implements CgroupDriver {
   readonly mode: CgroupMode;
   readonly #roots: string[];
+  readonly #freezer: { readonly kind: Freezer; readonly mount: string } | undefined;
+  readonly #dirOf = (controller: V1Controller, path: string): string =>
+    join(this.opts.hierarchies[controller], this.opts.root, path);
 
   constructor(private readonly opts: V1DriverOptions) {
     this.mode = opts.unified ? "hybrid" : "v1";
+    this.#freezer = opts.unified
+      ? { kind: UNIFIED_FREEZER, mount: opts.unified }
+      : opts.freezer
+        ? { kind: V1_FREEZER, mount: opts.freezer }
+        : undefined;
     // Co-mounted controllers (cpu,cpuacct) share a directory: join it once.
     const mounts = new Set(Object.values(opts.hierarchies));
-    if (opts.unified) mounts.add(opts.unified);
+    if (this.#freezer) mounts.add(this.#freezer.mount);
     this.#roots = [...mounts].map((mount) => join(mount, opts.root));
   }
 
   async init(): Promise<void> {
     for (const root of this.#roots) await makeCgroupDir(root);
+    // Our root is a new cpuset cgroup too (see v1-cpuset.ts); one left by an earlier run keeps its sets.
+    const cpusetRoot = this.#dirOf("cpuset", "");
+    if ((await readCgroupFileIfExists(cpusetRoot, "cpuset.cpus")) === "") await setNewCpuset(cpusetRoot, undefined);
+  }
+
+  async check(limits: CgroupLimits): Promise<UnsupportedLimit[]> {
+    const found: UnsupportedLimit[] = [];
+    for (const field of setFields(limits)) {
+      const reason =
+        (await v1Refusal(field, limits, this.opts.blockDir)) ??
+        (await missingLimitFile(V1_LIMIT_FILES, field, this.#dirOf, this.opts.root));
+      if (reason) found.push({ field, reason });
+    }
+    return found;
   }
 
   async create(path: string, limits: CgroupLimits): Promise<void> {
+    refuseUnsupported(await this.check(limits));
     for (const dir of this.dirs(path)) await makeCgroupDir(dir);
-    await this.#apply(path, limits);
+    await setNewCpuset(this.#dirOf("cpuset", path), limits.cpuset);
+    await writeV1Memory(this.#dirOf, path, limits, { reset: false });
+    await writeLimitFiles(V1_LIMIT_FILES, limits, this.#dirOf, path, { reset: false });
+  }
+
+  async update(path: string, limits: CgroupLimits): Promise<void> {
+    refuseUnsupported(await this.check(limits));
+    await updateCpuset(this.#dirOf("cpuset", path), limits.cpuset);
+    await dropCpuQuota(this.#dirOf("cpu", path));
+    await writeV1Memory(this.#dirOf, path, limits, { reset: true });
+    await writeLimitFiles(V1_LIMIT_FILES, limits, this.#dirOf, path, { reset: true });
   }
 
   async createLeaf(path: string): Promise<void> {
     for (const dir of this.dirs(path)) await makeCgroupDir(dir);
+    await setNewCpuset(this.#dirOf("cpuset", path), undefined);
   }
 
   async remove(path: string): Promise<void> {
@@ -52,40 +104,50 @@ export class V1Driver implements CgroupDriver {
   }
 
   oomEventsFile(path: string): string {
-    return join(this.#dir("memory", path), "memory.oom_control");
+    return join(this.#dirOf("memory", path), "memory.oom_control");
   }
 
   pids(path: string): Promise<number[]> {
-    return readProcsRecursive(this.opts.unified ? join(this.opts.unified, this.opts.root, path) : this.#dir("pids", path));
+    return readProcsRecursive(this.opts.unified ? join(this.opts.unified, this.opts.root, path) : this.#dirOf("pids", path));
   }
 
   async kill(path: string): Promise<void> {
     if (this.opts.unified) {
-      const dir = join(this.opts.unified, this.opts.root, path);
-      const killed = await writeCgroupFile(dir, "cgroup.kill", "1").then(
+      const killed = await writeCgroupFile(join(this.opts.unified, this.opts.root, path), "cgroup.kill", "1").then(
         () => true,
         () => false, // kernels before 5.14 have no cgroup.kill
       );
       if (killed) return;
     }
-    await killUntilEmpty(() => this.pids(path), `cgroup ${path}`).catch((err: unknown) => {
+    // A task in a frozen v1 freezer cgroup stays frozen with SIGKILL pending: thaw after signalling so it dies.
+    const thaw = this.#freezer?.kind === V1_FREEZER ? () => this.thaw(path) : undefined;
+    await killUntilEmpty(() => this.pids(path), `cgroup ${path}`, thaw).catch((err: unknown) => {
       throw internal(`kill cgroup ${path}: ${(err as Error).message}`, { cause: err });
     });
   }
 
-  async #apply(path: string, limits: CgroupLimits): Promise<void> {
-    const { cpu, memory, pids } = limits;
-    if (cpu?.quotaUs !== undefined || cpu?.periodUs !== undefined) {
-      const dir = this.#dir("cpu", path);
-      await writeCgroupFile(dir, "cpu.cfs_period_us", String(cpu.periodUs ?? 100_000));
-      await writeCgroupFile(dir, "cpu.cfs_quota_us", String(cpu.quotaUs ?? -1));
-    }
-    if (memory?.maxBytes !== undefined)
-      await writeCgroupFile(this.#dir("memory", path), "memory.limit_in_bytes", String(memory.maxBytes));
-    if (pids?.max !== undefined) await writeCgroupFile(this.#dir("pids", path), "pids.max", String(pids.max));
+  async freeze(path: string): Promise<void> {
+    await freezeCgroup(...this.#freezerAt(path), this.opts.freezeTimeoutMs ?? DEFAULT_FREEZE_TIMEOUT_MS);
   }
 
-  #dir(controller: V1Controller, path: string): string {
-    return join(this.opts.hierarchies[controller], this.opts.root, path);
+  async thaw(path: string): Promise<void> {
+    await thawCgroup(...this.#freezerAt(path), this.opts.freezeTimeoutMs ?? DEFAULT_FREEZE_TIMEOUT_MS);
+  }
+
+  async isFrozen(path: string): Promise<boolean> {
+    return isCgroupFrozen(...this.#freezerAt(path));
+  }
+
+  async stats(path: string): Promise<CgroupStats> {
+    const dir = (controller: V1Controller) => this.#dirOf(controller, path);
+    await access(dir("memory")).catch((err: unknown) => {
+      throw osError("read cgroup", dir("memory"), err);
+    });
+    return readV1Stats(dir);
+  }
+
+  #freezerAt(path: string): [Freezer, string] {
+    if (!this.#freezer) throw unsupported("cgroup v1 without a freezer hierarchy or a unified one cannot freeze");
+    return [this.#freezer.kind, join(this.#freezer.mount, this.opts.root, path)];
   }
 }

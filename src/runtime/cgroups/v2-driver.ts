@@ -1,34 +1,111 @@
 // cgroup v2, one unified hierarchy. Controllers reach a cgroup only when its parent lists them in
 // cgroup.subtree_control, and only leaves may hold processes: cells never hold processes themselves, their
 // executables run in leaf cgroups below them, so enabling controllers on every cell is always allowed.
+import { access } from "node:fs/promises";
 import { dirname, join } from "node:path";
-import { unsupported } from "../../errors.js";
-import type { CgroupDriver, CgroupLimits } from "./driver.js";
+import { osError } from "../../errors.js";
+import type { CgroupDriver, CgroupLimits, CgroupStats, UnsupportedLimit } from "./driver.js";
+import { DEFAULT_FREEZE_TIMEOUT_MS, freezeCgroup, isCgroupFrozen, thawCgroup, UNIFIED_FREEZER } from "./freeze.js";
 import { makeCgroupDir, readCgroupFile, readProcsRecursive, removeCgroupDir, writeCgroupFile } from "./files.js";
+import {
+  CPU_BANDWIDTH,
+  DEFAULT_CPU_PERIOD_US,
+  deviceRules,
+  hasBandwidth,
+  missingLimitFile,
+  refuseUnsupported,
+  setFields,
+  str,
+  writeLimitFiles,
+  type LimitField,
+  type LimitFile,
+} from "./limit-files.js";
+import { readV2Stats } from "./stats.js";
 
-const WANTED_CONTROLLERS = ["cpu", "memory", "pids"] as const;
+const WANTED_CONTROLLERS = ["cpu", "cpuset", "io", "memory", "pids"] as const;
+type V2Controller = (typeof WANTED_CONTROLLERS)[number];
+
+const NO_IO_LIMIT = "rbps=max wbps=max riops=max wiops=max";
+
+/** A memory file holding one byte count of CgroupLimits.memory. */
+function memoryFile(
+  file: string,
+  field: LimitField,
+  bytes: (memory: CgroupLimits["memory"]) => number | undefined,
+  reset: string,
+): LimitFile<V2Controller> {
+  return { controller: "memory", file, fields: [field], value: (l) => str(bytes(l.memory)), reset };
+}
+
+/** Every v2 file a limit lives in, in the order create and update write them; `reset` is the kernel's default. */
+const V2_LIMIT_FILES: readonly LimitFile<V2Controller>[] = [
+  {
+    controller: "cpu",
+    file: "cpu.max",
+    fields: CPU_BANDWIDTH,
+    value: (l) => (hasBandwidth(l) ? `${l.cpu?.quotaUs ?? "max"} ${l.cpu?.periodUs ?? DEFAULT_CPU_PERIOD_US}` : undefined),
+    reset: `max ${DEFAULT_CPU_PERIOD_US}`,
+  },
+  { controller: "cpu", file: "cpu.weight", fields: ["cpu.weight"], value: (l) => str(l.cpu?.weight), reset: "100" },
+  // An empty set means "the nearest ancestor's"; a lone newline reaches the kernel as one (an empty write would not).
+  { controller: "cpuset", file: "cpuset.cpus", fields: ["cpuset.cpus"], value: (l) => l.cpuset?.cpus, reset: "\n" },
+  { controller: "cpuset", file: "cpuset.mems", fields: ["cpuset.mems"], value: (l) => l.cpuset?.mems, reset: "\n" },
+  memoryFile("memory.max", "memory.maxBytes", (m) => m?.maxBytes, "max"),
+  memoryFile("memory.high", "memory.highBytes", (m) => m?.highBytes, "max"),
+  memoryFile("memory.low", "memory.lowBytes", (m) => m?.lowBytes, "0"),
+  memoryFile("memory.min", "memory.minBytes", (m) => m?.minBytes, "0"),
+  memoryFile("memory.swap.max", "memory.swapMaxBytes", (m) => m?.swapMaxBytes, "max"),
+  { controller: "pids", file: "pids.max", fields: ["pids.max"], value: (l) => str(l.pids?.max), reset: "max" },
+  {
+    controller: "io",
+    file: "io.weight",
+    fields: ["io.weight"],
+    value: (l) => str(l.io?.weight) && `default ${l.io?.weight}`,
+    reset: "default 100",
+  },
+  {
+    controller: "io",
+    file: "io.max",
+    fields: ["io.devices"],
+    // One rule per device with every key; "max" everywhere drops the device's rule.
+    rules: (l, current) =>
+      deviceRules(
+        l.io?.devices ?? [],
+        current,
+        (d) =>
+          `${d.major}:${d.minor} rbps=${d.readBps ?? "max"} wbps=${d.writeBps ?? "max"} ` +
+          `riops=${d.readIops ?? "max"} wiops=${d.writeIops ?? "max"}`,
+        (key) => `${key} ${NO_IO_LIMIT}`,
+      ),
+  },
+];
 
 export interface V2DriverOptions {
   /** Mount point of the unified hierarchy, e.g. /sys/fs/cgroup. */
   readonly mount: string;
   /** Our subtree below the mount, e.g. "aurae" (or a delegated path such as "system.slice/auraed.service/aurae"). */
   readonly root: string;
+  readonly freezeTimeoutMs?: number;
 }
 
 export class V2Driver implements CgroupDriver {
   readonly mode = "v2" as const;
   readonly #root: string;
-  #controllers: readonly string[] = [];
+  readonly #freezeTimeoutMs: number;
+  #controllers: readonly V2Controller[] = [];
+  readonly #dirOf = (controller: V2Controller, path: string): string | undefined =>
+    this.#controllers.includes(controller) ? join(this.#root, path) : undefined;
 
   constructor(opts: V2DriverOptions) {
     this.#root = join(opts.mount, opts.root);
+    this.#freezeTimeoutMs = opts.freezeTimeoutMs ?? DEFAULT_FREEZE_TIMEOUT_MS;
   }
 
   async init(): Promise<void> {
     await makeCgroupDir(this.#root);
     // Our root gets the controllers its parent enables for it; ask the parent for each one missing, one at a time
     // (the kernel refuses a whole write if one controller in it is unavailable). Where the parent will not, those
-    // limits are refused as unsupported, never faked.
+    // limits are refused by check(), never faked.
     for (const controller of WANTED_CONTROLLERS)
       if (!(await this.#available()).includes(controller))
         await writeCgroupFile(dirname(this.#root), "cgroup.subtree_control", `+${controller}`).catch(() => undefined);
@@ -37,11 +114,25 @@ export class V2Driver implements CgroupDriver {
     await this.#enableControllers(this.#root);
   }
 
+  async check(limits: CgroupLimits): Promise<UnsupportedLimit[]> {
+    const found: UnsupportedLimit[] = [];
+    for (const field of setFields(limits)) {
+      const reason = await missingLimitFile(V2_LIMIT_FILES, field, this.#dirOf, this.#root);
+      if (reason) found.push({ field, reason });
+    }
+    return found;
+  }
+
   async create(path: string, limits: CgroupLimits): Promise<void> {
-    const dir = join(this.#root, path);
-    await makeCgroupDir(dir);
-    await this.#apply(dir, limits);
-    await this.#enableControllers(dir);
+    refuseUnsupported(await this.check(limits));
+    await makeCgroupDir(join(this.#root, path));
+    await writeLimitFiles(V2_LIMIT_FILES, limits, this.#dirOf, path, { reset: false });
+    await this.#enableControllers(join(this.#root, path));
+  }
+
+  async update(path: string, limits: CgroupLimits): Promise<void> {
+    refuseUnsupported(await this.check(limits));
+    await writeLimitFiles(V2_LIMIT_FILES, limits, this.#dirOf, path, { reset: true });
   }
 
   async createLeaf(path: string): Promise<void> {
@@ -69,6 +160,26 @@ export class V2Driver implements CgroupDriver {
     await writeCgroupFile(join(this.#root, path), "cgroup.kill", "1");
   }
 
+  freeze(path: string): Promise<void> {
+    return freezeCgroup(UNIFIED_FREEZER, join(this.#root, path), this.#freezeTimeoutMs);
+  }
+
+  thaw(path: string): Promise<void> {
+    return thawCgroup(UNIFIED_FREEZER, join(this.#root, path), this.#freezeTimeoutMs);
+  }
+
+  isFrozen(path: string): Promise<boolean> {
+    return isCgroupFrozen(UNIFIED_FREEZER, join(this.#root, path));
+  }
+
+  async stats(path: string): Promise<CgroupStats> {
+    const dir = join(this.#root, path);
+    await access(dir).catch((err: unknown) => {
+      throw osError("read cgroup", dir, err);
+    });
+    return readV2Stats(dir);
+  }
+
   async #available(): Promise<string[]> {
     return (await readCgroupFile(this.#root, "cgroup.controllers")).split(/\s+/);
   }
@@ -76,19 +187,5 @@ export class V2Driver implements CgroupDriver {
   async #enableControllers(dir: string): Promise<void> {
     if (this.#controllers.length === 0) return;
     await writeCgroupFile(dir, "cgroup.subtree_control", this.#controllers.map((c) => `+${c}`).join(" "));
-  }
-
-  async #apply(dir: string, limits: CgroupLimits): Promise<void> {
-    const { cpu, memory, pids } = limits;
-    if (cpu?.quotaUs !== undefined || cpu?.periodUs !== undefined)
-      await this.#write(dir, "cpu", "cpu.max", `${cpu.quotaUs ?? "max"} ${cpu.periodUs ?? 100_000}`);
-    if (memory?.maxBytes !== undefined) await this.#write(dir, "memory", "memory.max", String(memory.maxBytes));
-    if (pids?.max !== undefined) await this.#write(dir, "pids", "pids.max", String(pids.max));
-  }
-
-  async #write(dir: string, controller: string, file: string, value: string): Promise<void> {
-    if (!this.#controllers.includes(controller))
-      throw unsupported(`${file}: the ${controller} controller is not delegated to ${this.#root}`);
-    await writeCgroupFile(dir, file, value);
   }
 }

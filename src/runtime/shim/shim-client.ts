@@ -6,7 +6,7 @@ import { mkdir, open } from "node:fs/promises";
 import { constants as osConstants } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
-import { AuraeError, internal } from "../../errors.js";
+import { AuraeError, internal, invalid } from "../../errors.js";
 
 export interface SpawnRequest {
   /** Directory the shim owns: pid, status.json and shim.log go here. */
@@ -18,6 +18,19 @@ export interface SpawnRequest {
   /** cgroup directories the workload joins before exec. */
   readonly cgroupDirs: readonly string[];
   readonly oomEventsFile?: string;
+  /** Credentials the workload runs with; without them it runs as the daemon does (root). */
+  readonly user?: { readonly uid: number; readonly gid: number; readonly groups: readonly number[] };
+  readonly umask?: number;
+  /** setrlimit before the credentials drop; an undefined soft or hard limit is unlimited. */
+  readonly rlimits?: readonly { readonly resource: string; readonly soft?: bigint; readonly hard?: bigint }[];
+  /** What fd 0 is: /dev/null (the default) or nothing. */
+  readonly stdin?: "null" | "closed";
+  /** Join the namespaces of this process (a cell's reaper). */
+  readonly joinNamespacesOf?: number;
+  /** Namespaces to make: any of them for a cell's init; for an executable only cgroup. */
+  readonly unshare?: readonly ("pid" | "net" | "mnt" | "uts" | "ipc" | "cgroup")[];
+  /** Run the built-in reaper instead of argv (argv is then ignored and must be empty). */
+  readonly cellInit?: { readonly hostname?: string };
 }
 
 export interface Spawned {
@@ -42,10 +55,11 @@ export class ShimClient {
 
   /** Resolves once the workload runs; rejects with SpawnError when the shim reports why it could not exec. */
   async spawn(req: SpawnRequest): Promise<Spawned> {
+    const args = shimArgs(req);
     await mkdir(req.stateDir, { recursive: true, mode: 0o700 });
     const shimLog = await open(join(req.stateDir, "shim.log"), "a", 0o600);
     try {
-      const child = spawn(this.shimPath, shimArgs(req), {
+      const child = spawn(this.shimPath, args, {
         detached: true, // setsid: the shim must not share the daemon's session or die with it
         stdio: ["ignore", "pipe", shimLog.fd],
       });
@@ -61,12 +75,37 @@ export class ShimClient {
   }
 }
 
-function shimArgs(req: SpawnRequest): string[] {
+/** The shim's command line for a request (native/src/args.c reads it). */
+export function shimArgs(req: SpawnRequest): string[] {
   const args = ["--state-dir", req.stateDir, "--log", req.logPath, "--cwd", req.cwd];
   for (const dir of req.cgroupDirs) args.push("--cgroup", dir);
   if (req.oomEventsFile) args.push("--oom-events", req.oomEventsFile);
   for (const [key, value] of Object.entries(req.env)) args.push("--env", `${key}=${value}`);
-  return [...args, "--", ...req.argv];
+  args.push(...credentialArgs(req), ...limitArgs(req), ...namespaceArgs(req));
+  if (req.stdin) args.push("--stdin", req.stdin);
+  if (!req.cellInit) return [...args, "--", ...req.argv];
+  if (req.argv.length > 0) throw invalid("argv", `must be empty for a cell's init, got ${JSON.stringify(req.argv)}`);
+  const { hostname } = req.cellInit;
+  return hostname === undefined ? [...args, "--cell-init"] : [...args, "--cell-init", "--hostname", hostname];
+}
+
+function credentialArgs({ user }: SpawnRequest): string[] {
+  if (!user) return [];
+  return ["--user", String(user.uid), "--group", String(user.gid), "--groups", user.groups.join(",")];
+}
+
+function limitArgs({ umask, rlimits = [] }: SpawnRequest): string[] {
+  const args = umask === undefined ? [] : ["--umask", umask.toString(8).padStart(3, "0")];
+  for (const { resource, soft, hard } of rlimits) args.push("--rlimit", `${resource}=${limitText(soft)}:${limitText(hard)}`);
+  return args;
+}
+
+const limitText = (limit: bigint | undefined): string => (limit === undefined ? "unlimited" : String(limit));
+
+function namespaceArgs({ joinNamespacesOf, unshare = [] }: SpawnRequest): string[] {
+  const args = joinNamespacesOf === undefined ? [] : ["--join-ns", String(joinNamespacesOf)];
+  if (unshare.length > 0) args.push("--unshare", unshare.join(","));
+  return args;
 }
 
 async function firstLine(stream: NodeJS.ReadableStream): Promise<string | undefined> {

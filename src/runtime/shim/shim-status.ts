@@ -10,6 +10,9 @@ export interface ShimStatus {
   readonly exitCode: number | null;
   readonly signal: number | null;
   readonly oomKilled: boolean;
+  /** CPU time of the workload and of every descendant it reaped (wait4's rusage); 0 from a shim that predates it. */
+  readonly cpuUserUs: number;
+  readonly cpuSystemUs: number;
   /** The workload's stdout and stderr reached EOF: the log file is complete. */
   readonly logClosed: boolean;
 }
@@ -46,9 +49,17 @@ export function parseShimStatus(text: string, path: string): ShimStatus {
       exitCode,
       signal,
       oomKilled: raw.oomKilled,
+      cpuUserUs: microseconds(raw, "cpuUserUs"),
+      cpuSystemUs: microseconds(raw, "cpuSystemUs"),
       logClosed: raw.logClosed,
     };
   } catch (err) {
     throw internal(`${path} is corrupt: ${(err as Error).message}`, { cause: err });
   }
+}
+
+function microseconds(raw: Record<string, unknown>, key: "cpuUserUs" | "cpuSystemUs"): number {
+  const value = raw[key] ?? 0;
+  if (typeof value !== "number" || !Number.isInteger(value) || value < 0) throw new Error(`${key} is not a count of microseconds`);
+  return value;
 }

@@ -48,5 +48,7 @@ test(`${CYCLES} start/stop cycles leave no zombie, fd, cgroup directory or shim 
   }
   await sleep(500); // the last shim writes its final status and exits
   const after = await census();
-  assert.deepEqual(after, before);
+  // Zombies are counted host-wide: others may be reaped meanwhile, but the cycles must not add any.
+  assert.ok(after.zombies <= before.zombies, `zombies: ${before.zombies} before, ${after.zombies} after`);
+  assert.deepEqual({ ...after, zombies: 0 }, { ...before, zombies: 0 });
 });

@@ -30,7 +30,7 @@ test("memory max 32 MiB OOM-kills a workload allocating 128 MiB, and get says so
   assert.equal((await readFile(aurae.cgroupDir("memory", `${cell}/memory.limit_in_bytes`), "utf8")).trim(), String(mib(32)));
   // dd fills one 128 MiB buffer: the executable itself (not a child of it) grows past the limit.
   const x = await runToExit(aurae.client, cell, "hog", ["dd", "if=/dev/zero", "of=/dev/null", "bs=128M", "count=1"]);
-  assert.equal(x.status?.exit?.oomKilled, true, JSON.stringify(x.status));
+  assert.equal(x.status?.exit?.oomKilled, true, `exit: code ${x.status?.exit?.code}, signal ${x.status?.exit?.signal}`);
   assert.equal(x.status?.exit?.signal, 9);
 });
 

@@ -1,218 +1,29 @@
 // Drives the real aurae-shim binary in temp dirs: the report lines, the state files, the CRI log and the cgroups
 // it joins. Every test removes what it created (dirs, cgroups, processes) even when it fails.
 import assert from "node:assert/strict";
-import { execFileSync, spawn, type ChildProcess } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { createInterface } from "node:readline";
 import { before, test, type TestContext } from "node:test";
-import { fileURLToPath } from "node:url";
+import {
+  buildShim,
+  canUseCgroup,
+  makeCgroup,
+  opts,
+  runToError,
+  runToExit,
+  startShim,
+  tempDir,
+  uniqueName,
+  useCleanup,
+  type Shim,
+} from "./shim-harness.js";
 
-const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../..");
-const shimPath = path.join(repo, "native/build/aurae-shim");
 const DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 const CRI_MAX_LINE = 16384;
 const MIB = 1 << 20;
-const opts = { timeout: 30_000 };
 
-before(() => execFileSync("sh", ["native/build.sh"], { cwd: repo, stdio: "inherit" }));
-
-/** Runs the registered cleanups last-in first-out once the test ends, however it ends. */
-function useCleanup(t: TestContext): (fn: () => unknown) => void {
-  const stack: (() => unknown)[] = [];
-  t.after(async () => {
-    const errors: unknown[] = [];
-    for (const fn of stack.reverse()) await Promise.resolve().then(fn).catch((err: unknown) => errors.push(err));
-    if (errors.length > 0) throw new AggregateError(errors, "cleanup failed");
-  });
-  return (fn) => stack.push(fn);
-}
-
-function tempDir(defer: (fn: () => unknown) => void): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "aurae-shim-test-"));
-  defer(() => fs.rmSync(dir, { recursive: true, force: true }));
-  return dir;
-}
-
-function uniqueName(prefix: string): string {
-  return `aurae-test-${prefix}-${process.pid}-${Math.random().toString(16).slice(2, 8)}`;
-}
-
-/** A cgroup made for one test; removed once its processes are gone (cleanups run after the shim's). */
-function makeCgroup(defer: (fn: () => unknown) => void, hierarchy: string, name: string): string {
-  const dir = path.join("/sys/fs/cgroup", hierarchy, name);
-  fs.mkdirSync(dir);
-  defer(() => removeCgroup(dir));
-  return dir;
-}
-
-async function removeCgroup(dir: string): Promise<void> {
-  for (let attempt = 0; ; attempt++) {
-    try {
-      return fs.rmdirSync(dir);
-    } catch (err) {
-      // EBUSY while the kernel still tears down an exiting member.
-      if ((err as NodeJS.ErrnoException).code !== "EBUSY" || attempt === 50) throw err;
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
-  }
-}
-
-function canUseCgroup(...hierarchies: string[]): boolean {
-  return process.getuid?.() === 0 && hierarchies.every((h) => fs.existsSync(`/sys/fs/cgroup/${h}/cgroup.procs`));
-}
-
-interface ShimArgs {
-  argv: string[];
-  env?: string[];
-  cwd?: string;
-  cgroups?: string[];
-  oomEvents?: string;
-  log?: string;
-  stateDir?: string;
-}
-
-interface LogRecord {
-  time: string;
-  stream: string;
-  tag: string;
-  content: Buffer;
-}
-
-class Shim {
-  readonly lines: AsyncIterator<string>;
-  readonly closed: Promise<number | null>;
-  workloadPid: number | undefined;
-
-  constructor(
-    readonly child: ChildProcess,
-    readonly stateDir: string,
-    readonly logPath: string,
-  ) {
-    this.lines = createInterface({ input: child.stdout!, crlfDelay: Infinity })[Symbol.asyncIterator]();
-    this.closed = new Promise((resolve) => child.on("close", (code) => resolve(code)));
-  }
-
-  async nextLine(): Promise<string | undefined> {
-    const next = await this.lines.next();
-    return next.done ? undefined : next.value;
-  }
-
-  /** The `ok` line: the workload runs. */
-  async started(): Promise<number> {
-    const line = await this.nextLine();
-    const m = line?.match(/^ok (\d+) (\d+)$/);
-    assert.ok(m, `want an ok line, got ${JSON.stringify(line)}; shim.log: ${this.shimLog()}`);
-    this.workloadPid = Number(m[1]);
-    return this.workloadPid;
-  }
-
-  /** Every remaining report line, once the shim has exited. */
-  async finish(): Promise<{ lines: string[]; code: number | null }> {
-    const lines: string[] = [];
-    for (let line = await this.nextLine(); line !== undefined; line = await this.nextLine()) lines.push(line);
-    return { lines, code: await this.closed };
-  }
-
-  status(): Record<string, unknown> {
-    return JSON.parse(fs.readFileSync(path.join(this.stateDir, "status.json"), "utf8"));
-  }
-
-  shimLog(): string {
-    return fs.readFileSync(path.join(this.stateDir, "shim.log"), "utf8");
-  }
-
-  records(): LogRecord[] {
-    const data = fs.readFileSync(this.logPath);
-    const records: LogRecord[] = [];
-    for (let start = 0; start < data.length; ) {
-      const end = data.indexOf(0x0a, start);
-      assert.ok(end >= 0, "the log ends with a newline");
-      records.push(parseRecord(data.subarray(start, end)));
-      start = end + 1;
-    }
-    return records;
-  }
-
-  /** The content of each record of one stream, as text. */
-  contents(stream: string): string[] {
-    return this.records()
-      .filter((r) => r.stream === stream)
-      .map((r) => r.content.toString("latin1"));
-  }
-}
-
-function parseRecord(line: Buffer): LogRecord {
-  const head = line.subarray(0, 48).toString("latin1");
-  const m = head.match(/^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{9}Z) (stdout|stderr) ([FP]) /);
-  assert.ok(m, `CRI record header: ${JSON.stringify(head)}`);
-  return { time: m[1]!, stream: m[2]!, tag: m[3]!, content: line.subarray(m[0].length) };
-}
-
-function shimArgs(a: ShimArgs & { stateDir: string; log: string }): string[] {
-  const args = ["--state-dir", a.stateDir, "--log", a.log];
-  for (const dir of a.cgroups ?? []) args.push("--cgroup", dir);
-  if (a.oomEvents) args.push("--oom-events", a.oomEvents);
-  if (a.cwd) args.push("--cwd", a.cwd);
-  for (const kv of a.env ?? []) args.push("--env", kv);
-  return [...args, "--", ...a.argv];
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/** Starts the shim as the daemon does: stdout a pipe, stderr an append-mode shim.log, detached. */
-function startShim(defer: (fn: () => unknown) => void, args: ShimArgs): Shim {
-  const stateDir = args.stateDir ?? tempDir(defer);
-  const log = args.log ?? path.join(stateDir, "workload.log");
-  const shimLog = fs.openSync(path.join(stateDir, "shim.log"), "a");
-  const child = spawn(shimPath, shimArgs({ ...args, stateDir, log }), {
-    detached: true,
-    stdio: ["ignore", "pipe", shimLog],
-  });
-  fs.closeSync(shimLog);
-  const shim = new Shim(child, stateDir, log);
-  defer(async () => {
-    if (child.exitCode !== null || child.signalCode !== null) return;
-    // The workload is not reaped while the shim runs without a status, so its pid (and process group) is still ours.
-    const pid = shim.workloadPid;
-    if (pid !== undefined && !fs.existsSync(path.join(stateDir, "status.json")) && isAlive(pid)) process.kill(-pid, "SIGKILL");
-    child.kill("SIGKILL");
-    await shim.closed;
-  });
-  return shim;
-}
-
-/** Runs a workload to the end; asserts the ok / exited report and returns the shim for its files. */
-async function runToExit(t: TestContext, args: ShimArgs): Promise<Shim> {
-  const shim = startShim(useCleanup(t), args);
-  const pid = await shim.started();
-  const { lines, code } = await shim.finish();
-  assert.deepEqual(lines, ["exited"]);
-  assert.equal(code, 0);
-  assert.equal(shim.status().pid, pid);
-  return shim;
-}
-
-/** Runs a workload that must not start; returns the err line. */
-async function runToError(t: TestContext, args: ShimArgs): Promise<{ errno: number; message: string; shim: Shim }> {
-  const shim = startShim(useCleanup(t), args);
-  const { lines, code } = await shim.finish();
-  assert.equal(code, 1);
-  assert.equal(lines.length, 1, `one report line: ${JSON.stringify(lines)}`);
-  const m = lines[0]!.match(/^err (\d+) (.*)$/);
-  assert.ok(m, `want an err line, got ${JSON.stringify(lines[0])}`);
-  assert.equal(fs.existsSync(path.join(shim.stateDir, "status.json")), false, "no status after err");
-  assert.equal(fs.existsSync(path.join(shim.stateDir, "pid")), false, "no pid file after err");
-  return { errno: Number(m[1]), message: m[2]!, shim };
-}
+before(buildShim);
 
 test("reports ok with the pid, writes the pid file and a status with exit code 0", opts, async (t) => {
   const before = BigInt(Date.now()) * 1_000_000n;
@@ -231,11 +42,15 @@ test("reports ok with the pid, writes the pid file and a status with exit code 0
     "exitCode",
     "signal",
     "oomKilled",
+    "cpuUserUs",
+    "cpuSystemUs",
     "logClosed",
   ]);
+  assert.ok(Number.isInteger(status.cpuUserUs) && Number.isInteger(status.cpuSystemUs));
+  const times = { startedAtUnixNano: undefined, exitedAtUnixNano: undefined, cpuUserUs: undefined, cpuSystemUs: undefined };
   assert.deepEqual(
-    { ...status, startedAtUnixNano: undefined, exitedAtUnixNano: undefined },
-    { pid, startedAtUnixNano: undefined, exitedAtUnixNano: undefined, exitCode: 0, signal: null, oomKilled: false, logClosed: true },
+    { ...status, ...times },
+    { pid, ...times, exitCode: 0, signal: null, oomKilled: false, logClosed: true },
   );
   const started = BigInt(status.startedAtUnixNano as string);
   assert.equal(started, BigInt(m[2]!));
@@ -319,6 +134,27 @@ test("the workload has its own session, /dev/null stdin, default signals and onl
   // Read by the workload itself: a shell would show its own mask while it forks.
   const signals = await runToExit(t, { argv: ["grep", "-E", "^Sig(Blk|Ign):", "/proc/self/status"] });
   assert.deepEqual(signals.contents("stdout"), ["SigBlk:\t0000000000000000", "SigIgn:\t0000000000000000"]);
+});
+
+test("--stdin closed leaves fd 0 closed in the workload; the default and --stdin null make it /dev/null", opts, async (t) => {
+  // The shell's own fds: ls would open its directory on a free fd 0.
+  const script = "ls /proc/$$/fd; readlink /proc/$$/fd/0 || echo no-stdin";
+  const closed = await runToExit(t, { argv: ["/bin/sh", "-c", script], flags: ["--stdin", "closed"] });
+  assert.deepEqual(closed.contents("stdout"), ["1", "2", "no-stdin"]);
+  for (const flags of [[], ["--stdin", "null"]]) {
+    const shim = await runToExit(t, { argv: ["/bin/sh", "-c", script], flags });
+    assert.deepEqual(shim.contents("stdout"), ["0", "1", "2", "/dev/null"]);
+  }
+});
+
+test("records the CPU time of the workload and the children it reaped, not the time it slept", opts, async (t) => {
+  // timeout reaps the busy shell, so its time is in what wait4 reports for timeout.
+  const busy = await runToExit(t, { argv: ["timeout", "0.4", "sh", "-c", "while :; do :; done"] });
+  const cpu = (s: Shim): number => (s.status().cpuUserUs as number) + (s.status().cpuSystemUs as number);
+  assert.equal(busy.status().exitCode, 124);
+  assert.ok(cpu(busy) >= 200_000, `busy for 0.4 s: ${JSON.stringify(busy.status())}`);
+  const idle = await runToExit(t, { argv: ["sleep", "0.3"] });
+  assert.ok(cpu(idle) < 100_000, `asleep for 0.3 s: ${JSON.stringify(idle.status())}`);
 });
 
 test("stdout and stderr lines become CRI records", opts, async (t) => {

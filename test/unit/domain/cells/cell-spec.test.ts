@@ -10,6 +10,17 @@ const LIMITS: readonly { field: string; spec: (value: number) => CellSpec; min: 
   { field: "spec.cpu.period_us", spec: (periodUs) => ({ name: "web", cpu: { periodUs } }), min: 1000, max: 1_000_000 },
   { field: "spec.memory.max_bytes", spec: (maxBytes) => ({ name: "web", memory: { maxBytes } }), min: MIB, max: Number.MAX_SAFE_INTEGER },
   { field: "spec.pids.max", spec: (max) => ({ name: "web", pids: { max } }), min: 1, max: 4_194_304 },
+  { field: "spec.cpu.weight", spec: (weight) => ({ name: "web", cpu: { weight } }), min: 1, max: 10_000 },
+  { field: "spec.memory.high_bytes", spec: (highBytes) => ({ name: "web", memory: { highBytes } }), min: MIB, max: Number.MAX_SAFE_INTEGER },
+  { field: "spec.memory.low_bytes", spec: (lowBytes) => ({ name: "web", memory: { lowBytes } }), min: MIB, max: Number.MAX_SAFE_INTEGER },
+  { field: "spec.memory.min_bytes", spec: (minBytes) => ({ name: "web", memory: { minBytes } }), min: MIB, max: Number.MAX_SAFE_INTEGER },
+  { field: "spec.io.weight", spec: (weight) => ({ name: "web", io: { weight } }), min: 1, max: 10_000 },
+  {
+    field: "spec.io.devices[0].read_bytes_per_second",
+    spec: (readBps) => ({ name: "web", io: { devices: [{ device: "8:0", readBps }] } }),
+    min: 1,
+    max: Number.MAX_SAFE_INTEGER,
+  },
 ];
 
 for (const { field, spec, min, max } of LIMITS) {
@@ -42,4 +53,24 @@ test("accepts every limit at once", () => {
 
 test("refuses a bad name as spec.name before looking at any limit", () => {
   assert.throws(() => validateCellSpec({ name: "Web", pids: { max: 0 } }), { kind: "invalid", field: "spec.name" });
+});
+
+test("cpusets use the kernel's list syntax", () => {
+  assert.doesNotThrow(() => validateCellSpec({ name: "web", cpuset: { cpus: "0-2,4", mems: "0" } }));
+  assert.throws(() => validateCellSpec({ name: "web", cpuset: { cpus: "0..2" } }), { field: "spec.cpuset.cpus" });
+  assert.throws(() => validateCellSpec({ name: "web", cpuset: { mems: "all" } }), { field: "spec.cpuset.mems" });
+});
+
+test("an io device is a /dev path or MAJOR:MINOR", () => {
+  assert.doesNotThrow(() => validateCellSpec({ name: "web", io: { devices: [{ device: "/dev/vda" }, { device: "253:0" }] } }));
+  assert.throws(() => validateCellSpec({ name: "web", io: { devices: [{ device: "vda" }] } }), { field: "spec.io.devices[0].device" });
+});
+
+const none = { pid: false, network: false, mount: false, uts: false, ipc: false, cgroup: false };
+
+test("only a top-level cell chooses namespaces, and pid isolation needs mount isolation", () => {
+  assert.doesNotThrow(() => validateCellSpec({ name: "web", isolation: { ...none, pid: true, mount: true } }));
+  assert.doesNotThrow(() => validateCellSpec({ name: "web/api", isolation: none }));
+  assert.throws(() => validateCellSpec({ name: "web/api", isolation: { ...none, network: true } }), { field: "spec.isolation" });
+  assert.throws(() => validateCellSpec({ name: "web", isolation: { ...none, pid: true } }), { field: "spec.isolation.pid" });
 });

@@ -2,7 +2,18 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { validateExecutableSpec, type ExecutableSpec } from "../../../../src/domain/executables/executable-spec.js";
 
-const good: ExecutableSpec = { cell: "web/api", name: "server", argv: ["/bin/server", "--port", "80"], env: { PATH: "/bin" }, cwd: "/" };
+const good: ExecutableSpec = {
+  cell: "web/api",
+  name: "server",
+  argv: ["/bin/server", "--port", "80"],
+  env: { PATH: "/bin" },
+  cwd: "/",
+  shell: false,
+  umask: 0o022,
+  rlimits: [],
+  stdin: "null",
+  restart: { mode: "no", maxRestarts: 0, maxDelayMs: 300_000 },
+};
 const withSpec = (change: Partial<ExecutableSpec>): ExecutableSpec => ({ ...good, ...change });
 
 function assertInvalid(spec: ExecutableSpec, field: string, message: string): void {
@@ -88,4 +99,30 @@ test("refuses a NUL byte in cwd", () => {
 test("names spec.cell_name and spec.name for bad names", () => {
   assert.throws(() => validateExecutableSpec(withSpec({ cell: "Web" })), { kind: "invalid", field: "spec.cell_name" });
   assert.throws(() => validateExecutableSpec(withSpec({ name: "a/b" })), { kind: "invalid", field: "spec.name" });
+});
+
+test("a shell command line is one string", () => {
+  assertInvalid(withSpec({ shell: true }), "spec.argv", "with shell, holds exactly one command line, got 3 strings");
+  assert.doesNotThrow(() => validateExecutableSpec(withSpec({ shell: true, argv: ["echo hi | wc -c"] })));
+});
+
+test("users and groups are names or numeric ids", () => {
+  assert.doesNotThrow(() => validateExecutableSpec(withSpec({ user: "nobody", group: "1000", supplementaryGroups: ["adm", "27"] })));
+  assertInvalid(withSpec({ user: "no body" }), "spec.user", '"no body" is neither a user/group name nor a numeric id');
+  assertInvalid(withSpec({ supplementaryGroups: ["ok", "b:ad"] }), "spec.supplementary_groups[1]", '"b:ad" is neither a user/group name nor a numeric id');
+});
+
+test("umask is 0 to 0777", () => {
+  assertInvalid(withSpec({ umask: 0o1000 }), "spec.umask", "must be 0 to 0777, got 1000");
+});
+
+test("rlimits name a known resource and keep soft at or below hard", () => {
+  assertInvalid(withSpec({ rlimits: [{ resource: "files", soft: 1, hard: 2 }] }), "spec.rlimits[0].resource", `"files" is not one of as, core, cpu, data, fsize, locks, memlock, msgqueue, nice, nofile, nproc, rss, rtprio, rttime, sigpending, stack`);
+  assertInvalid(withSpec({ rlimits: [{ resource: "nofile", soft: 10, hard: 5 }] }), "spec.rlimits[0].soft", "10 is above the hard limit 5");
+  assert.doesNotThrow(() => validateExecutableSpec(withSpec({ rlimits: [{ resource: "core" }, { resource: "nofile", soft: 64, hard: 128 }] })));
+});
+
+test("restart limits are bounded", () => {
+  assertInvalid(withSpec({ restart: { mode: "always", maxRestarts: -1, maxDelayMs: 1000 } }), "spec.restart.max_restarts", "must be 0 or more, got -1");
+  assertInvalid(withSpec({ restart: { mode: "always", maxRestarts: 0, maxDelayMs: 5 } }), "spec.restart.max_delay_ms", "must be 100 to 3600000, got 5");
 });

@@ -2,8 +2,9 @@ import assert from "node:assert/strict";
 import { access, mkdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { test, type TestContext } from "node:test";
+import type { CgroupLimits } from "../../../../src/runtime/cgroups/driver.js";
 import { V2Driver } from "../../../../src/runtime/cgroups/v2-driver.js";
-import { makeFakeCgroup, readCgroupValue, writeFakeProcs } from "../../helpers/fake-cgroupfs.js";
+import { makeFakeCgroup, readCgroupValue, readCgroupValues, writeFakeFiles, writeFakeProcs, type FakeCgroupOptions } from "../../helpers/fake-cgroupfs.js";
 import { tempDir } from "../../helpers/temp-dir.js";
 
 const HOST_CONTROLLERS = ["cpuset", "cpu", "io", "memory", "pids"];
@@ -12,10 +13,10 @@ const HOST_CONTROLLERS = ["cpuset", "cpu", "io", "memory", "pids"];
  * A fake unified mount with our root "aurae" already in it: init() only mkdirs the root (EEXIST is fine), and the
  * kernel would list the controllers the mount enabled for it in aurae/cgroup.controllers.
  */
-async function initDriver(t: TestContext, rootControllers = HOST_CONTROLLERS) {
+async function initDriver(t: TestContext, rootControllers = HOST_CONTROLLERS, opts: FakeCgroupOptions = {}) {
   const mount = await makeFakeCgroup(await tempDir(t, "aurae-cgroup2-"), HOST_CONTROLLERS);
-  const root = await makeFakeCgroup(join(mount, "aurae"), rootControllers);
-  const driver = new V2Driver({ mount, root: "aurae" });
+  const root = await makeFakeCgroup(join(mount, "aurae"), rootControllers, opts);
+  const driver = new V2Driver({ mount, root: "aurae", freezeTimeoutMs: 100 });
   await driver.init();
   return { driver, mount, root };
 }
@@ -24,18 +25,18 @@ test("is the v2 driver", () => {
   assert.equal(new V2Driver({ mount: "/sys/fs/cgroup", root: "aurae" }).mode, "v2");
 });
 
-test("init enables cpu, memory and pids below its root, and only those", async (t) => {
-  const { root } = await initDriver(t);
-  assert.equal(await readCgroupValue(root, "cgroup.subtree_control"), "+cpu +memory +pids");
+test("init enables cpu, cpuset, io, memory and pids below its root, and only those", async (t) => {
+  const { root } = await initDriver(t, [...HOST_CONTROLLERS, "hugetlb"]);
+  assert.equal(await readCgroupValue(root, "cgroup.subtree_control"), "+cpu +cpuset +io +memory +pids");
 });
 
 test("init enables only the wanted controllers the root was given", async (t) => {
-  const { root } = await initDriver(t, ["cpuset", "pids", "io"]);
-  assert.equal(await readCgroupValue(root, "cgroup.subtree_control"), "+pids");
+  const { root } = await initDriver(t, ["pids", "io"]);
+  assert.equal(await readCgroupValue(root, "cgroup.subtree_control"), "+io +pids");
 });
 
 test("init with no wanted controller writes no subtree_control", async (t) => {
-  const { root } = await initDriver(t, ["io"]);
+  const { root } = await initDriver(t, ["hugetlb"]);
   assert.equal(await readCgroupValue(root, "cgroup.subtree_control"), "");
 });
 
@@ -53,7 +54,7 @@ test("create makes the cell, writes cpu.max, memory.max and pids.max, and enable
   assert.equal(await readCgroupValue(web, "cpu.max"), "50000 100000");
   assert.equal(await readCgroupValue(web, "memory.max"), "33554432");
   assert.equal(await readCgroupValue(web, "pids.max"), "64");
-  assert.equal(await readCgroupValue(web, "cgroup.subtree_control"), "+cpu +memory +pids");
+  assert.equal(await readCgroupValue(web, "cgroup.subtree_control"), "+cpu +cpuset +io +memory +pids");
 });
 
 test('create writes "max <period>" to cpu.max for a period without a quota', async (t) => {
@@ -87,20 +88,21 @@ test("create of a cell whose parent is missing fails naming the directory", asyn
   await assert.rejects(driver.create("web/api", {}), { kind: "not-found", message: `mkdir ${join(root, "web", "api")}: ENOENT` });
 });
 
-test("a memory limit without a delegated memory controller is unsupported, naming memory.max", async (t) => {
+test("create refuses a memory limit without a delegated memory controller, naming the field and memory.max", async (t) => {
   const { driver, root } = await initDriver(t, ["cpu", "pids"]);
   await assert.rejects(driver.create("web", { memory: { maxBytes: 33_554_432 } }), {
     name: "AuraeError",
-    kind: "unsupported",
-    message: `memory.max: the memory controller is not delegated to ${root}`,
+    kind: "precondition",
+    field: "memory.maxBytes",
+    message: `memory.maxBytes: memory.max needs the memory controller, which is not delegated to ${root}`,
   });
-  await assert.rejects(access(join(root, "web", "memory.max")), { code: "ENOENT" });
+  await assert.rejects(access(join(root, "web")), { code: "ENOENT" }, "nothing made");
 });
 
-test("cpu and pids limits without their controllers are unsupported, naming cpu.max and pids.max", async (t) => {
+test("create refuses cpu and pids limits without their controllers, naming cpu.max and pids.max", async (t) => {
   const { driver } = await initDriver(t, ["memory"]);
-  await assert.rejects(driver.create("a", { cpu: { quotaUs: 10_000 } }), { kind: "unsupported", message: /^cpu\.max: the cpu controller/ });
-  await assert.rejects(driver.create("b", { pids: { max: 5 } }), { kind: "unsupported", message: /^pids\.max: the pids controller/ });
+  await assert.rejects(driver.create("a", { cpu: { quotaUs: 10_000 } }), { kind: "precondition", message: /^cpu\.quotaUs: cpu\.max needs the cpu controller/ });
+  await assert.rejects(driver.create("b", { pids: { max: 5 } }), { kind: "precondition", message: /^pids\.max: pids\.max needs the pids controller/ });
 });
 
 test("a cell without limits needs no controller", async (t) => {
@@ -157,4 +159,141 @@ test("init asks the parent for a wanted controller the root lacks, one controlle
   const { mount } = await initDriver(t, ["cpu", "pids"]);
   // The fake parent file keeps the last write: the missing controller, requested alone.
   assert.equal(await readCgroupValue(mount, "cgroup.subtree_control"), "+memory");
+});
+
+/** Every limit v2 can enforce. */
+const ALL_V2_LIMITS: CgroupLimits = {
+  cpu: { quotaUs: 50_000, periodUs: 100_000, weight: 50 },
+  cpuset: { cpus: "0-1", mems: "0" },
+  memory: { maxBytes: 67_108_864, highBytes: 50_331_648, lowBytes: 8_388_608, minBytes: 4_194_304, swapMaxBytes: 0 },
+  pids: { max: 64 },
+  io: { weight: 300, devices: [{ major: 8, minor: 0, readBps: 1_048_576, writeIops: 100 }] },
+};
+
+/** Each v2 limit file: what create writes for ALL_V2_LIMITS, and what update({}) puts back. */
+const ALL_V2_FILES: Readonly<Record<string, readonly [created: string, reset: string]>> = {
+  "cpu.max": ["50000 100000", "max 100000"],
+  "cpu.weight": ["50", "100"],
+  "cpuset.cpus": ["0-1", "\n"], // empty: the parent's
+  "cpuset.mems": ["0", "\n"],
+  "memory.max": ["67108864", "max"],
+  "memory.high": ["50331648", "max"],
+  "memory.low": ["8388608", "0"],
+  "memory.min": ["4194304", "0"],
+  "memory.swap.max": ["0", "max"],
+  "pids.max": ["64", "max"],
+  "io.weight": ["default 300", "default 100"],
+  "io.max": ["8:0 rbps=1048576 wbps=max riops=max wiops=100\n", "8:0 rbps=max wbps=max riops=max wiops=max\n"],
+};
+const column = (i: 0 | 1) => Object.fromEntries(Object.entries(ALL_V2_FILES).map(([file, values]) => [file, values[i]]));
+
+test("create writes every v2 limit file, with max for an io rate left out", async (t) => {
+  const { driver, root } = await initDriver(t);
+  await driver.create("web", ALL_V2_LIMITS);
+  assert.deepEqual(await readCgroupValues(join(root, "web"), Object.keys(ALL_V2_FILES)), column(0));
+});
+
+test("update puts every absent limit back to the kernel's default and drops io.max rules", async (t) => {
+  const { driver, root } = await initDriver(t);
+  await driver.create("web", ALL_V2_LIMITS);
+  await driver.update("web", {});
+  assert.deepEqual(await readCgroupValues(join(root, "web"), Object.keys(ALL_V2_FILES)), column(1));
+});
+
+test("update writes the io.max rule of every listed device and drops only the devices no longer listed", async (t) => {
+  const { driver, root } = await initDriver(t);
+  await driver.create("web", { io: { devices: [{ major: 8, minor: 0, readBps: 1 }, { major: 8, minor: 16, writeBps: 2 }] } });
+  await driver.update("web", { io: { devices: [{ major: 8, minor: 16, readIops: 3 }] } });
+  assert.equal(
+    await readCgroupValue(join(root, "web"), "io.max"),
+    "8:16 rbps=max wbps=max riops=3 wiops=max\n8:0 rbps=max wbps=max riops=max wiops=max\n",
+  );
+});
+
+test("update leaves alone a default the kernel does not offer (no memory.swap.max without swap accounting)", async (t) => {
+  const { driver, root } = await initDriver(t, HOST_CONTROLLERS, { without: ["memory.swap.max"] });
+  await driver.create("web", { memory: { maxBytes: 1 << 30 } });
+  await driver.update("web", {});
+  assert.equal(await readCgroupValue(join(root, "web"), "memory.max"), "max");
+  await assert.rejects(access(join(root, "web", "memory.swap.max")), { code: "ENOENT" });
+});
+
+test("check finds nothing to refuse where every controller is delegated and every file exists", async (t) => {
+  const { driver } = await initDriver(t);
+  assert.deepEqual(await driver.check(ALL_V2_LIMITS), []);
+});
+
+test("check refuses each limit whose controller is not delegated, naming file and controller", async (t) => {
+  const { driver, root } = await initDriver(t, ["memory", "pids"]);
+  assert.deepEqual(await driver.check(ALL_V2_LIMITS), [
+    { field: "cpu.quotaUs", reason: `cpu.max needs the cpu controller, which is not delegated to ${root}` },
+    { field: "cpu.periodUs", reason: `cpu.max needs the cpu controller, which is not delegated to ${root}` },
+    { field: "cpu.weight", reason: `cpu.weight needs the cpu controller, which is not delegated to ${root}` },
+    { field: "cpuset.cpus", reason: `cpuset.cpus needs the cpuset controller, which is not delegated to ${root}` },
+    { field: "cpuset.mems", reason: `cpuset.mems needs the cpuset controller, which is not delegated to ${root}` },
+    { field: "io.weight", reason: `io.weight needs the io controller, which is not delegated to ${root}` },
+    { field: "io.devices", reason: `io.max needs the io controller, which is not delegated to ${root}` },
+  ]);
+});
+
+test("check refuses a limit whose file the kernel lacks (memory.swap.max, io.weight without iocost)", async (t) => {
+  const { driver, root } = await initDriver(t, HOST_CONTROLLERS, { without: ["memory.swap.max", "io.weight"] });
+  assert.deepEqual(await driver.check({ memory: { swapMaxBytes: 0 }, io: { weight: 100 } }), [
+    { field: "memory.swapMaxBytes", reason: `memory.swap.max does not exist in ${root}` },
+    { field: "io.weight", reason: `io.weight does not exist in ${root}` },
+  ]);
+});
+
+test("freeze and thaw go through the cell's cgroup.freeze, and isFrozen reads its cgroup.events", async (t) => {
+  const { driver, root } = await initDriver(t);
+  const web = join(root, "web");
+  await writeFakeFiles(web, { "cgroup.events": "populated 0\nfrozen 1\n" });
+  await driver.freeze("web");
+  assert.equal(await readCgroupValue(web, "cgroup.freeze"), "1");
+  assert.equal(await driver.isFrozen("web"), true);
+  await assert.rejects(driver.thaw("web"), { kind: "unavailable", message: `${join(web, "cgroup.events")} did not report "frozen 0" within 100 ms` });
+  assert.equal(await readCgroupValue(web, "cgroup.freeze"), "0");
+});
+
+test("stats reads cpu.stat, memory.current/peak, memory.events, pids.current and io.stat summed over devices", async (t) => {
+  const { driver, root } = await initDriver(t);
+  await writeFakeFiles(join(root, "web"), {
+    "cpu.stat":
+      "usage_usec 2500000\nuser_usec 2000000\nsystem_usec 500000\ncore_sched.force_idle_usec 0\nnr_periods 50\n" +
+      "nr_throttled 7\nthrottled_usec 350000\nnr_bursts 0\nburst_usec 0\n",
+    "memory.current": "12582912\n",
+    "memory.peak": "25165824\n",
+    "memory.events": "low 0\nhigh 4\nmax 9\noom 2\noom_kill 2\noom_group_kill 0\n",
+    "pids.current": "5\n",
+    "io.stat":
+      "8:16 rbytes=1000 wbytes=2000 rios=1 wios=2 dbytes=0 dios=0\n" +
+      "8:0 rbytes=4096 wbytes=8192 rios=3 wios=4 dbytes=0 dios=0\n",
+  });
+  assert.deepEqual(await driver.stats("web"), {
+    cpuUsageUs: 2_500_000,
+    cpuUserUs: 2_000_000,
+    cpuSystemUs: 500_000,
+    cpuThrottledPeriods: 7,
+    cpuThrottledUs: 350_000,
+    memoryCurrentBytes: 12_582_912,
+    memoryPeakBytes: 25_165_824,
+    oomKills: 2,
+    pidsCurrent: 5,
+    ioReadBytes: 5_096,
+    ioWriteBytes: 10_192,
+  });
+});
+
+test("stats reads 0 for a counter the kernel does not keep (memory.peak before 5.19, an empty io.stat)", async (t) => {
+  const { driver, root } = await initDriver(t);
+  await writeFakeFiles(join(root, "web"), { "memory.current": "4096\n", "io.stat": "" });
+  const stats = await driver.stats("web");
+  assert.equal(stats.memoryCurrentBytes, 4096);
+  assert.equal(stats.memoryPeakBytes, 0);
+  assert.equal(stats.ioReadBytes, 0);
+});
+
+test("stats of a cell that does not exist is not-found, naming its directory", async (t) => {
+  const { driver, root } = await initDriver(t);
+  await assert.rejects(driver.stats("gone"), { kind: "not-found", message: `read cgroup ${join(root, "gone")}: ENOENT` });
 });

@@ -16,6 +16,8 @@ const record = (change: Record<string, unknown> = {}): string =>
     exitCode: 0,
     signal: null,
     oomKilled: false,
+    cpuUserUs: 1500,
+    cpuSystemUs: 250,
     logClosed: true,
     ...change,
   });
@@ -28,8 +30,16 @@ test("parses an exit with a code, keeping every digit of the times", () => {
     exitCode: 3,
     signal: null,
     oomKilled: false,
+    cpuUserUs: 1500,
+    cpuSystemUs: 250,
     logClosed: true,
   });
+});
+
+test("reads CPU times as 0 from a shim that did not record them", () => {
+  const status = parseShimStatus(record({ cpuUserUs: undefined, cpuSystemUs: undefined }), PATH);
+  assert.equal(status.cpuUserUs, 0);
+  assert.equal(status.cpuSystemUs, 0);
 });
 
 test("parses a death by signal, OOM kill and an open log", () => {
@@ -49,6 +59,8 @@ for (const [what, text, reason] of [
   ["with exitCode and signal both absent", record({ exitCode: undefined, signal: undefined }), "needs exactly one of exitCode and signal"],
   ["with exitCode a string", record({ exitCode: "0" }), "exitCode is not a number"],
   ["with signal a string", record({ exitCode: null, signal: "9" }), "signal is not a number"],
+  ["with cpuUserUs a string", record({ cpuUserUs: "1500" }), "cpuUserUs is not a count of microseconds"],
+  ["with cpuSystemUs negative", record({ cpuSystemUs: -1 }), "cpuSystemUs is not a count of microseconds"],
 ] as const) {
   test(`refuses a record ${what}, naming the file`, () => {
     assert.throws(() => parseShimStatus(text, PATH), { name: "AuraeError", kind: "internal", message: `${PATH} is corrupt: ${reason}` });

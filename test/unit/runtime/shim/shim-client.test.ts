@@ -1,0 +1,110 @@
+import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import { existsSync } from "node:fs";
+import { readFile } from "node:fs/promises";
+import { join, resolve } from "node:path";
+import { before, test } from "node:test";
+import { fileURLToPath } from "node:url";
+import { ShimClient, shimArgs, type SpawnRequest } from "../../../../src/runtime/shim/shim-client.js";
+import { readShimStatus, type ShimStatus } from "../../../../src/runtime/shim/shim-status.js";
+import { tempDir } from "../../helpers/temp-dir.js";
+
+const repo = resolve(fileURLToPath(import.meta.url), "../../../../..");
+const shimPath = join(repo, "native/build/aurae-shim");
+const base: SpawnRequest = { stateDir: "/run/x", logPath: "/run/x/log", argv: ["sh"], env: {}, cwd: "/", cgroupDirs: [] };
+const head = ["--state-dir", "/run/x", "--log", "/run/x/log", "--cwd", "/"];
+
+test("a request without the optional fields gives the command line the shim always had", () => {
+  const req = { ...base, env: { A: "1" }, cgroupDirs: ["/sys/fs/cgroup/pids/c"], oomEventsFile: "/x/memory.oom_control" };
+  assert.deepEqual(shimArgs(req), [
+    ...head,
+    ...["--cgroup", "/sys/fs/cgroup/pids/c", "--oom-events", "/x/memory.oom_control", "--env", "A=1", "--", "sh"],
+  ]);
+});
+
+test("credentials, umask, rlimits and stdin become flags; an undefined limit is unlimited", () => {
+  const req: SpawnRequest = {
+    ...base,
+    user: { uid: 65534, gid: 65533, groups: [] },
+    umask: 0o27,
+    rlimits: [{ resource: "nofile", soft: 64n, hard: 128n }, { resource: "core" }, { resource: "stack", soft: 8n << 20n }],
+    stdin: "closed",
+  };
+  assert.deepEqual(shimArgs(req), [
+    ...head,
+    ...["--user", "65534", "--group", "65533", "--groups", ""],
+    ...["--umask", "027", "--rlimit", "nofile=64:128", "--rlimit", "core=unlimited:unlimited"],
+    ...["--rlimit", "stack=8388608:unlimited", "--stdin", "closed", "--", "sh"],
+  ]);
+  assert.deepEqual(shimArgs({ ...req, user: { uid: 1, gid: 2, groups: [3, 4] } }).slice(6, 12), [
+    ...["--user", "1", "--group", "2", "--groups", "3,4"],
+  ]);
+});
+
+test("a cell's init gets --unshare, --cell-init and its hostname, and no command", () => {
+  const req: SpawnRequest = { ...base, argv: [], unshare: ["pid", "mnt", "net"], cellInit: { hostname: "cell-x" } };
+  assert.deepEqual(shimArgs(req), [...head, "--unshare", "pid,mnt,net", "--cell-init", "--hostname", "cell-x"]);
+  assert.deepEqual(shimArgs({ ...req, cellInit: {} }).slice(-1), ["--cell-init"]);
+});
+
+test("a workload joining a cell gets --join-ns with the reaper's pid", () => {
+  const req: SpawnRequest = { ...base, joinNamespacesOf: 4242, unshare: ["cgroup"] };
+  assert.deepEqual(shimArgs(req), [...head, "--join-ns", "4242", "--unshare", "cgroup", "--", "sh"]);
+});
+
+test("refuses a cell's init with a command, naming argv", () => {
+  assert.throws(() => shimArgs({ ...base, cellInit: {} }), {
+    name: "AuraeError",
+    kind: "invalid",
+    message: 'argv: must be empty for a cell\'s init, got ["sh"]',
+  });
+});
+
+const isRoot = process.getuid?.() === 0;
+before(() => {
+  if (isRoot) execFileSync("sh", ["native/build.sh"], { cwd: repo, stdio: "inherit" });
+});
+
+test("ShimClient starts a cell's reaper and a workload that joins it, the flags as the shim reads them", { timeout: 30_000 }, async (t) => {
+  if (!isRoot) return t.skip("needs root to make namespaces");
+  let cellPid: number | undefined;
+  // Registered before the temp dir, so it runs first: the reaper's exit ends everything in its pid namespace.
+  t.after(() => cellPid !== undefined && killUnlessRecorded(cellPid, join(dir, "init")));
+  const dir = await tempDir(t, "aurae-shim-client-");
+  const client = new ShimClient(shimPath);
+  const init = { stateDir: join(dir, "init"), logPath: join(dir, "init.log"), argv: [] };
+  cellPid = (await client.spawn({ ...base, ...init, unshare: ["pid", "mnt", "uts"], cellInit: { hostname: "cell-client" } })).pid;
+  const joined = await client.spawn({
+    ...base,
+    ...{ stateDir: join(dir, "joined"), logPath: join(dir, "joined.log") },
+    argv: ["sh", "-c", "echo $$ $(hostname) $(umask) $(id -u)"],
+    joinNamespacesOf: cellPid,
+    umask: 0o077,
+    user: { uid: 65534, gid: 65534, groups: [] },
+  });
+  const status = await waitForStatus(join(dir, "joined"));
+  assert.equal(status.pid, joined.pid);
+  assert.equal(status.exitCode, 0);
+  assert.match(await readFile(join(dir, "joined.log"), "utf8"), / stdout F 2 cell-client 0077 65534\n$/);
+  process.kill(cellPid, "SIGTERM");
+  assert.equal((await waitForStatus(init.stateDir)).exitCode, 0);
+});
+
+/** The shim reaps its workload only just before it writes the status: until then the pid is still the workload's. */
+function killUnlessRecorded(pid: number, stateDir: string): void {
+  if (existsSync(join(stateDir, "status.json"))) return;
+  try {
+    process.kill(pid, "SIGKILL");
+  } catch {
+    // Gone already.
+  }
+}
+
+/** The status once the log is complete too (the second write). */
+async function waitForStatus(stateDir: string): Promise<ShimStatus> {
+  for (;;) {
+    const status = await readShimStatus(stateDir);
+    if (status?.logClosed) return status;
+    await new Promise((done) => setTimeout(done, 20));
+  }
+}

@@ -1,0 +1,42 @@
+import assert from "node:assert/strict";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { test, type TestContext } from "node:test";
+import { resolveCredentials } from "../../../src/runtime/users.js";
+
+async function etc(t: TestContext): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), "aurae-etc-"));
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  await writeFile(join(dir, "passwd"), "root:x:0:0:root:/root:/bin/bash\n# a comment\nalice:x:1000:1000::/home/alice:/bin/sh\n");
+  await writeFile(join(dir, "group"), "root:x:0:\nalice:x:1000:\nwheel:x:10:alice,bob\ndocker:x:999:bob\n");
+  return dir;
+}
+
+test("nothing asked: the workload keeps its credentials", async (t) => {
+  assert.equal(await resolveCredentials({}, await etc(t)), undefined);
+});
+
+test("a user name gives its uid, primary group and the groups it is a member of", async (t) => {
+  assert.deepEqual(await resolveCredentials({ user: "alice" }, await etc(t)), { uid: 1000, gid: 1000, groups: [10] });
+});
+
+test("group and supplementary groups override, by name or id; numeric ids need no entry", async (t) => {
+  const dir = await etc(t);
+  assert.deepEqual(await resolveCredentials({ user: "alice", group: "docker", supplementaryGroups: ["wheel", "4242"] }, dir), {
+    uid: 1000,
+    gid: 999,
+    groups: [10, 4242],
+  });
+  assert.deepEqual(await resolveCredentials({ user: "5000" }, dir), { uid: 5000, gid: 0, groups: [] });
+  assert.deepEqual(await resolveCredentials({ user: "alice", supplementaryGroups: [] }, dir), { uid: 1000, gid: 1000, groups: [] });
+});
+
+test("an unknown name is FAILED_PRECONDITION naming the field and the file", async (t) => {
+  const dir = await etc(t);
+  await assert.rejects(resolveCredentials({ user: "mallory" }, dir), { kind: "precondition", message: `spec.user: no user "mallory" in ${join(dir, "passwd")}` });
+  await assert.rejects(resolveCredentials({ user: "alice", supplementaryGroups: ["nope"] }, dir), {
+    kind: "precondition",
+    message: `spec.supplementary_groups[0]: no group "nope" in ${join(dir, "group")}`,
+  });
+});
