@@ -167,7 +167,9 @@ function shimArgs(a: ShimArgs & { stateDir: string; log: string }): string[] {
   return a.argv === undefined ? args : [...args, "--", ...a.argv];
 }
 
-export { isAlive } from "../../helpers/processes.js";
+import { isAlive } from "../../helpers/processes.js";
+
+export { isAlive };
 
 /** Starts the shim as the daemon does: stdout a pipe, stderr an append-mode shim.log, detached. */
 export function startShim(defer: Defer, args: ShimArgs): Shim {
