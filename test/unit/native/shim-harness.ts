@@ -8,6 +8,7 @@ import path from "node:path";
 import { createInterface } from "node:readline";
 import type { TestContext } from "node:test";
 import { fileURLToPath } from "node:url";
+import { isAlive } from "../../helpers/processes.js";
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../..");
 const shimPath = path.join(repo, "native/build/aurae-shim");
@@ -166,8 +167,6 @@ function shimArgs(a: ShimArgs & { stateDir: string; log: string }): string[] {
   args.push(...(a.flags ?? []));
   return a.argv === undefined ? args : [...args, "--", ...a.argv];
 }
-
-import { isAlive } from "../../helpers/processes.js";
 
 export { isAlive };
 
