@@ -9,7 +9,8 @@
 #include <string.h>
 
 static const char *const usage =
-    "usage: aurae-shim --state-dir DIR --log FILE [--cgroup DIR]... [--oom-events FILE]"
+    "usage: aurae-shim --state-dir DIR --log-dir DIR [--log-max-bytes N] [--log-max-files K]"
+    " [--cgroup DIR]... [--oom-events FILE]"
     " [--cwd DIR] [--env K=V]... [--user UID --group GID [--groups G1,G2,...]]"
     " [--umask OCTAL] [--rlimit NAME=SOFT:HARD]... [--stdin null|closed] [--join-ns PID]"
     " [--unshare pid,net,mnt,uts,ipc,cgroup] (-- ARGV0 [ARGS...] | --cell-init [--hostname NAME])";
@@ -51,14 +52,15 @@ struct option {
 #define PARSED(name, fn) {name, true, fn, 0}
 
 static const struct option options[] = {
-    STRING("--state-dir", state_dir), STRING("--log", log_path),
-    STRING("--oom-events", oom_events), STRING("--cwd", cwd),
-    STRING("--hostname", hostname),   PARSED("--cgroup", opt_cgroup),
-    PARSED("--env", opt_env),         PARSED("--user", opt_user),
-    PARSED("--group", opt_group),     PARSED("--groups", opt_groups),
-    PARSED("--umask", opt_umask),     PARSED("--rlimit", opt_rlimit),
-    PARSED("--stdin", opt_stdin),     PARSED("--join-ns", opt_join_ns),
-    PARSED("--unshare", opt_unshare), {"--cell-init", false, opt_cell_init, 0},
+    STRING("--state-dir", state_dir),             STRING("--log-dir", log.dir),
+    PARSED("--log-max-bytes", opt_log_max_bytes), PARSED("--log-max-files", opt_log_max_files),
+    STRING("--oom-events", oom_events),           STRING("--cwd", cwd),
+    STRING("--hostname", hostname),               PARSED("--cgroup", opt_cgroup),
+    PARSED("--env", opt_env),                     PARSED("--user", opt_user),
+    PARSED("--group", opt_group),                 PARSED("--groups", opt_groups),
+    PARSED("--umask", opt_umask),                 PARSED("--rlimit", opt_rlimit),
+    PARSED("--stdin", opt_stdin),                 PARSED("--join-ns", opt_join_ns),
+    PARSED("--unshare", opt_unshare),             {"--cell-init", false, opt_cell_init, 0},
 };
 
 /* Takes the option at argv[*i] and its value; advances *i past both. */
@@ -112,9 +114,9 @@ static int need_absolute(const char *option, const char *path, struct shim_err *
 
 static int check_paths(const struct shim_opts *o, struct shim_err *e) {
   if (o->state_dir == NULL) return fail(e, EINVAL, "--state-dir is required; %s", usage);
-  if (o->log_path == NULL) return fail(e, EINVAL, "--log is required; %s", usage);
+  if (o->log.dir == NULL) return fail(e, EINVAL, "--log-dir is required; %s", usage);
   if (need_absolute("--state-dir", o->state_dir, e) < 0 ||
-      need_absolute("--log", o->log_path, e) < 0 ||
+      need_absolute("--log-dir", o->log.dir, e) < 0 ||
       need_absolute("--oom-events", o->oom_events, e) < 0 || need_absolute("--cwd", o->cwd, e) < 0)
     return -1;
   for (size_t i = 0; i < o->n_cgroups; i++)
@@ -168,6 +170,8 @@ int parse_args(int argc, char **argv, struct shim_opts *o, struct shim_err *e) {
     return fail(e, ENOMEM, "parse arguments");
   o->cwd = "/";
   o->umask = -1;
+  o->log.max_bytes = LOG_DEFAULT_MAX_BYTES;
+  o->log.max_files = LOG_DEFAULT_MAX_FILES;
   int i = 1;
   while (i < argc && strcmp(argv[i], "--") != 0)
     if (take_option(o, argv, &i, e) < 0) return -1;

@@ -1,7 +1,8 @@
-/* Copies the workload's stdout and stderr into one file in the Kubernetes CRI
+/* Copies the workload's stdout and stderr into one log in the Kubernetes CRI
  * log format: `<RFC3339Nano UTC> <stream> <F|P> <content>\n` per record. A
  * line longer than CRI_MAX_LINE goes out as P records of that size and ends
- * with an F record. Bytes are copied as they are. */
+ * with an F record. Bytes are copied as they are. The log is a directory of
+ * segments (segments.c); a record never spans two of them. */
 #include "shim.h"
 
 #include <errno.h>
@@ -27,8 +28,7 @@ struct log_stream {
 };
 
 struct logger {
-  const char *path;
-  int fd;
+  struct log_dir dir;
   uint64_t lost; /* bytes dropped since writes started failing */
   int n_streams;
   struct log_stream streams[LOG_STREAMS];
@@ -40,17 +40,14 @@ struct logger {
   char in[IN_CAP];
 };
 
-struct logger *logger_open(const char *path, struct shim_err *e) {
+struct logger *logger_open(const struct log_opts *o, struct shim_err *e) {
   struct logger *lg = calloc(1, sizeof *lg);
   if (lg == NULL) {
-    fail(e, ENOMEM, "open log %s", path);
+    fail(e, ENOMEM, "open log %s", o->dir);
     return NULL;
   }
-  lg->path = path;
   lg->stamp_sec = -1;
-  lg->fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
-  if (lg->fd < 0) {
-    fail(e, errno, "open log %s", path);
+  if (log_dir_open(&lg->dir, o, e) < 0) {
     free(lg);
     return NULL;
   }
@@ -78,11 +75,11 @@ void logger_pollfds(const struct logger *lg, struct pollfd *fds) {
  * a full pipe and never exit. Report the first failure and the recovery. */
 void logger_flush(struct logger *lg) {
   if (lg->used == 0) return;
-  if (write_all(lg->fd, lg->out, lg->used) < 0) {
-    if (lg->lost == 0) warn(errno, "write log %s", lg->path);
+  if (log_dir_write(&lg->dir, lg->out, lg->used) < 0) {
+    if (lg->lost == 0) warn(errno, "write log %s/%s", lg->dir.path, lg->dir.name);
     lg->lost += lg->used;
   } else if (lg->lost != 0) {
-    warn(0, "write log %s: working again, %llu bytes lost", lg->path,
+    warn(0, "write log %s/%s: working again, %llu bytes lost", lg->dir.path, lg->dir.name,
          (unsigned long long)lg->lost);
     lg->lost = 0;
   }
@@ -103,12 +100,24 @@ static void stamp(struct logger *lg) {
                                         ts.tv_nsec);
 }
 
+/* Whether the record would take the segment past its size; a record larger
+ * than that still goes into an empty segment, alone. */
+static bool segment_full(const struct logger *lg, size_t need) {
+  uint64_t filled = lg->dir.size + lg->used;
+  return filled > 0 && filled + need > lg->dir.rotate_at;
+}
+
 /* One record whose content is a then b (the held start of a line, then the
  * rest from the chunk). */
 static void emit(struct logger *lg, const struct log_stream *s, char tag, const char *a,
                  size_t alen, const char *b, size_t blen) {
   size_t need = lg->stamp_len + s->name_len + 3 + alen + blen + 1;
-  if (OUT_CAP - lg->used < need) logger_flush(lg);
+  if (segment_full(lg, need)) {
+    logger_flush(lg); /* what is buffered belongs to the old segment */
+    log_dir_rotate(&lg->dir, need);
+  } else if (OUT_CAP - lg->used < need) {
+    logger_flush(lg);
+  }
   char *p = lg->out + lg->used;
   memcpy(p, lg->stamp, lg->stamp_len);
   p += lg->stamp_len;

@@ -1,4 +1,5 @@
-/* aurae-shim --state-dir DIR --log FILE [--cgroup DIR]... [--oom-events FILE]
+/* aurae-shim --state-dir DIR --log-dir DIR [--log-max-bytes N] [--log-max-files K]
+ *            [--cgroup DIR]... [--oom-events FILE]
  *            [--cwd DIR] [--env K=V]... [--user UID --group GID [--groups G,...]]
  *            [--umask OCTAL] [--rlimit NAME=SOFT:HARD]... [--stdin null|closed]
  *            [--join-ns PID] [--unshare cgroup] -- ARGV0 [ARGS...]
@@ -42,7 +43,7 @@ static int prepare(struct session *s, struct shim_err *e) {
   const struct shim_opts *o = s->opts;
   s->state_fd = open(o->state_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (s->state_fd < 0) return fail(e, errno, "open state directory %s", o->state_dir);
-  s->log = logger_open(o->log_path, e);
+  s->log = logger_open(&o->log, e);
   if (s->log == NULL) return -1;
   if (o->oom_events != NULL) s->oom_before = read_oom_kills(o->oom_events);
   return 0;

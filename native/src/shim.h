@@ -1,6 +1,7 @@
-/* aurae-shim: starts one workload, copies its output to a CRI log file and
- * records how it ended. The daemon talks to it through argv, one report line
- * per event on stdout and files in the state directory. */
+/* aurae-shim: starts one workload, copies its output to a CRI log (a directory
+ * of size-rotated segments) and records how it ended. The daemon talks to it
+ * through argv, one report line per event on stdout and files in the state
+ * directory. */
 #ifndef AURAE_SHIM_H
 #define AURAE_SHIM_H
 
@@ -9,6 +10,7 @@
 #define _GNU_SOURCE
 #endif
 
+#include <dirent.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -52,9 +54,16 @@ struct ns_kind {
 
 extern const struct ns_kind ns_kinds[NS_COUNT];
 
+/* --log-dir, --log-max-bytes, --log-max-files. */
+struct log_opts {
+  const char *dir;
+  uint64_t max_bytes;      /* a segment's size past which the next record starts a new one */
+  unsigned long max_files; /* segments kept, the current one included */
+};
+
 struct shim_opts {
   const char *state_dir;
-  const char *log_path;
+  struct log_opts log;
   const char *oom_events; /* NULL: no OOM accounting */
   const char *cwd;
   const char **cgroups;
@@ -153,10 +162,34 @@ int spawn_workload(const struct shim_opts *o, struct workload *w, struct shim_er
 int write_pid_file(int dirfd, pid_t pid, struct shim_err *e);
 int write_status(int dirfd, const struct exit_record *r, struct shim_err *e);
 
+/* segments.c: the log directory, one file per segment named by the global
+ * byte offset it starts at (src/runtime/logs/segments.ts reads it) */
+#define LOG_DEFAULT_MAX_BYTES (10 * 1024 * 1024)
+#define LOG_DEFAULT_MAX_FILES 5
+#define SEGMENT_NAME_LEN 24 /* 20 digits and ".log" */
+
+struct log_dir {
+  const char *path;
+  DIR *dir;
+  uint64_t max_bytes;
+  unsigned long max_files;
+  int fd;             /* the segment appended to */
+  uint64_t start;     /* its global start offset */
+  uint64_t size;      /* its size after the last write, every writer's bytes counted */
+  uint64_t rotate_at; /* the size past which the next record goes to a new segment */
+  char name[SEGMENT_NAME_LEN + 1];
+};
+
+int opt_log_max_bytes(struct shim_opts *o, const char *value, struct shim_err *e);
+int opt_log_max_files(struct shim_opts *o, const char *value, struct shim_err *e);
+int log_dir_open(struct log_dir *d, const struct log_opts *o, struct shim_err *e);
+int log_dir_write(struct log_dir *d, const void *buf, size_t len);
+void log_dir_rotate(struct log_dir *d, size_t need);
+
 /* logger.c */
 #define LOG_STREAMS 2 /* stdout and stderr */
 struct pollfd;
-struct logger *logger_open(const char *path, struct shim_err *e);
+struct logger *logger_open(const struct log_opts *o, struct shim_err *e);
 void logger_add(struct logger *lg, const char *name, int fd);
 bool logger_streams_open(const struct logger *lg);
 void logger_pollfds(const struct logger *lg, struct pollfd *fds);

@@ -6,7 +6,7 @@ import { AuraeError, type ErrorKind } from "../errors.js";
 import { registerCells } from "./commands/cells.js";
 import { registerExecutables } from "./commands/executables.js";
 import { registerHealth } from "./commands/health.js";
-import { registerLogs } from "./commands/logs.js";
+import { registerDaemonLog, registerLogs } from "./commands/logs.js";
 import { registerPki } from "./commands/pki.js";
 import { EXIT, exitCodeFor } from "./exit-codes.js";
 
@@ -24,6 +24,7 @@ registerPki(program);
 registerCells(program);
 registerExecutables(program);
 registerLogs(program);
+registerDaemonLog(program);
 
 try {
   await program.parseAsync(process.argv);

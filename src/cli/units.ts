@@ -29,3 +29,12 @@ export function formatBytes(bytes: bigint | undefined): string {
     if (bytes >= size && bytes % size === 0n) return `${bytes / size}${unit}`;
   return String(bytes);
 }
+
+/** A point in time from "10m" or "-10m" (that long ago), "2026-11-24T22:00:00Z", or a date Date.parse reads. */
+export function parseTime(text: string, now = Date.now()): Date {
+  const relative = /^-?(\d+(?:\.\d+)?)(ms|s|m|h|d)$/.exec(text.trim());
+  if (relative) return new Date(now - Math.round(Number(relative[1]) * { ...DURATION_UNITS, d: 86_400_000 }[relative[2]!]!));
+  const ms = Date.parse(text);
+  if (Number.isNaN(ms)) throw new InvalidArgumentError(`"${text}" is neither a time such as 2026-11-24T22:00:00Z nor an age such as 10m`);
+  return new Date(ms);
+}

@@ -1,6 +1,7 @@
 import { readFile } from "node:fs/promises";
 import * as grpc from "@grpc/grpc-js";
 import * as cells from "../gen/aurae/cells/v1/cells.js";
+import * as events from "../gen/aurae/events/v1/events.js";
 import * as executables from "../gen/aurae/executables/v1/executables.js";
 import * as observe from "../gen/aurae/observe/v1/observe.js";
 import * as health from "../gen/grpc/health/v1/health.js";
@@ -28,7 +29,11 @@ function makeServices(channel: grpc.Client, target: string) {
       get: executables.GetRequest,
       list: executables.ListRequest,
     }),
-    observe: serviceClient(channel, target, observe.ObserveServiceService, { getLogs: observe.GetLogsRequest }),
+    observe: serviceClient(channel, target, observe.ObserveServiceService, {
+      getLogs: observe.GetLogsRequest,
+      getDaemonLogs: observe.GetDaemonLogsRequest,
+    }),
+    events: serviceClient(channel, target, events.EventServiceService, { watch: events.WatchRequest, list: events.ListRequest }),
     health: serviceClient(channel, target, health.HealthService, {
       check: health.HealthCheckRequest,
       watch: health.HealthCheckRequest,

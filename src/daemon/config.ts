@@ -2,6 +2,7 @@
 import { isAbsolute, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
+import { DEFAULT_RETENTION, parseDurationMs, type Retention } from "../domain/events/retention.js";
 import { invalid } from "../errors.js";
 import { isValidTrustDomain } from "../pki/spiffe.js";
 
@@ -22,6 +23,11 @@ export interface DaemonConfig {
   readonly cgroupRoot: string;
   readonly shimPath: string;
   readonly logLevel: string;
+  /** How much of the event log is kept. */
+  readonly eventRetention: Retention;
+  /** Per executable: a log segment's size and how many segments are kept. */
+  readonly logMaxBytes: number;
+  readonly logMaxFiles: number;
 }
 
 export const USAGE = `usage: auraed [options]
@@ -34,7 +40,11 @@ export const USAGE = `usage: auraed [options]
   --cgroup-root NAME    our cgroup subtree           (AURAE_CGROUP_ROOT, default aurae)
   --cgroup-fs DIR       where cgroups are mounted    (AURAE_CGROUP_FS, default /sys/fs/cgroup)
   --shim PATH           the aurae-shim binary        (AURAE_SHIM, default: the one built by npm install)
-  --log-level LEVEL     trace|debug|info|warn|error  (AURAE_LOG_LEVEL, default info)`;
+  --log-level LEVEL     trace|debug|info|warn|error  (AURAE_LOG_LEVEL, default info)
+  --events-max N        events kept, newest first    (AURAE_EVENTS_MAX, default 100000)
+  --events-max-age AGE  drop older events: 7d, 12h   (AURAE_EVENTS_MAX_AGE, default 7d)
+  --log-max-bytes SIZE  an executable's log segment  (AURAE_LOG_MAX_BYTES, default 10485760)
+  --log-max-files N     segments kept per executable (AURAE_LOG_MAX_FILES, default 5)`;
 
 const DEFAULT_SHIM = fileURLToPath(new URL("../../native/build/aurae-shim", import.meta.url));
 
@@ -52,6 +62,10 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Dae
       "cgroup-fs": { type: "string" },
       shim: { type: "string" },
       "log-level": { type: "string" },
+      "events-max": { type: "string" },
+      "events-max-age": { type: "string" },
+      "log-max-bytes": { type: "string" },
+      "log-max-files": { type: "string" },
     },
     strict: true,
   });
@@ -68,7 +82,11 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Dae
   const logLevel = pick(flags["log-level"], "LOG_LEVEL", "info");
   if (!["trace", "debug", "info", "warn", "error", "fatal"].includes(logLevel))
     throw invalid("--log-level", `unknown level "${logLevel}"`);
+  const logMaxBytes = integer(pick(flags["log-max-bytes"], "LOG_MAX_BYTES", "10485760"), "--log-max-bytes", 4096);
+  const logMaxFiles = integer(pick(flags["log-max-files"], "LOG_MAX_FILES", "5"), "--log-max-files", 1);
   return Object.freeze({
+    logMaxBytes,
+    logMaxFiles,
     runtimeDir,
     socketPath: join(runtimeDir, "aurae.sock"),
     stateDir: absolute(pick(flags["state-dir"], "STATE_DIR", "/var/lib/aurae"), "--state-dir"),
@@ -80,7 +98,17 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Dae
     cgroupRoot,
     shimPath: absolute(pick(flags.shim, "SHIM", DEFAULT_SHIM), "--shim"),
     logLevel,
+    eventRetention: Object.freeze({
+      maxEvents: integer(pick(flags["events-max"], "EVENTS_MAX", String(DEFAULT_RETENTION.maxEvents)), "--events-max", 1),
+      maxAgeMs: parseDurationMs(pick(flags["events-max-age"], "EVENTS_MAX_AGE", "7d"), "--events-max-age"),
+    }),
   });
+}
+
+function integer(text: string, flag: string, min: number): number {
+  const value = Number(text);
+  if (!/^\d+$/.test(text) || !Number.isSafeInteger(value) || value < min) throw invalid(flag, `must be an integer of at least ${min}, got "${text}"`);
+  return value;
 }
 
 function absolute(path: string, flag: string): string {

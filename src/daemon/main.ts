@@ -4,16 +4,19 @@ import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import { pino } from "pino";
 import { Cells } from "../domain/cells/cells.js";
+import { EventLog } from "../domain/events/event-log.js";
 import { Executables } from "../domain/executables/executables.js";
 import { trashDir } from "../domain/executables/layout.js";
 import { KeyedMutex } from "../domain/keyed-mutex.js";
 import { AuraeError } from "../errors.js";
 import { CellServiceService } from "../gen/aurae/cells/v1/cells.js";
+import { EventServiceService } from "../gen/aurae/events/v1/events.js";
 import { ExecutableServiceService } from "../gen/aurae/executables/v1/executables.js";
 import { ObserveServiceService } from "../gen/aurae/observe/v1/observe.js";
 import { createCgroupDriver } from "../runtime/cgroups/create-driver.js";
 import { probeCgroupMode } from "../runtime/cgroups/probe.js";
 import { emptyTrash } from "../runtime/discard-dir.js";
+import { SegmentWriter } from "../runtime/logs/segment-writer.js";
 import { ShimClient } from "../runtime/shim/shim-client.js";
 import { Store } from "../store/store.js";
 import { loadConfig, USAGE, type DaemonConfig } from "./config.js";
@@ -21,15 +24,20 @@ import { IdentityResolver } from "./identity.js";
 import { identityInterceptor } from "./interceptors.js";
 import { startServer } from "./server.js";
 import { cellService } from "./services/cells.js";
+import { eventService } from "./services/events.js";
 import { executableService } from "./services/executables.js";
 import { observeService } from "./services/observe.js";
 
 const SHUTDOWN_GRACE_MS = 5000;
 
 async function main(config: DaemonConfig): Promise<void> {
-  const log = pino({ level: config.logLevel, base: { pid: process.pid } });
   await mkdir(config.stateDir, { recursive: true, mode: 0o700 });
+  const daemonLogDir = join(config.stateDir, "daemon-log");
+  // The daemon's log goes to stdout and to a rotated log that GetDaemonLogs serves.
+  const logFile = new SegmentWriter({ dir: daemonLogDir, maxBytes: config.logMaxBytes, maxFiles: config.logMaxFiles });
+  const log = pino({ level: config.logLevel, base: { pid: process.pid } }, pino.multistream([{ stream: process.stdout }, { stream: logFile }]));
   const store = Store.open(join(config.stateDir, "aurae.db"));
+  const events = new EventLog({ store: store.events, retention: config.eventRetention });
   await emptyTrash(trashDir(config.stateDir));
   const mode = await probeCgroupMode(config.cgroupFsRoot);
   const cgroups = await createCgroupDriver(mode, { fsRoot: config.cgroupFsRoot, root: config.cgroupRoot });
@@ -45,24 +53,29 @@ async function main(config: DaemonConfig): Promise<void> {
     shim,
     stateRoot: config.stateDir,
     locks,
+    events,
     workloads: () => executables,
   });
   const executables: Executables = new Executables({
     store: store.executables,
+    events,
     cells,
     cgroups,
     shim,
     locks,
     stateRoot: config.stateDir,
+    logLimits: { maxBytes: config.logMaxBytes, maxFiles: config.logMaxFiles },
     log: log.child({ area: "executables" }),
   });
+  events.record({ kind: "daemon.started", attributes: { pid: String(process.pid) } });
   executables.recover();
 
   const server = await startServer(config, {
     services: [
       { definition: CellServiceService, implementation: cellService({ cells, log }) },
       { definition: ExecutableServiceService, implementation: executableService({ executables, log }) },
-      { definition: ObserveServiceService, implementation: observeService({ executables, log }) },
+      { definition: ObserveServiceService, implementation: observeService({ executables, daemonLogDir, log }) },
+      { definition: EventServiceService, implementation: eventService({ events, log }) },
     ],
     interceptors: [identityInterceptor(new IdentityResolver(new Set(config.trustDomains)), log.child({ area: "api" }))],
     log,
@@ -71,6 +84,8 @@ async function main(config: DaemonConfig): Promise<void> {
 
   const shutdown = async (signal: string): Promise<void> => {
     log.info({ signal }, "shutting down; workloads keep running");
+    events.record({ kind: "daemon.stopped", attributes: { signal } });
+    events.close(); // following watchers end with UNAVAILABLE instead of holding the shutdown for its grace period
     await server.close(SHUTDOWN_GRACE_MS);
     executables.close();
     store.close();

@@ -31,6 +31,7 @@ export interface RunningServer {
 const PROTO_DIR = fileURLToPath(new URL("../../proto", import.meta.url));
 const PROTO_FILES = [
   "aurae/cells/v1/cells.proto",
+  "aurae/events/v1/events.proto",
   "aurae/executables/v1/executables.proto",
   "aurae/observe/v1/observe.proto",
   "grpc/health/v1/health.proto",

@@ -26,4 +26,15 @@ export const MIGRATIONS: readonly string[] = [
   ALTER TABLE executables ADD COLUMN backoff_step INTEGER NOT NULL DEFAULT 0;  -- quick exits in a row
   ALTER TABLE executables ADD COLUMN next_restart_at_ms INTEGER;             -- set in state backoff
   `,
+  `
+  CREATE TABLE events (
+    sequence   INTEGER PRIMARY KEY AUTOINCREMENT,  -- AUTOINCREMENT: a pruned sequence is never handed out again
+    time_ms    INTEGER NOT NULL,
+    kind       TEXT NOT NULL,
+    cell       TEXT,
+    executable TEXT,
+    attributes TEXT NOT NULL                       -- JSON object of strings
+  ) STRICT;
+  CREATE INDEX events_time ON events (time_ms);    -- pruning by age
+  `,
 ];

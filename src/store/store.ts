@@ -1,15 +1,18 @@
 import { CellsStore } from "./cells-store.js";
 import { openDatabase, type Db } from "./database.js";
+import { EventsStore } from "./events-store.js";
 import { ExecutablesStore } from "./executables-store.js";
 
 /** The node database and its typed tables. */
 export class Store {
   readonly cells: CellsStore;
   readonly executables: ExecutablesStore;
+  readonly events: EventsStore;
 
   private constructor(private readonly db: Db) {
     this.cells = new CellsStore(db);
     this.executables = new ExecutablesStore(db);
+    this.events = new EventsStore(db);
   }
 
   static open(path: string): Store {

@@ -21,6 +21,8 @@ export const DAEMON_MAIN = join(REPO, "dist/daemon/main.js");
 export interface DaemonOptions {
   /** Also listen on TCP [::1] (on a free port). */
   readonly tcp?: boolean;
+  /** More auraed flags. */
+  readonly args?: readonly string[];
 }
 
 export interface TestDaemon {
@@ -95,6 +97,7 @@ export function useDaemon(options: DaemonOptions = {}): TestDaemon {
         "--cgroup-root", cgroupRoot,
         "--trust-domain", "aurae.test",
         ...(tcpPort ? ["--tcp", `[::1]:${tcpPort}`] : ["--no-tcp"]),
+        ...(options.args ?? []),
       ];
       const logFd = openSync(paths().log, "a");
       child = spawn(process.execPath, args, { stdio: ["ignore", logFd, logFd] });

@@ -1,19 +1,27 @@
 import type { Logger } from "pino";
 import type { Executables } from "../../domain/executables/executables.js";
+import { atLeastLevel } from "../../domain/logs/daemon-log-level.js";
+import { daemonLog, executableLogs } from "../../domain/logs/log-sources.js";
 import { readLogs } from "../../domain/logs/read-logs.js";
-import type { GetLogsResponse, ObserveServiceServer } from "../../gen/aurae/observe/v1/observe.js";
-import { logEntryToProto } from "../convert/logs.js";
+import type { GetDaemonLogsResponse, GetLogsResponse, ObserveServiceServer } from "../../gen/aurae/observe/v1/observe.js";
 import { int64ToNumber } from "../convert/int64.js";
+import { logBatchToProto, logQueryFromProto } from "../convert/logs.js";
 import { serverStream } from "../rpc.js";
 
-export const observeService = ({ executables, log }: { executables: Executables; log: Logger }): ObserveServiceServer => ({
+export interface ObserveServiceDeps {
+  readonly executables: Executables;
+  /** Where auraed's own log is kept. */
+  readonly daemonLogDir: string;
+  readonly log: Logger;
+}
+
+export const observeService = ({ executables, daemonLogDir, log }: ObserveServiceDeps): ObserveServiceServer => ({
   getLogs: serverStream(log, async function* (req, signal): AsyncGenerator<GetLogsResponse> {
-    const query = {
-      cell: req.cellName,
-      name: req.executableName,
-      follow: req.follow,
-      offset: int64ToNumber(req.offset, "offset") ?? 0,
-    };
-    for await (const records of readLogs(executables, query, signal)) yield { entries: records.map(logEntryToProto) };
+    const sources = executableLogs(executables, req.cellName, req.executableName || undefined, int64ToNumber(req.offset, "offset") ?? 0);
+    for await (const batch of readLogs(sources, logQueryFromProto(req), signal)) yield logBatchToProto(batch);
+  }),
+  getDaemonLogs: serverStream(log, async function* (req, signal): AsyncGenerator<GetDaemonLogsResponse> {
+    const query = { ...logQueryFromProto({ ...req, streams: [] }), accept: atLeastLevel(req.level) };
+    for await (const batch of readLogs(daemonLog(daemonLogDir), query, signal)) yield logBatchToProto(batch);
   }),
 });

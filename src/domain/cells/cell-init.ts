@@ -32,7 +32,7 @@ export async function startCellInit(deps: CellInitDeps, cell: string, isolation:
   try {
     const spawned = await deps.shim.spawn({
       stateDir: dir,
-      logPath: join(dir, "output.log"),
+      logDir: join(dir, "log"),
       argv: [],
       env: {},
       cwd: "/",

@@ -6,6 +6,7 @@ import { resolveBlockDevice } from "../../runtime/cgroups/devices.js";
 import type { CgroupLimits, CgroupStats } from "../../runtime/cgroups/driver.js";
 import type { CellRow, CellsStore } from "../../store/cells-store.js";
 import type { ExecutablesStore } from "../../store/executables-store.js";
+import type { NewEvent } from "../events/event.js";
 import type { KeyedMutex } from "../keyed-mutex.js";
 import { parentCell, validateCellName } from "../names.js";
 import { decodePageToken, encodePageToken, validatePageSize, type PageRequest } from "../pagination.js";
@@ -21,6 +22,8 @@ export interface CellWorkloads {
 }
 
 export interface CellsDeps extends CellInitDeps {
+  /** Records what happens to cells in the node's event log. */
+  readonly events: { record(event: NewEvent): unknown };
   readonly cells: CellsStore;
   readonly executables: ExecutablesStore;
   readonly locks: KeyedMutex;
@@ -74,6 +77,7 @@ export class Cells {
           : null;
         const row: CellRow = { name: spec.name, spec: JSON.stringify(spec), createdAtMs: Date.now(), initPid };
         this.deps.cells.insert(row);
+        this.deps.events.record({ kind: "cell.allocated", cell: spec.name });
         return await this.#toCell(row);
       } catch (err) {
         // A limit the kernel refused, a reaper that did not start: leave no cgroup that no cell owns.
@@ -95,6 +99,7 @@ export class Cells {
         throw precondition(`spec.isolation: the namespaces of cell "${spec.name}" are fixed when it is allocated`);
       await inApiTerms(this.deps.cgroups.update(spec.name, await this.#enforceable(spec)));
       this.deps.cells.setSpec(spec.name, JSON.stringify(spec));
+      this.deps.events.record({ kind: "cell.updated", cell: spec.name });
       return this.#toCell({ ...row, spec: JSON.stringify(spec) });
     });
   }
@@ -118,6 +123,7 @@ export class Cells {
       for (const cell of order) {
         await this.deps.cgroups.remove(cell);
         this.deps.cells.delete(cell);
+        this.deps.events.record({ kind: "cell.freed", cell });
       }
     });
   }
@@ -125,12 +131,14 @@ export class Cells {
   async freeze(name: string): Promise<Cell> {
     const row = this.#requireValid(name);
     await this.deps.cgroups.freeze(name);
+    this.deps.events.record({ kind: "cell.frozen", cell: name });
     return this.#toCell(row);
   }
 
   async thaw(name: string): Promise<Cell> {
     const row = this.#requireValid(name);
     await this.deps.cgroups.thaw(name);
+    this.deps.events.record({ kind: "cell.thawed", cell: name });
     return this.#toCell(row);
   }
 

@@ -12,15 +12,18 @@ import { DirWatcher } from "../../runtime/shim/watch-dir.js";
 import { resolveCredentials } from "../../runtime/users.js";
 import type { ExecutableRow, ExecutablesStore } from "../../store/executables-store.js";
 import { treeLock, type CellWorkloads, type Cells } from "../cells/cells.js";
+import { exitAttributes, type NewEvent } from "../events/event.js";
 import type { KeyedMutex } from "../keyed-mutex.js";
 import { validateCellName, validateExecutableName } from "../names.js";
 import { decodePageToken, encodePageToken, validatePageSize, type PageRequest } from "../pagination.js";
 import { validateExecutableSpec, type Executable, type ExecutableSpec, type ExitStatus } from "./executable-spec.js";
-import { executableDir, leafCgroup, logFile, runDir, trashDir } from "./layout.js";
+import { executableDir, leafCgroup, logDir, runDir, trashDir } from "./layout.js";
 import { decideRestart } from "./restart.js";
 import { StateChanges } from "./state-changes.js";
 
 export interface ExecutablesDeps {
+  /** Records what happens to executables in the node's event log. */
+  readonly events: { record(event: NewEvent): unknown };
   readonly store: ExecutablesStore;
   readonly cells: Cells;
   readonly cgroups: CgroupDriver;
@@ -30,6 +33,8 @@ export interface ExecutablesDeps {
   readonly log: Logger;
   /** Where passwd and group live; /etc on a node. */
   readonly etcDir?: string;
+  /** Log retention per executable: segment size and how many segments are kept. */
+  readonly logLimits?: { readonly maxBytes: number; readonly maxFiles: number };
 }
 
 export interface StopOptions {
@@ -77,6 +82,7 @@ export class Executables implements CellWorkloads {
         nextRestartAtMs: null,
       };
       this.deps.store.put(row);
+      this.deps.events.record({ kind: "executable.started", cell: spec.cell, executable: spec.name, attributes: { pid: String(row.pid) } });
       this.#watch(row);
       return toExecutable(row);
     });
@@ -88,6 +94,7 @@ export class Executables implements CellWorkloads {
     if (row.state === "exited") return toExecutable(row); // as CRI StopContainer: stopping a stopped one is no error
     if (row.state === "backoff") return toExecutable(this.#cancelRestart(row));
     this.deps.store.markStopping(cell, name);
+    this.deps.events.record({ kind: "executable.stopped", cell, executable: name, attributes: { signal: String(signal) } });
     this.#changes.notify(keyOf(cell, name));
     await this.#signalMainProcess(row, signal);
     if (!(await this.#waitExited(cell, name, graceMs))) {
@@ -131,8 +138,15 @@ export class Executables implements CellWorkloads {
     return { executables, nextPageToken: rows.length > size && last ? encodePageToken([last.cell, last.name]) : "" };
   }
 
-  /** Where the executable's output is, and whether it is complete: exited for good and its last shim closed it. */
-  async logOf(cell: string, name: string): Promise<{ path: string; dir: string; closed: () => Promise<boolean> }> {
+  /** Names of the executables of `cell` (not of its nested cells), in order; NOT_FOUND for an unknown cell. */
+  namesIn(cell: string): string[] {
+    validateCellName(cell, "cell_name");
+    this.deps.cells.require(cell);
+    return this.deps.store.inCell(cell).map((x) => x.name).sort();
+  }
+
+  /** Where the executable's log is, and whether it is complete: exited for good and its last shim closed it. */
+  async logOf(cell: string, name: string): Promise<{ dir: string; closed: () => Promise<boolean> }> {
     this.#require(cell, name);
     const dir = executableDir(this.deps.stateRoot, cell, name);
     const closed = async (): Promise<boolean> => {
@@ -140,7 +154,7 @@ export class Executables implements CellWorkloads {
       if (row?.state !== "exited") return row === undefined;
       return (await readShimStatus(runDir(dir, row.restartCount)))?.logClosed ?? false;
     };
-    return { path: logFile(dir), dir, closed };
+    return { dir: logDir(dir), closed };
   }
 
   async stopAll(cell: string, graceMs: number): Promise<void> {
@@ -178,7 +192,9 @@ export class Executables implements CellWorkloads {
     try {
       const spawned = await this.deps.shim.spawn({
         stateDir: runDir(dir, restartCount),
-        logPath: logFile(dir),
+        logDir: logDir(dir),
+        logMaxBytes: this.deps.logLimits?.maxBytes,
+        logMaxFiles: this.deps.logLimits?.maxFiles,
         argv: spec.shell ? ["/bin/sh", "-c", spec.argv[0]!] : spec.argv,
         env: spec.env,
         cwd: spec.cwd,
@@ -254,6 +270,8 @@ export class Executables implements CellWorkloads {
       this.deps.store.setExited(cell, name, exitedAtMs, exitStatus);
     }
     this.deps.log.info({ cell, name, pid: row.pid, exit, restart: decision }, "executable exited");
+    if (exit.oomKilled) this.deps.events.record({ kind: "executable.oom_killed", cell, executable: name, attributes: { pid: String(row.pid) } });
+    this.deps.events.record({ kind: "executable.exited", cell, executable: name, attributes: exitAttributes(exit) });
     this.#changes.notify(keyOf(cell, name));
   }
 
@@ -275,6 +293,7 @@ export class Executables implements CellWorkloads {
         const spawned = await this.#spawn(JSON.parse(row.spec) as ExecutableSpec, row.restartCount + 1);
         const next: ExecutableRow = { ...row, ...spawned, state: "running", restartCount: row.restartCount + 1, nextRestartAtMs: null };
         this.deps.store.put(next);
+        this.deps.events.record({ kind: "executable.restarted", cell, executable: name, attributes: { restart_count: String(next.restartCount), pid: String(next.pid) } });
         this.#watch(next);
       } catch (err) {
         this.deps.log.error({ err, cell, name }, "restart failed; the executable stays exited");

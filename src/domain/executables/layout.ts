@@ -8,8 +8,8 @@ export const leafCgroup = (cell: string, name: string): string => `${cell}/${nam
 export const executableDir = (stateRoot: string, cell: string, name: string): string =>
   join(stateRoot, "executables", cell.replaceAll("/", "."), name);
 
-/** Every run (the first, then each restart) appends to one log. */
-export const logFile = (executableDir: string): string => join(executableDir, "output.log");
+/** Every run (the first, then each restart) appends to one log: a directory of size-rotated segments. */
+export const logDir = (executableDir: string): string => join(executableDir, "log");
 
 /**
  * The state directory of one run, numbered by restart count: a run's shim may still write its final status after

@@ -1,44 +1,206 @@
-// Reads an executable's log from a byte offset and, when following, waits for more until the shim has closed it.
+// Reads logs — one executable's, every executable's of a cell merged in time order, or the daemon's own — from a
+// cursor, and when following, waits for more. Positions are global byte offsets into each executable's segmented log, so a
+// reader resumes exactly where it stopped, across rotations and reconnects; filters never move a position past a
+// record that was not read.
 import { invalid } from "../../errors.js";
-import { readLogChunk, type LogRecord } from "../../runtime/logs/cri-log.js";
+import type { LogRecord, LogStreamName } from "../../runtime/logs/cri-log.js";
+import { logEnd, readLogFrom, tailOffset } from "../../runtime/logs/segments.js";
 import { DirWatcher } from "../../runtime/shim/watch-dir.js";
-import type { Executables } from "../executables/executables.js";
-import { validateCellName, validateExecutableName } from "../names.js";
+import { decodeLogCursor, encodeLogCursor, type LogPositions } from "./log-cursor.js";
 
 export type { LogRecord } from "../../runtime/logs/cri-log.js";
 
-export interface LogQuery {
-  readonly cell: string;
-  readonly name: string;
-  readonly follow: boolean;
-  /** Byte offset to start at: 0, or a record's nextOffset. */
-  readonly offset: number;
+/** What is read: named logs, which may grow in number while following, and when following ends. */
+export interface LogSources {
+  list(): Promise<readonly { readonly name: string; readonly dir: string }[]>;
+  /** True once nothing more will be written: a follow ends after one more read. */
+  closed(): Promise<boolean>;
+  /** Where a log not in the cursor starts. */
+  readonly startOffset: number;
 }
 
-/** Batches of records in file order; a batch is about 1 MiB of log at most. */
-export async function* readLogs(executables: Executables, query: LogQuery, signal: AbortSignal): AsyncGenerator<LogRecord[]> {
-  validateCellName(query.cell, "cell_name");
-  validateExecutableName(query.name, "executable_name");
-  if (!Number.isSafeInteger(query.offset) || query.offset < 0)
-    throw invalid("offset", `must be a non-negative offset returned as next_offset, got ${query.offset}`);
-  const log = await executables.logOf(query.cell, query.name);
-  const watcher = query.follow ? new DirWatcher(log.dir) : undefined;
-  let { offset } = query;
-  let follow = query.follow;
+export interface LogQuery {
+  readonly follow: boolean;
+  /** Undefined: both. */
+  readonly streams?: ReadonlySet<LogStreamName>;
+  readonly tail?: number;
+  readonly sinceUnixNano?: bigint;
+  readonly untilUnixNano?: bigint;
+  readonly cursor?: string;
+  /** A further filter (the daemon log's level). */
+  readonly accept?: (record: LogRecord) => boolean;
+}
+
+export interface ExecutableLogRecord extends LogRecord {
+  readonly executable: string;
+}
+
+export interface LogBatch {
+  readonly records: ExecutableLogRecord[];
+  /** Resume after the last record of this batch. */
+  readonly cursor: string;
+  readonly skippedBytes: number;
+}
+
+const BATCH_RECORDS = 1000;
+const MAX_TAIL = 1_000_000;
+
+/** One executable's log as the merge sees it: buffered records and the position after the last one consumed. */
+interface Source {
+  readonly name: string;
+  readonly dir: string;
+  position: number;
+  buffer: LogRecord[];
+  /** Where the buffered chunk ends: the position once the buffer is used up. */
+  chunkEnd: number;
+  /** No more records right now (at the end of the log, or past `until`). */
+  drained: boolean;
+  /** Past `until`: never read again. */
+  done: boolean;
+}
+
+export async function* readLogs(logs: LogSources, query: LogQuery, signal: AbortSignal): AsyncGenerator<LogBatch> {
+  validateLogQuery(query);
+  const positions = query.cursor ? decodeLogCursor(query.cursor) : undefined;
+  const sources = new Map<string, Source>();
+  const addSources = async (): Promise<void> => {
+    for (const { name, dir } of await logs.list()) {
+      if (sources.has(name)) continue;
+      const start = positions?.[name] ?? logs.startOffset;
+      sources.set(name, { name, dir, position: start, buffer: [], chunkEnd: start, drained: false, done: false });
+    }
+  };
+  await addSources();
+  if (!positions && query.tail !== undefined) await startAtTail([...sources.values()], query);
+  const watchers = new Map<string, DirWatcher>();
   try {
-    while (!signal.aborted) {
-      const chunk = await readLogChunk(log.path, offset);
-      if (chunk.records.length > 0) {
-        offset = chunk.nextOffset;
-        yield chunk.records;
-        continue;
+    for (;;) {
+      yield* drain(sources, query, signal);
+      if (!query.follow || signal.aborted || (query.untilUnixNano !== undefined && nowUnixNano() >= query.untilUnixNano)) return;
+      if (await logs.closed()) {
+        // Closed: the last byte is written. One more drain reads it all.
+        yield* drain(sources, query, signal);
+        return;
       }
-      if (!follow) return;
-      // Closed means the shim wrote its last byte: one more read to the end, and the log is complete.
-      if (await log.closed()) follow = false;
-      else await watcher!.changed(signal);
+      for (const source of sources.values())
+        if (!watchers.has(source.name)) watchers.set(source.name, new DirWatcher(source.dir));
+      await Promise.race([...watchers.values()].map((w) => w.changed(signal)));
+      await addSources();
+      for (const source of sources.values()) if (!source.done) source.drained = false;
     }
   } finally {
-    watcher?.close();
+    for (const watcher of watchers.values()) watcher.close();
   }
 }
+
+/** Merges what every source has now, in time order, into batches. */
+async function* drain(sources: Map<string, Source>, query: LogQuery, signal: AbortSignal): AsyncGenerator<LogBatch> {
+  let records: ExecutableLogRecord[] = [];
+  let skippedBytes = 0;
+  for (;;) {
+    if (signal.aborted) return;
+    for (const source of sources.values()) if (source.buffer.length === 0 && !source.drained) skippedBytes += await refill(source, query);
+    const next = earliest(sources);
+    if (!next) break;
+    const record = next.buffer.shift()!;
+    next.position = next.buffer.length === 0 ? next.chunkEnd : record.nextOffset;
+    records.push({ ...record, executable: next.name });
+    if (records.length >= BATCH_RECORDS) {
+      yield { records, cursor: cursorOf(sources), skippedBytes };
+      records = [];
+      skippedBytes = 0;
+    }
+  }
+  if (records.length > 0 || skippedBytes > 0) yield { records, cursor: cursorOf(sources), skippedBytes };
+}
+
+/** Reads the next chunk of a source into its buffer, keeping only what the query wants. */
+async function refill(source: Source, query: LogQuery): Promise<number> {
+  const chunk = await readLogFrom(source.dir, source.chunkEnd);
+  if (chunk.records.length === 0) {
+    source.drained = true;
+    return chunk.skippedBytes;
+  }
+  const wanted: LogRecord[] = [];
+  for (const record of chunk.records) {
+    if (query.untilUnixNano !== undefined && record.timeUnixNano >= query.untilUnixNano) {
+      source.done = source.drained = true;
+      break;
+    }
+    if (passes(record, query)) wanted.push(record);
+  }
+  source.buffer = wanted;
+  source.chunkEnd = source.done ? (wanted.at(-1)?.nextOffset ?? source.chunkEnd) : chunk.nextOffset;
+  if (wanted.length === 0) source.position = source.chunkEnd;
+  return chunk.skippedBytes;
+}
+
+/** The source whose next record is the oldest; ties go to the first source, so one log keeps its own order. */
+function earliest(sources: Map<string, Source>): Source | undefined {
+  let best: Source | undefined;
+  for (const source of sources.values()) {
+    const head = source.buffer[0];
+    if (head && (!best || head.timeUnixNano < best.buffer[0]!.timeUnixNano)) best = source;
+  }
+  return best;
+}
+
+/**
+ * Moves each source to where the selection's last `tail` records begin: each log's own last `tail` records that pass
+ * the filters, then, merged, only the newest `tail` of them all.
+ */
+async function startAtTail(sources: Source[], query: LogQuery): Promise<void> {
+  const tail = query.tail!;
+  const starts: { source: Source; time: bigint; offset: number }[] = [];
+  for (const source of sources) {
+    const end = await logEnd(source.dir);
+    source.position = source.chunkEnd = end;
+    const passing = await passingSince(source, query, await tailUntilEnough(source, query, tail));
+    for (const p of passing.slice(Math.max(0, passing.length - tail))) starts.push({ source, ...p });
+  }
+  starts.sort((a, b) => (a.time < b.time ? -1 : a.time > b.time ? 1 : 0));
+  for (const kept of starts.slice(Math.max(0, starts.length - tail)))
+    if (kept.offset < kept.source.position) kept.source.position = kept.source.chunkEnd = kept.offset;
+}
+
+/** Walks back from the end until `tail` records pass the filters, or the log's start is reached. */
+async function tailUntilEnough(source: Source, query: LogQuery, tail: number): Promise<number> {
+  for (let n = Math.max(tail, 1); ; n *= 2) {
+    const offset = await tailOffset(source.dir, n);
+    if ((await passingSince(source, query, offset)).length >= tail || offset === (await tailOffset(source.dir, n * 2))) return offset;
+  }
+}
+
+/** Start offsets and times of the records from `offset` to the end that pass the filters. */
+async function passingSince(source: Source, query: LogQuery, offset: number): Promise<{ time: bigint; offset: number }[]> {
+  const passing: { time: bigint; offset: number }[] = [];
+  for (;;) {
+    const chunk = await readLogFrom(source.dir, offset);
+    if (chunk.records.length === 0) return passing;
+    let start = offset;
+    for (const r of chunk.records) {
+      if (passes(r, query)) passing.push({ time: r.timeUnixNano, offset: start });
+      start = r.nextOffset;
+    }
+    offset = chunk.nextOffset;
+  }
+}
+
+const passes = (r: LogRecord, query: LogQuery): boolean =>
+  (!query.streams || query.streams.has(r.stream)) &&
+  (query.sinceUnixNano === undefined || r.timeUnixNano >= query.sinceUnixNano) &&
+  (query.accept === undefined || query.accept(r));
+
+function cursorOf(sources: Map<string, Source>): string {
+  const positions: LogPositions = {};
+  for (const source of sources.values()) positions[source.name] = source.position;
+  return encodeLogCursor(positions);
+}
+
+function validateLogQuery(query: LogQuery): void {
+  if (query.tail !== undefined && (query.tail < 0 || query.tail > MAX_TAIL)) throw invalid("tail", `must be 0 to ${MAX_TAIL}, got ${query.tail}`);
+  if (query.sinceUnixNano !== undefined && query.untilUnixNano !== undefined && query.untilUnixNano <= query.sinceUnixNano)
+    throw invalid("until", "must be after since");
+}
+
+const nowUnixNano = (): bigint => BigInt(Date.now()) * 1_000_000n;

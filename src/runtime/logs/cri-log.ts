@@ -1,6 +1,6 @@
 // Reads log files in the Kubernetes CRI format the shim writes: `<RFC3339Nano> <stdout|stderr> <F|P> <content>\n`.
 // Content never holds a newline (the shim splits on it) but may hold any other byte, so parsing works on Buffers.
-import { open } from "node:fs/promises";
+import { open, type FileHandle } from "node:fs/promises";
 import { errnoCode, internal } from "../../errors.js";
 
 export type LogStreamName = "stdout" | "stderr";
@@ -11,7 +11,7 @@ export interface LogRecord {
   /** The CRI "P" tag: the line continues in the next record of the same stream. */
   readonly partial: boolean;
   readonly content: Buffer;
-  /** Byte offset just past this record: where a reader resumes. */
+  /** Byte offset just past this record: where a reader resumes (in a segmented log, global: see segments.ts). */
   readonly nextOffset: number;
 }
 
@@ -21,45 +21,79 @@ export interface LogChunk {
   readonly nextOffset: number;
 }
 
-const NEWLINE = 0x0a;
+/** Ends every record; never inside one. */
+export const NEWLINE = 0x0a;
 const SPACE = 0x20;
+export const DEFAULT_CHUNK_BYTES = 1 << 20;
 
 /** Reads complete records from `offset`, about `maxBytes` of them (one record is returned even if larger). */
-export async function readLogChunk(path: string, offset: number, maxBytes = 1 << 20): Promise<LogChunk> {
-  let file;
+export async function readLogChunk(path: string, offset: number, maxBytes = DEFAULT_CHUNK_BYTES): Promise<LogChunk> {
+  const chunk = await readRecords(path, { from: offset, maxBytes });
+  return chunk ? { records: chunk.records, nextOffset: chunk.nextOffset } : { records: [], nextOffset: offset };
+}
+
+export interface RecordRange {
+  /** File position to start at: 0 or just past a record. */
+  readonly from: number;
+  /** File position to stop at (records beyond it are not read); the end of the file if absent. */
+  readonly to?: number;
+  readonly maxBytes: number;
+  /** Added to file positions to make each record's nextOffset (a segment's global start). */
+  readonly base?: number;
+  /** Read past maxBytes for a first record larger than that (the default); false: return nothing instead. */
+  readonly growForFirst?: boolean;
+}
+
+export interface RangeChunk extends LogChunk {
+  /** Everything up to `to` (or the end of the file) was read: what follows nextOffset there is at most a torn record. */
+  readonly atEnd: boolean;
+}
+
+/** Complete records in a range of one file, or undefined if there is no such file. */
+export async function readRecords(path: string, range: RecordRange): Promise<RangeChunk | undefined> {
+  const { from, to = Infinity, maxBytes, base = 0, growForFirst = true } = range;
+  const file = await openLogFile(path);
+  if (file === undefined) return undefined;
   try {
-    file = await open(path, "r");
-  } catch (err) {
-    if (errnoCode(err) === "ENOENT") return { records: [], nextOffset: offset };
-    throw internal(`open ${path}: ${errnoCode(err)}`, { cause: err });
-  }
-  try {
-    let size = maxBytes;
-    for (;;) {
-      const buffer = Buffer.allocUnsafe(size);
-      const { bytesRead } = await file.read(buffer, 0, size, offset);
-      const records = parseRecords(buffer.subarray(0, bytesRead), offset, path);
-      // A single record bigger than the buffer: grow until it fits, or until the file ends with it torn.
-      if (records.length > 0 || bytesRead < size) return { records, nextOffset: records.at(-1)?.nextOffset ?? offset };
-      size *= 2;
+    for (let size = maxBytes; ; size *= 2) {
+      const want = Math.max(0, Math.min(size, to - from));
+      const buffer = Buffer.allocUnsafe(want);
+      const { bytesRead } = want > 0 ? await file.read(buffer, 0, want, from) : { bytesRead: 0 };
+      const records = parseRecords(buffer.subarray(0, bytesRead), from, base, path);
+      const atEnd = bytesRead < size || from + bytesRead >= to;
+      // A single record bigger than the buffer: grow until it fits, or until the range ends with it torn.
+      if (records.length > 0 || atEnd || !growForFirst)
+        return { records, nextOffset: records.at(-1)?.nextOffset ?? base + from, atEnd };
     }
   } finally {
     await file.close();
   }
 }
 
-function parseRecords(buffer: Buffer, baseOffset: number, path: string): LogRecord[] {
+/** A log file opened for reading, or undefined if there is none (never written, or deleted by rotation). */
+export async function openLogFile(path: string): Promise<FileHandle | undefined> {
+  try {
+    return await open(path, "r");
+  } catch (err) {
+    if (errnoCode(err) === "ENOENT") return undefined;
+    throw internal(`open ${path}: ${errnoCode(err)}`, { cause: err });
+  }
+}
+
+function parseRecords(buffer: Buffer, from: number, base: number, path: string): LogRecord[] {
   const records: LogRecord[] = [];
   let start = 0;
   for (;;) {
     const end = buffer.indexOf(NEWLINE, start);
     if (end < 0) return records;
-    records.push(parseRecord(buffer.subarray(start, end), baseOffset + end + 1, path));
+    const position = from + end + 1;
+    records.push(parseRecord(buffer.subarray(start, end), base + position, position, path));
     start = end + 1;
   }
 }
 
-function parseRecord(line: Buffer, nextOffset: number, path: string): LogRecord {
+/** `position` is nextOffset within the file, for the error message. */
+function parseRecord(line: Buffer, nextOffset: number, position: number, path: string): LogRecord {
   const timeEnd = line.indexOf(SPACE);
   const streamEnd = line.indexOf(SPACE, timeEnd + 1);
   const tagEnd = streamEnd + 2;
@@ -67,7 +101,7 @@ function parseRecord(line: Buffer, nextOffset: number, path: string): LogRecord 
   const tag = line[streamEnd + 1];
   const separated = tagEnd === line.length || line[tagEnd] === SPACE; // an empty line may end right after the tag
   if (timeEnd < 0 || streamEnd < 0 || (stream !== "stdout" && stream !== "stderr") || (tag !== 0x46 && tag !== 0x50) || !separated)
-    throw internal(`${path}: malformed log record before offset ${nextOffset}`);
+    throw internal(`${path}: malformed log record before offset ${position}`);
   return {
     timeUnixNano: parseRfc3339Nano(line.toString("latin1", 0, timeEnd), path),
     stream,

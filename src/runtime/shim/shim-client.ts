@@ -11,7 +11,12 @@ import { AuraeError, internal, invalid } from "../../errors.js";
 export interface SpawnRequest {
   /** Directory the shim owns: pid, status.json and shim.log go here. */
   readonly stateDir: string;
-  readonly logPath: string;
+  /** The workload's log: a directory of size-rotated segments (src/runtime/logs/segments.ts); made if missing. */
+  readonly logDir: string;
+  /** A segment's size past which the next record starts a new one (the shim's default: 10 MiB; at least 4096). */
+  readonly logMaxBytes?: number;
+  /** Segments kept, the current one included (the shim's default: 5). */
+  readonly logMaxFiles?: number;
   readonly argv: readonly string[];
   readonly env: Readonly<Record<string, string>>;
   readonly cwd: string;
@@ -77,7 +82,7 @@ export class ShimClient {
 
 /** The shim's command line for a request (native/src/args.c reads it). */
 export function shimArgs(req: SpawnRequest): string[] {
-  const args = ["--state-dir", req.stateDir, "--log", req.logPath, "--cwd", req.cwd];
+  const args = ["--state-dir", req.stateDir, ...logArgs(req), "--cwd", req.cwd];
   for (const dir of req.cgroupDirs) args.push("--cgroup", dir);
   if (req.oomEventsFile) args.push("--oom-events", req.oomEventsFile);
   for (const [key, value] of Object.entries(req.env)) args.push("--env", `${key}=${value}`);
@@ -87,6 +92,20 @@ export function shimArgs(req: SpawnRequest): string[] {
   if (req.argv.length > 0) throw invalid("argv", `must be empty for a cell's init, got ${JSON.stringify(req.argv)}`);
   const { hostname } = req.cellInit;
   return hostname === undefined ? [...args, "--cell-init"] : [...args, "--cell-init", "--hostname", hostname];
+}
+
+const LOG_MIN_BYTES = 4096; // native/src/segments.c refuses less
+
+function logArgs({ logDir, logMaxBytes, logMaxFiles }: SpawnRequest): string[] {
+  const args = ["--log-dir", logDir];
+  if (logMaxBytes !== undefined) args.push("--log-max-bytes", String(atLeast("logMaxBytes", logMaxBytes, LOG_MIN_BYTES)));
+  if (logMaxFiles !== undefined) args.push("--log-max-files", String(atLeast("logMaxFiles", logMaxFiles, 1)));
+  return args;
+}
+
+function atLeast(field: string, value: number, min: number): number {
+  if (!Number.isSafeInteger(value) || value < min) throw invalid(field, `must be a whole number of at least ${min}, got ${value}`);
+  return value;
 }
 
 function credentialArgs({ user }: SpawnRequest): string[] {

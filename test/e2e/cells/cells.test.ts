@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
 import { readFile, access } from "node:fs/promises";
 import { test } from "node:test";
-import { AuraeClientError, mib } from "../../../src/client/index.js";
+import { AuraeClientError, LogStream, mib } from "../../../src/client/index.js";
 import { useDaemon } from "../../helpers/daemon.js";
-import { runToExit } from "../../helpers/executables.js";
+import { collectLogs, runToExit } from "../../helpers/executables.js";
 import { uniqueName } from "../../helpers/names.js";
 
 const aurae = useDaemon();
@@ -38,8 +38,9 @@ test("pids max makes the fork past it fail inside the workload", async (t) => {
   // sh plus two background sleeps fill the cell; the third fork fails and sh says so.
   const x = await runToExit(aurae.client, name, "forks", ["sh", "-c", "sleep 1 & sleep 1 & sleep 1 & echo unreachable; wait"]);
   assert.notEqual(x.status?.exit?.code, 0);
-  const log = await readFile(`${aurae.stateDir}/executables/${name}/forks/output.log`, "utf8");
-  assert.match(log, /stderr F .*(Resource temporarily unavailable|Cannot fork|can't fork)/i, log);
+  const stderr = (await collectLogs(aurae.client, name, "forks", false)).filter((e) => e.stream === LogStream.LOG_STREAM_STDERR);
+  const log = stderr.map((e) => e.line.toString()).join("\n");
+  assert.match(log, /Resource temporarily unavailable|Cannot fork|can't fork/i, log);
 });
 
 test("a nested cell lives inside its parent's cgroups, needs its parent, and blocks freeing it", async (t) => {

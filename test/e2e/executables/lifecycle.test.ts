@@ -38,7 +38,7 @@ test("the workload joins its cell's cgroups before it runs", async (t) => {
   const cell = await allocate(t);
   const x = await runToExit(aurae.client, cell, "cat", ["cat", "/proc/self/cgroup"]);
   assert.equal(x.status?.exit?.code, 0);
-  const log = await readFile(`${aurae.stateDir}/executables/${cell}/cat/output.log`, "utf8");
+  const log = (await collectLogs(aurae.client, cell, "cat", false)).map((e) => e.line.toString()).join("\n");
   for (const hierarchy of ["memory", "pids", "cpu"])
     assert.match(log, new RegExp(`:${hierarchy}[^:]*:/${aurae.cgroupRoot}/${cell}/cat\\.exe$`, "m"), log);
 });

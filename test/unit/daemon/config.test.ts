@@ -17,6 +17,9 @@ test("uses the documented defaults with no flag and no environment", () => {
     cgroupRoot: "aurae",
     shimPath: undefined,
     logLevel: "info",
+    logMaxBytes: 10_485_760,
+    logMaxFiles: 5,
+    eventRetention: { maxEvents: 100_000, maxAgeMs: 604_800_000 },
   });
   assert.ok(isAbsolute(config.shimPath) && config.shimPath.endsWith("/native/build/aurae-shim"), config.shimPath);
 });
@@ -38,6 +41,10 @@ test("takes every setting from AURAE_* environment variables", () => {
     AURAE_CGROUP_FS: "/tmp/cgroup",
     AURAE_SHIM: "/opt/aurae-shim",
     AURAE_LOG_LEVEL: "debug",
+    AURAE_LOG_MAX_BYTES: "65536",
+    AURAE_LOG_MAX_FILES: "3",
+    AURAE_EVENTS_MAX: "10",
+    AURAE_EVENTS_MAX_AGE: "1h",
   });
   assert.deepEqual(
     { ...config },
@@ -53,6 +60,9 @@ test("takes every setting from AURAE_* environment variables", () => {
       cgroupRoot: "aurae-test",
       shimPath: "/opt/aurae-shim",
       logLevel: "debug",
+      logMaxBytes: 65_536,
+      logMaxFiles: 3,
+      eventRetention: { maxEvents: 10, maxAgeMs: 3_600_000 },
     },
   );
 });
@@ -123,4 +133,9 @@ test("throws on a positional argument", () => {
 
 test("throws on a flag that needs a value and has none", () => {
   assert.throws(() => loadConfig(["--state-dir"], {}), { code: "ERR_PARSE_ARGS_INVALID_OPTION_VALUE" });
+});
+
+test("refuses log retention below what a segment needs, naming the flag", () => {
+  assert.throws(() => loadConfig(["--log-max-bytes", "100"], {}), { kind: "invalid", field: "--log-max-bytes" });
+  assert.throws(() => loadConfig(["--log-max-files", "0"], {}), { kind: "invalid", field: "--log-max-files" });
 });

@@ -12,6 +12,8 @@ import type { Executables } from "../../../src/domain/executables/executables.js
 import { cellService } from "../../../src/daemon/services/cells.js";
 import { executableService } from "../../../src/daemon/services/executables.js";
 import { observeService } from "../../../src/daemon/services/observe.js";
+import { eventService } from "../../../src/daemon/services/events.js";
+import type { EventLog } from "../../../src/domain/events/event-log.js";
 
 const GEN_AURAE = fileURLToPath(new URL("../../../src/gen/aurae/", import.meta.url));
 
@@ -22,13 +24,14 @@ interface MethodDefinition {
 }
 
 // Building a service only wraps functions: no dependency is touched until a call arrives, so stubs do.
-const deps = { cells: {} as Cells, executables: {} as Executables, log: {} as Logger };
+const deps = { cells: {} as Cells, executables: {} as Executables, daemonLogDir: "/nonexistent", log: {} as Logger };
 
 /** The implementation of each generated service definition, by its exported name. */
 const IMPLEMENTATIONS: Readonly<Record<string, UntypedServiceImplementation>> = {
   CellServiceService: cellService(deps),
   ExecutableServiceService: executableService(deps),
   ObserveServiceService: observeService(deps),
+  EventServiceService: eventService({ ...deps, events: {} as EventLog }),
 };
 
 /** Every `*Service` definition exported by a module under src/gen/aurae/, by name. */
@@ -44,9 +47,10 @@ async function generatedServices(): Promise<Map<string, Record<string, MethodDef
   return services;
 }
 
-test("finds the cell, executable and observe services in the generated code", async () => {
+test("finds the cell, executable, observe and event services in the generated code", async () => {
   assert.deepEqual([...(await generatedServices()).keys()].sort(), [
     "CellServiceService",
+    "EventServiceService",
     "ExecutableServiceService",
     "ObserveServiceService",
   ]);

@@ -77,11 +77,21 @@ export interface ShimArgs {
   cwd?: string;
   cgroups?: string[];
   oomEvents?: string;
-  log?: string;
+  /** The log directory (--log-dir); <stateDir>/log if absent. */
+  logDir?: string;
   stateDir?: string;
 }
 
-interface LogRecord {
+/** A segment file of a log directory: named by the global offset it starts at. */
+export interface SegmentFile {
+  name: string;
+  start: number;
+  size: number;
+}
+
+export const segmentName = (start: number): string => `${String(start).padStart(20, "0")}.log`;
+
+export interface LogRecord {
   time: string;
   stream: string;
   tag: string;
@@ -96,7 +106,7 @@ export class Shim {
   constructor(
     readonly child: ChildProcess,
     readonly stateDir: string,
-    readonly logPath: string,
+    readonly logDir: string,
   ) {
     this.lines = createInterface({ input: child.stdout!, crlfDelay: Infinity })[Symbol.asyncIterator]();
     this.closed = new Promise((resolve) => child.on("close", (code) => resolve(code)));
@@ -131,16 +141,13 @@ export class Shim {
     return fs.readFileSync(path.join(this.stateDir, "shim.log"), "utf8");
   }
 
+  segments(): SegmentFile[] {
+    return logSegments(this.logDir);
+  }
+
+  /** Every record of the kept segments, oldest first. */
   records(): LogRecord[] {
-    const data = fs.readFileSync(this.logPath);
-    const records: LogRecord[] = [];
-    for (let start = 0; start < data.length; ) {
-      const end = data.indexOf(0x0a, start);
-      assert.ok(end >= 0, "the log ends with a newline");
-      records.push(parseRecord(data.subarray(start, end)));
-      start = end + 1;
-    }
-    return records;
+    return this.segments().flatMap((s) => segmentRecords(this.logDir, s));
   }
 
   /** The content of each record of one stream, as text. */
@@ -151,6 +158,28 @@ export class Shim {
   }
 }
 
+/** The segments of a log directory in order; other files are not segments. */
+export function logSegments(logDir: string): SegmentFile[] {
+  return fs
+    .readdirSync(logDir)
+    .filter((name) => /^\d{20}\.log$/.test(name))
+    .sort()
+    .map((name) => ({ name, start: Number(name.slice(0, 20)), size: fs.statSync(path.join(logDir, name)).size }));
+}
+
+/** A segment's records; it must hold whole records only. */
+export function segmentRecords(logDir: string, segment: SegmentFile): LogRecord[] {
+  const data = fs.readFileSync(path.join(logDir, segment.name));
+  const records: LogRecord[] = [];
+  for (let start = 0; start < data.length; ) {
+    const end = data.indexOf(0x0a, start);
+    assert.ok(end >= 0, `segment ${segment.name} ends with a newline`);
+    records.push(parseRecord(data.subarray(start, end)));
+    start = end + 1;
+  }
+  return records;
+}
+
 function parseRecord(line: Buffer): LogRecord {
   const head = line.subarray(0, 48).toString("latin1");
   const m = head.match(/^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{9}Z) (stdout|stderr) ([FP]) /);
@@ -158,8 +187,8 @@ function parseRecord(line: Buffer): LogRecord {
   return { time: m[1]!, stream: m[2]!, tag: m[3]!, content: line.subarray(m[0].length) };
 }
 
-function shimArgs(a: ShimArgs & { stateDir: string; log: string }): string[] {
-  const args = ["--state-dir", a.stateDir, "--log", a.log];
+function shimArgs(a: ShimArgs & { stateDir: string; logDir: string }): string[] {
+  const args = ["--state-dir", a.stateDir, "--log-dir", a.logDir];
   for (const dir of a.cgroups ?? []) args.push("--cgroup", dir);
   if (a.oomEvents) args.push("--oom-events", a.oomEvents);
   if (a.cwd) args.push("--cwd", a.cwd);
@@ -173,15 +202,15 @@ export { isAlive };
 /** Starts the shim as the daemon does: stdout a pipe, stderr an append-mode shim.log, detached. */
 export function startShim(defer: Defer, args: ShimArgs): Shim {
   const stateDir = args.stateDir ?? tempDir(defer);
-  const log = args.log ?? path.join(stateDir, "workload.log");
+  const logDir = args.logDir ?? path.join(stateDir, "log");
   const shimLog = fs.openSync(path.join(stateDir, "shim.log"), "a");
   const [command, ...wrapperArgs] = [...(args.wrapper ?? []), shimPath];
-  const child = spawn(command!, [...wrapperArgs, ...shimArgs({ ...args, stateDir, log })], {
+  const child = spawn(command!, [...wrapperArgs, ...shimArgs({ ...args, stateDir, logDir })], {
     detached: true,
     stdio: ["ignore", "pipe", shimLog],
   });
   fs.closeSync(shimLog);
-  const shim = new Shim(child, stateDir, log);
+  const shim = new Shim(child, stateDir, logDir);
   defer(async () => {
     if (child.exitCode !== null || child.signalCode !== null) return;
     // The workload is not reaped while the shim runs without a status, so its pid (and process group) is still ours.

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { existsSync } from "node:fs";
-import { readFile } from "node:fs/promises";
+import { readdir, readFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { before, test } from "node:test";
 import { fileURLToPath } from "node:url";
@@ -11,8 +11,8 @@ import { tempDir } from "../../helpers/temp-dir.js";
 
 const repo = resolve(fileURLToPath(import.meta.url), "../../../../..");
 const shimPath = join(repo, "native/build/aurae-shim");
-const base: SpawnRequest = { stateDir: "/run/x", logPath: "/run/x/log", argv: ["sh"], env: {}, cwd: "/", cgroupDirs: [] };
-const head = ["--state-dir", "/run/x", "--log", "/run/x/log", "--cwd", "/"];
+const base: SpawnRequest = { stateDir: "/run/x", logDir: "/run/x/log", argv: ["sh"], env: {}, cwd: "/", cgroupDirs: [] };
+const head = ["--state-dir", "/run/x", "--log-dir", "/run/x/log", "--cwd", "/"];
 
 test("a request without the optional fields gives the command line the shim always had", () => {
   const req = { ...base, env: { A: "1" }, cgroupDirs: ["/sys/fs/cgroup/pids/c"], oomEventsFile: "/x/memory.oom_control" };
@@ -21,6 +21,23 @@ test("a request without the optional fields gives the command line the shim alwa
     ...["--cgroup", "/sys/fs/cgroup/pids/c", "--oom-events", "/x/memory.oom_control", "--env", "A=1", "--", "sh"],
   ]);
 });
+
+test("the log's rotation limits become --log-max-bytes and --log-max-files, left out when not given", () => {
+  assert.deepEqual(shimArgs({ ...base, logMaxBytes: 1 << 20, logMaxFiles: 3 }).slice(0, 8), [
+    ...["--state-dir", "/run/x", "--log-dir", "/run/x/log", "--log-max-bytes", "1048576", "--log-max-files", "3"],
+  ]);
+  assert.deepEqual(shimArgs({ ...base, logMaxFiles: 1 }).slice(4, 6), ["--log-max-files", "1"]);
+});
+
+for (const [field, bad, message] of [
+  ["logMaxBytes", { logMaxBytes: 4095 }, "logMaxBytes: must be a whole number of at least 4096, got 4095"],
+  ["logMaxBytes", { logMaxBytes: 5000.5 }, "logMaxBytes: must be a whole number of at least 4096, got 5000.5"],
+  ["logMaxFiles", { logMaxFiles: 0 }, "logMaxFiles: must be a whole number of at least 1, got 0"],
+] as const) {
+  test(`refuses ${JSON.stringify(bad)} before starting anything, naming ${field}`, () => {
+    assert.throws(() => shimArgs({ ...base, ...bad }), { name: "AuraeError", kind: "invalid", field, message });
+  });
+}
 
 test("credentials, umask, rlimits and stdin become flags; an undefined limit is unlimited", () => {
   const req: SpawnRequest = {
@@ -72,11 +89,11 @@ test("ShimClient starts a cell's reaper and a workload that joins it, the flags 
   t.after(() => cellPid !== undefined && killUnlessRecorded(cellPid, join(dir, "init")));
   const dir = await tempDir(t, "aurae-shim-client-");
   const client = new ShimClient(shimPath);
-  const init = { stateDir: join(dir, "init"), logPath: join(dir, "init.log"), argv: [] };
+  const init = { stateDir: join(dir, "init"), logDir: join(dir, "init-log"), argv: [] };
   cellPid = (await client.spawn({ ...base, ...init, unshare: ["pid", "mnt", "uts"], cellInit: { hostname: "cell-client" } })).pid;
   const joined = await client.spawn({
     ...base,
-    ...{ stateDir: join(dir, "joined"), logPath: join(dir, "joined.log") },
+    ...{ stateDir: join(dir, "joined"), logDir: join(dir, "joined-log"), logMaxBytes: 4096, logMaxFiles: 2 },
     argv: ["sh", "-c", "echo $$ $(hostname) $(umask) $(id -u)"],
     joinNamespacesOf: cellPid,
     umask: 0o077,
@@ -85,7 +102,8 @@ test("ShimClient starts a cell's reaper and a workload that joins it, the flags 
   const status = await waitForStatus(join(dir, "joined"));
   assert.equal(status.pid, joined.pid);
   assert.equal(status.exitCode, 0);
-  assert.match(await readFile(join(dir, "joined.log"), "utf8"), / stdout F 2 cell-client 0077 65534\n$/);
+  assert.deepEqual(await readdir(join(dir, "joined-log")), ["00000000000000000000.log"]);
+  assert.match(await readFile(join(dir, "joined-log", "00000000000000000000.log"), "utf8"), / stdout F 2 cell-client 0077 65534\n$/);
   process.kill(cellPid, "SIGTERM");
   assert.equal((await waitForStatus(init.stateDir)).exitCode, 0);
 });

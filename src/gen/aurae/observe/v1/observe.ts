@@ -17,6 +17,7 @@ import {
   type Metadata,
   type UntypedServiceImplementation,
 } from "@grpc/grpc-js";
+import { Timestamp } from "../../../google/protobuf/timestamp.js";
 
 export const protobufPackage = "aurae.observe.v1";
 
@@ -63,11 +64,25 @@ export function logStreamToJSON(object: LogStream): string {
 
 export interface GetLogsRequest {
   cellName: string;
+  /** One executable of the cell; empty: every executable of the cell (not of its nested cells), merged in time order. */
   executableName: string;
-  /** Keep streaming new lines until the executable's output closes. */
+  /** Keep streaming new records as they are written. */
   follow: boolean;
-  /** Resume position: the next_offset of the last entry a client received. Zero: from the start. */
+  /** With one executable: resume at this byte position (a next_offset received before). Zero: from the start. */
   offset: bigint;
+  /** Only these streams; empty: stdout and stderr. */
+  streams: LogStream[];
+  /** Start with only the last tail records of the selection. Unset: all of them. */
+  tail?:
+    | number
+    | undefined;
+  /** Only records written at or after since, and before until. With until, a follow ends once until has passed. */
+  since: Date | undefined;
+  until:
+    | Date
+    | undefined;
+  /** Resume exactly after the last response received: its cursor. Overrides offset, tail and since. */
+  cursor: string;
 }
 
 /** LogEntry is one record of a log: a line, or a part of a long line. */
@@ -79,16 +94,52 @@ export interface LogEntry {
   partial: boolean;
   /** The bytes of the line without its newline; not necessarily UTF-8. */
   line: Buffer;
-  /** Where the entry after this one starts: pass it as offset to resume. */
+  /** Where the entry after this one starts in its executable's log: pass it as offset to resume. */
   nextOffset: bigint;
+  /** The executable that wrote it. */
+  executableName: string;
 }
 
 export interface GetLogsResponse {
   entries: LogEntry[];
+  /** Resume token: pass it as cursor to continue after the last entry of this response. */
+  cursor: string;
+  /**
+   * Bytes the log had already rotated away before they could be read (older than its retention). Zero when
+   * nothing was lost.
+   */
+  skippedBytes: bigint;
+}
+
+export interface GetDaemonLogsRequest {
+  /** Only entries at this level or above: trace, debug, info, warn, error or fatal. Empty: all. */
+  level: string;
+  follow: boolean;
+  tail?: number | undefined;
+  since: Date | undefined;
+  until: Date | undefined;
+  cursor: string;
+}
+
+export interface GetDaemonLogsResponse {
+  /** line holds one JSON object; executable_name is "auraed". */
+  entries: LogEntry[];
+  cursor: string;
+  skippedBytes: bigint;
 }
 
 function createBaseGetLogsRequest(): GetLogsRequest {
-  return { cellName: "", executableName: "", follow: false, offset: 0n };
+  return {
+    cellName: "",
+    executableName: "",
+    follow: false,
+    offset: 0n,
+    streams: [],
+    tail: undefined,
+    since: undefined,
+    until: undefined,
+    cursor: "",
+  };
 }
 
 export const GetLogsRequest: MessageFns<GetLogsRequest> = {
@@ -107,6 +158,25 @@ export const GetLogsRequest: MessageFns<GetLogsRequest> = {
         throw new globalThis.Error("value provided for field message.offset of type int64 too large");
       }
       writer.uint32(32).int64(message.offset);
+    }
+    if (message.streams.length !== 0) {
+      writer.uint32(42).fork();
+      for (const v of message.streams) {
+        writer.int32(v);
+      }
+      writer.join();
+    }
+    if (message.tail !== undefined) {
+      writer.uint32(48).uint32(message.tail);
+    }
+    if (message.since !== undefined) {
+      Timestamp.encode(toTimestamp(message.since), writer.uint32(58).fork()).join();
+    }
+    if (message.until !== undefined) {
+      Timestamp.encode(toTimestamp(message.until), writer.uint32(66).fork()).join();
+    }
+    if (message.cursor !== "") {
+      writer.uint32(74).string(message.cursor);
     }
     return writer;
   },
@@ -156,6 +226,56 @@ export const GetLogsRequest: MessageFns<GetLogsRequest> = {
             message.offset = reader.int64() as bigint;
             continue;
           }
+          case 5: {
+            if (tag === 40) {
+              message.streams.push(reader.int32() as any);
+
+              continue;
+            }
+
+            if (tag === 42) {
+              const end2 = reader.uint32() + reader.pos;
+              while (reader.pos < end2) {
+                message.streams.push(reader.int32() as any);
+              }
+
+              continue;
+            }
+
+            break;
+          }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.tail = reader.uint32();
+            continue;
+          }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.since = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            message.until = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 9: {
+            if (tag !== 74) {
+              break;
+            }
+
+            message.cursor = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -182,6 +302,11 @@ export const GetLogsRequest: MessageFns<GetLogsRequest> = {
         : "",
       follow: isSet(object.follow) ? globalThis.Boolean(object.follow) : false,
       offset: isSet(object.offset) ? BigInt(object.offset) : 0n,
+      streams: globalThis.Array.isArray(object?.streams) ? object.streams.map((e: any) => logStreamFromJSON(e)) : [],
+      tail: isSet(object.tail) ? globalThis.Number(object.tail) : undefined,
+      since: isSet(object.since) ? fromJsonTimestamp(object.since) : undefined,
+      until: isSet(object.until) ? fromJsonTimestamp(object.until) : undefined,
+      cursor: isSet(object.cursor) ? globalThis.String(object.cursor) : "",
     };
   },
 
@@ -199,6 +324,21 @@ export const GetLogsRequest: MessageFns<GetLogsRequest> = {
     if (message.offset !== 0n) {
       obj.offset = message.offset.toString();
     }
+    if (message.streams?.length) {
+      obj.streams = message.streams.map((e) => logStreamToJSON(e));
+    }
+    if (message.tail !== undefined) {
+      obj.tail = Math.round(message.tail);
+    }
+    if (message.since !== undefined) {
+      obj.since = message.since.toISOString();
+    }
+    if (message.until !== undefined) {
+      obj.until = message.until.toISOString();
+    }
+    if (message.cursor !== "") {
+      obj.cursor = message.cursor;
+    }
     return obj;
   },
 
@@ -211,12 +351,17 @@ export const GetLogsRequest: MessageFns<GetLogsRequest> = {
     message.executableName = object.executableName ?? "";
     message.follow = object.follow ?? false;
     message.offset = (object.offset !== undefined && object.offset !== null) ? BigInt(object.offset) : 0n;
+    message.streams = object.streams?.map((e) => e) || [];
+    message.tail = object.tail ?? undefined;
+    message.since = object.since ?? undefined;
+    message.until = object.until ?? undefined;
+    message.cursor = object.cursor ?? "";
     return message;
   },
 };
 
 function createBaseLogEntry(): LogEntry {
-  return { timeUnixNano: 0n, stream: 0, partial: false, line: Buffer.alloc(0), nextOffset: 0n };
+  return { timeUnixNano: 0n, stream: 0, partial: false, line: Buffer.alloc(0), nextOffset: 0n, executableName: "" };
 }
 
 export const LogEntry: MessageFns<LogEntry> = {
@@ -241,6 +386,9 @@ export const LogEntry: MessageFns<LogEntry> = {
         throw new globalThis.Error("value provided for field message.nextOffset of type int64 too large");
       }
       writer.uint32(40).int64(message.nextOffset);
+    }
+    if (message.executableName !== "") {
+      writer.uint32(50).string(message.executableName);
     }
     return writer;
   },
@@ -298,6 +446,14 @@ export const LogEntry: MessageFns<LogEntry> = {
             message.nextOffset = reader.int64() as bigint;
             continue;
           }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.executableName = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -325,6 +481,11 @@ export const LogEntry: MessageFns<LogEntry> = {
         : isSet(object.next_offset)
         ? BigInt(object.next_offset)
         : 0n,
+      executableName: isSet(object.executableName)
+        ? globalThis.String(object.executableName)
+        : isSet(object.executable_name)
+        ? globalThis.String(object.executable_name)
+        : "",
     };
   },
 
@@ -345,6 +506,9 @@ export const LogEntry: MessageFns<LogEntry> = {
     if (message.nextOffset !== 0n) {
       obj.nextOffset = message.nextOffset.toString();
     }
+    if (message.executableName !== "") {
+      obj.executableName = message.executableName;
+    }
     return obj;
   },
 
@@ -362,18 +526,28 @@ export const LogEntry: MessageFns<LogEntry> = {
     message.nextOffset = (object.nextOffset !== undefined && object.nextOffset !== null)
       ? BigInt(object.nextOffset)
       : 0n;
+    message.executableName = object.executableName ?? "";
     return message;
   },
 };
 
 function createBaseGetLogsResponse(): GetLogsResponse {
-  return { entries: [] };
+  return { entries: [], cursor: "", skippedBytes: 0n };
 }
 
 export const GetLogsResponse: MessageFns<GetLogsResponse> = {
   encode(message: GetLogsResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     for (const v of message.entries) {
       LogEntry.encode(v!, writer.uint32(10).fork()).join();
+    }
+    if (message.cursor !== "") {
+      writer.uint32(18).string(message.cursor);
+    }
+    if (message.skippedBytes !== 0n) {
+      if (BigInt.asIntN(64, message.skippedBytes) !== message.skippedBytes) {
+        throw new globalThis.Error("value provided for field message.skippedBytes of type int64 too large");
+      }
+      writer.uint32(24).int64(message.skippedBytes);
     }
     return writer;
   },
@@ -399,6 +573,22 @@ export const GetLogsResponse: MessageFns<GetLogsResponse> = {
             message.entries.push(LogEntry.decode(reader, reader.uint32()));
             continue;
           }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.cursor = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.skippedBytes = reader.int64() as bigint;
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -414,6 +604,12 @@ export const GetLogsResponse: MessageFns<GetLogsResponse> = {
   fromJSON(object: any): GetLogsResponse {
     return {
       entries: globalThis.Array.isArray(object?.entries) ? object.entries.map((e: any) => LogEntry.fromJSON(e)) : [],
+      cursor: isSet(object.cursor) ? globalThis.String(object.cursor) : "",
+      skippedBytes: isSet(object.skippedBytes)
+        ? BigInt(object.skippedBytes)
+        : isSet(object.skipped_bytes)
+        ? BigInt(object.skipped_bytes)
+        : 0n,
     };
   },
 
@@ -421,6 +617,12 @@ export const GetLogsResponse: MessageFns<GetLogsResponse> = {
     const obj: any = {};
     if (message.entries?.length) {
       obj.entries = message.entries.map((e) => LogEntry.toJSON(e));
+    }
+    if (message.cursor !== "") {
+      obj.cursor = message.cursor;
+    }
+    if (message.skippedBytes !== 0n) {
+      obj.skippedBytes = message.skippedBytes.toString();
     }
     return obj;
   },
@@ -431,6 +633,269 @@ export const GetLogsResponse: MessageFns<GetLogsResponse> = {
   fromPartial<I extends Exact<DeepPartial<GetLogsResponse>, I>>(object: I): GetLogsResponse {
     const message = createBaseGetLogsResponse();
     message.entries = object.entries?.map((e) => LogEntry.fromPartial(e)) || [];
+    message.cursor = object.cursor ?? "";
+    message.skippedBytes = (object.skippedBytes !== undefined && object.skippedBytes !== null)
+      ? BigInt(object.skippedBytes)
+      : 0n;
+    return message;
+  },
+};
+
+function createBaseGetDaemonLogsRequest(): GetDaemonLogsRequest {
+  return { level: "", follow: false, tail: undefined, since: undefined, until: undefined, cursor: "" };
+}
+
+export const GetDaemonLogsRequest: MessageFns<GetDaemonLogsRequest> = {
+  encode(message: GetDaemonLogsRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.level !== "") {
+      writer.uint32(10).string(message.level);
+    }
+    if (message.follow !== false) {
+      writer.uint32(16).bool(message.follow);
+    }
+    if (message.tail !== undefined) {
+      writer.uint32(24).uint32(message.tail);
+    }
+    if (message.since !== undefined) {
+      Timestamp.encode(toTimestamp(message.since), writer.uint32(34).fork()).join();
+    }
+    if (message.until !== undefined) {
+      Timestamp.encode(toTimestamp(message.until), writer.uint32(42).fork()).join();
+    }
+    if (message.cursor !== "") {
+      writer.uint32(50).string(message.cursor);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetDaemonLogsRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGetDaemonLogsRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.level = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.follow = reader.bool();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.tail = reader.uint32();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.since = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.until = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.cursor = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): GetDaemonLogsRequest {
+    return {
+      level: isSet(object.level) ? globalThis.String(object.level) : "",
+      follow: isSet(object.follow) ? globalThis.Boolean(object.follow) : false,
+      tail: isSet(object.tail) ? globalThis.Number(object.tail) : undefined,
+      since: isSet(object.since) ? fromJsonTimestamp(object.since) : undefined,
+      until: isSet(object.until) ? fromJsonTimestamp(object.until) : undefined,
+      cursor: isSet(object.cursor) ? globalThis.String(object.cursor) : "",
+    };
+  },
+
+  toJSON(message: GetDaemonLogsRequest): unknown {
+    const obj: any = {};
+    if (message.level !== "") {
+      obj.level = message.level;
+    }
+    if (message.follow !== false) {
+      obj.follow = message.follow;
+    }
+    if (message.tail !== undefined) {
+      obj.tail = Math.round(message.tail);
+    }
+    if (message.since !== undefined) {
+      obj.since = message.since.toISOString();
+    }
+    if (message.until !== undefined) {
+      obj.until = message.until.toISOString();
+    }
+    if (message.cursor !== "") {
+      obj.cursor = message.cursor;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<GetDaemonLogsRequest>, I>>(base?: I): GetDaemonLogsRequest {
+    return GetDaemonLogsRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<GetDaemonLogsRequest>, I>>(object: I): GetDaemonLogsRequest {
+    const message = createBaseGetDaemonLogsRequest();
+    message.level = object.level ?? "";
+    message.follow = object.follow ?? false;
+    message.tail = object.tail ?? undefined;
+    message.since = object.since ?? undefined;
+    message.until = object.until ?? undefined;
+    message.cursor = object.cursor ?? "";
+    return message;
+  },
+};
+
+function createBaseGetDaemonLogsResponse(): GetDaemonLogsResponse {
+  return { entries: [], cursor: "", skippedBytes: 0n };
+}
+
+export const GetDaemonLogsResponse: MessageFns<GetDaemonLogsResponse> = {
+  encode(message: GetDaemonLogsResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.entries) {
+      LogEntry.encode(v!, writer.uint32(10).fork()).join();
+    }
+    if (message.cursor !== "") {
+      writer.uint32(18).string(message.cursor);
+    }
+    if (message.skippedBytes !== 0n) {
+      if (BigInt.asIntN(64, message.skippedBytes) !== message.skippedBytes) {
+        throw new globalThis.Error("value provided for field message.skippedBytes of type int64 too large");
+      }
+      writer.uint32(24).int64(message.skippedBytes);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetDaemonLogsResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGetDaemonLogsResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.entries.push(LogEntry.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.cursor = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.skippedBytes = reader.int64() as bigint;
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): GetDaemonLogsResponse {
+    return {
+      entries: globalThis.Array.isArray(object?.entries) ? object.entries.map((e: any) => LogEntry.fromJSON(e)) : [],
+      cursor: isSet(object.cursor) ? globalThis.String(object.cursor) : "",
+      skippedBytes: isSet(object.skippedBytes)
+        ? BigInt(object.skippedBytes)
+        : isSet(object.skipped_bytes)
+        ? BigInt(object.skipped_bytes)
+        : 0n,
+    };
+  },
+
+  toJSON(message: GetDaemonLogsResponse): unknown {
+    const obj: any = {};
+    if (message.entries?.length) {
+      obj.entries = message.entries.map((e) => LogEntry.toJSON(e));
+    }
+    if (message.cursor !== "") {
+      obj.cursor = message.cursor;
+    }
+    if (message.skippedBytes !== 0n) {
+      obj.skippedBytes = message.skippedBytes.toString();
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<GetDaemonLogsResponse>, I>>(base?: I): GetDaemonLogsResponse {
+    return GetDaemonLogsResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<GetDaemonLogsResponse>, I>>(object: I): GetDaemonLogsResponse {
+    const message = createBaseGetDaemonLogsResponse();
+    message.entries = object.entries?.map((e) => LogEntry.fromPartial(e)) || [];
+    message.cursor = object.cursor ?? "";
+    message.skippedBytes = (object.skippedBytes !== undefined && object.skippedBytes !== null)
+      ? BigInt(object.skippedBytes)
+      : 0n;
     return message;
   },
 };
@@ -439,8 +904,10 @@ export const GetLogsResponse: MessageFns<GetLogsResponse> = {
 export type ObserveServiceService = typeof ObserveServiceService;
 export const ObserveServiceService = {
   /**
-   * GetLogs streams the log of an executable from a byte offset, then, with follow, every line as it is written
-   * until the executable exited and its output is closed.
+   * GetLogs streams the log of one executable, or of every executable of a cell merged in time order, then, with
+   * follow, every record as it is written: for one executable until it exited for good and its output closed, for
+   * a cell until the call is cancelled. Nothing is dropped: a slow reader slows the stream, and a reader that
+   * reconnects with the last cursor it received continues exactly where it stopped.
    */
   getLogs: {
     path: "/aurae.observe.v1.ObserveService/GetLogs" as const,
@@ -451,20 +918,43 @@ export const ObserveServiceService = {
     responseSerialize: (value: GetLogsResponse): Buffer => Buffer.from(GetLogsResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): GetLogsResponse => GetLogsResponse.decode(value),
   },
+  /**
+   * GetDaemonLogs streams auraed's own structured log (one JSON object per entry), kept and rotated like a
+   * workload's, with the same cursor, tail, since, until and follow.
+   */
+  getDaemonLogs: {
+    path: "/aurae.observe.v1.ObserveService/GetDaemonLogs" as const,
+    requestStream: false as const,
+    responseStream: true as const,
+    requestSerialize: (value: GetDaemonLogsRequest): Buffer => Buffer.from(GetDaemonLogsRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): GetDaemonLogsRequest => GetDaemonLogsRequest.decode(value),
+    responseSerialize: (value: GetDaemonLogsResponse): Buffer =>
+      Buffer.from(GetDaemonLogsResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): GetDaemonLogsResponse => GetDaemonLogsResponse.decode(value),
+  },
 } as const;
 
 export interface ObserveServiceServer extends UntypedServiceImplementation {
   /**
-   * GetLogs streams the log of an executable from a byte offset, then, with follow, every line as it is written
-   * until the executable exited and its output is closed.
+   * GetLogs streams the log of one executable, or of every executable of a cell merged in time order, then, with
+   * follow, every record as it is written: for one executable until it exited for good and its output closed, for
+   * a cell until the call is cancelled. Nothing is dropped: a slow reader slows the stream, and a reader that
+   * reconnects with the last cursor it received continues exactly where it stopped.
    */
   getLogs: handleServerStreamingCall<GetLogsRequest, GetLogsResponse>;
+  /**
+   * GetDaemonLogs streams auraed's own structured log (one JSON object per entry), kept and rotated like a
+   * workload's, with the same cursor, tail, since, until and follow.
+   */
+  getDaemonLogs: handleServerStreamingCall<GetDaemonLogsRequest, GetDaemonLogsResponse>;
 }
 
 export interface ObserveServiceClient extends Client {
   /**
-   * GetLogs streams the log of an executable from a byte offset, then, with follow, every line as it is written
-   * until the executable exited and its output is closed.
+   * GetLogs streams the log of one executable, or of every executable of a cell merged in time order, then, with
+   * follow, every record as it is written: for one executable until it exited for good and its output closed, for
+   * a cell until the call is cancelled. Nothing is dropped: a slow reader slows the stream, and a reader that
+   * reconnects with the last cursor it received continues exactly where it stopped.
    */
   getLogs(request: GetLogsRequest, options?: Partial<CallOptions>): ClientReadableStream<GetLogsResponse>;
   getLogs(
@@ -472,6 +962,19 @@ export interface ObserveServiceClient extends Client {
     metadata?: Metadata,
     options?: Partial<CallOptions>,
   ): ClientReadableStream<GetLogsResponse>;
+  /**
+   * GetDaemonLogs streams auraed's own structured log (one JSON object per entry), kept and rotated like a
+   * workload's, with the same cursor, tail, since, until and follow.
+   */
+  getDaemonLogs(
+    request: GetDaemonLogsRequest,
+    options?: Partial<CallOptions>,
+  ): ClientReadableStream<GetDaemonLogsResponse>;
+  getDaemonLogs(
+    request: GetDaemonLogsRequest,
+    metadata?: Metadata,
+    options?: Partial<CallOptions>,
+  ): ClientReadableStream<GetDaemonLogsResponse>;
 }
 
 export const ObserveServiceClient = makeGenericClientConstructor(
@@ -502,6 +1005,28 @@ export type DeepPartial<T> = T extends bigint ? string | number | bigint
 type KeysOfUnion<T> = T extends T ? keyof T : never;
 export type Exact<P, I extends P> = P extends Builtin ? P
   : P & { [K in keyof P]: Exact<P[K], I[K]> } & { [K in Exclude<keyof I, KeysOfUnion<P>>]: never };
+
+function toTimestamp(date: Date): Timestamp {
+  const seconds = BigInt(Math.trunc(date.getTime() / 1_000));
+  const nanos = (date.getTime() % 1_000) * 1_000_000;
+  return { seconds, nanos };
+}
+
+function fromTimestamp(t: Timestamp): Date {
+  let millis = (globalThis.Number(t.seconds.toString()) || 0) * 1_000;
+  millis += (t.nanos || 0) / 1_000_000;
+  return new globalThis.Date(millis);
+}
+
+function fromJsonTimestamp(o: any): Date {
+  if (o instanceof globalThis.Date) {
+    return o;
+  } else if (typeof o === "string") {
+    return new globalThis.Date(o);
+  } else {
+    return fromTimestamp(Timestamp.fromJSON(o));
+  }
+}
 
 function isSet(value: any): boolean {
   return value !== null && value !== undefined;

@@ -1,0 +1,72 @@
+// What the event log records: the kinds of event, the shape of one before and after it is recorded, and the filter
+// a reader selects events with. The kinds and their attributes are documented in proto/aurae/events/v1/events.proto.
+import { invalid } from "../../errors.js";
+import { validateCellName } from "../names.js";
+
+export const EVENT_KINDS = [
+  "cell.allocated",
+  "cell.updated",
+  "cell.frozen",
+  "cell.thawed",
+  "cell.freed",
+  "executable.started",
+  "executable.exited",
+  "executable.restarted",
+  "executable.oom_killed",
+  "executable.stopped",
+  "daemon.started",
+  "daemon.stopped",
+] as const;
+
+export type EventKind = (typeof EVENT_KINDS)[number];
+
+/** An event about to be recorded. */
+export interface NewEvent {
+  readonly kind: EventKind;
+  readonly cell?: string;
+  readonly executable?: string;
+  readonly attributes?: Readonly<Record<string, string>>;
+}
+
+/** An event as the log holds it. Its kind is a string: a database written by a later auraed may hold new kinds. */
+export interface RecordedEvent {
+  readonly sequence: number;
+  readonly time: Date;
+  readonly kind: string;
+  readonly cell?: string;
+  readonly executable?: string;
+  readonly attributes: Readonly<Record<string, string>>;
+}
+
+export interface EventFilter {
+  /** Only events of this cell and of the cells below it. */
+  readonly cell?: string;
+  /** Only events of these kinds: exact, or a prefix ending in "." ("executable."). Absent or empty: every kind. */
+  readonly kinds?: readonly string[];
+}
+
+const KIND = /^[a-z_.]+$/;
+const MAX_KINDS = 100;
+
+/** The filter, checked field by field; an empty cell name means every cell. */
+export function validateEventFilter(filter: EventFilter): EventFilter {
+  const kinds = filter.kinds ?? [];
+  if (kinds.length > MAX_KINDS) throw invalid("kinds", `at most ${MAX_KINDS} kinds, got ${kinds.length}`);
+  kinds.forEach((kind, i) => {
+    if (!KIND.test(kind))
+      throw invalid(`kinds[${i}]`, `"${kind}" is not an event kind or a prefix such as "executable.": use a-z, "_" and "."`);
+  });
+  return {
+    ...(filter.cell !== undefined && filter.cell !== "" && { cell: validateCellName(filter.cell, "cell_name") }),
+    ...(kinds.length > 0 && { kinds }),
+  };
+}
+
+/** The attributes of executable.exited: how the process ended. */
+export function exitAttributes(exit: { code: number | null; signal: number | null; oomKilled: boolean }): Record<string, string> {
+  return {
+    ...(exit.code !== null && { code: String(exit.code) }),
+    ...(exit.signal !== null && { signal: String(exit.signal) }),
+    oom_killed: String(exit.oomKilled),
+  };
+}

@@ -1,0 +1,198 @@
+// Reads a workload's log as the shim writes it (native/src/segments.c): a directory of segments that rotate by size.
+//
+// The format:
+// - A log is a directory. Each segment is a file named by the GLOBAL byte offset at which it starts, as 20 decimal
+//   digits and ".log": `00000000000000000000.log`, `00000000000010485760.log`, ... Other names are not segments.
+// - The global offset of a byte is its segment's start plus its position in the segment. A reader's cursor is a
+//   global offset, so it stays valid across rotations (until retention deletes the bytes it points at).
+// - Records are CRI lines (cri-log.ts): `<RFC3339Nano> <stdout|stderr> <F|P> <content>\n`. A record never spans
+//   two segments: the shim starts a new segment only between records, named by the global end of the old one.
+// - The shim appends to the newest segment; once a record would take it past --log-max-bytes (and it is not empty),
+//   it starts a new one, then deletes the oldest beyond --log-max-files. A record larger than the limit is alone.
+// - Two shims may append to one directory for a moment (a restarted executable's last run finishing as the next
+//   starts). If the old one writes on into a segment after the new one rotated, the old segment outgrows the
+//   start of the next: a reader takes each segment only up to the next one's start, and jumps over the rest.
+import { readdirSync } from "node:fs";
+import { readdir, stat } from "node:fs/promises";
+import { join } from "node:path";
+import { errnoCode, internal, invalid, unavailable } from "../../errors.js";
+import { DEFAULT_CHUNK_BYTES, NEWLINE, openLogFile, readRecords, type LogRecord } from "./cri-log.js";
+
+export interface LogPosition {
+  /** global byte offset */
+  readonly offset: number;
+}
+
+export interface Segment {
+  /** Global offset of its first byte. */
+  readonly start: number;
+  readonly path: string;
+  /** Its size when listed; the newest segment may have grown since. */
+  readonly size: number;
+}
+
+export interface LogRead {
+  readonly records: LogRecord[];
+  /** Global offset after the last complete record read: where the next read starts. */
+  readonly nextOffset: number;
+  /** Global bytes passed over without records: deleted by retention, or (rarely) a record cut off at the end of an
+   * older segment by two shims racing a rotation (see the format). */
+  readonly skippedBytes: number;
+}
+
+const SEGMENT_NAME = /^(\d{20})\.log$/;
+
+/** The file name of the segment starting at global offset `start`. */
+export const segmentName = (start: number): string => `${String(start).padStart(20, "0")}.log`;
+
+/** Segment names and starts in order, read synchronously (for a writer that must not interleave with itself). */
+export function listSegmentNamesSync(dir: string): { name: string; start: number }[] {
+  return readdirSync(dir)
+    .map((name) => ({ name, match: SEGMENT_NAME.exec(name) }))
+    .filter((e) => e.match !== null)
+    .map((e) => ({ name: e.name, start: Number(e.match![1]) }))
+    .sort((a, b) => a.start - b.start);
+}
+
+/** Segments of a log dir in order. A missing dir is an empty log. */
+export async function listSegments(dir: string): Promise<Segment[]> {
+  let names: string[];
+  try {
+    names = await readdir(dir);
+  } catch (err) {
+    if (errnoCode(err) === "ENOENT") return [];
+    throw internal(`read log directory ${dir}: ${errnoCode(err)}`, { cause: err });
+  }
+  const segments = await Promise.all(names.map((name) => segmentOf(dir, name)));
+  return segments.filter((s) => s !== undefined).sort((a, b) => a.start - b.start);
+}
+
+/**
+ * Complete records from global `offset`, up to maxBytes of them (or one larger record), crossing into later segments
+ * as needed. If `offset` is older than the oldest segment kept, reading starts at the oldest segment's start.
+ */
+export async function readLogFrom(dir: string, offset: number, maxBytes = DEFAULT_CHUNK_BYTES): Promise<LogRead> {
+  if (!Number.isSafeInteger(offset) || offset < 0) throw invalid("offset", `must be a non-negative byte offset, got ${offset}`);
+  if (!Number.isSafeInteger(maxBytes) || maxBytes < 1) throw invalid("maxBytes", `must be a positive number of bytes, got ${maxBytes}`);
+  return retryOnRotation(dir, (segments) => readSegments(segments, offset, maxBytes));
+}
+
+/** The global offset just past the last complete record (where a follower "from now" starts). */
+export async function logEnd(dir: string): Promise<number> {
+  return retryOnRotation(dir, async (segments) => {
+    const last = segments.at(-1);
+    if (last === undefined) return 0;
+    for await (const newline of newlinesBackward(last.path, last.size)) return last.start + newline + 1;
+    return last.start; // empty, or one torn record
+  });
+}
+
+/** The global offset at which the last `n` records start (n=0: logEnd), reading backwards from the end, across segments. */
+export async function tailOffset(dir: string, n: number): Promise<number> {
+  if (!Number.isSafeInteger(n) || n < 0) throw invalid("n", `must be a non-negative number of records, got ${n}`);
+  if (n === 0) return logEnd(dir);
+  return retryOnRotation(dir, async (segments) => {
+    let wanted = n;
+    for (let i = segments.length - 1; i >= 0; i--) {
+      const segment = segments[i]!;
+      // The k-th newline from the end ends the k-th record from the end, which starts just past newline k+1. The
+      // bytes after the first one found are a torn record, not counted.
+      let counted = 0;
+      for await (const newline of newlinesBackward(segment.path, regionEnd(segments, i) ?? segment.size)) {
+        if (counted === wanted) return segment.start + newline + 1;
+        counted++;
+      }
+      if (counted === wanted) return segment.start;
+      wanted -= counted;
+    }
+    return segments[0]?.start ?? 0; // fewer than n records: all of them
+  });
+}
+
+async function segmentOf(dir: string, name: string): Promise<Segment | undefined> {
+  const match = SEGMENT_NAME.exec(name);
+  if (!match) return undefined;
+  const start = Number(match[1]);
+  if (!Number.isSafeInteger(start)) throw internal(`${join(dir, name)}: segment offset beyond 2^53`);
+  const path = join(dir, name);
+  try {
+    return { start, path, size: (await stat(path)).size };
+  } catch (err) {
+    if (errnoCode(err) === "ENOENT") return undefined; // deleted by retention since readdir
+    throw internal(`stat ${path}: ${errnoCode(err)}`, { cause: err });
+  }
+}
+
+async function readSegments(segments: readonly Segment[], offset: number, maxBytes: number): Promise<LogRead> {
+  const oldest = segments[0];
+  if (oldest === undefined) return { records: [], nextOffset: offset, skippedBytes: 0 };
+  const records: LogRecord[] = [];
+  let position = Math.max(offset, oldest.start);
+  let skippedBytes = position - offset;
+  for (let i = segments.findLastIndex((s) => s.start <= position); ; i++) {
+    const segment = segments[i]!;
+    const read = position - offset - skippedBytes;
+    const range = { from: position - segment.start, to: regionEnd(segments, i), base: segment.start };
+    const chunk = await readRecords(segment.path, { ...range, maxBytes: maxBytes - read, growForFirst: records.length === 0 });
+    if (chunk === undefined) throw new SegmentGone();
+    records.push(...chunk.records);
+    position = chunk.nextOffset;
+    const next = segments[i + 1];
+    // Stop when the budget is spent, or at the newest segment's end (a torn record there is still being written).
+    if (!chunk.atEnd || next === undefined || (records.length > 0 && position - offset - skippedBytes >= maxBytes))
+      return { records, nextOffset: position, skippedBytes };
+    // An older segment holds nothing complete past `position`: the next one starts where its writer rotated.
+    skippedBytes += next.start - position;
+    position = next.start;
+  }
+}
+
+/** Where segment i ends for a reader: at the next one's start (see the format), or, for the newest, as listed. */
+function regionEnd(segments: readonly Segment[], i: number): number | undefined {
+  const { start, size } = segments[i]!;
+  const next = segments[i + 1];
+  return next === undefined ? undefined : Math.min(size, next.start - start);
+}
+
+/** A segment listed a moment ago is gone: retention deleted it while it was read. */
+class SegmentGone extends Error {}
+
+const ROTATION_RETRIES = 5;
+
+/** Runs a read over a fresh listing, again if a segment it needed was deleted under it. */
+async function retryOnRotation<T>(dir: string, read: (segments: Segment[]) => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await read(await listSegments(dir));
+    } catch (err) {
+      if (!(err instanceof SegmentGone)) throw err;
+      if (attempt === ROTATION_RETRIES)
+        throw unavailable(`log ${dir}: segments were deleted while being read, ${attempt} times; the log rotates too fast`);
+    }
+  }
+}
+
+const BACKWARD_CHUNK_BYTES = 64 * 1024;
+
+/** Positions of the newlines in a file before `end`, last first, read in chunks. */
+async function* newlinesBackward(path: string, end: number): AsyncGenerator<number> {
+  const file = await openLogFile(path);
+  if (file === undefined) throw new SegmentGone();
+  try {
+    const buffer = Buffer.allocUnsafe(BACKWARD_CHUNK_BYTES);
+    for (let chunkEnd = end; chunkEnd > 0; ) {
+      const chunkStart = Math.max(0, chunkEnd - BACKWARD_CHUNK_BYTES);
+      const { bytesRead } = await file.read(buffer, 0, chunkEnd - chunkStart, chunkStart);
+      // lastIndexOf takes a negative start as counted from the buffer's end: stop before it would get one.
+      for (let before = bytesRead; before > 0; ) {
+        const newline = buffer.lastIndexOf(NEWLINE, before - 1);
+        if (newline < 0) break;
+        yield chunkStart + newline;
+        before = newline;
+      }
+      chunkEnd = chunkStart;
+    }
+  } finally {
+    await file.close();
+  }
+}

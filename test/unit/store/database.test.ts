@@ -1,0 +1,79 @@
+// The tested upgrade from every earlier schema: a database left at each version by an older auraed opens, is
+// moved to the latest schema, keeps its rows, and takes the rows of the newest tables.
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { test } from "node:test";
+import Database from "better-sqlite3";
+import { openDatabase } from "../../../src/store/database.js";
+import { EventsStore } from "../../../src/store/events-store.js";
+import { MIGRATIONS } from "../../../src/store/migrations.js";
+import { tempDir } from "../helpers/temp-dir.js";
+
+const LATEST = MIGRATIONS.length;
+
+/** A database file left at schema `version`, as an auraed of that version would leave it. */
+function databaseAt(path: string, version: number): void {
+  const db = new Database(path);
+  try {
+    for (let v = 0; v < version; v++) db.exec(MIGRATIONS[v]!);
+    db.pragma(`user_version = ${version}`);
+    if (version >= 1) {
+      // Columns of schema 1, which every later schema keeps.
+      db.prepare("INSERT INTO cells (name, spec, created_at_ms) VALUES ('web', '{\"name\":\"web\"}', 1000)").run();
+      db.prepare(
+        `INSERT INTO executables (cell, name, spec, state, pid, started_at_ms, exited_at_ms, exit_status)
+         VALUES ('web', 'server', '{}', 'exited', 42, 2000, 3000, '{"code":0}')`,
+      ).run();
+    }
+  } finally {
+    db.close();
+  }
+}
+
+const tablesOf = (db: Database.Database): string[] =>
+  db.prepare<[], { name: string }>("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name").all().map((r) => r.name);
+
+for (let version = 0; version < LATEST; version++) {
+  test(`upgrades a database at schema ${version} to schema ${LATEST}, keeping its rows`, async (t) => {
+    const path = join(await tempDir(t), "aurae.db");
+    databaseAt(path, version);
+    const db = openDatabase(path);
+    t.after(() => db.close());
+    assert.equal(db.pragma("user_version", { simple: true }), LATEST);
+    if (version >= 1) {
+      assert.deepEqual(db.prepare("SELECT name, spec, created_at_ms, init_pid FROM cells").all(), [
+        { name: "web", spec: '{"name":"web"}', created_at_ms: 1000, init_pid: null },
+      ]);
+      assert.deepEqual(db.prepare("SELECT cell, name, pid, exit_status, restart_count, next_restart_at_ms FROM executables").all(), [
+        { cell: "web", name: "server", pid: 42, exit_status: '{"code":0}', restart_count: 0, next_restart_at_ms: null },
+      ]);
+    }
+    const events = new EventsStore(db);
+    assert.equal(events.insert({ timeMs: 4000, kind: "daemon.started", cell: null, executable: null, attributes: "{}" }), 1);
+    const fresh = openDatabase(join(await tempDir(t), "fresh.db"));
+    t.after(() => fresh.close());
+    assert.deepEqual(tablesOf(db), tablesOf(fresh));
+  });
+}
+
+test("opens a database at the latest schema as it is, and again after that", async (t) => {
+  const path = join(await tempDir(t), "aurae.db");
+  databaseAt(path, LATEST);
+  openDatabase(path).close();
+  const db = openDatabase(path);
+  t.after(() => db.close());
+  assert.equal(db.pragma("user_version", { simple: true }), LATEST);
+  assert.deepEqual(db.prepare("SELECT name FROM cells").all(), [{ name: "web" }]);
+});
+
+test("refuses a database from a later auraed, naming both schema versions", async (t) => {
+  const path = join(await tempDir(t), "aurae.db");
+  databaseAt(path, LATEST);
+  const db = new Database(path);
+  db.pragma(`user_version = ${LATEST + 1}`);
+  db.close();
+  assert.throws(() => openDatabase(path), {
+    kind: "precondition",
+    message: `database ${path} has schema ${LATEST + 1}, newer than this auraed knows (${LATEST})`,
+  });
+});
