@@ -27,6 +27,10 @@ export interface DaemonConfig {
   readonly eventRetention: Retention;
   /** Per executable: a log segment's size and how many segments are kept. */
   readonly logMaxBytes: number;
+  /** At start, leave cgroups no desired state claims (and their processes) alone instead of removing them. */
+  readonly keepLeftovers: boolean;
+  /** On SIGTERM, stop every executable (deepest cells first) instead of leaving them running. */
+  readonly stopWorkloadsOnExit: boolean;
   readonly logMaxFiles: number;
 }
 
@@ -44,7 +48,9 @@ export const USAGE = `usage: auraed [options]
   --events-max N        events kept, newest first    (AURAE_EVENTS_MAX, default 100000)
   --events-max-age AGE  drop older events: 7d, 12h   (AURAE_EVENTS_MAX_AGE, default 7d)
   --log-max-bytes SIZE  an executable's log segment  (AURAE_LOG_MAX_BYTES, default 10485760)
-  --log-max-files N     segments kept per executable (AURAE_LOG_MAX_FILES, default 5)`;
+  --log-max-files N     segments kept per executable (AURAE_LOG_MAX_FILES, default 5)
+  --keep-leftovers      at start, keep cgroups no desired state claims (to recover a lost database)
+  --stop-workloads-on-exit  on SIGTERM, stop every executable instead of leaving them running`;
 
 const DEFAULT_SHIM = fileURLToPath(new URL("../../native/build/aurae-shim", import.meta.url));
 
@@ -65,6 +71,8 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Dae
       "events-max": { type: "string" },
       "events-max-age": { type: "string" },
       "log-max-bytes": { type: "string" },
+      "keep-leftovers": { type: "boolean" },
+      "stop-workloads-on-exit": { type: "boolean" },
       "log-max-files": { type: "string" },
     },
     strict: true,
@@ -85,6 +93,8 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Dae
   const logMaxBytes = integer(pick(flags["log-max-bytes"], "LOG_MAX_BYTES", "10485760"), "--log-max-bytes", 4096);
   const logMaxFiles = integer(pick(flags["log-max-files"], "LOG_MAX_FILES", "5"), "--log-max-files", 1);
   return Object.freeze({
+    keepLeftovers: flags["keep-leftovers"] ?? false,
+    stopWorkloadsOnExit: flags["stop-workloads-on-exit"] ?? false,
     logMaxBytes,
     logMaxFiles,
     runtimeDir,

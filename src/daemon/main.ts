@@ -8,6 +8,7 @@ import { EventLog } from "../domain/events/event-log.js";
 import { Executables } from "../domain/executables/executables.js";
 import { trashDir } from "../domain/executables/layout.js";
 import { KeyedMutex } from "../domain/keyed-mutex.js";
+import { reconcileNode } from "../domain/reconcile.js";
 import { AuraeError } from "../errors.js";
 import { CellServiceService } from "../gen/aurae/cells/v1/cells.js";
 import { EventServiceService } from "../gen/aurae/events/v1/events.js";
@@ -21,6 +22,7 @@ import { ShimClient } from "../runtime/shim/shim-client.js";
 import { Store } from "../store/store.js";
 import { loadConfig, USAGE, type DaemonConfig } from "./config.js";
 import { IdentityResolver } from "./identity.js";
+import { lockStateDir } from "./instance-lock.js";
 import { identityInterceptor } from "./interceptors.js";
 import { startServer } from "./server.js";
 import { cellService } from "./services/cells.js";
@@ -32,6 +34,7 @@ const SHUTDOWN_GRACE_MS = 5000;
 
 async function main(config: DaemonConfig): Promise<void> {
   await mkdir(config.stateDir, { recursive: true, mode: 0o700 });
+  await lockStateDir(config.stateDir);
   const daemonLogDir = join(config.stateDir, "daemon-log");
   // The daemon's log goes to stdout and to a rotated log that GetDaemonLogs serves.
   const logFile = new SegmentWriter({ dir: daemonLogDir, maxBytes: config.logMaxBytes, maxFiles: config.logMaxFiles });
@@ -68,7 +71,7 @@ async function main(config: DaemonConfig): Promise<void> {
     log: log.child({ area: "executables" }),
   });
   events.record({ kind: "daemon.started", attributes: { pid: String(process.pid) } });
-  executables.recover();
+  await reconcileNode({ cells, executables, cgroups, events, log: log.child({ area: "reconcile" }), keepLeftovers: config.keepLeftovers });
 
   const server = await startServer(config, {
     services: [
@@ -83,10 +86,11 @@ async function main(config: DaemonConfig): Promise<void> {
   log.info({ socket: config.socketPath, tcpPort: server.tcpPort }, "auraed serving");
 
   const shutdown = async (signal: string): Promise<void> => {
-    log.info({ signal }, "shutting down; workloads keep running");
+    log.info({ signal, stopWorkloads: config.stopWorkloadsOnExit }, "shutting down");
     events.record({ kind: "daemon.stopped", attributes: { signal } });
     events.close(); // following watchers end with UNAVAILABLE instead of holding the shutdown for its grace period
     await server.close(SHUTDOWN_GRACE_MS);
+    if (config.stopWorkloadsOnExit) await executables.stopEverything(10_000).catch((err: unknown) => log.error({ err }, "stopping workloads failed"));
     executables.close();
     store.close();
     process.exit(0);

@@ -14,8 +14,15 @@ export function openDatabase(path: string): Db {
     db.pragma("synchronous = NORMAL"); // WAL + NORMAL: durable across a daemon crash; a power loss may drop the last commit
     db.pragma("foreign_keys = ON");
     db.pragma("busy_timeout = 5000");
+    const check = db.pragma("quick_check", { simple: true });
+    if (check !== "ok") throw new Error(`integrity check failed: ${String(check)}`);
   } catch (err) {
-    throw precondition(`open database ${path}: ${(err as Error).message}`, { cause: err });
+    throw precondition(
+      `open database ${path}: ${(err as Error).message}. To recover, stop auraed, move ${path} (and its -wal and -shm ` +
+        "files) aside, and start auraed with --keep-leftovers: it starts with no desired state and leaves running " +
+        "workloads alone (see the README, Recovery)",
+      { cause: err },
+    );
   }
   migrate(db, path);
   return db;

@@ -1,6 +1,6 @@
 import type { Db } from "./database.js";
 
-export type ExecutableStateRow = "running" | "stopping" | "exited" | "backoff";
+export type ExecutableStateRow = "starting" | "running" | "stopping" | "exited" | "backoff";
 
 export interface ExecutableRow {
   readonly cell: string;
@@ -24,6 +24,7 @@ const COLUMNS = `cell, name, spec, state, pid, started_at_ms AS startedAtMs, exi
 export class ExecutablesStore {
   readonly #upsert;
   readonly #markStopping;
+  readonly #setRunning;
   readonly #setExited;
   readonly #setBackoff;
   readonly #delete;
@@ -39,6 +40,9 @@ export class ExecutablesStore {
          restart_count, backoff_step, next_restart_at_ms)
        VALUES (@cell, @name, @spec, @state, @pid, @startedAtMs, @exitedAtMs, @exitStatus,
          @restartCount, @backoffStep, @nextRestartAtMs)`,
+    );
+    this.#setRunning = db.prepare<[number, number, string, string]>(
+      "UPDATE executables SET state = 'running', pid = ?, started_at_ms = ?, next_restart_at_ms = NULL WHERE cell = ? AND name = ?",
     );
     this.#markStopping = db.prepare<[string, string]>(
       "UPDATE executables SET state = 'stopping' WHERE cell = ? AND name = ? AND state = 'running'",
@@ -66,6 +70,11 @@ export class ExecutablesStore {
   /** Inserts, or replaces an earlier run of the same name. */
   put(row: ExecutableRow): void {
     this.#upsert.run(row);
+  }
+
+  /** A started run's process: starting becomes running. */
+  setRunning(cell: string, name: string, pid: number, startedAtMs: number): void {
+    this.#setRunning.run(pid, startedAtMs, cell, name);
   }
 
   /** Running becomes stopping; an exit recorded meanwhile stays recorded. */
@@ -101,7 +110,7 @@ export class ExecutablesStore {
     return this.#inCell.all(cell);
   }
 
-  /** Every executable not exited for good (running, stopping or waiting to restart). */
+  /** Every executable not exited for good (starting, running, stopping or waiting to restart). */
   active(): ExecutableRow[] {
     return this.#active.all();
   }

@@ -11,6 +11,7 @@ const STATE_NAMES: Record<ExecutableState, string> = {
   [ExecutableState.EXECUTABLE_STATE_STOPPING]: "stopping",
   [ExecutableState.EXECUTABLE_STATE_EXITED]: "exited",
   [ExecutableState.EXECUTABLE_STATE_BACKOFF]: "backoff",
+  [ExecutableState.EXECUTABLE_STATE_STARTING]: "starting",
   [ExecutableState.UNRECOGNIZED]: "unknown",
 };
 
@@ -20,6 +21,7 @@ function describeExit(x: Executable): string {
   const exit = x.status?.exit;
   if (!exit) return "-";
   const how = exit.code !== undefined ? `code ${exit.code}` : `signal ${SIGNAL_NAMES.get(exit.signal!) ?? exit.signal}`;
+  if (exit.lost) return "lost";
   return exit.oomKilled ? `${how} (OOM-killed)` : how;
 }
 

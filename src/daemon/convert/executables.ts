@@ -55,6 +55,7 @@ const STATE: Record<ExecutableState, pb.ExecutableState> = {
   stopping: pb.ExecutableState.EXECUTABLE_STATE_STOPPING,
   exited: pb.ExecutableState.EXECUTABLE_STATE_EXITED,
   backoff: pb.ExecutableState.EXECUTABLE_STATE_BACKOFF,
+  starting: pb.ExecutableState.EXECUTABLE_STATE_STARTING,
 };
 
 const STDIN_TO_PROTO: Record<StdinMode, pb.StdinMode> = { null: pb.StdinMode.STDIN_MODE_NULL, closed: pb.StdinMode.STDIN_MODE_CLOSED };
@@ -94,6 +95,7 @@ export function executableToProto(x: Executable): pb.Executable {
         oomKilled: x.exit.oomKilled,
         cpuUserUs: BigInt(x.exit.cpuUserUs),
         cpuSystemUs: BigInt(x.exit.cpuSystemUs),
+        lost: x.exit.lost ?? false,
       },
       restartCount: x.restartCount,
       nextRestartAt: x.nextRestartAt,

@@ -167,6 +167,38 @@ export class Cells {
   }
 
   /**
+   * Brings the kernel back to the recorded cells after auraed (or the node) restarted: every cell's cgroups exist
+   * with its limits, and every isolated cell has a running reaper. Goes on past a failure; returns every error.
+   */
+  async reconcile(): Promise<Error[]> {
+    const errors: Error[] = [];
+    for (let rows = this.deps.cells.page("", 1000), after = ""; rows.length > 0; after = rows.at(-1)!.name, rows = this.deps.cells.page(after, 1000)) {
+      for (const row of rows) {
+        try {
+          const spec = JSON.parse(row.spec) as CellSpec;
+          await inApiTerms(this.deps.cgroups.create(row.name, await this.#enforceable(spec)));
+          if (row.initPid !== null && !(await isCellInitRunning(this.deps, row.name, row.initPid)))
+            await this.namespacesFor(row.name);
+        } catch (err) {
+          errors.push(new Error(`cell "${row.name}": ${(err as Error).message}`, { cause: err }));
+        }
+      }
+    }
+    return errors;
+  }
+
+  /** The cgroups the recorded cells own (their own and their reapers'), relative to the driver's root. */
+  claimedCgroups(): Set<string> {
+    const claimed = new Set<string>();
+    for (let rows = this.deps.cells.page("", 1000); rows.length > 0; rows = this.deps.cells.page(rows.at(-1)!.name, 1000))
+      for (const row of rows) {
+        claimed.add(row.name);
+        if (row.initPid !== null) claimed.add(cellInitLeaf(row.name));
+      }
+    return claimed;
+  }
+
+  /**
    * The namespaces an executable of `cell` runs in: those of its top-level cell's reaper, restarted first if it is
    * gone (a reboot, or someone killed it). Call under the tree lock.
    */

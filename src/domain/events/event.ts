@@ -16,6 +16,7 @@ export const EVENT_KINDS = [
   "executable.stopped",
   "daemon.started",
   "daemon.stopped",
+  "node.leftover_removed",
 ] as const;
 
 export type EventKind = (typeof EVENT_KINDS)[number];

@@ -37,7 +37,7 @@ export interface ExecutableSpec {
   readonly restart: RestartPolicy;
 }
 
-export type ExecutableState = "running" | "stopping" | "exited" | "backoff";
+export type ExecutableState = "starting" | "running" | "stopping" | "exited" | "backoff";
 
 /** How a process ended: exactly one of code and signal is set. */
 export interface ExitStatus {
@@ -46,6 +46,8 @@ export interface ExitStatus {
   readonly oomKilled: boolean;
   readonly cpuUserUs: number;
   readonly cpuSystemUs: number;
+  /** The node lost the process without seeing it end (a reboot, a killed shim): how it ended is unknown. */
+  readonly lost?: boolean;
 }
 
 export interface Executable {

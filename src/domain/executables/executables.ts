@@ -7,7 +7,8 @@ import { exists, internal, invalid, notFound, precondition, type AuraeError } fr
 import type { CgroupDriver } from "../../runtime/cgroups/driver.js";
 import { SpawnError, type SpawnRequest, type Spawned } from "../../runtime/shim/shim-client.js";
 import { discardDir } from "../../runtime/discard-dir.js";
-import { readShimStatus, type ShimStatus } from "../../runtime/shim/shim-status.js";
+import { isShimRunning } from "../../runtime/shim/find-shim.js";
+import { readShimPid, readShimStatus, type ShimStatus } from "../../runtime/shim/shim-status.js";
 import { DirWatcher } from "../../runtime/shim/watch-dir.js";
 import { resolveCredentials } from "../../runtime/users.js";
 import type { ExecutableRow, ExecutablesStore } from "../../store/executables-store.js";
@@ -68,29 +69,57 @@ export class Executables implements CellWorkloads {
       if (previous && previous.state !== "exited")
         throw exists(`executable "${spec.name}" in cell "${spec.cell}" is ${previous.state}: stop it before starting it again`);
       if (previous) await this.forget(spec.cell, spec.name);
-      const spawned = await this.#spawn(spec, 0);
-      const row: ExecutableRow = {
+      // Desired state first: a crash from here on leaves a "starting" record that the next auraed finishes.
+      const starting: ExecutableRow = {
         cell: spec.cell,
         name: spec.name,
         spec: JSON.stringify(spec),
-        state: "running",
-        ...spawned,
+        state: "starting",
+        pid: 0,
+        startedAtMs: Date.now(),
         exitedAtMs: null,
         exitStatus: null,
         restartCount: 0,
         backoffStep: 0,
         nextRestartAtMs: null,
       };
-      this.deps.store.put(row);
+      this.deps.store.put(starting);
+      let spawned: Pick<ExecutableRow, "pid" | "startedAtMs">;
+      try {
+        spawned = await this.#spawn(spec, 0);
+      } catch (err) {
+        this.deps.store.delete(spec.cell, spec.name);
+        throw err;
+      }
+      const row = this.#running(starting, spawned);
       this.deps.events.record({ kind: "executable.started", cell: spec.cell, executable: spec.name, attributes: { pid: String(row.pid) } });
-      this.#watch(row);
       return toExecutable(row);
     });
   }
 
+  /** The record once it is past "starting" (a start in flight finishes within moments). */
+  async #settled(cell: string, name: string): Promise<ExecutableRow> {
+    const deadline = AbortSignal.timeout(KILL_TIMEOUT_MS);
+    for (;;) {
+      const changed = this.#changes.next(keyOf(cell, name), deadline);
+      const row = this.#require(cell, name);
+      if (row.state !== "starting" || deadline.aborted) return row;
+      await changed;
+    }
+  }
+
+  /** Records a spawned run as running and starts watching for its exit. */
+  #running(starting: ExecutableRow, spawned: Pick<ExecutableRow, "pid" | "startedAtMs">): ExecutableRow {
+    this.deps.store.setRunning(starting.cell, starting.name, spawned.pid, spawned.startedAtMs);
+    const row: ExecutableRow = { ...starting, ...spawned, state: "running", nextRestartAtMs: null };
+    this.#watch(row);
+    this.#changes.notify(keyOf(row.cell, row.name));
+    return row;
+  }
+
   async stop(cell: string, name: string, opts: StopOptions): Promise<Executable> {
     const { signal, graceMs } = validateStopOptions(opts);
-    const row = this.#require(cell, name);
+    const row = await this.#settled(cell, name);
     if (row.state === "exited") return toExecutable(row); // as CRI StopContainer: stopping a stopped one is no error
     if (row.state === "backoff") return toExecutable(this.#cancelRestart(row));
     this.deps.store.markStopping(cell, name);
@@ -157,6 +186,13 @@ export class Executables implements CellWorkloads {
     return { dir: logDir(dir), closed };
   }
 
+  /** Stops every executable on the node, those of the deepest cells first (children before what they serve). */
+  async stopEverything(graceMs: number): Promise<void> {
+    const cells = [...new Set(this.deps.store.active().map((x) => x.cell))];
+    cells.sort((a, b) => b.split("/").length - a.split("/").length);
+    for (const cell of cells) await this.stopAll(cell, graceMs);
+  }
+
   async stopAll(cell: string, graceMs: number): Promise<void> {
     const active = this.deps.store.inCell(cell).filter((x) => x.state !== "exited");
     await Promise.all(active.map((x) => this.stop(cell, x.name, { graceMs })));
@@ -168,12 +204,53 @@ export class Executables implements CellWorkloads {
     this.deps.store.delete(cell, name);
   }
 
-  /** Takes over every executable the database says is active: watches the running, schedules the waiting. */
-  recover(): void {
+  /**
+   * Takes over every executable the database says is active: watches the running (recording the exits that happened
+   * while auraed was down), finishes interrupted starts, schedules pending restarts, and records as lost what is gone
+   * without a trace (a reboot), which its restart policy then starts again.
+   */
+  async recover(): Promise<void> {
     for (const row of this.deps.store.active()) {
-      if (row.state === "backoff") this.#scheduleRestart(row.cell, row.name, row.nextRestartAtMs ?? Date.now());
-      else this.#watch(row);
+      try {
+        await this.#recoverOne(row);
+      } catch (err) {
+        this.deps.log.error({ err, cell: row.cell, name: row.name }, "recovering an executable failed");
+      }
     }
+  }
+
+  async #recoverOne(row: ExecutableRow): Promise<void> {
+    if (row.state === "backoff") return this.#scheduleRestart(row.cell, row.name, row.nextRestartAtMs ?? Date.now());
+    const dir = runDir(executableDir(this.deps.stateRoot, row.cell, row.name), row.restartCount);
+    if (row.state === "starting") return this.#finishStart(row, dir);
+    if ((await readShimStatus(dir)) || (await this.#isRunning(row, row.pid))) return this.#watch(row);
+    await this.#recordExit(row, { code: null, signal: null, oomKilled: false, cpuUserUs: 0, cpuSystemUs: 0, lost: true }, Date.now());
+  }
+
+  /** The leaf cgroups of executables that may have a process: every one not exited for good. */
+  claimedCgroups(): Set<string> {
+    return new Set(this.deps.store.active().map((row) => leafCgroup(row.cell, row.name)));
+  }
+
+  /** A start the last auraed recorded but may not have finished: adopt what the shim did, or start it now. */
+  async #finishStart(row: ExecutableRow, dir: string): Promise<void> {
+    for (let waited = 0; waited < 50 && !(await readShimStatus(dir)) && !(await readShimPid(dir)) && (await isShimRunning(dir)); waited++)
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    const status = await readShimStatus(dir);
+    const pid = status?.pid ?? (await readShimPid(dir));
+    if (pid !== undefined && (status || (await this.#isRunning(row, pid)))) {
+      this.#running(row, { pid, startedAtMs: status ? Number(status.startedAtUnixNano / 1_000_000n) : row.startedAtMs });
+      return;
+    }
+    await this.deps.locks.run(treeLock(row.cell), async () => {
+      await discardDir(dir, trashDir(this.deps.stateRoot));
+      this.#running(row, await this.#spawn(JSON.parse(row.spec) as ExecutableSpec, row.restartCount));
+    });
+  }
+
+  /** Whether `pid` is the executable's main process: alive, in its leaf cgroup (a reused pid would not be). */
+  async #isRunning(row: ExecutableRow, pid: number): Promise<boolean> {
+    return (await this.deps.cgroups.pids(leafCgroup(row.cell, row.name))).includes(pid);
   }
 
   /** Stops watching and restarting; workloads keep running (their shims outlive the daemon). */
@@ -226,7 +303,7 @@ export class Executables implements CellWorkloads {
     try {
       while (!this.#closing.signal.aborted) {
         const status = await readShimStatus(dir);
-        if (status) return await this.#recordExit(row, status);
+        if (status) return await this.#recordExit(row, exitOf(status), Number(status.exitedAtUnixNano / 1_000_000n));
         await watcher.changed(this.#closing.signal);
       }
     } finally {
@@ -234,15 +311,8 @@ export class Executables implements CellWorkloads {
     }
   }
 
-  async #recordExit(started: ExecutableRow, status: ShimStatus): Promise<void> {
+  async #recordExit(started: ExecutableRow, exit: ExitStatus, exitedAtMs: number): Promise<void> {
     const { cell, name } = started;
-    const exit: ExitStatus = {
-      code: status.exitCode,
-      signal: status.signal,
-      oomKilled: status.oomKilled,
-      cpuUserUs: status.cpuUserUs,
-      cpuSystemUs: status.cpuSystemUs,
-    };
     // As systemd's KillMode=control-group: when the main process is gone, what it left behind goes too, before
     // the exit is visible, so whoever waits for it finds the cgroup gone.
     const leaf = leafCgroup(cell, name);
@@ -253,7 +323,6 @@ export class Executables implements CellWorkloads {
       this.deps.log.warn({ err, leaf }, "clean up the leaf cgroup of an exited executable");
     }
     const row = this.deps.store.get(cell, name) ?? started;
-    const exitedAtMs = Number(status.exitedAtUnixNano / 1_000_000n);
     const spec = JSON.parse(row.spec) as ExecutableSpec;
     const decision = decideRestart(spec.restart, exit, {
       restartCount: row.restartCount,
@@ -289,15 +358,14 @@ export class Executables implements CellWorkloads {
     return this.deps.locks.run(treeLock(cell), async () => {
       const row = this.deps.store.get(cell, name);
       if (!row || row.state !== "backoff" || this.#closing.signal.aborted) return;
+      const starting: ExecutableRow = { ...row, state: "starting", pid: 0, restartCount: row.restartCount + 1, nextRestartAtMs: null };
+      this.deps.store.put(starting);
       try {
-        const spawned = await this.#spawn(JSON.parse(row.spec) as ExecutableSpec, row.restartCount + 1);
-        const next: ExecutableRow = { ...row, ...spawned, state: "running", restartCount: row.restartCount + 1, nextRestartAtMs: null };
-        this.deps.store.put(next);
+        const next = this.#running(starting, await this.#spawn(JSON.parse(row.spec) as ExecutableSpec, starting.restartCount));
         this.deps.events.record({ kind: "executable.restarted", cell, executable: name, attributes: { restart_count: String(next.restartCount), pid: String(next.pid) } });
-        this.#watch(next);
       } catch (err) {
         this.deps.log.error({ err, cell, name }, "restart failed; the executable stays exited");
-        this.deps.store.setExited(cell, name, row.exitedAtMs ?? Date.now(), row.exitStatus ?? "null");
+        this.deps.store.put({ ...row, state: "exited", nextRestartAtMs: null });
       }
       this.#changes.notify(keyOf(cell, name));
     });
@@ -357,6 +425,14 @@ function checkSignal(signal: number): void {
 }
 
 const keyOf = (cell: string, name: string): string => `${cell}\0${name}`;
+
+const exitOf = (status: ShimStatus): ExitStatus => ({
+  code: status.exitCode,
+  signal: status.signal,
+  oomKilled: status.oomKilled,
+  cpuUserUs: status.cpuUserUs,
+  cpuSystemUs: status.cpuSystemUs,
+});
 const toBig = (n: number | undefined): bigint | undefined => (n === undefined ? undefined : BigInt(n));
 
 function toExecutable(row: ExecutableRow): Executable {

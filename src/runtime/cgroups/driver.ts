@@ -82,6 +82,8 @@ export interface CgroupDriver {
   dirs(path: string): string[];
   /** The file whose `oom_kill N` line counts OOM kills of processes in `path`, if the host has one. */
   oomEventsFile(path: string): string | undefined;
+  /** Every cgroup below the driver's root in any hierarchy, relative to it ("web", "web/x.exe"), deepest first. */
+  list(): Promise<string[]>;
   /** Pids of every process in `path` and below. */
   pids(path: string): Promise<number[]>;
   /** SIGKILLs every process in `path` and below. */

@@ -132,3 +132,17 @@ export async function killUntilEmpty(
   }
   throw new Error(`processes in ${what} survived SIGKILL`);
 }
+
+/** Every cgroup below any of `roots`, as paths relative to them, children before their parents. */
+export async function listCgroupPaths(roots: readonly string[]): Promise<string[]> {
+  const found = new Set<string>();
+  const walk = async (root: string, relative: string): Promise<void> => {
+    for (const child of await childCgroups(join(root, relative))) {
+      const path = relative ? `${relative}/${child}` : child;
+      await walk(root, path);
+      found.add(path);
+    }
+  };
+  for (const root of roots) await walk(root, "");
+  return [...found].sort((a, b) => b.split("/").length - a.split("/").length);
+}

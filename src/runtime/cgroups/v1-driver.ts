@@ -5,7 +5,7 @@ import { access } from "node:fs/promises";
 import { join } from "node:path";
 import { internal, osError, unsupported } from "../../errors.js";
 import type { CgroupDriver, CgroupLimits, CgroupMode, CgroupStats, UnsupportedLimit } from "./driver.js";
-import { killUntilEmpty, makeCgroupDir, readCgroupFileIfExists, readProcsRecursive, removeCgroupDir, writeCgroupFile } from "./files.js";
+import { killUntilEmpty, listCgroupPaths, makeCgroupDir, readCgroupFileIfExists, readProcsRecursive, removeCgroupDir, writeCgroupFile } from "./files.js";
 import {
   DEFAULT_FREEZE_TIMEOUT_MS,
   freezeCgroup,
@@ -105,6 +105,10 @@ export class V1Driver implements CgroupDriver {
 
   oomEventsFile(path: string): string {
     return join(this.#dirOf("memory", path), "memory.oom_control");
+  }
+
+  list(): Promise<string[]> {
+    return listCgroupPaths(this.dirs(""));
   }
 
   pids(path: string): Promise<number[]> {

@@ -6,7 +6,7 @@ import { dirname, join } from "node:path";
 import { osError } from "../../errors.js";
 import type { CgroupDriver, CgroupLimits, CgroupStats, UnsupportedLimit } from "./driver.js";
 import { DEFAULT_FREEZE_TIMEOUT_MS, freezeCgroup, isCgroupFrozen, thawCgroup, UNIFIED_FREEZER } from "./freeze.js";
-import { makeCgroupDir, readCgroupFile, readProcsRecursive, removeCgroupDir, writeCgroupFile } from "./files.js";
+import { listCgroupPaths, makeCgroupDir, readCgroupFile, readProcsRecursive, removeCgroupDir, writeCgroupFile } from "./files.js";
 import {
   CPU_BANDWIDTH,
   DEFAULT_CPU_PERIOD_US,
@@ -150,6 +150,10 @@ export class V2Driver implements CgroupDriver {
 
   oomEventsFile(path: string): string {
     return join(this.#root, path, "memory.events");
+  }
+
+  list(): Promise<string[]> {
+    return listCgroupPaths(this.dirs(""));
   }
 
   pids(path: string): Promise<number[]> {

@@ -63,3 +63,10 @@ function microseconds(raw: Record<string, unknown>, key: "cpuUserUs" | "cpuSyste
   if (typeof value !== "number" || !Number.isInteger(value) || value < 0) throw new Error(`${key} is not a count of microseconds`);
   return value;
 }
+
+/** The workload pid a shim recorded once its exec succeeded, or undefined before that (or if none ran). */
+export async function readShimPid(stateDir: string): Promise<number | undefined> {
+  const text = await readFile(join(stateDir, "pid"), "utf8").catch(() => undefined);
+  const pid = Number(text?.trim());
+  return Number.isInteger(pid) && pid > 0 ? pid : undefined;
+}

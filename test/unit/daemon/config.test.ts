@@ -20,6 +20,8 @@ test("uses the documented defaults with no flag and no environment", () => {
     logMaxBytes: 10_485_760,
     logMaxFiles: 5,
     eventRetention: { maxEvents: 100_000, maxAgeMs: 604_800_000 },
+    keepLeftovers: false,
+    stopWorkloadsOnExit: false,
   });
   assert.ok(isAbsolute(config.shimPath) && config.shimPath.endsWith("/native/build/aurae-shim"), config.shimPath);
 });
@@ -63,6 +65,8 @@ test("takes every setting from AURAE_* environment variables", () => {
       logMaxBytes: 65_536,
       logMaxFiles: 3,
       eventRetention: { maxEvents: 10, maxAgeMs: 3_600_000 },
+      keepLeftovers: false,
+      stopWorkloadsOnExit: false,
     },
   );
 });

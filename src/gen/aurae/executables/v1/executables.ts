@@ -123,6 +123,8 @@ export enum ExecutableState {
   EXECUTABLE_STATE_EXITED = 3,
   /** EXECUTABLE_STATE_BACKOFF - The process exited; its restart policy starts it again at next_restart_at. */
   EXECUTABLE_STATE_BACKOFF = 4,
+  /** EXECUTABLE_STATE_STARTING - Recorded, and being started (after a daemon crash at this point, the next auraed finishes the start). */
+  EXECUTABLE_STATE_STARTING = 5,
   UNRECOGNIZED = -1,
 }
 
@@ -143,6 +145,9 @@ export function executableStateFromJSON(object: any): ExecutableState {
     case 4:
     case "EXECUTABLE_STATE_BACKOFF":
       return ExecutableState.EXECUTABLE_STATE_BACKOFF;
+    case 5:
+    case "EXECUTABLE_STATE_STARTING":
+      return ExecutableState.EXECUTABLE_STATE_STARTING;
     case -1:
     case "UNRECOGNIZED":
     default:
@@ -162,6 +167,8 @@ export function executableStateToJSON(object: ExecutableState): string {
       return "EXECUTABLE_STATE_EXITED";
     case ExecutableState.EXECUTABLE_STATE_BACKOFF:
       return "EXECUTABLE_STATE_BACKOFF";
+    case ExecutableState.EXECUTABLE_STATE_STARTING:
+      return "EXECUTABLE_STATE_STARTING";
     case ExecutableState.UNRECOGNIZED:
     default:
       return "UNRECOGNIZED";
@@ -239,6 +246,11 @@ export interface ExitStatus {
   /** Cpu time of the process and the children it waited for, in microseconds. */
   cpuUserUs: bigint;
   cpuSystemUs: bigint;
+  /**
+   * The node lost the process without seeing it end (a reboot, or its shim was killed): how it ended is unknown,
+   * and it counts as a failure for the restart policy.
+   */
+  lost: boolean;
 }
 
 /** ExecutableStatus is what the node observed of an executable. */
@@ -951,7 +963,7 @@ export const RestartPolicy: MessageFns<RestartPolicy> = {
 };
 
 function createBaseExitStatus(): ExitStatus {
-  return { code: undefined, signal: undefined, oomKilled: false, cpuUserUs: 0n, cpuSystemUs: 0n };
+  return { code: undefined, signal: undefined, oomKilled: false, cpuUserUs: 0n, cpuSystemUs: 0n, lost: false };
 }
 
 export const ExitStatus: MessageFns<ExitStatus> = {
@@ -976,6 +988,9 @@ export const ExitStatus: MessageFns<ExitStatus> = {
         throw new globalThis.Error("value provided for field message.cpuSystemUs of type int64 too large");
       }
       writer.uint32(40).int64(message.cpuSystemUs);
+    }
+    if (message.lost !== false) {
+      writer.uint32(48).bool(message.lost);
     }
     return writer;
   },
@@ -1033,6 +1048,14 @@ export const ExitStatus: MessageFns<ExitStatus> = {
             message.cpuSystemUs = reader.int64() as bigint;
             continue;
           }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.lost = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1064,6 +1087,7 @@ export const ExitStatus: MessageFns<ExitStatus> = {
         : isSet(object.cpu_system_us)
         ? BigInt(object.cpu_system_us)
         : 0n,
+      lost: isSet(object.lost) ? globalThis.Boolean(object.lost) : false,
     };
   },
 
@@ -1084,6 +1108,9 @@ export const ExitStatus: MessageFns<ExitStatus> = {
     if (message.cpuSystemUs !== 0n) {
       obj.cpuSystemUs = message.cpuSystemUs.toString();
     }
+    if (message.lost !== false) {
+      obj.lost = message.lost;
+    }
     return obj;
   },
 
@@ -1099,6 +1126,7 @@ export const ExitStatus: MessageFns<ExitStatus> = {
     message.cpuSystemUs = (object.cpuSystemUs !== undefined && object.cpuSystemUs !== null)
       ? BigInt(object.cpuSystemUs)
       : 0n;
+    message.lost = object.lost ?? false;
     return message;
   },
 };

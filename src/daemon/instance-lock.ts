@@ -1,0 +1,22 @@
+// One auraed per state directory. The lock is an abstract Unix socket named after the directory: binding it is
+// atomic, and the kernel releases it when the process dies, however it dies, so a crash never leaves a stale lock.
+import { createHash } from "node:crypto";
+import { createServer } from "node:net";
+import { resolve } from "node:path";
+import { errnoCode, precondition } from "../errors.js";
+
+export async function lockStateDir(stateDir: string): Promise<void> {
+  const name = `\0aurae-state-${createHash("sha256").update(resolve(stateDir)).digest("hex").slice(0, 32)}`;
+  const server = createServer();
+  try {
+    await new Promise<void>((done, fail) => {
+      server.once("error", fail);
+      server.listen(name, done);
+    });
+  } catch (err) {
+    if (errnoCode(err) === "EADDRINUSE")
+      throw precondition(`another auraed is using the state directory ${stateDir}: stop it first, or use another --state-dir`);
+    throw err;
+  }
+  server.unref(); // held for the life of the process, never keeping it alive
+}

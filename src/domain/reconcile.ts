@@ -1,0 +1,36 @@
+// What auraed does before it serves: make the kernel match the node database again. Cells first (cgroups, limits,
+// reapers), then executables (adopt the running, record exits seen while down, finish interrupted starts, restart
+// what is lost per its policy), then remove cgroups that no desired state claims, so nothing runs unaccounted.
+import type { Logger } from "pino";
+import type { CgroupDriver } from "../runtime/cgroups/driver.js";
+import type { Cells } from "./cells/cells.js";
+import type { NewEvent } from "./events/event.js";
+import type { Executables } from "./executables/executables.js";
+
+export interface ReconcileDeps {
+  readonly cells: Cells;
+  readonly executables: Executables;
+  readonly cgroups: CgroupDriver;
+  readonly events: { record(event: NewEvent): unknown };
+  readonly log: Logger;
+  /** Leave unclaimed cgroups (and what runs in them) alone: for recovering a lost database by hand. */
+  readonly keepLeftovers: boolean;
+}
+
+export async function reconcileNode(deps: ReconcileDeps): Promise<void> {
+  for (const err of await deps.cells.reconcile()) deps.log.error({ err }, "reconciling a cell failed");
+  await deps.executables.recover();
+  if (deps.keepLeftovers) return;
+  const claimed = new Set([...deps.cells.claimedCgroups(), ...deps.executables.claimedCgroups()]);
+  for (const path of await deps.cgroups.list()) {
+    if (claimed.has(path)) continue;
+    try {
+      await deps.cgroups.kill(path);
+      await deps.cgroups.remove(path);
+      deps.events.record({ kind: "node.leftover_removed", attributes: { cgroup: path } });
+      deps.log.warn({ cgroup: path }, "removed a cgroup no desired state claims");
+    } catch (err) {
+      deps.log.error({ err, cgroup: path }, "removing a leftover cgroup failed");
+    }
+  }
+}
