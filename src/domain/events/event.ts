@@ -64,10 +64,11 @@ export function validateEventFilter(filter: EventFilter): EventFilter {
 }
 
 /** The attributes of executable.exited: how the process ended. */
-export function exitAttributes(exit: { code: number | null; signal: number | null; oomKilled: boolean }): Record<string, string> {
+export function exitAttributes(exit: { code: number | null; signal: number | null; oomKilled: boolean; lost?: boolean }): Record<string, string> {
   return {
     ...(exit.code !== null && { code: String(exit.code) }),
     ...(exit.signal !== null && { signal: String(exit.signal) }),
     oom_killed: String(exit.oomKilled),
+    ...(exit.lost && { lost: "true" }),
   };
 }

@@ -223,8 +223,8 @@ export class Executables implements CellWorkloads {
     if (row.state === "backoff") return this.#scheduleRestart(row.cell, row.name, row.nextRestartAtMs ?? Date.now());
     const dir = runDir(executableDir(this.deps.stateRoot, row.cell, row.name), row.restartCount);
     if (row.state === "starting") return this.#finishStart(row, dir);
-    if ((await readShimStatus(dir)) || (await this.#isRunning(row, row.pid))) return this.#watch(row);
-    await this.#recordExit(row, { code: null, signal: null, oomKilled: false, cpuUserUs: 0, cpuSystemUs: 0, lost: true }, Date.now());
+    if ((await readShimStatus(dir).catch(() => "corrupt")) || (await this.#isRunning(row, row.pid))) return this.#watch(row);
+    await this.#recordExit(row, LOST, Date.now());
   }
 
   /** The leaf cgroups of executables that may have a process: every one not exited for good. */
@@ -302,7 +302,14 @@ export class Executables implements CellWorkloads {
     const watcher = new DirWatcher(dir, 1000);
     try {
       while (!this.#closing.signal.aborted) {
-        const status = await readShimStatus(dir);
+        let status: ShimStatus | undefined;
+        try {
+          status = await readShimStatus(dir);
+        } catch (err) {
+          // A status file that cannot be read says the process ended, but not how.
+          this.deps.log.error({ err, cell: row.cell, name: row.name }, "unreadable exit status; recording the executable as lost");
+          return await this.#recordExit(row, LOST, Date.now());
+        }
         if (status) return await this.#recordExit(row, exitOf(status), Number(status.exitedAtUnixNano / 1_000_000n));
         await watcher.changed(this.#closing.signal);
       }
@@ -425,6 +432,9 @@ function checkSignal(signal: number): void {
 }
 
 const keyOf = (cell: string, name: string): string => `${cell}\0${name}`;
+
+/** The exit of a process the node lost track of: how it ended is unknown, and it counts as a failure. */
+const LOST: ExitStatus = { code: null, signal: null, oomKilled: false, cpuUserUs: 0, cpuSystemUs: 0, lost: true };
 
 const exitOf = (status: ShimStatus): ExitStatus => ({
   code: status.exitCode,

@@ -34,12 +34,14 @@ export const protobufFileName = "aurae/events/v1/events.proto";
  *   cell.thawed             a cell was thawed (cell_name)
  *   cell.freed              a cell was removed (cell_name)
  *   executable.started      an executable was started by a caller (cell_name, executable_name; attributes: pid)
- *   executable.exited       an executable's process ended (attributes: code or signal, oom_killed "true"/"false")
+ *   executable.exited       an executable's process ended (attributes: code or signal, oom_killed "true"/"false";
+ *                           lost "true" when the node lost it without seeing how it ended)
  *   executable.restarted    the restart policy started it again (attributes: restart_count, pid)
  *   executable.oom_killed   the kernel's OOM killer ended it, just before its executable.exited (attributes: pid)
  *   executable.stopped      a caller asked to stop it, when the first signal is sent (attributes: signal)
  *   daemon.started          auraed started and is about to serve (attributes: pid)
  *   daemon.stopped          auraed is shutting down on a signal (attributes: signal); workloads keep running
+ *   node.leftover_removed   at start, a cgroup no desired state claims was emptied and removed (attributes: cgroup)
  * Kinds may be added; a client should ignore kinds it does not know.
  */
 export interface Event {
