@@ -4,6 +4,7 @@ import { Command, CommanderError, Option } from "commander";
 import { AuraeClientError } from "../client/errors.js";
 import { AuraeError, type ErrorKind } from "../errors.js";
 import { registerCells } from "./commands/cells.js";
+import { registerEvents } from "./commands/events.js";
 import { registerExecutables } from "./commands/executables.js";
 import { registerHealth } from "./commands/health.js";
 import { registerDaemonLog, registerLogs } from "./commands/logs.js";
@@ -25,6 +26,7 @@ registerCells(program);
 registerExecutables(program);
 registerLogs(program);
 registerDaemonLog(program);
+registerEvents(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -54,6 +54,21 @@ test("aer cell, exec and logs drive a workload end to end, with JSON output", as
   assert.match(table, new RegExp(`${cell}\\s+hello\\s+exited\\s+\\d+\\s+code 0`));
 });
 
+test("aer events prints the event log; aer daemon-log prints auraed's own", async () => {
+  const cell = uniqueName("ev");
+  assert.equal((await aer("cell", "allocate", cell)).code, 0);
+  assert.equal((await aer("cell", "free", cell)).code, 0);
+  const events = (await aer("events", "--cell", cell)).stdout.trim().split("\n");
+  assert.equal(events.length, 2, events.join("\n"));
+  assert.match(events[0]!, new RegExp(`^\\s*\\d+  \\S+  cell\\.allocated\\s+${cell}$`));
+  assert.match(events[1]!, /cell\.freed/);
+  const json = (await aer("-o", "json", "events", "--kind", "daemon.")).stdout.trim().split("\n").map((l) => JSON.parse(l));
+  assert.equal(json[0].kind, "daemon.started");
+  const daemonLog = (await aer("daemon-log", "--level", "info", "-n", "5")).stdout.trim().split("\n");
+  assert.equal(daemonLog.length, 5);
+  for (const line of daemonLog) assert.ok(JSON.parse(line).level >= 30);
+});
+
 test("aer exits with distinct codes and one plain line on errors", async () => {
   const missing = await aer("cell", "get", "no-such-cell");
   assert.equal(missing.code, 3);
