@@ -1,4 +1,5 @@
 import { invalid } from "../../errors.js";
+import type { CgroupLimits } from "../../runtime/cgroups/driver.js";
 import { parentCell, validateCellName } from "../names.js";
 
 export type Namespace = "pid" | "net" | "mnt" | "uts" | "ipc" | "cgroup";
@@ -21,19 +22,12 @@ export interface Isolation {
   readonly cgroup: boolean;
 }
 
-/** What a caller asks of a cell, in kernel units. Absent limits are unlimited. */
-export interface CellSpec {
+/**
+ * What a caller asks of a cell, in kernel units (the cgroup driver's limits, except that an io device is named as
+ * the caller named it). Absent limits are unlimited.
+ */
+export interface CellSpec extends Omit<CgroupLimits, "io"> {
   readonly name: string;
-  readonly cpu?: { readonly quotaUs?: number; readonly periodUs?: number; readonly weight?: number };
-  readonly cpuset?: { readonly cpus?: string; readonly mems?: string };
-  readonly memory?: {
-    readonly maxBytes?: number;
-    readonly highBytes?: number;
-    readonly lowBytes?: number;
-    readonly minBytes?: number;
-    readonly swapMaxBytes?: number;
-  };
-  readonly pids?: { readonly max?: number };
   readonly io?: { readonly weight?: number; readonly devices?: readonly IoDeviceSpec[] };
   readonly isolation?: Isolation;
 }
