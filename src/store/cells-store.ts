@@ -5,9 +5,11 @@ export interface CellRow {
   readonly spec: string;
   readonly createdAtMs: number;
   readonly initPid: number | null;
+  /** Whether the cell is to stay frozen (1) until thawed. */
+  readonly frozen: number;
 }
 
-const COLUMNS = "name, spec, created_at_ms AS createdAtMs, init_pid AS initPid";
+const COLUMNS = "name, spec, created_at_ms AS createdAtMs, init_pid AS initPid, frozen";
 
 export class CellsStore {
   readonly #insert;
@@ -18,10 +20,11 @@ export class CellsStore {
   readonly #setSpec;
   readonly #setInitPid;
   readonly #isolated;
+  readonly #setFrozen;
 
   constructor(db: Db) {
     this.#insert = db.prepare<CellRow>(
-      "INSERT INTO cells (name, spec, created_at_ms, init_pid) VALUES (@name, @spec, @createdAtMs, @initPid)",
+      "INSERT INTO cells (name, spec, created_at_ms, init_pid, frozen) VALUES (@name, @spec, @createdAtMs, @initPid, @frozen)",
     );
     this.#delete = db.prepare<[string]>("DELETE FROM cells WHERE name = ?");
     this.#get = db.prepare<[string], CellRow>(`SELECT ${COLUMNS} FROM cells WHERE name = ?`);
@@ -31,6 +34,7 @@ export class CellsStore {
     );
     this.#setSpec = db.prepare<[string, string]>("UPDATE cells SET spec = ? WHERE name = ?");
     this.#setInitPid = db.prepare<[number | null, string]>("UPDATE cells SET init_pid = ? WHERE name = ?");
+    this.#setFrozen = db.prepare<[number, string]>("UPDATE cells SET frozen = ? WHERE name = ?");
     this.#isolated = db.prepare<[], CellRow>(`SELECT ${COLUMNS} FROM cells WHERE init_pid IS NOT NULL`);
   }
 
@@ -62,6 +66,10 @@ export class CellsStore {
 
   setInitPid(name: string, pid: number | null): void {
     this.#setInitPid.run(pid, name);
+  }
+
+  setFrozen(name: string, frozen: boolean): void {
+    this.#setFrozen.run(frozen ? 1 : 0, name);
   }
 
   /** Cells whose reaper the database knows of. */

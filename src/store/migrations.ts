@@ -37,4 +37,7 @@ export const MIGRATIONS: readonly string[] = [
   ) STRICT;
   CREATE INDEX events_time ON events (time_ms);    -- pruning by age
   `,
+  `
+  ALTER TABLE cells ADD COLUMN frozen INTEGER NOT NULL DEFAULT 0;  -- desired: 1 while the cell is to stay frozen
+  `,
 ];

@@ -75,7 +75,7 @@ export class Cells {
         const initPid = spec.isolation && isolatedNamespaces(spec.isolation).length > 0
           ? await startCellInit(this.deps, spec.name, spec.isolation)
           : null;
-        const row: CellRow = { name: spec.name, spec: JSON.stringify(spec), createdAtMs: Date.now(), initPid };
+        const row: CellRow = { name: spec.name, spec: JSON.stringify(spec), createdAtMs: Date.now(), initPid, frozen: 0 };
         this.deps.cells.insert(row);
         this.deps.events.record({ kind: "cell.allocated", cell: spec.name });
         return await this.#toCell(row);
@@ -131,15 +131,17 @@ export class Cells {
   async freeze(name: string): Promise<Cell> {
     const row = this.#requireValid(name);
     await this.deps.cgroups.freeze(name);
+    this.deps.cells.setFrozen(name, true);
     this.deps.events.record({ kind: "cell.frozen", cell: name });
-    return this.#toCell(row);
+    return this.#toCell({ ...row, frozen: 1 });
   }
 
   async thaw(name: string): Promise<Cell> {
     const row = this.#requireValid(name);
     await this.deps.cgroups.thaw(name);
+    this.deps.cells.setFrozen(name, false);
     this.deps.events.record({ kind: "cell.thawed", cell: name });
-    return this.#toCell(row);
+    return this.#toCell({ ...row, frozen: 0 });
   }
 
   stats(name: string): Promise<CgroupStats> {
@@ -179,6 +181,7 @@ export class Cells {
           await inApiTerms(this.deps.cgroups.create(row.name, await this.#enforceable(spec)));
           if (row.initPid !== null && !(await isCellInitRunning(this.deps, row.name, row.initPid)))
             await this.namespacesFor(row.name);
+          if (row.frozen) await this.deps.cgroups.freeze(row.name);
         } catch (err) {
           errors.push(new Error(`cell "${row.name}": ${(err as Error).message}`, { cause: err }));
         }
@@ -256,7 +259,8 @@ export class Cells {
       spec: JSON.parse(row.spec) as CellSpec,
       createdAt: new Date(row.createdAtMs),
       cgroupPaths: this.deps.cgroups.dirs(row.name),
-      frozen: await this.deps.cgroups.isFrozen(row.name).catch(() => false),
+      // Freezing goes through this API, so the record says it without a read of the kernel per cell.
+      frozen: row.frozen === 1,
       ...(row.initPid !== null && { initPid: row.initPid }),
     };
   }
