@@ -2,11 +2,12 @@
 // atomic, and the kernel releases it when the process dies, however it dies, so a crash never leaves a stale lock.
 import { createHash } from "node:crypto";
 import { createServer } from "node:net";
-import { resolve } from "node:path";
+import { realpath } from "node:fs/promises";
 import { errnoCode, precondition } from "../errors.js";
 
 export async function lockStateDir(stateDir: string): Promise<void> {
-  const name = `\0aurae-state-${createHash("sha256").update(resolve(stateDir)).digest("hex").slice(0, 32)}`;
+  // The real path: a symlink to the same directory must find the same lock.
+  const name = `\0aurae-state-${createHash("sha256").update(await realpath(stateDir)).digest("hex").slice(0, 32)}`;
   const server = createServer();
   try {
     await new Promise<void>((done, fail) => {

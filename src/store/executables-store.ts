@@ -15,11 +15,14 @@ export interface ExecutableRow {
   /** Quick exits in a row: the exponent of the restart delay. */
   readonly backoffStep: number;
   readonly nextRestartAtMs: number | null;
+  /** Set while stopping, so a stop cut short by a crash can be finished. */
+  readonly stopSignal?: number | null;
+  readonly stopDeadlineMs?: number | null;
 }
 
 const COLUMNS = `cell, name, spec, state, pid, started_at_ms AS startedAtMs, exited_at_ms AS exitedAtMs,
   exit_status AS exitStatus, restart_count AS restartCount, backoff_step AS backoffStep,
-  next_restart_at_ms AS nextRestartAtMs`;
+  next_restart_at_ms AS nextRestartAtMs, stop_signal AS stopSignal, stop_deadline_ms AS stopDeadlineMs`;
 
 export class ExecutablesStore {
   readonly #upsert;
@@ -44,8 +47,8 @@ export class ExecutablesStore {
     this.#setRunning = db.prepare<[number, number, string, string]>(
       "UPDATE executables SET state = 'running', pid = ?, started_at_ms = ?, next_restart_at_ms = NULL WHERE cell = ? AND name = ?",
     );
-    this.#markStopping = db.prepare<[string, string]>(
-      "UPDATE executables SET state = 'stopping' WHERE cell = ? AND name = ? AND state = 'running'",
+    this.#markStopping = db.prepare<[number, number, string, string]>(
+      "UPDATE executables SET state = 'stopping', stop_signal = ?, stop_deadline_ms = ? WHERE cell = ? AND name = ? AND state = 'running'",
     );
     this.#setExited = db.prepare<[number, string, string, string]>(
       `UPDATE executables SET state = 'exited', exited_at_ms = ?, exit_status = ?, next_restart_at_ms = NULL
@@ -78,8 +81,8 @@ export class ExecutablesStore {
   }
 
   /** Running becomes stopping; an exit recorded meanwhile stays recorded. */
-  markStopping(cell: string, name: string): void {
-    this.#markStopping.run(cell, name);
+  markStopping(cell: string, name: string, stop: { signal: number; deadlineMs: number }): void {
+    this.#markStopping.run(stop.signal, stop.deadlineMs, cell, name);
   }
 
   /** Exited for good: the restart policy will not start it again. */

@@ -40,4 +40,8 @@ export const MIGRATIONS: readonly string[] = [
   `
   ALTER TABLE cells ADD COLUMN frozen INTEGER NOT NULL DEFAULT 0;  -- desired: 1 while the cell is to stay frozen
   `,
+  `
+  ALTER TABLE executables ADD COLUMN stop_signal INTEGER;       -- set in state stopping: the first signal sent
+  ALTER TABLE executables ADD COLUMN stop_deadline_ms INTEGER;  -- and when SIGKILL follows
+  `,
 ];

@@ -5,7 +5,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { once } from "node:events";
 import { closeSync, openSync } from "node:fs";
 import { mkdtemp, readFile, rm, stat } from "node:fs/promises";
-import { createServer } from "node:net";
+import { connect as netConnect, createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -102,6 +102,8 @@ export function useDaemon(options: DaemonOptions = {}): TestDaemon {
       const logFd = openSync(paths().log, "a");
       child = spawn(process.execPath, args, { stdio: ["ignore", logFd, logFd] });
       closeSync(logFd);
+      // Connect only once the socket accepts: a channel that found nothing backs off for a second.
+      await waitListening(paths().socket, child, paths().log);
       client = await handle.connect();
       await waitServing(client, child, paths().log);
     },
@@ -141,6 +143,27 @@ export function useDaemon(options: DaemonOptions = {}): TestDaemon {
   });
 
   return handle;
+}
+
+async function waitListening(socketPath: string, child: ChildProcess, logPath: string): Promise<void> {
+  const deadline = Date.now() + 20_000;
+  while (!(await accepts(socketPath))) {
+    if (child.exitCode !== null)
+      throw new Error(`auraed exited with ${child.exitCode}:\n${await readFile(logPath, "utf8").catch(() => "")}`);
+    if (Date.now() > deadline) throw new Error(`auraed did not listen on ${socketPath} within 20 s`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+function accepts(socketPath: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = netConnect(socketPath);
+    socket.once("connect", () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once("error", () => resolve(false));
+  });
 }
 
 async function waitServing(client: AuraeClient, child: ChildProcess, logPath: string): Promise<void> {

@@ -122,7 +122,7 @@ export class Executables implements CellWorkloads {
     const row = await this.#settled(cell, name);
     if (row.state === "exited") return toExecutable(row); // as CRI StopContainer: stopping a stopped one is no error
     if (row.state === "backoff") return toExecutable(this.#cancelRestart(row));
-    this.deps.store.markStopping(cell, name);
+    this.deps.store.markStopping(cell, name, { signal, deadlineMs: Date.now() + graceMs });
     this.deps.events.record({ kind: "executable.stopped", cell, executable: name, attributes: { signal: String(signal) } });
     this.#changes.notify(keyOf(cell, name));
     await this.#signalMainProcess(row, signal);
@@ -223,8 +223,23 @@ export class Executables implements CellWorkloads {
     if (row.state === "backoff") return this.#scheduleRestart(row.cell, row.name, row.nextRestartAtMs ?? Date.now());
     const dir = runDir(executableDir(this.deps.stateRoot, row.cell, row.name), row.restartCount);
     if (row.state === "starting") return this.#finishStart(row, dir);
-    if ((await readShimStatus(dir).catch(() => "corrupt")) || (await this.#isRunning(row, row.pid))) return this.#watch(row);
+    if ((await readShimStatus(dir).catch(() => "corrupt")) || (await this.#isRunning(row, row.pid))) {
+      this.#watch(row);
+      if (row.state === "stopping") void this.#finishStop(row);
+      return;
+    }
     await this.#recordExit(row, LOST, Date.now());
+  }
+
+  /** A stop the last auraed began: signal again (it may have died before sending), SIGKILL at the deadline. */
+  async #finishStop(row: ExecutableRow): Promise<void> {
+    try {
+      await this.#signalMainProcess(row, row.stopSignal ?? SIGTERM);
+      const remainingMs = Math.max(0, (row.stopDeadlineMs ?? Date.now()) - Date.now());
+      if (!(await this.#waitExited(row.cell, row.name, remainingMs))) await this.deps.cgroups.kill(leafCgroup(row.cell, row.name));
+    } catch (err) {
+      this.deps.log.error({ err, cell: row.cell, name: row.name }, "finishing an interrupted stop failed");
+    }
   }
 
   /** The leaf cgroups of executables that may have a process: every one not exited for good. */
@@ -365,7 +380,14 @@ export class Executables implements CellWorkloads {
     return this.deps.locks.run(treeLock(cell), async () => {
       const row = this.deps.store.get(cell, name);
       if (!row || row.state !== "backoff" || this.#closing.signal.aborted) return;
-      const starting: ExecutableRow = { ...row, state: "starting", pid: 0, restartCount: row.restartCount + 1, nextRestartAtMs: null };
+      const starting: ExecutableRow = {
+        ...row,
+        state: "starting",
+        pid: 0,
+        startedAtMs: Date.now(),
+        restartCount: row.restartCount + 1,
+        nextRestartAtMs: null,
+      };
       this.deps.store.put(starting);
       try {
         const next = this.#running(starting, await this.#spawn(JSON.parse(row.spec) as ExecutableSpec, starting.restartCount));
