@@ -129,8 +129,12 @@ function namespaceArgs({ joinNamespacesOf, unshare = [] }: SpawnRequest): string
 
 async function firstLine(stream: NodeJS.ReadableStream): Promise<string | undefined> {
   const lines = createInterface({ input: stream, crlfDelay: Infinity });
-  for await (const line of lines) return line;
-  return undefined;
+  try {
+    for await (const line of lines) return line;
+    return undefined;
+  } finally {
+    lines.close(); // else it stays attached to the shim's stdout, holding its buffers, for the shim's lifetime
+  }
 }
 
 const ERRNO_NAMES = new Map(Object.entries(osConstants.errno).map(([name, num]) => [num, name]));

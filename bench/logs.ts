@@ -1,0 +1,111 @@
+// Log capture and follow throughput: a workload `cat`s a file of numbered 64-byte lines as fast as it can while a
+// GetLogs follower (attached right after Start) receives them; the clock runs from the Start call until the follower
+// holds every line, and every line is checked (count, order, bytes, stream, no partial record). Baseline, run by
+// run: `cat` of the same file into a file. The daemon keeps every segment (--log-max-files), so a follower that
+// falls behind is measured as slow, never as lossy.
+import { open, rm, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { LogStream, type AuraeClient } from "../src/client/index.js";
+import type { Benchmark } from "./harness/benchmark.js";
+import { startDaemon } from "./harness/daemon.js";
+import { figure } from "./harness/result.js";
+import { runToExit } from "./harness/timing.js";
+
+const LINES = 500_000;
+const LINE_BYTES = 64; // with its newline
+const RUNS = 8;
+const CELL = "logs";
+const LINE_GOAL = 200_000;
+
+export const logs: Benchmark = {
+  name: "logs",
+  async run(ctx) {
+    const daemon = await startDaemon(ctx.cleanup, { args: ["--log-max-files", "1000"] });
+    const input = join(daemon.dir, "lines.txt");
+    await writeFile(input, numberedLines(LINES));
+    const bytes = LINES * LINE_BYTES;
+    await daemon.client.cells.allocate({ spec: { name: CELL } });
+    const seconds = { ours: [] as number[], cat: [] as number[] };
+    const faults: string[] = [];
+    for (let run = 0; run < RUNS; run++) {
+      const name = `cat-${run}`;
+      const t0 = performance.now();
+      await daemon.client.executables.start({ spec: { cellName: CELL, name, argv: ["cat", input] } });
+      const fault = await followAll(daemon.client, name);
+      seconds.ours.push((performance.now() - t0) / 1000);
+      if (fault) faults.push(`run ${run}: ${fault}`);
+      await daemon.client.executables.wait({ cellName: CELL, name });
+      seconds.cat.push(await catToFile(input, join(daemon.dir, "cat.out")));
+      ctx.log(`run ${run}: ${Math.round(LINES / seconds.ours.at(-1)!)} lines/s${fault ? `, LOSSY: ${fault}` : ""}`);
+    }
+    const lossless = faults.length === 0 ? `lossless in ${RUNS}/${RUNS} runs` : `NOT lossless: ${faults.join("; ")}`;
+    const per = (amount: number, s: number[]) => s.map((x) => amount / x);
+    const cat = "cat of the same bytes into a file";
+    return [
+      figure({
+        name: `log capture + follow, ${LINES} lines of ${LINE_BYTES} B: lines/s`,
+        unit: "lines/s",
+        samples: per(LINES, seconds.ours),
+        baseline: { name: cat, samples: per(LINES, seconds.cat) },
+        goal: { source: "issue", atLeast: LINE_GOAL },
+        note: lossless,
+        invalid: faults.length > 0,
+      }),
+      figure({
+        name: `log capture + follow, ${LINES} lines of ${LINE_BYTES} B: MB/s`,
+        unit: "MB/s",
+        samples: per(bytes / 1e6, seconds.ours),
+        baseline: { name: cat, samples: per(bytes / 1e6, seconds.cat) },
+        // The line goal in bytes, at these lines.
+        goal: { source: "bench", atLeast: (LINE_GOAL * LINE_BYTES) / 1e6 },
+        invalid: faults.length > 0,
+      }),
+    ];
+  },
+};
+
+/** Line i (from 0): its number in 8 digits, a space, then filler up to 63 bytes, then a newline. */
+function numberedLines(count: number): Buffer {
+  const filler = "x".repeat(LINE_BYTES - 10);
+  const out = Buffer.allocUnsafe(count * LINE_BYTES);
+  for (let i = 0; i < count; i++) out.write(`${String(i).padStart(8, "0")} ${filler}\n`, i * LINE_BYTES, "latin1");
+  return out;
+}
+
+/** Follows the executable's log until every line arrived; returns what was wrong with them, if anything. */
+async function followAll(client: AuraeClient, name: string): Promise<string | undefined> {
+  const abort = new AbortController();
+  let next = 0;
+  try {
+    for await (const { entries, skippedBytes } of client.observe.getLogs({ cellName: CELL, executableName: name, follow: true }, { signal: abort.signal })) {
+      if (skippedBytes > 0) return `${skippedBytes} bytes skipped`;
+      for (const e of entries) {
+        const fault = lineFault(e, next);
+        if (fault) return fault;
+        next++;
+      }
+      if (next >= LINES) break;
+    }
+  } finally {
+    abort.abort();
+  }
+  return next === LINES ? undefined : `the stream ended after ${next} of ${LINES} lines`;
+}
+
+function lineFault(e: { stream: LogStream; partial: boolean; line: Buffer }, expected: number): string | undefined {
+  if (e.stream !== LogStream.LOG_STREAM_STDOUT || e.partial) return `line ${expected}: stream ${e.stream}, partial ${e.partial}`;
+  if (e.line.length !== LINE_BYTES - 1 || Number(e.line.toString("latin1", 0, 8)) !== expected)
+    return `expected line ${expected}, got "${e.line.toString("latin1", 0, 20)}..." (${e.line.length} bytes)`;
+  return undefined;
+}
+
+/** Seconds `cat input > output` takes. */
+async function catToFile(input: string, output: string): Promise<number> {
+  const out = await open(output, "w");
+  try {
+    return (await runToExit("cat", [input], ["ignore", out.fd, "inherit"])).ms / 1000;
+  } finally {
+    await out.close();
+    await rm(output);
+  }
+}

@@ -1,0 +1,119 @@
+// Executable start latency through the API (Unix socket, mutual TLS) for /bin/true: from the Start call to its
+// "running" reply, and to the exit seen by Wait. Baselines, interleaved run by run: `unshare --pid --fork
+// --mount-proc true` and Node's child_process.spawn, both from this process; and, timed inside a tiny C program,
+// posix_spawn + waitpid (the raw cost of fork/exec) and fork + joining a leaf cgroup in each of the hierarchies a
+// cell uses + exec + waitpid (the kernel's floor for a workload in cgroups).
+// Two rounds. Isolated: each start begins after a pause (timing.ts, settle), as a start on a quiet node does; the
+// kernel then makes the first cgroup move wait for an RCU grace period. Back to back: no pause, so that cost is
+// mostly gone and what remains is the runtime's own.
+import { spawn } from "node:child_process";
+import { once } from "node:events";
+import type { AuraeClient } from "../src/client/index.js";
+import type { Benchmark } from "./harness/benchmark.js";
+import { besideCell, makeCgroups } from "./harness/cgroupfs.js";
+import { startDaemon } from "./harness/daemon.js";
+import { buildHelper } from "./harness/native.js";
+import { figure, type Baseline } from "./harness/result.js";
+import { median } from "./harness/stats.js";
+import { runToExit, settle } from "./harness/timing.js";
+
+const ISOLATED_RUNS = 200;
+const BACK_TO_BACK_RUNS = 100;
+const WARMUP = 10;
+const CELL = "start";
+const UNSHARE = "unshare --pid --fork --mount-proc true";
+const goal = { source: "issue", ratioAtMost: 1.5 } as const;
+
+type Samples = Record<"running" | "exited" | "unshare" | "nodeSpawned" | "nodeExited" | "raw" | "rawInCgroups", number[]>;
+
+interface Round {
+  readonly runs: number;
+  /** Pause before each measured start. */
+  readonly pause: () => Promise<void>;
+}
+
+export const startLatency: Benchmark = {
+  name: "start-latency",
+  async run(ctx) {
+    const daemon = await startDaemon(ctx.cleanup);
+    const spawnTrue = await buildHelper(ctx.cleanup, "spawn-true");
+    const { cell } = await daemon.client.cells.allocate({ spec: { name: CELL } });
+    const leaf = besideCell(cell!.status!.cgroupPaths, "raw-leaf");
+    await makeCgroups(leaf);
+    let started = 0;
+    const measure = async ({ runs, pause }: Round): Promise<Samples> => {
+      const ms: Samples = { running: [], exited: [], unshare: [], nodeSpawned: [], nodeExited: [], raw: [], rawInCgroups: [] };
+      for (let i = -WARMUP; i < runs; i++) {
+        await pause();
+        const ours = await startToExit(daemon.client, `true-${started++}`);
+        await pause();
+        const unshare = (await runToExit("unshare", ["--pid", "--fork", "--mount-proc", "true"], "ignore")).ms;
+        await pause();
+        const node = await nodeSpawn("/bin/true");
+        await pause();
+        const raw = Number((await runToExit(spawnTrue, ["/bin/true"])).stdout) / 1e6;
+        await pause();
+        const rawInCgroups = Number((await runToExit(spawnTrue, [...leaf.flatMap((dir) => ["--cgroup", dir]), "/bin/true"])).stdout) / 1e6;
+        if (i < 0) continue;
+        const sample = { ...ours, unshare, nodeSpawned: node.spawned, nodeExited: node.exited, raw, rawInCgroups };
+        for (const key of Object.keys(ms) as (keyof Samples)[]) ms[key].push(sample[key]);
+      }
+      return ms;
+    };
+    const isolated = await measure({ runs: ISOLATED_RUNS, pause: settle });
+    ctx.log(`isolated starts done; ${BACK_TO_BACK_RUNS} back to back`);
+    const hot = await measure({ runs: BACK_TO_BACK_RUNS, pause: async () => undefined });
+    const inCgroups = (ms: Samples): Baseline => ({ name: `C fork + join ${leaf.length} cgroups + exec + waitpid`, samples: ms.rawInCgroups });
+    return [
+      figure({
+        name: "exec start /bin/true, isolated: call -> running reply",
+        unit: "ms",
+        samples: isolated.running,
+        baseline: { name: UNSHARE, samples: isolated.unshare },
+        goal,
+        otherBaselines: [{ name: "node spawn -> 'spawn' event", samples: isolated.nodeSpawned }, inCgroups(isolated)],
+      }),
+      figure({
+        name: "exec start /bin/true, isolated: call -> exit (Wait)",
+        unit: "ms",
+        samples: isolated.exited,
+        baseline: { name: UNSHARE, samples: isolated.unshare },
+        goal,
+        otherBaselines: [
+          { name: "node spawn -> exit", samples: isolated.nodeExited },
+          { name: "C posix_spawn + waitpid", samples: isolated.raw },
+          inCgroups(isolated),
+        ],
+      }),
+      figure({
+        name: "exec start /bin/true, back to back: call -> exit (Wait)",
+        unit: "ms",
+        samples: hot.exited,
+        baseline: { name: UNSHARE, samples: hot.unshare },
+        goal,
+        otherBaselines: [inCgroups(hot)],
+        note: `call -> running reply: median ${median(hot.running).toFixed(2)} ms`,
+      }),
+    ];
+  },
+};
+
+/** Milliseconds from the Start call to its reply (the process runs) and to Wait's reply (it exited). */
+async function startToExit(client: AuraeClient, name: string): Promise<{ running: number; exited: number }> {
+  const t0 = performance.now();
+  await client.executables.start({ spec: { cellName: CELL, name, argv: ["/bin/true"] } });
+  const running = performance.now() - t0;
+  await client.executables.wait({ cellName: CELL, name });
+  return { running, exited: performance.now() - t0 };
+}
+
+/** Milliseconds from spawn() to the 'spawn' event (the process runs) and to its exit. */
+async function nodeSpawn(program: string): Promise<{ spawned: number; exited: number }> {
+  const t0 = performance.now();
+  const child = spawn(program, [], { stdio: "ignore" });
+  const exit = once(child, "exit");
+  await once(child, "spawn");
+  const spawned = performance.now() - t0;
+  await exit;
+  return { spawned, exited: performance.now() - t0 };
+}
