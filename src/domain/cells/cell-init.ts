@@ -6,6 +6,7 @@ import { internal } from "../../errors.js";
 import type { CgroupDriver } from "../../runtime/cgroups/driver.js";
 import type { SpawnRequest, Spawned } from "../../runtime/shim/shim-client.js";
 import { discardDir } from "../../runtime/discard-dir.js";
+import { sendSignal } from "../../runtime/signal.js";
 import { readShimStatus } from "../../runtime/shim/shim-status.js";
 import { DirWatcher } from "../../runtime/shim/watch-dir.js";
 import { trashDir } from "../executables/layout.js";
@@ -57,11 +58,7 @@ export async function stopCellInit(deps: CellInitDeps, cell: string, pid: number
   const dir = cellInitDir(deps.stateRoot, cell);
   const leaf = cellInitLeaf(cell);
   if (pid !== null && (await isCellInitRunning(deps, cell, pid))) {
-    try {
-      process.kill(pid, "SIGTERM");
-    } catch {
-      // it ended meanwhile
-    }
+    sendSignal(pid, "SIGTERM");
     const watcher = new DirWatcher(dir, 100);
     const deadline = Date.now() + STOP_TIMEOUT_MS;
     try {

@@ -10,6 +10,7 @@ import { discardDir } from "../../runtime/discard-dir.js";
 import { isShimRunning } from "../../runtime/shim/find-shim.js";
 import { readShimPid, readShimStatus, type ShimStatus } from "../../runtime/shim/shim-status.js";
 import { DirWatcher } from "../../runtime/shim/watch-dir.js";
+import { sendSignal } from "../../runtime/signal.js";
 import { resolveCredentials } from "../../runtime/users.js";
 import type { ExecutableRow, ExecutablesStore } from "../../store/executables-store.js";
 import { treeLock, type CellWorkloads, type Cells } from "../cells/cells.js";
@@ -412,12 +413,7 @@ export class Executables implements CellWorkloads {
   /** Sends `signal` to the main process if it is still in its leaf cgroup (a reused pid would not be). */
   async #signalMainProcess(row: ExecutableRow, signal: number): Promise<void> {
     const pids = await this.deps.cgroups.pids(leafCgroup(row.cell, row.name));
-    if (!pids.includes(row.pid)) return;
-    try {
-      process.kill(row.pid, signal);
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== "ESRCH") throw internal(`signal ${signal} to pid ${row.pid}: ${(err as Error).message}`);
-    }
+    if (pids.includes(row.pid)) sendSignal(row.pid, signal);
   }
 
   /** True once the executable exited for good, false if `timeoutMs` passed first. */
