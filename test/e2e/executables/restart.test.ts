@@ -4,17 +4,12 @@ import { test } from "node:test";
 import { ExecutableState, executablesV1 } from "../../../src/client/index.js";
 import { useDaemon } from "../../helpers/daemon.js";
 import { collectLogs, sleep } from "../../helpers/executables.js";
-import { uniqueName } from "../../helpers/names.js";
+import { cellForTest } from "../../helpers/cell-for-test.js";
 
 const aurae = useDaemon();
 const { RestartMode } = executablesV1;
 
-async function cellFor(t: { after: (fn: () => Promise<unknown>) => void }): Promise<string> {
-  const cell = uniqueName("restart");
-  await aurae.client.cells.allocate({ spec: { name: cell } });
-  t.after(() => aurae.client.cells.free({ name: cell, stop: true }));
-  return cell;
-}
+const cellFor = (t: { after: (fn: () => Promise<unknown>) => void }): Promise<string> => cellForTest(aurae, t, "restart");
 
 test("on-failure restarts a crashing executable with growing delays and gives up after max restarts", async (t) => {
   const cell = await cellFor(t);

@@ -4,17 +4,12 @@ import { test } from "node:test";
 import { AuraeClientError, ExecutableState } from "../../../src/client/index.js";
 import { useDaemon } from "../../helpers/daemon.js";
 import { collectLogs, isAlive, sleep, waitForExit } from "../../helpers/executables.js";
-import { uniqueName } from "../../helpers/names.js";
+import { cellForTest } from "../../helpers/cell-for-test.js";
 import { procsIn } from "../../helpers/cgroups.js";
 
 const aurae = useDaemon();
 
-async function cellFor(t: { after: (fn: () => Promise<unknown>) => void }): Promise<string> {
-  const cell = uniqueName("sig");
-  await aurae.client.cells.allocate({ spec: { name: cell } });
-  t.after(() => aurae.client.cells.free({ name: cell, stop: true }));
-  return cell;
-}
+const cellFor = (t: { after: (fn: () => Promise<unknown>) => void }): Promise<string> => cellForTest(aurae, t, "sig");
 
 test("signal delivers to the main process; wait answers when it exits", async (t) => {
   const cell = await cellFor(t);
