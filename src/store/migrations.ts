@@ -44,4 +44,22 @@ export const MIGRATIONS: readonly string[] = [
   ALTER TABLE executables ADD COLUMN stop_signal INTEGER;       -- set in state stopping: the first signal sent
   ALTER TABLE executables ADD COLUMN stop_deadline_ms INTEGER;  -- and when SIGKILL follows
   `,
+  `
+  CREATE TABLE audit (
+    sequence INTEGER PRIMARY KEY AUTOINCREMENT,  -- AUTOINCREMENT: a pruned sequence is never handed out again
+    time_ms  INTEGER NOT NULL,
+    identity TEXT NOT NULL,                      -- the caller's SPIFFE ID; "" when it was not authenticated
+    method   TEXT NOT NULL,                      -- full gRPC path: /aurae.cells.v1.CellService/Free
+    cell     TEXT,                               -- the cell acted on, if any
+    code     TEXT NOT NULL,                      -- gRPC status name: OK, PERMISSION_DENIED, ...
+    details  TEXT NOT NULL,                      -- the status message, never a request body
+    peer     TEXT NOT NULL                       -- remote address, or "unix"
+  ) STRICT;
+  -- Each index holds the rowid (sequence), so a filtered read walks one index in sequence order.
+  CREATE INDEX audit_time ON audit (time_ms);      -- pruning by age, since/until
+  CREATE INDEX audit_identity ON audit (identity);
+  CREATE INDEX audit_method ON audit (method);
+  CREATE INDEX audit_cell ON audit (cell);
+  CREATE INDEX audit_code ON audit (code);         -- denials
+  `,
 ];
