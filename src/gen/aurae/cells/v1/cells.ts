@@ -2984,6 +2984,93 @@ export const StatsResponse: MessageFns<StatsResponse> = {
 };
 
 /** CellService manages cells: named, nestable groups of processes whose resources are limited by cgroups. */
+export type CellServiceDefinition = typeof CellServiceDefinition;
+export const CellServiceDefinition = {
+  name: "CellService",
+  fullName: "aurae.cells.v1.CellService",
+  methods: {
+    /** Allocate creates a cell and applies its limits. A nested cell ("a/b") needs its parent to exist. */
+    allocate: {
+      name: "Allocate",
+      requestType: AllocateRequest as typeof AllocateRequest,
+      requestStream: false,
+      responseType: AllocateResponse as typeof AllocateResponse,
+      responseStream: false,
+      options: {},
+    },
+    /**
+     * Free removes a cell. A cell with child cells or running executables is FAILED_PRECONDITION unless the request
+     * says to stop them: then every executable in it and below it is stopped within the grace period and every child
+     * cell is freed, deepest first.
+     */
+    free: {
+      name: "Free",
+      requestType: FreeRequest as typeof FreeRequest,
+      requestStream: false,
+      responseType: FreeResponse as typeof FreeResponse,
+      responseStream: false,
+      options: {},
+    },
+    /**
+     * Update replaces the limits of a live cell: a limit left out returns to its default (unlimited). The name and
+     * isolation of a cell cannot change.
+     */
+    update: {
+      name: "Update",
+      requestType: UpdateRequest as typeof UpdateRequest,
+      requestStream: false,
+      responseType: UpdateResponse as typeof UpdateResponse,
+      responseStream: false,
+      options: {},
+    },
+    /** Freeze stops every process in the cell and below it until Thaw. */
+    freeze: {
+      name: "Freeze",
+      requestType: FreezeRequest as typeof FreezeRequest,
+      requestStream: false,
+      responseType: FreezeResponse as typeof FreezeResponse,
+      responseStream: false,
+      options: {},
+    },
+    thaw: {
+      name: "Thaw",
+      requestType: ThawRequest as typeof ThawRequest,
+      requestStream: false,
+      responseType: ThawResponse as typeof ThawResponse,
+      responseStream: false,
+      options: {},
+    },
+    /** Stats reads the cell's resource usage; a cell's figures include its children's. */
+    stats: {
+      name: "Stats",
+      requestType: StatsRequest as typeof StatsRequest,
+      requestStream: false,
+      responseType: StatsResponse as typeof StatsResponse,
+      responseStream: false,
+      options: {},
+    },
+    /** Get returns one cell. */
+    get: {
+      name: "Get",
+      requestType: GetRequest as typeof GetRequest,
+      requestStream: false,
+      responseType: GetResponse as typeof GetResponse,
+      responseStream: false,
+      options: {},
+    },
+    /** List returns cells in name order, a page at a time. */
+    list: {
+      name: "List",
+      requestType: ListRequest as typeof ListRequest,
+      requestStream: false,
+      responseType: ListResponse as typeof ListResponse,
+      responseStream: false,
+      options: {},
+    },
+  },
+} as const;
+
+/** CellService manages cells: named, nestable groups of processes whose resources are limited by cgroups. */
 export type CellServiceService = typeof CellServiceService;
 export const CellServiceService = {
   /** Allocate creates a cell and applies its limits. A nested cell ("a/b") needs its parent to exist. */

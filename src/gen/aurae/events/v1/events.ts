@@ -819,6 +819,42 @@ export const ListResponse: MessageFns<ListResponse> = {
  * happened. Each event gets the next sequence number when it is recorded; the log keeps the newest events (by
  * default 100000, none older than 7 days) and drops the oldest first.
  */
+export type EventServiceDefinition = typeof EventServiceDefinition;
+export const EventServiceDefinition = {
+  name: "EventService",
+  fullName: "aurae.events.v1.EventService",
+  methods: {
+    /**
+     * Watch streams events with sequence > after_sequence (0: from the oldest kept; use from_now to skip history),
+     * filtered, then with follow every new one as it is recorded. A watcher that reconnects with its last
+     * sequence misses nothing: events are written to the node database before they are published. When auraed
+     * shuts down, a following stream ends with UNAVAILABLE: reconnect with the last sequence received.
+     */
+    watch: {
+      name: "Watch",
+      requestType: WatchRequest as typeof WatchRequest,
+      requestStream: false,
+      responseType: WatchResponse as typeof WatchResponse,
+      responseStream: true,
+      options: {},
+    },
+    /** List returns recorded events, a page at a time (same filters, no follow), oldest first. */
+    list: {
+      name: "List",
+      requestType: ListRequest as typeof ListRequest,
+      requestStream: false,
+      responseType: ListResponse as typeof ListResponse,
+      responseStream: false,
+      options: {},
+    },
+  },
+} as const;
+
+/**
+ * EventService reads the node's event log: what happened to cells, executables and the daemon, in the order it
+ * happened. Each event gets the next sequence number when it is recorded; the log keeps the newest events (by
+ * default 100000, none older than 7 days) and drops the oldest first.
+ */
 export type EventServiceService = typeof EventServiceService;
 export const EventServiceService = {
   /**

@@ -2421,6 +2421,78 @@ export const ListResponse: MessageFns<ListResponse> = {
 };
 
 /** ExecutableService runs processes in cells and follows them to their exit. */
+export type ExecutableServiceDefinition = typeof ExecutableServiceDefinition;
+export const ExecutableServiceDefinition = {
+  name: "ExecutableService",
+  fullName: "aurae.executables.v1.ExecutableService",
+  methods: {
+    /**
+     * Start runs an executable in a cell. It answers once the process runs, or with the reason it could not start
+     * (for example FAILED_PRECONDITION naming the missing binary). A name may be reused once its executable exited.
+     */
+    start: {
+      name: "Start",
+      requestType: StartRequest as typeof StartRequest,
+      requestStream: false,
+      responseType: StartResponse as typeof StartResponse,
+      responseStream: false,
+      options: {},
+    },
+    /**
+     * Stop sends a signal (SIGTERM unless given), waits the grace period, then kills the process and its
+     * descendants. It answers once the executable exited.
+     */
+    stop: {
+      name: "Stop",
+      requestType: StopRequest as typeof StopRequest,
+      requestStream: false,
+      responseType: StopResponse as typeof StopResponse,
+      responseStream: false,
+      options: {},
+    },
+    /** Signal sends a signal to the executable's main process. */
+    signal: {
+      name: "Signal",
+      requestType: SignalRequest as typeof SignalRequest,
+      requestStream: false,
+      responseType: SignalResponse as typeof SignalResponse,
+      responseStream: false,
+      options: {},
+    },
+    /**
+     * Wait answers once the executable has exited for good: it is exited and its restart policy will not start it
+     * again. Use the call's deadline to bound the wait.
+     */
+    wait: {
+      name: "Wait",
+      requestType: WaitRequest as typeof WaitRequest,
+      requestStream: false,
+      responseType: WaitResponse as typeof WaitResponse,
+      responseStream: false,
+      options: {},
+    },
+    /** Get returns one executable. */
+    get: {
+      name: "Get",
+      requestType: GetRequest as typeof GetRequest,
+      requestStream: false,
+      responseType: GetResponse as typeof GetResponse,
+      responseStream: false,
+      options: {},
+    },
+    /** List returns executables in (cell, name) order, a page at a time. */
+    list: {
+      name: "List",
+      requestType: ListRequest as typeof ListRequest,
+      requestStream: false,
+      responseType: ListResponse as typeof ListResponse,
+      responseStream: false,
+      options: {},
+    },
+  },
+} as const;
+
+/** ExecutableService runs processes in cells and follows them to their exit. */
 export type ExecutableServiceService = typeof ExecutableServiceService;
 export const ExecutableServiceService = {
   /**

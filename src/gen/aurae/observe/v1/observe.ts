@@ -901,6 +901,41 @@ export const GetDaemonLogsResponse: MessageFns<GetDaemonLogsResponse> = {
 };
 
 /** ObserveService reads what workloads print. */
+export type ObserveServiceDefinition = typeof ObserveServiceDefinition;
+export const ObserveServiceDefinition = {
+  name: "ObserveService",
+  fullName: "aurae.observe.v1.ObserveService",
+  methods: {
+    /**
+     * GetLogs streams the log of one executable, or of every executable of a cell merged in time order, then, with
+     * follow, every record as it is written: for one executable until it exited for good and its output closed, for
+     * a cell until the call is cancelled. Nothing is dropped: a slow reader slows the stream, and a reader that
+     * reconnects with the last cursor it received continues exactly where it stopped.
+     */
+    getLogs: {
+      name: "GetLogs",
+      requestType: GetLogsRequest as typeof GetLogsRequest,
+      requestStream: false,
+      responseType: GetLogsResponse as typeof GetLogsResponse,
+      responseStream: true,
+      options: {},
+    },
+    /**
+     * GetDaemonLogs streams auraed's own structured log (one JSON object per entry), kept and rotated like a
+     * workload's, with the same cursor, tail, since, until and follow.
+     */
+    getDaemonLogs: {
+      name: "GetDaemonLogs",
+      requestType: GetDaemonLogsRequest as typeof GetDaemonLogsRequest,
+      requestStream: false,
+      responseType: GetDaemonLogsResponse as typeof GetDaemonLogsResponse,
+      responseStream: true,
+      options: {},
+    },
+  },
+} as const;
+
+/** ObserveService reads what workloads print. */
 export type ObserveServiceService = typeof ObserveServiceService;
 export const ObserveServiceService = {
   /**
