@@ -3,6 +3,7 @@ import * as grpc from "@grpc/grpc-js";
 import * as cells from "../gen/aurae/cells/v1/cells.js";
 import * as events from "../gen/aurae/events/v1/events.js";
 import * as executables from "../gen/aurae/executables/v1/executables.js";
+import * as node from "../gen/aurae/node/v1/node.js";
 import * as observe from "../gen/aurae/observe/v1/observe.js";
 import * as health from "../gen/grpc/health/v1/health.js";
 import { resolveClientConfig, type ClientOptions, type ResolvedClientConfig } from "./client-config.js";
@@ -34,6 +35,7 @@ function makeServices(channel: grpc.Client, target: string) {
       getDaemonLogs: observe.GetDaemonLogsRequest,
     }),
     events: serviceClient(channel, target, events.EventServiceService, { watch: events.WatchRequest, list: events.ListRequest }),
+    node: serviceClient(channel, target, node.NodeServiceService, { info: node.InfoRequest }),
     health: serviceClient(channel, target, health.HealthService, {
       check: health.HealthCheckRequest,
       watch: health.HealthCheckRequest,

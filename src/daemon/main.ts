@@ -13,6 +13,7 @@ import { AuraeError } from "../errors.js";
 import { CellServiceService } from "../gen/aurae/cells/v1/cells.js";
 import { EventServiceService } from "../gen/aurae/events/v1/events.js";
 import { ExecutableServiceService } from "../gen/aurae/executables/v1/executables.js";
+import { NodeServiceService } from "../gen/aurae/node/v1/node.js";
 import { ObserveServiceService } from "../gen/aurae/observe/v1/observe.js";
 import { createCgroupDriver } from "../runtime/cgroups/create-driver.js";
 import { probeCgroupMode } from "../runtime/cgroups/probe.js";
@@ -28,6 +29,7 @@ import { startServer } from "./server.js";
 import { cellService } from "./services/cells.js";
 import { eventService } from "./services/events.js";
 import { executableService } from "./services/executables.js";
+import { nodeService } from "./services/node.js";
 import { observeService } from "./services/observe.js";
 
 const SHUTDOWN_GRACE_MS = 5000;
@@ -79,6 +81,7 @@ async function main(config: DaemonConfig): Promise<void> {
       { definition: ExecutableServiceService, implementation: executableService({ executables, log }) },
       { definition: ObserveServiceService, implementation: observeService({ executables, daemonLogDir, log }) },
       { definition: EventServiceService, implementation: eventService({ events, log }) },
+      { definition: NodeServiceService, implementation: nodeService({ cgroupMode: mode, log }) },
     ],
     interceptors: [identityInterceptor(new IdentityResolver(new Set(config.trustDomains)), log.child({ area: "api" }))],
     log,

@@ -33,6 +33,7 @@ const PROTO_FILES = [
   "aurae/cells/v1/cells.proto",
   "aurae/events/v1/events.proto",
   "aurae/executables/v1/executables.proto",
+  "aurae/node/v1/node.proto",
   "aurae/observe/v1/observe.proto",
   "grpc/health/v1/health.proto",
 ];

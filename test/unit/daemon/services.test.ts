@@ -13,6 +13,7 @@ import { cellService } from "../../../src/daemon/services/cells.js";
 import { executableService } from "../../../src/daemon/services/executables.js";
 import { observeService } from "../../../src/daemon/services/observe.js";
 import { eventService } from "../../../src/daemon/services/events.js";
+import { nodeService } from "../../../src/daemon/services/node.js";
 import type { EventLog } from "../../../src/domain/events/event-log.js";
 
 const GEN_AURAE = fileURLToPath(new URL("../../../src/gen/aurae/", import.meta.url));
@@ -32,6 +33,7 @@ const IMPLEMENTATIONS: Readonly<Record<string, UntypedServiceImplementation>> = 
   ExecutableServiceService: executableService(deps),
   ObserveServiceService: observeService(deps),
   EventServiceService: eventService({ ...deps, events: {} as EventLog }),
+  NodeServiceService: nodeService({ ...deps, cgroupMode: "v2" }),
 };
 
 /** Every `*Service` definition exported by a module under src/gen/aurae/, by name. */
@@ -47,11 +49,12 @@ async function generatedServices(): Promise<Map<string, Record<string, MethodDef
   return services;
 }
 
-test("finds the cell, executable, observe and event services in the generated code", async () => {
+test("finds the cell, executable, observe, event and node services in the generated code", async () => {
   assert.deepEqual([...(await generatedServices()).keys()].sort(), [
     "CellServiceService",
     "EventServiceService",
     "ExecutableServiceService",
+    "NodeServiceService",
     "ObserveServiceService",
   ]);
 });
