@@ -1,4 +1,5 @@
 import type { Db } from "./database.js";
+import { SequencedTable, type SequenceRange } from "./sequenced-table.js";
 
 export interface EventRow {
   readonly sequence: number;
@@ -10,33 +11,24 @@ export interface EventRow {
   readonly attributes: string;
 }
 
-export interface EventQuery {
-  /** Rows with a sequence above this... */
-  readonly after: number;
-  /** ...and at most this. */
-  readonly through: number;
+export interface EventQuery extends SequenceRange {
   /** Only rows of this cell or of a cell below it ("a" matches "a" and "a/b", not "ab"). */
   readonly cell?: string;
   /** Only rows of these kinds: exact, or a prefix when it ends in ".". Absent: every kind. */
   readonly kinds?: readonly string[];
-  readonly limit: number;
 }
 
 const COLUMNS = "sequence, time_ms AS timeMs, kind, cell, executable, attributes";
 
-export class EventsStore {
+export class EventsStore extends SequencedTable {
   readonly #insert;
-  readonly #lastSequence;
   readonly #page;
-  readonly #deleteThrough;
-  readonly #deleteBefore;
 
   constructor(db: Db) {
+    super(db, "events");
     this.#insert = db.prepare<Omit<EventRow, "sequence">>(
       "INSERT INTO events (time_ms, kind, cell, executable, attributes) VALUES (@timeMs, @kind, @cell, @executable, @attributes)",
     );
-    // sqlite_sequence holds the last sequence handed out, even once its row is pruned.
-    this.#lastSequence = db.prepare<[], { seq: number }>("SELECT seq FROM sqlite_sequence WHERE name = 'events'");
     this.#page = db.prepare<{ after: number; through: number; cell: string | null; kinds: string | null; limit: number }, EventRow>(
       `SELECT ${COLUMNS} FROM events
        WHERE sequence > @after AND sequence <= @through
@@ -45,18 +37,11 @@ export class EventsStore {
                WHERE k.value = kind OR (substr(k.value, -1) = '.' AND substr(kind, 1, length(k.value)) = k.value)))
        ORDER BY sequence LIMIT @limit`,
     );
-    this.#deleteThrough = db.prepare<[number]>("DELETE FROM events WHERE sequence <= ?");
-    this.#deleteBefore = db.prepare<[number]>("DELETE FROM events WHERE time_ms < ?");
   }
 
   /** Appends a row and answers its sequence. */
   insert(row: Omit<EventRow, "sequence">): number {
     return Number(this.#insert.run(row).lastInsertRowid);
-  }
-
-  /** The sequence of the newest row ever inserted (pruned or not); 0 when there was none. */
-  lastSequence(): number {
-    return this.#lastSequence.get()?.seq ?? 0;
   }
 
   /** Rows matching the query, in sequence order. */
@@ -68,10 +53,5 @@ export class EventsStore {
       kinds: query.kinds && query.kinds.length > 0 ? JSON.stringify(query.kinds) : null,
       limit: query.limit,
     });
-  }
-
-  /** Deletes every row with a sequence at most `sequence` or a time before `timeMs`; answers how many went. */
-  prune(limits: { throughSequence: number; beforeTimeMs: number }): number {
-    return this.#deleteThrough.run(limits.throughSequence).changes + this.#deleteBefore.run(limits.beforeTimeMs).changes;
   }
 }

@@ -55,11 +55,27 @@ export const MIGRATIONS: readonly string[] = [
     details  TEXT NOT NULL,                      -- the status message, never a request body
     peer     TEXT NOT NULL                       -- remote address, or "unix"
   ) STRICT;
-  -- Each index holds the rowid (sequence), so a filtered read walks one index in sequence order.
-  CREATE INDEX audit_time ON audit (time_ms);      -- pruning by age, since/until
+  -- Each index holds the rowid (sequence), so a read filtered by one identity, method or code walks its index in
+  -- sequence order. Prefixes and cell subtrees are ranges, which SQLite reads in sequence order anyway.
+  CREATE INDEX audit_time ON audit (time_ms);      -- pruning by age
   CREATE INDEX audit_identity ON audit (identity);
   CREATE INDEX audit_method ON audit (method);
-  CREATE INDEX audit_cell ON audit (cell);
   CREATE INDEX audit_code ON audit (code);         -- denials
+  `,
+  `
+  CREATE TABLE certificates (
+    serial        TEXT PRIMARY KEY,                -- lowercase hex, no leading zeros
+    kind          TEXT NOT NULL,                   -- client | server
+    spiffe_id     TEXT NOT NULL,                   -- "" for a server certificate
+    server_names  TEXT NOT NULL,                   -- JSON array of DNS names and IPs; [] for a client certificate
+    not_before_ms INTEGER NOT NULL,
+    not_after_ms  INTEGER NOT NULL,
+    issued_at_ms  INTEGER NOT NULL,
+    issued_by     TEXT NOT NULL,                   -- the SPIFFE ID of the caller, or "aer pki init"
+    revoked_at_ms INTEGER,
+    revoked_by    TEXT,
+    revoke_reason TEXT
+  ) STRICT;
+  CREATE INDEX certificates_issued ON certificates (issued_at_ms);
   `,
 ];

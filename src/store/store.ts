@@ -1,4 +1,6 @@
+import { AuditStore } from "./audit-store.js";
 import { CellsStore } from "./cells-store.js";
+import { CertificatesStore } from "./certificates-store.js";
 import { openDatabase, type Db } from "./database.js";
 import { EventsStore } from "./events-store.js";
 import { ExecutablesStore } from "./executables-store.js";
@@ -8,11 +10,15 @@ export class Store {
   readonly cells: CellsStore;
   readonly executables: ExecutablesStore;
   readonly events: EventsStore;
+  readonly audit: AuditStore;
+  readonly certificates: CertificatesStore;
 
   private constructor(private readonly db: Db) {
     this.cells = new CellsStore(db);
     this.executables = new ExecutablesStore(db);
     this.events = new EventsStore(db);
+    this.audit = new AuditStore(db);
+    this.certificates = new CertificatesStore(db);
   }
 
   static open(path: string): Store {
