@@ -5,7 +5,8 @@ import { readFile } from "node:fs/promises";
 import { homedir } from "node:os";
 import { dirname, isAbsolute, join, resolve } from "node:path";
 import { parse as parseToml } from "smol-toml";
-import { AuraeClientError } from "./errors.js";
+import { InvalidArgumentError } from "./errors.js";
+import type { ResumeOptions } from "./resume.js";
 
 export interface ClientOptions {
   /** Path of a client config file; default: ~/.aurae/config, then /etc/aurae/config. */
@@ -21,6 +22,11 @@ export interface ClientOptions {
   readonly serverName?: string;
   /** Environment to read AURAE_* from; default process.env. */
   readonly env?: NodeJS.ProcessEnv;
+  /** Deadline of calls that do not wait for a workload, in ms (a call's own deadline overrides it). Default 30000;
+   * 0: none. */
+  readonly deadlineMs?: number;
+  /** How log and event streams reconnect after the daemon went away; false: they end with UnavailableError. */
+  readonly resume?: ResumeOptions | false;
 }
 
 export interface ResolvedClientConfig {
@@ -48,14 +54,13 @@ export async function resolveClientConfig(opts: ClientOptions = {}): Promise<Res
   const fromFile = (table: Record<string, unknown>, key: string): string | undefined => {
     const value = table[key];
     if (value === undefined) return undefined;
-    if (typeof value !== "string") throw new AuraeClientError("invalid", `${file!.path}: ${key} must be a string`);
+    if (typeof value !== "string") throw new InvalidArgumentError(`${file!.path}: ${key} must be a string`, { field: key });
     // Relative paths in a config file are relative to the file.
     return key === "server_name" || isAbsolute(value) ? value : resolve(dirname(file!.path), value);
   };
   const need = (value: string | undefined, what: string): string => {
     if (value) return value;
-    throw new AuraeClientError(
-      "invalid",
+    throw new InvalidArgumentError(
       `no ${what} configured: run "aer pki init" to create a client config, or pass --config (looked in ${
         explicit ?? defaultConfigPaths(env).join(", ")
       })`,
@@ -83,12 +88,12 @@ async function readConfigFile(
       text = await readFile(path, "utf8");
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === "ENOENT" && !mustExist) continue;
-      throw new AuraeClientError("invalid", `read client config ${path}: ${(err as NodeJS.ErrnoException).code ?? err}`);
+      throw new InvalidArgumentError(`read client config ${path}: ${(err as NodeJS.ErrnoException).code ?? err}`);
     }
     try {
       return { path, data: parseToml(text) as Record<string, unknown> };
     } catch (err) {
-      throw new AuraeClientError("invalid", `client config ${path} is not valid TOML: ${(err as Error).message}`);
+      throw new InvalidArgumentError(`client config ${path} is not valid TOML: ${(err as Error).message}`);
     }
   }
   return undefined;

@@ -1,49 +1,16 @@
+// connect(): one mTLS channel to auraed and a typed client per service on it.
 import { readFile } from "node:fs/promises";
 import * as grpc from "@grpc/grpc-js";
-import * as cells from "../gen/aurae/cells/v1/cells.js";
-import * as events from "../gen/aurae/events/v1/events.js";
-import * as executables from "../gen/aurae/executables/v1/executables.js";
-import * as node from "../gen/aurae/node/v1/node.js";
-import * as observe from "../gen/aurae/observe/v1/observe.js";
-import * as health from "../gen/grpc/health/v1/health.js";
+import type { Channel } from "./calls.js";
 import { resolveClientConfig, type ClientOptions, type ResolvedClientConfig } from "./client-config.js";
-import { AuraeClientError } from "./errors.js";
-import { serviceClient } from "./service-client.js";
+import { InvalidArgumentError } from "./errors.js";
+import { serviceClient, type ServiceClient } from "./service-client.js";
+import { RESUMABLE, SERVICES, WAITING, type Services } from "./services.js";
 
-function makeServices(channel: grpc.Client, target: string) {
-  return {
-    cells: serviceClient(channel, target, cells.CellServiceService, {
-      allocate: cells.AllocateRequest,
-      free: cells.FreeRequest,
-      update: cells.UpdateRequest,
-      freeze: cells.FreezeRequest,
-      thaw: cells.ThawRequest,
-      stats: cells.StatsRequest,
-      get: cells.GetRequest,
-      list: cells.ListRequest,
-    }),
-    executables: serviceClient(channel, target, executables.ExecutableServiceService, {
-      start: executables.StartRequest,
-      stop: executables.StopRequest,
-      signal: executables.SignalRequest,
-      wait: executables.WaitRequest,
-      get: executables.GetRequest,
-      list: executables.ListRequest,
-    }),
-    observe: serviceClient(channel, target, observe.ObserveServiceService, {
-      getLogs: observe.GetLogsRequest,
-      getDaemonLogs: observe.GetDaemonLogsRequest,
-    }),
-    events: serviceClient(channel, target, events.EventServiceService, { watch: events.WatchRequest, list: events.ListRequest }),
-    node: serviceClient(channel, target, node.NodeServiceService, { info: node.InfoRequest }),
-    health: serviceClient(channel, target, health.HealthService, {
-      check: health.HealthCheckRequest,
-      watch: health.HealthCheckRequest,
-    }),
-  };
-}
+/** Deadline of a call that does not wait for a workload, unless the call or connect() gives another. */
+export const DEFAULT_DEADLINE_MS = 30_000;
 
-export type AuraeClient = ReturnType<typeof makeServices> & {
+export type AuraeClient = { readonly [S in keyof Services]: ServiceClient<Services[S]> } & {
   /** Where the client connects ("unix:/run/aurae/aurae.sock" or an address). */
   readonly target: string;
   close(): void;
@@ -51,12 +18,40 @@ export type AuraeClient = ReturnType<typeof makeServices> & {
 
 /** Connects to auraed with mutual TLS, finding credentials as resolveClientConfig describes. */
 export async function connect(options: ClientOptions = {}): Promise<AuraeClient> {
+  defaultDeadlineMs(options); // bad options fail before a channel exists
   const config = await resolveClientConfig(options);
-  const channel = new grpc.Client(config.target, await credentials(config), {
+  const client = new grpc.Client(config.target, await credentials(config), {
     ...(config.serverName && { "grpc.ssl_target_name_override": config.serverName, "grpc.default_authority": config.serverName }),
     "grpc.max_receive_message_length": 64 << 20,
+    // grpc-js waits up to 2 minutes between attempts to reach a daemon that went away; a restarted auraed should be
+    // found within seconds.
+    "grpc.initial_reconnect_backoff_ms": 100,
+    "grpc.max_reconnect_backoff_ms": 5000,
   });
-  return { ...makeServices(channel, config.target), target: config.target, close: () => channel.close() };
+  return clientOver({ client, target: config.target }, options);
+}
+
+/** The typed services over a channel that is already set up; close() closes the channel. */
+export function clientOver(channel: Channel, options: Pick<ClientOptions, "deadlineMs" | "resume"> = {}): AuraeClient {
+  const deadlineMs = defaultDeadlineMs(options);
+  const services = Object.fromEntries(
+    (Object.keys(SERVICES) as (keyof Services)[]).map((name) => [
+      name,
+      serviceClient(channel, SERVICES[name], {
+        defaultDeadlineMs: deadlineMs,
+        waiting: WAITING[name],
+        resumable: RESUMABLE[name],
+        resume: options.resume ?? {},
+      } as never),
+    ]),
+  ) as { [S in keyof Services]: ServiceClient<Services[S]> };
+  return { ...services, target: channel.target, close: () => channel.client.close() };
+}
+
+function defaultDeadlineMs(options: Pick<ClientOptions, "deadlineMs">): number {
+  const ms = options.deadlineMs ?? DEFAULT_DEADLINE_MS;
+  if (ms >= 0) return ms;
+  throw new InvalidArgumentError(`deadlineMs: must be 0 (none) or more, got ${ms}`, { field: "deadlineMs" });
 }
 
 async function credentials(config: ResolvedClientConfig): Promise<grpc.ChannelCredentials> {
@@ -64,7 +59,7 @@ async function credentials(config: ResolvedClientConfig): Promise<grpc.ChannelCr
     try {
       return await readFile(path);
     } catch (err) {
-      throw new AuraeClientError("invalid", `read ${what} ${path}: ${(err as NodeJS.ErrnoException).code ?? err}`);
+      throw new InvalidArgumentError(`read ${what} ${path}: ${(err as NodeJS.ErrnoException).code ?? err}`);
     }
   };
   const [ca, key, cert] = await Promise.all([

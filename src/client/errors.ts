@@ -1,5 +1,5 @@
-// Errors a client sees: one class with a stable code, so scripts can branch on `err.code` and the CLI can pick an
-// exit code and a hint.
+// Errors a client sees: one base class with a stable string code and the gRPC status, and one subclass per code, so
+// scripts can write `catch (err) { if (err instanceof NotFoundError) ... }` and the CLI can pick an exit code.
 import { status, type ServiceError } from "@grpc/grpc-js";
 
 export type ClientErrorCode =
@@ -15,49 +15,105 @@ export type ClientErrorCode =
   | "deadline"
   | "internal";
 
-const BY_STATUS: Partial<Record<status, ClientErrorCode>> = {
-  [status.INVALID_ARGUMENT]: "invalid",
-  [status.OUT_OF_RANGE]: "invalid",
-  [status.NOT_FOUND]: "not-found",
-  [status.ALREADY_EXISTS]: "exists",
-  [status.FAILED_PRECONDITION]: "precondition",
-  [status.PERMISSION_DENIED]: "denied",
-  [status.UNAUTHENTICATED]: "unauthenticated",
-  [status.UNAVAILABLE]: "unavailable",
-  [status.UNIMPLEMENTED]: "unimplemented",
-  [status.CANCELLED]: "cancelled",
-  [status.DEADLINE_EXCEEDED]: "deadline",
-};
+export interface ClientErrorOptions extends ErrorOptions {
+  /** The gRPC status received; default the one that stands for the error's code. */
+  readonly grpcCode?: status;
+}
 
-export class AuraeClientError extends Error {
-  override name = "AuraeClientError";
-  constructor(
-    readonly code: ClientErrorCode,
-    message: string,
-    /** The gRPC status code, when the error came from a call. */
-    readonly grpcCode?: status,
-    options?: ErrorOptions,
-  ) {
-    super(message, options);
+export abstract class AuraeClientError extends Error {
+  abstract readonly code: ClientErrorCode;
+  readonly #grpcCode: status | undefined;
+  constructor(message: string, options: ClientErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = new.target.name;
+    this.#grpcCode = options.grpcCode;
+  }
+  /** The gRPC status code: the one received, or for an error raised in the client the one its code stands for. */
+  get grpcCode(): status {
+    return this.#grpcCode ?? STATUS_OF[this.code];
   }
 }
 
-/** Turns a grpc-js error into an AuraeClientError with a message a person can act on. */
+export class InvalidArgumentError extends AuraeClientError {
+  readonly code = "invalid";
+  /** The request field at fault as a dotted path ("spec.memory.max_bytes"), when the message names one. */
+  readonly field: string | undefined;
+  constructor(message: string, options?: ClientErrorOptions & { readonly field?: string }) {
+    super(message, options);
+    this.field = options?.field ?? FIELD_PREFIX.exec(message)?.[1];
+  }
+}
+export class NotFoundError extends AuraeClientError { readonly code = "not-found"; }
+export class AlreadyExistsError extends AuraeClientError { readonly code = "exists"; }
+export class FailedPreconditionError extends AuraeClientError { readonly code = "precondition"; }
+export class PermissionDeniedError extends AuraeClientError { readonly code = "denied"; }
+export class UnauthenticatedError extends AuraeClientError { readonly code = "unauthenticated"; }
+/** The daemon cannot be reached (its message names the socket or address), or it is shutting down. */
+export class UnavailableError extends AuraeClientError { readonly code = "unavailable"; }
+export class UnimplementedError extends AuraeClientError { readonly code = "unimplemented"; }
+export class CancelledError extends AuraeClientError { readonly code = "cancelled"; }
+export class DeadlineExceededError extends AuraeClientError { readonly code = "deadline"; }
+export class InternalError extends AuraeClientError { readonly code = "internal"; }
+
+/** The daemon starts an INVALID_ARGUMENT message with the field at fault: "spec.name: must be ...". */
+const FIELD_PREFIX = /^([a-z_][a-z0-9_]*(?:\[\d+\])?(?:\.[a-z_][a-z0-9_]*(?:\[\d+\])?)*): /;
+
+const STATUS_OF: Record<ClientErrorCode, status> = {
+  invalid: status.INVALID_ARGUMENT,
+  "not-found": status.NOT_FOUND,
+  exists: status.ALREADY_EXISTS,
+  precondition: status.FAILED_PRECONDITION,
+  denied: status.PERMISSION_DENIED,
+  unauthenticated: status.UNAUTHENTICATED,
+  unavailable: status.UNAVAILABLE,
+  unimplemented: status.UNIMPLEMENTED,
+  cancelled: status.CANCELLED,
+  deadline: status.DEADLINE_EXCEEDED,
+  internal: status.INTERNAL,
+};
+
+// A Record over the union: a new code without its class does not compile.
+const CLASS_OF: Record<ClientErrorCode, new (message: string, options?: ClientErrorOptions) => AuraeClientError> = {
+  invalid: InvalidArgumentError,
+  "not-found": NotFoundError,
+  exists: AlreadyExistsError,
+  precondition: FailedPreconditionError,
+  denied: PermissionDeniedError,
+  unauthenticated: UnauthenticatedError,
+  unavailable: UnavailableError,
+  unimplemented: UnimplementedError,
+  cancelled: CancelledError,
+  deadline: DeadlineExceededError,
+  internal: InternalError,
+};
+
+const CODE_OF: Partial<Record<status, ClientErrorCode>> = {
+  ...Object.fromEntries(Object.entries(STATUS_OF).map(([code, s]) => [s, code])),
+  [status.OUT_OF_RANGE]: "invalid",
+};
+
+/** The error of `code`, as its own class. */
+export const clientError = (code: ClientErrorCode, message: string, options?: ClientErrorOptions): AuraeClientError =>
+  new CLASS_OF[code](message, options);
+
+/** Turns whatever a call threw (a grpc-js error, mostly) into an AuraeClientError with a message a person can act on. */
 export function clientErrorFrom(err: unknown, target: string): AuraeClientError {
   if (err instanceof AuraeClientError) return err;
   const grpcError = err as Partial<ServiceError>;
-  if (typeof grpcError.code !== "number") return new AuraeClientError("internal", String(err), undefined, { cause: err });
-  const code = BY_STATUS[grpcError.code] ?? "internal";
+  if (typeof grpcError.code !== "number") return new InternalError(String(err), { cause: err });
+  const code = CODE_OF[grpcError.code] ?? "internal";
   const details = grpcError.details ?? grpcError.message ?? "";
-  return new AuraeClientError(code, code === "unavailable" ? unavailableHint(details, target) : details, grpcError.code, {
-    cause: err,
-  });
+  const message = code === "unavailable" ? unavailableHint(details, target) : details;
+  return clientError(code, message, { grpcCode: grpcError.code, cause: err });
 }
+
+/** A call the caller aborted: CANCELLED, whatever state the call was in. */
+export const cancelled = (signal: AbortSignal): CancelledError => new CancelledError("cancelled", { cause: signal.reason });
 
 function unavailableHint(details: string, target: string): string {
   // grpc-js reports TLS failures as UNAVAILABLE; say what they are.
   if (/certificate|handshake|SSL|TLS|alert/i.test(details)) return `authentication failed talking to ${target}: ${details}`;
-  if (/ENOENT|ECONNREFUSED|No connection established|connect/i.test(details))
+  if (/ENOENT|ECONNREFUSED|No connection established|failed to connect/i.test(details))
     return `daemon not running at ${target.replace(/^unix:/, "")} (${details})`;
   return `daemon unavailable at ${target}: ${details}`;
 }

@@ -1,28 +1,33 @@
-// Typed, promise-based clients derived from the generated service definitions: unary methods return promises,
-// server-streaming methods return async iterables, and every call takes an AbortSignal and a deadline.
-import * as grpc from "@grpc/grpc-js";
-import { clientErrorFrom } from "./errors.js";
+// Typed, promise-based clients derived from the generated service definitions (ts-proto's generic definitions):
+// unary methods return promises, server-streaming methods async iterables, and every call takes an AbortSignal and
+// a deadline. Streams named resumable continue across a reconnect.
+import { streamCall, unaryCall, type Channel, type Decoder, type Encoder } from "./calls.js";
+import { resumingStream, type ResumeFrom, type ResumeOptions } from "./resume.js";
 
 export interface CallOptions {
   readonly signal?: AbortSignal;
-  /** Milliseconds from now, or an absolute Date. */
+  /** Milliseconds from now, or an absolute Date. Default: the client's default deadline for calls that do not wait
+   * for a workload (see ClientOptions.deadlineMs); none for streams. */
   readonly deadline?: number | Date;
+  /** For a resumable stream (logs, daemon logs, events): false to end with UnavailableError when the connection
+   * drops instead of picking up again after the last response; or how to reconnect. Default: the client's. */
+  readonly resume?: boolean | ResumeOptions;
 }
 
-interface MethodDefinition {
-  readonly path: string;
+export interface MethodDefinition {
+  readonly name: string;
+  readonly requestType: Encoder<never> & { fromPartial(partial: never): unknown };
+  readonly responseType: Decoder<unknown>;
   readonly responseStream: boolean;
-  readonly requestSerialize: (value: never) => Buffer;
-  readonly responseDeserialize: (value: Buffer) => unknown;
 }
 
-type RequestOf<M> = M extends { requestSerialize: (value: infer R) => Buffer } ? R : never;
-type ResponseOf<M> = M extends { responseDeserialize: (value: Buffer) => infer R } ? R : never;
-
-/** Builds a full request from a partial one (the generated `fromPartial`). */
-interface RequestBuilder<R> {
-  fromPartial(partial: never): R;
+export interface ServiceDefinition {
+  readonly fullName: string;
+  readonly methods: { readonly [method: string]: MethodDefinition };
 }
+
+export type RequestOf<M> = M extends { requestType: { decode(input: never): infer R } } ? R : never;
+export type ResponseOf<M> = M extends { responseType: { decode(input: never): infer R } } ? R : never;
 
 /** What a caller passes for a request: any field may be left out (it takes the protobuf default). */
 export type DeepPartial<T> = T extends bigint
@@ -35,78 +40,69 @@ export type DeepPartial<T> = T extends bigint
         ? { [K in keyof T]?: DeepPartial<T[K]> }
         : T;
 
-export type ServiceClient<D> = {
-  readonly [K in keyof D]: D[K] extends { responseStream: true }
-    ? (request: DeepPartial<RequestOf<D[K]>>, options?: CallOptions) => AsyncIterable<ResponseOf<D[K]>>
-    : (request: DeepPartial<RequestOf<D[K]>>, options?: CallOptions) => Promise<ResponseOf<D[K]>>;
+type Methods<S extends ServiceDefinition> = S["methods"];
+
+export type ServiceClient<S extends ServiceDefinition> = {
+  readonly [K in keyof Methods<S>]: Methods<S>[K] extends { responseStream: true }
+    ? (request?: DeepPartial<RequestOf<Methods<S>[K]>>, options?: CallOptions) => AsyncIterable<ResponseOf<Methods<S>[K]>>
+    : (request?: DeepPartial<RequestOf<Methods<S>[K]>>, options?: CallOptions) => Promise<ResponseOf<Methods<S>[K]>>;
 };
 
-export function serviceClient<
-  D extends { readonly [K in keyof D]: MethodDefinition },
-  B extends { [K in keyof D]: RequestBuilder<RequestOf<D[K]>> },
->(channel: grpc.Client, target: string, definition: D, builders: B): ServiceClient<D> {
+/** Per method of a service: how a resumable stream continues after a response. */
+export type ResumeTable<S extends ServiceDefinition> = {
+  readonly [K in keyof Methods<S>]?: ResumeFrom<RequestOf<Methods<S>[K]>, ResponseOf<Methods<S>[K]>>;
+};
+
+export interface ServiceClientOptions<S extends ServiceDefinition> {
+  /** Deadline of a call given none, in ms; 0: none. */
+  readonly defaultDeadlineMs: number;
+  /** Methods the default deadline does not apply to: their duration is the point. */
+  readonly waiting?: readonly (keyof Methods<S>)[];
+  readonly resumable?: ResumeTable<S>;
+  /** false: streams do not resume unless a call asks. */
+  readonly resume: ResumeOptions | false;
+}
+
+export function serviceClient<S extends ServiceDefinition>(
+  channel: Channel,
+  definition: S,
+  options: ServiceClientOptions<S>,
+): ServiceClient<S> {
   const client: Record<string, unknown> = {};
-  for (const key of Object.keys(definition) as (keyof D & string)[]) {
-    const method = definition[key];
-    const build = (partial: unknown): never => builders[key].fromPartial(partial as never) as never;
-    client[key] = method.responseStream
-      ? (request: unknown, options?: CallOptions) => streamCall(channel, target, method, build(request), options)
-      : (request: unknown, options?: CallOptions) => unaryCall(channel, target, method, build(request), options);
+  for (const [key, method] of Object.entries(definition.methods)) {
+    const path = `/${definition.fullName}/${method.name}`;
+    const build = (partial: unknown = {}): never => method.requestType.fromPartial(partial as never) as never;
+    const call = (callOptions: CallOptions, defaultDeadlineMs: number) => ({
+      path,
+      requestType: method.requestType,
+      responseType: method.responseType,
+      signal: callOptions.signal,
+      deadline: absoluteDeadline(callOptions.deadline ?? (defaultDeadlineMs > 0 ? defaultDeadlineMs : undefined)),
+    });
+    if (!method.responseStream) {
+      const deadlineMs = options.waiting?.includes(key) ? 0 : options.defaultDeadlineMs;
+      client[key] = (request?: unknown, callOptions: CallOptions = {}) =>
+        unaryCall(channel, call(callOptions, deadlineMs), build(request));
+      continue;
+    }
+    const resumeFrom = options.resumable?.[key] as ResumeFrom<never, unknown> | undefined;
+    client[key] = (request?: unknown, callOptions: CallOptions = {}) => {
+      const streamOf = call(callOptions, 0);
+      const resume = resumeFrom && resumeOptions(callOptions.resume, options.resume);
+      if (!resume) return streamCall(channel, streamOf, build(request));
+      const open = (req: never, onEstablished: () => void) => streamCall(channel, streamOf, req, onEstablished);
+      return resumingStream(open, build(request), resumeFrom, resume, callOptions.signal);
+    };
   }
-  return client as ServiceClient<D>;
+  return client as ServiceClient<S>;
 }
 
-function unaryCall(
-  channel: grpc.Client,
-  target: string,
-  method: MethodDefinition,
-  request: never,
-  options: CallOptions = {},
-): Promise<unknown> {
-  return new Promise((resolve, reject) => {
-    options.signal?.throwIfAborted();
-    const call = channel.makeUnaryRequest(
-      method.path,
-      method.requestSerialize,
-      method.responseDeserialize,
-      request,
-      new grpc.Metadata(),
-      grpcCallOptions(options),
-      (err, response) => (err ? reject(clientErrorFrom(err, target)) : resolve(response)),
-    );
-    options.signal?.addEventListener("abort", () => call.cancel(), { once: true });
-  });
+/** A call's own resume choice over the client's. */
+function resumeOptions(own: CallOptions["resume"], client: ResumeOptions | false): ResumeOptions | undefined {
+  if (own === false) return undefined;
+  if (own === undefined) return client === false ? undefined : client;
+  return own === true ? (client === false ? {} : client) : own;
 }
 
-async function* streamCall(
-  channel: grpc.Client,
-  target: string,
-  method: MethodDefinition,
-  request: never,
-  options: CallOptions = {},
-): AsyncGenerator<unknown> {
-  options.signal?.throwIfAborted();
-  const call = channel.makeServerStreamRequest(
-    method.path,
-    method.requestSerialize,
-    method.responseDeserialize,
-    request,
-    new grpc.Metadata(),
-    grpcCallOptions(options),
-  );
-  const cancel = (): void => call.cancel();
-  options.signal?.addEventListener("abort", cancel, { once: true });
-  try {
-    for await (const message of call) yield message;
-  } catch (err) {
-    throw clientErrorFrom(err, target);
-  } finally {
-    options.signal?.removeEventListener("abort", cancel);
-    call.cancel(); // a consumer that stops early ends the call; after the end this is a no-op
-  }
-}
-
-function grpcCallOptions(options: CallOptions): Partial<grpc.CallOptions> {
-  if (options.deadline === undefined) return {};
-  return { deadline: options.deadline instanceof Date ? options.deadline : Date.now() + options.deadline };
-}
+const absoluteDeadline = (deadline: number | Date | undefined): Date | undefined =>
+  deadline === undefined || deadline instanceof Date ? deadline : new Date(Date.now() + deadline);

@@ -29,7 +29,7 @@ test("SIGTERM records daemon.stopped and ends a following Watch with UNAVAILABLE
   const received: Event[] = [];
   const following = (async (): Promise<unknown> => {
     try {
-      for await (const { events } of aurae.client.events.watch({ follow: true })) received.push(...events);
+      for await (const { events } of aurae.client.events.watch({ follow: true }, { resume: false })) received.push(...events);
       return undefined;
     } catch (err) {
       return err;

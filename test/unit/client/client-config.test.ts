@@ -109,7 +109,7 @@ for (const [missing, what] of [
   test(`without ${missing} tells to run "aer pki init", naming what is missing and where it looked`, async (t) => {
     const path = await configFile(t, FULL.replace(new RegExp(`^${missing} = .*$`, "m"), ""));
     await assert.rejects(resolve({ config: path }), {
-      name: "AuraeClientError",
+      name: "InvalidArgumentError",
       code: "invalid",
       message: `no ${what} configured: run "aer pki init" to create a client config, or pass --config (looked in ${path})`,
     });

@@ -1,0 +1,41 @@
+// The services a client speaks, each from its generated definition: adding a service to the client is one line in
+// SERVICES (and, for a stream that can resume or a call that waits, one line below).
+import * as cells from "../gen/aurae/cells/v1/cells.js";
+import * as events from "../gen/aurae/events/v1/events.js";
+import * as executables from "../gen/aurae/executables/v1/executables.js";
+import * as observe from "../gen/aurae/observe/v1/observe.js";
+import * as health from "../gen/grpc/health/v1/health.js";
+import type { ResumeTable, ServiceDefinition } from "./service-client.js";
+
+export const SERVICES = {
+  cells: cells.CellServiceDefinition,
+  executables: executables.ExecutableServiceDefinition,
+  observe: observe.ObserveServiceDefinition,
+  events: events.EventServiceDefinition,
+  health: health.HealthDefinition,
+} as const satisfies Record<string, ServiceDefinition>;
+
+export type Services = typeof SERVICES;
+
+/** Calls that answer when a workload is done (Wait), or after a grace period the request chooses: the client's
+ * default deadline would cut them short, so only a deadline the caller gives applies. */
+export const WAITING: { readonly [S in keyof Services]?: readonly (keyof Services[S]["methods"])[] } = {
+  cells: ["free"],
+  executables: ["wait", "stop"],
+};
+
+/** Log reads continue after the cursor of the last response (it overrides offset, tail and since). */
+const afterCursor = <Req extends { cursor: string }>(request: Req, last: { cursor: string }): Req =>
+  last.cursor ? { ...request, cursor: last.cursor } : request;
+
+/** Streams that pick up after a reconnect, and the request that continues right after a response. */
+export const RESUMABLE: { readonly [S in keyof Services]?: ResumeTable<Services[S]> } = {
+  observe: { getLogs: afterCursor, getDaemonLogs: afterCursor },
+  events: {
+    // A watch continues after the last event received; from_now has then done its work.
+    watch: (request, last) => {
+      const newest = last.events.at(-1);
+      return newest ? { ...request, afterSequence: newest.sequence, fromNow: false } : request;
+    },
+  },
+};

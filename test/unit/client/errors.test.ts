@@ -1,0 +1,77 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { Metadata, status } from "@grpc/grpc-js";
+import {
+  AuraeClientError,
+  clientErrorFrom,
+  InvalidArgumentError,
+  NotFoundError,
+  PermissionDeniedError,
+  UnauthenticatedError,
+  UnavailableError,
+  type ClientErrorCode,
+} from "../../../src/client/errors.js";
+
+/** What grpc-js rejects a call with. */
+const grpcError = (code: status, details: string) =>
+  Object.assign(new Error(`${code} ${status[code]}: ${details}`), { code, details, metadata: new Metadata() });
+
+const TARGET = "unix:/run/aurae/aurae.sock";
+
+test("every gRPC status becomes its own class, keeping the status and the original error as cause", () => {
+  const cases: [status, ClientErrorCode, string][] = [
+    [status.INVALID_ARGUMENT, "invalid", "InvalidArgumentError"],
+    [status.OUT_OF_RANGE, "invalid", "InvalidArgumentError"],
+    [status.NOT_FOUND, "not-found", "NotFoundError"],
+    [status.ALREADY_EXISTS, "exists", "AlreadyExistsError"],
+    [status.FAILED_PRECONDITION, "precondition", "FailedPreconditionError"],
+    [status.PERMISSION_DENIED, "denied", "PermissionDeniedError"],
+    [status.UNAUTHENTICATED, "unauthenticated", "UnauthenticatedError"],
+    [status.UNIMPLEMENTED, "unimplemented", "UnimplementedError"],
+    [status.CANCELLED, "cancelled", "CancelledError"],
+    [status.DEADLINE_EXCEEDED, "deadline", "DeadlineExceededError"],
+    [status.INTERNAL, "internal", "InternalError"],
+    [status.DATA_LOSS, "internal", "InternalError"],
+  ];
+  for (const [grpcCode, code, name] of cases) {
+    const original = grpcError(grpcCode, "what the daemon said");
+    const err = clientErrorFrom(original, TARGET);
+    assert.ok(err instanceof AuraeClientError && err instanceof Error);
+    assert.deepEqual([err.name, err.code, err.grpcCode, err.message], [name, code, grpcCode, "what the daemon said"], status[grpcCode]);
+    assert.equal(err.cause, original);
+  }
+});
+
+test("an INVALID_ARGUMENT names the field the daemon's message starts with", () => {
+  const err = clientErrorFrom(grpcError(status.INVALID_ARGUMENT, "spec.memory.max_bytes: must be at least 1 MiB, got 4096"), TARGET);
+  assert.ok(err instanceof InvalidArgumentError);
+  assert.equal(err.field, "spec.memory.max_bytes");
+  assert.equal((clientErrorFrom(grpcError(status.INVALID_ARGUMENT, "kinds[1]: must not be empty"), TARGET) as InvalidArgumentError).field, "kinds[1]");
+  assert.equal((clientErrorFrom(grpcError(status.INVALID_ARGUMENT, "Bad things happened"), TARGET) as InvalidArgumentError).field, undefined);
+});
+
+test("UNAVAILABLE says the daemon is not running at the socket, or that TLS failed", () => {
+  const down = clientErrorFrom(grpcError(status.UNAVAILABLE, "No connection established. Last error: connect ENOENT /run/aurae/aurae.sock"), TARGET);
+  assert.ok(down instanceof UnavailableError);
+  assert.match(down.message, /^daemon not running at \/run\/aurae\/aurae\.sock \(No connection established/);
+  const tls = clientErrorFrom(grpcError(status.UNAVAILABLE, "certificate has expired"), "[::1]:8080");
+  assert.equal(tls.message, "authentication failed talking to [::1]:8080: certificate has expired");
+  const dropped = clientErrorFrom(grpcError(status.UNAVAILABLE, "Connection dropped"), TARGET);
+  assert.equal(dropped.message, `daemon unavailable at ${TARGET}: Connection dropped`);
+});
+
+test("errors raised in the client carry the status their code stands for", () => {
+  assert.equal(new InvalidArgumentError("x").grpcCode, status.INVALID_ARGUMENT);
+  assert.equal(new NotFoundError("x").grpcCode, status.NOT_FOUND);
+  assert.equal(new PermissionDeniedError("x").code, "denied");
+  assert.equal(new UnauthenticatedError("x", { grpcCode: status.UNAVAILABLE }).grpcCode, status.UNAVAILABLE);
+  assert.equal(new InvalidArgumentError("no socket", { field: "socket" }).field, "socket");
+});
+
+test("anything that is not a gRPC error becomes an InternalError keeping it as cause", () => {
+  const original = new TypeError("boom");
+  const err = clientErrorFrom(original, TARGET);
+  assert.deepEqual([err.name, err.code, err.grpcCode], ["InternalError", "internal", status.INTERNAL]);
+  assert.equal(err.cause, original);
+  assert.equal(clientErrorFrom(err, TARGET), err, "an AuraeClientError passes through");
+});
