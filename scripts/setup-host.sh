@@ -1,7 +1,7 @@
 #!/bin/sh
 # Installs the Debian packages Aurae builds and tests with, only those missing (idempotent, no-op when all present).
 set -eu
-packages="gcc libc6-dev make g++ python3 coreutils procps util-linux iproute2"
+packages="gcc libc6-dev musl-tools make g++ python3 coreutils procps util-linux iproute2 tmux zsh"
 missing=""
 for p in $packages; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"

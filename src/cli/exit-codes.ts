@@ -1,5 +1,6 @@
-// Exit codes scripts can rely on; listed in the README.
+// Exit codes scripts can rely on; `aer --help` prints EXIT_CODES_HELP and the README lists them.
 import type { ClientErrorCode } from "../client/errors.js";
+import type { ErrorKind } from "../errors.js";
 
 export const EXIT = {
   ok: 0,
@@ -9,14 +10,28 @@ export const EXIT = {
   denied: 4,
   unavailable: 5,
   precondition: 6,
+  invalid: 7,
+  unauthenticated: 8,
 } as const;
+
+export const EXIT_CODES_HELP = `Exit codes:
+  0  success
+  1  any other failure (an internal error of the daemon, a cancelled call)
+  2  usage: an unknown command or option, a missing argument, a value that does not parse
+  3  not found: no such cell or executable
+  4  permission denied: the caller's identity may not make this call
+  5  unavailable: the daemon is not running or not reachable, or did not answer in time
+  6  failed precondition: the thing is in the wrong state, or already exists
+  7  invalid argument: the daemon (or the client config) refused a value
+  8  authentication failed: a certificate is expired, untrusted or carries no SPIFFE ID
+With --nodes, the code of the first node that failed.`;
 
 export const exitCodeFor = (code: ClientErrorCode): number =>
   ({
-    invalid: EXIT.usage,
+    invalid: EXIT.invalid,
     "not-found": EXIT.notFound,
     denied: EXIT.denied,
-    unauthenticated: EXIT.denied,
+    unauthenticated: EXIT.unauthenticated,
     unavailable: EXIT.unavailable,
     deadline: EXIT.unavailable,
     precondition: EXIT.precondition,
@@ -25,3 +40,17 @@ export const exitCodeFor = (code: ClientErrorCode): number =>
     cancelled: EXIT.failure,
     internal: EXIT.failure,
   })[code];
+
+/** Errors raised on this side of the API (pki files, a config) exit like their remote counterparts. */
+export const exitCodeForKind = (kind: ErrorKind): number =>
+  ({
+    invalid: EXIT.invalid,
+    "not-found": EXIT.notFound,
+    exists: EXIT.precondition,
+    precondition: EXIT.precondition,
+    denied: EXIT.denied,
+    unauthenticated: EXIT.unauthenticated,
+    unsupported: EXIT.failure,
+    unavailable: EXIT.unavailable,
+    internal: EXIT.failure,
+  })[kind];

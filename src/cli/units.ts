@@ -38,3 +38,21 @@ export function parseTime(text: string, now = Date.now()): Date {
   if (Number.isNaN(ms)) throw new InvalidArgumentError(`"${text}" is neither a time such as 2026-11-24T22:00:00Z nor an age such as 10m`);
   return new Date(ms);
 }
+
+/** A duration as a person reads it at a glance: "850ms", "12s", "5m", "3h", "2d"; whole units, rounded down. */
+export function formatDuration(ms: number): string {
+  if (ms < 1000) return `${Math.max(0, Math.round(ms))}ms`;
+  for (const [unit, size] of [["d", 86_400_000], ["h", 3_600_000], ["m", 60_000]] as const)
+    if (ms >= size) return `${Math.floor(ms / size)}${unit}`;
+  return `${Math.floor(ms / 1000)}s`;
+}
+
+/** How long ago `time` was ("5m"), or "-" when it is not set. */
+export const formatAge = (time: Date | undefined, now = Date.now()): string => (time ? formatDuration(now - time.getTime()) : "-");
+
+/** An amount in use, approximately: "512B", "3.4M", "1.2G" (limits, which are exact, use formatBytes). */
+export function formatUsage(bytes: bigint | number): string {
+  const n = Number(bytes);
+  for (const [unit, size] of [["G", 2 ** 30], ["M", 2 ** 20], ["K", 2 ** 10]] as const) if (n >= size) return `${(n / size).toFixed(1)}${unit}`;
+  return `${n}B`;
+}

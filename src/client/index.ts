@@ -22,6 +22,7 @@ export * as cellsV1 from "../gen/aurae/cells/v1/cells.js";
 export * as executablesV1 from "../gen/aurae/executables/v1/executables.js";
 export * as observeV1 from "../gen/aurae/observe/v1/observe.js";
 export * as eventsV1 from "../gen/aurae/events/v1/events.js";
+export * as nodeV1 from "../gen/aurae/node/v1/node.js";
 export { ExecutableState, RestartPolicy } from "../gen/aurae/executables/v1/executables.js";
 export { LogStream } from "../gen/aurae/observe/v1/observe.js";
 

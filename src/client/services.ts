@@ -3,6 +3,7 @@
 import * as cells from "../gen/aurae/cells/v1/cells.js";
 import * as events from "../gen/aurae/events/v1/events.js";
 import * as executables from "../gen/aurae/executables/v1/executables.js";
+import * as node from "../gen/aurae/node/v1/node.js";
 import * as observe from "../gen/aurae/observe/v1/observe.js";
 import * as health from "../gen/grpc/health/v1/health.js";
 import type { ResumeTable, ServiceDefinition } from "./service-client.js";
@@ -12,6 +13,7 @@ export const SERVICES = {
   executables: executables.ExecutableServiceDefinition,
   observe: observe.ObserveServiceDefinition,
   events: events.EventServiceDefinition,
+  node: node.NodeServiceDefinition,
   health: health.HealthDefinition,
 } as const satisfies Record<string, ServiceDefinition>;
 

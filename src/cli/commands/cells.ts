@@ -1,36 +1,64 @@
-import type { Command } from "commander";
-import { Cell, CellStats, type CellSpec } from "../../gen/aurae/cells/v1/cells.js";
+import { InvalidArgumentError, type Command } from "commander";
+import type { AuraeClient } from "../../client/connect.js";
 import type { DeepPartial } from "../../client/service-client.js";
-import { InvalidArgumentError } from "commander";
-import { withClient } from "../context.js";
-import { printItems, type Printer } from "../output.js";
-import { formatBytes, parseDurationMs, parseInteger, parseSize } from "../units.js";
+import { Cell, CellStats, type CellSpec } from "../../gen/aurae/cells/v1/cells.js";
+import { fanOut, outputOptions, withClient } from "../context.js";
+import { printRows, type Printer } from "../output.js";
+import { withProgress } from "../progress.js";
+import { showsProgress } from "../terminal.js";
+import { formatAge, formatBytes, parseDurationMs, parseInteger, parseSize } from "../units.js";
+import { addWatchOptions, watchRows, type WatchOptions } from "../watch.js";
+import { isActive, listExecutables } from "./executables.js";
 
-const CELL: Printer<Cell> = {
+export const CELL: Printer<Cell> = {
   columns: [
     ["NAME", (c) => c.spec?.name ?? ""],
     ["MEMORY MAX", (c) => formatBytes(c.spec?.memory?.maxBytes)],
     ["CPU", (c) => (c.spec?.cpu?.quotaUs === undefined ? "-" : `${c.spec.cpu.quotaUs}/${c.spec.cpu.periodUs ?? 100000n}us`)],
     ["PIDS MAX", (c) => c.spec?.pids?.max?.toString() ?? "-"],
     ["FROZEN", (c) => (c.status?.frozen ? "yes" : "no")],
-    ["CREATED", (c) => c.status?.createdAt?.toISOString() ?? ""],
+    ["AGE", (c) => formatAge(c.status?.createdAt)],
   ],
   toJson: (c) => Cell.toJSON(c),
+  name: (c) => c.spec?.name ?? "",
 };
 
-const STATS: Printer<CellStats> = {
+/** A cell's usage, and the cell's name for -q and the NAME column. */
+interface NamedStats {
+  readonly name: string;
+  readonly stats: CellStats;
+}
+
+const STATS: Printer<NamedStats> = {
   columns: [
-    ["CPU", (s) => `${Number(s.cpuUsageUs) / 1e6}s`],
-    ["THROTTLED", (s) => `${s.cpuThrottledPeriods}x ${Number(s.cpuThrottledUs) / 1e6}s`],
-    ["MEMORY", (s) => formatBytes(s.memoryCurrentBytes)],
-    ["PEAK", (s) => formatBytes(s.memoryPeakBytes)],
-    ["OOM KILLS", (s) => String(s.oomKills)],
-    ["PIDS", (s) => String(s.pidsCurrent)],
-    ["IO READ", (s) => formatBytes(s.ioReadBytes)],
-    ["IO WRITE", (s) => formatBytes(s.ioWriteBytes)],
+    ["NAME", (s) => s.name],
+    ["CPU", ({ stats: s }) => `${Number(s.cpuUsageUs) / 1e6}s`],
+    ["THROTTLED", ({ stats: s }) => `${s.cpuThrottledPeriods}x ${Number(s.cpuThrottledUs) / 1e6}s`],
+    ["MEMORY", ({ stats: s }) => formatBytes(s.memoryCurrentBytes)],
+    ["PEAK", ({ stats: s }) => formatBytes(s.memoryPeakBytes)],
+    ["OOM KILLS", ({ stats: s }) => String(s.oomKills)],
+    ["PIDS", ({ stats: s }) => String(s.pidsCurrent)],
+    ["IO READ", ({ stats: s }) => formatBytes(s.ioReadBytes)],
+    ["IO WRITE", ({ stats: s }) => formatBytes(s.ioWriteBytes)],
   ],
-  toJson: (s) => CellStats.toJSON(s),
+  toJson: (s) => CellStats.toJSON(s.stats),
+  name: (s) => s.name,
 };
+
+/** Every cell, all pages. */
+export async function listCells(client: AuraeClient): Promise<Cell[]> {
+  const cells: Cell[] = [];
+  let pageToken = "";
+  do {
+    const page = await client.cells.list({ pageSize: 1000, pageToken });
+    cells.push(...page.cells);
+    pageToken = page.nextPageToken;
+  } while (pageToken);
+  return cells;
+}
+
+/** A cell and the cells nested in it. */
+export const isWithin = (cell: string, name: string): boolean => name === cell || name.startsWith(`${cell}/`);
 
 interface LimitOptions {
   memoryMax?: bigint;
@@ -114,17 +142,17 @@ export function registerCells(program: Command): void {
   limitOptions(cell.command("allocate").description("create a cell with limits").argument("<name>", 'cell name, e.g. "web" or "web/api"'))
     .option("--isolate <namespaces>", `namespaces of a top-level cell: ${NAMESPACES.join(",")} or all`, parseIsolation)
     .action((name: string, opts: LimitOptions, command: Command) =>
-      withClient(command, async (client, { output }) => {
+      withClient(command, async (client) => {
         const { cell: allocated } = await client.cells.allocate({ spec: specFrom(name, opts) });
-        printItems([allocated!], CELL, output, true);
+        printRows([{ item: allocated! }], CELL, outputOptions(command), true);
       }),
     );
   limitOptions(cell.command("update").description("replace the limits of a live cell (limits not given return to unlimited)").argument("<name>"))
     .option("--isolate <namespaces>", "the cell's namespaces, as allocated (they cannot change)", parseIsolation)
     .action((name: string, opts: LimitOptions, command: Command) =>
-      withClient(command, async (client, { output }) => {
+      withClient(command, async (client) => {
         const { cell: updated } = await client.cells.update({ spec: specFrom(name, opts) });
-        printItems([updated!], CELL, output, true);
+        printRows([{ item: updated! }], CELL, outputOptions(command), true);
       }),
     );
   cell
@@ -135,7 +163,22 @@ export function registerCells(program: Command): void {
     .option("--grace <duration>", "with --stop: wait before SIGKILL, e.g. 10s", parseDurationMs)
     .action((name: string, opts: { stop?: boolean; grace?: number }, command: Command) =>
       withClient(command, async (client) => {
-        await client.cells.free({ name, stop: opts.stop ?? false, gracePeriodMs: opts.grace });
+        const free = () => client.cells.free({ name, stop: opts.stop ?? false, gracePeriodMs: opts.grace });
+        const out = outputOptions(command);
+        if (!opts.stop || !showsProgress(out)) return void (await free());
+        await withProgress(out, `freeing ${name}: stopping its executables`, async (progress) => {
+          // Free stops the whole tree in one call; counting its executables as they exit shows how far it got.
+          const active = async () => (await listExecutables(client)).filter((x) => isWithin(name, x.spec?.cellName ?? "") && isActive(x)).length;
+          const total = await active();
+          const poll = setInterval(() => {
+            void active().then((left) => progress.update(`freeing ${name}: ${total - Math.min(total, left)}/${total} executables stopped`), () => undefined);
+          }, 200);
+          try {
+            await free();
+          } finally {
+            clearInterval(poll);
+          }
+        });
       }),
     );
   for (const [verb, description] of [["freeze", "stop every process in the cell until thaw"], ["thaw", "resume a frozen cell"]] as const)
@@ -144,35 +187,26 @@ export function registerCells(program: Command): void {
       .description(description)
       .argument("<name>")
       .action((name: string, _opts, command: Command) =>
-        withClient(command, async (client, { output }) => printItems([(await client.cells[verb]({ name })).cell!], CELL, output, true)),
+        withClient(command, async (client) => printRows([{ item: (await client.cells[verb]({ name })).cell! }], CELL, outputOptions(command), true)),
       );
   cell
     .command("stats")
     .description("resource usage of a cell and everything below it")
     .argument("<name>")
-    .action((name: string, _opts, command: Command) =>
-      withClient(command, async (client, { output }) => printItems([(await client.cells.stats({ name })).stats!], STATS, output, true)),
-    );
+    .action(async (name: string, _opts, command: Command) => {
+      const rows = await fanOut(command, async (client) => [{ name, stats: (await client.cells.stats({ name })).stats! }]);
+      printRows(rows, STATS, outputOptions(command), true);
+    });
   cell
     .command("get")
     .description("show one cell")
     .argument("<name>")
-    .action((name: string, _opts, command: Command) =>
-      withClient(command, async (client, { output }) => printItems([(await client.cells.get({ name })).cell!], CELL, output, true)),
-    );
-  cell
-    .command("list")
-    .description("list cells")
-    .action((_opts, command: Command) =>
-      withClient(command, async (client, { output }) => {
-        const cells: Cell[] = [];
-        let pageToken = "";
-        do {
-          const page = await client.cells.list({ pageSize: 1000, pageToken });
-          cells.push(...page.cells);
-          pageToken = page.nextPageToken;
-        } while (pageToken);
-        printItems(cells, CELL, output);
-      }),
-    );
+    .action(async (name: string, _opts, command: Command) => {
+      const rows = await fanOut(command, async (client) => [(await client.cells.get({ name })).cell!]);
+      printRows(rows, CELL, outputOptions(command), true);
+    });
+  addWatchOptions(cell.command("list").description("list cells")).action(async (opts: WatchOptions, command: Command) => {
+    if (opts.watch) return watchRows(command, CELL, opts.interval, listCells);
+    printRows(await fanOut(command, listCells), CELL, outputOptions(command));
+  });
 }

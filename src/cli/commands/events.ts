@@ -1,18 +1,22 @@
 import type { Command } from "commander";
 import { Event } from "../../gen/aurae/events/v1/events.js";
-import { withClient } from "../context.js";
-import { parseInteger } from "../units.js";
+import { fanOut, outputOptions } from "../context.js";
+import { untilInterrupted } from "../follow.js";
+import { encodeRecord } from "../output.js";
+import { parseInteger, parseTime } from "../units.js";
 
 interface EventsOptions {
   follow?: boolean;
   after?: number;
   fromNow?: boolean;
+  since?: Date;
   cell?: string;
   kind: string[];
 }
 
-const describe = (e: Event): string =>
+const describe = (e: Event, node: string | undefined): string =>
   [
+    ...(node === undefined ? [] : [node]),
     String(e.sequence).padStart(8),
     e.time?.toISOString() ?? "",
     e.kind.padEnd(22),
@@ -24,28 +28,29 @@ export function registerEvents(program: Command): void {
   program
     .command("events")
     .description("print the node's event log, oldest first (with -f, then every new event)")
-    .option("-f, --follow", "keep printing events as they are recorded")
+    .option("-f, --follow", "keep printing events as they are recorded (Ctrl-C ends)")
     .option("--after <sequence>", "only events after this sequence (resume where you stopped)", parseInteger)
     .option("--from-now", "skip the history")
+    .option("--since <time>", "only events recorded since a time or an age: 10m, -1h, 2026-11-24T22:00:00Z", (t: string) => parseTime(t))
     .option("--cell <cell>", "only events of this cell and the cells below it")
     .option("--kind <kind>", 'only this kind, or a prefix such as "executable." (repeatable)', (k: string, all: string[]) => [...all, k], [])
-    .action((opts: EventsOptions, command: Command) =>
-      withClient(command, async (client, { output }) => {
-        const abort = new AbortController();
-        process.once("SIGINT", () => abort.abort());
-        const request = {
-          afterSequence: BigInt(opts.after ?? 0),
-          fromNow: opts.fromNow ?? false,
-          follow: opts.follow ?? false,
-          cellName: opts.cell ?? "",
-          kinds: opts.kind,
-        };
-        try {
-          for await (const { events } of client.events.watch(request, { signal: abort.signal }))
-            for (const e of events) process.stdout.write(`${output === "json" ? JSON.stringify(Event.toJSON(e)) : describe(e)}\n`);
-        } catch (err) {
-          if (!abort.signal.aborted) throw err;
-        }
-      }),
-    );
+    .action(async (opts: EventsOptions, command: Command) => {
+      const { format } = outputOptions(command);
+      const request = {
+        afterSequence: BigInt(opts.after ?? 0),
+        fromNow: opts.fromNow ?? false,
+        follow: opts.follow ?? false,
+        cellName: opts.cell ?? "",
+        kinds: opts.kind,
+      };
+      // The event log has no time index: --since skips older events here, as they arrive in sequence order.
+      const wanted = (e: Event) => !opts.since || (e.time !== undefined && e.time >= opts.since);
+      await fanOut(command, (client, node) =>
+        untilInterrupted(async (signal) => {
+          for await (const { events } of client.events.watch(request, { signal }))
+            for (const e of events.filter(wanted))
+              process.stdout.write(format === "table" ? `${describe(e, node)}\n` : encodeRecord({ ...(node === undefined ? {} : { node }), ...(Event.toJSON(e) as object) }, format));
+        }).then(() => []),
+      );
+    });
 }

@@ -1,11 +1,14 @@
 import { constants } from "node:os";
 import { InvalidArgumentError, Option, type Command } from "commander";
+import type { AuraeClient } from "../../client/connect.js";
 import { Executable, ExecutableState, RestartMode, StdinMode } from "../../gen/aurae/executables/v1/executables.js";
-import { withClient } from "../context.js";
-import { printItems, type Printer } from "../output.js";
-import { parseDurationMs, parseInteger } from "../units.js";
+import { fanOut, outputOptions, withClient } from "../context.js";
+import { printRows, type Printer } from "../output.js";
+import { withProgress } from "../progress.js";
+import { formatDuration, parseDurationMs, parseInteger } from "../units.js";
+import { addWatchOptions, watchRows, type WatchOptions } from "../watch.js";
 
-const STATE_NAMES: Record<ExecutableState, string> = {
+export const STATE_NAMES: Record<ExecutableState, string> = {
   [ExecutableState.EXECUTABLE_STATE_UNSPECIFIED]: "unknown",
   [ExecutableState.EXECUTABLE_STATE_RUNNING]: "running",
   [ExecutableState.EXECUTABLE_STATE_STOPPING]: "stopping",
@@ -17,7 +20,7 @@ const STATE_NAMES: Record<ExecutableState, string> = {
 
 const SIGNAL_NAMES = new Map(Object.entries(constants.signals).map(([name, num]) => [num, name]));
 
-function describeExit(x: Executable): string {
+export function describeExit(x: Executable): string {
   const exit = x.status?.exit;
   if (!exit) return "-";
   const how = exit.code !== undefined ? `code ${exit.code}` : `signal ${SIGNAL_NAMES.get(exit.signal!) ?? exit.signal}`;
@@ -25,7 +28,25 @@ function describeExit(x: Executable): string {
   return exit.oomKilled ? `${how} (OOM-killed)` : how;
 }
 
-const EXECUTABLE: Printer<Executable> = {
+/** "web/api/hello": the cell path and the executable's name, as aer status takes it. */
+export const qualifiedName = (x: Executable): string => `${x.spec?.cellName ?? ""}/${x.spec?.name ?? ""}`;
+
+/** Running, or about to run again: what stopping a cell has to wait for. */
+export const isActive = (x: Executable): boolean => x.status?.state !== ExecutableState.EXECUTABLE_STATE_EXITED;
+
+/** Every executable (of one cell, if given), all pages. */
+export async function listExecutables(client: AuraeClient, cell = ""): Promise<Executable[]> {
+  const executables: Executable[] = [];
+  let pageToken = "";
+  do {
+    const page = await client.executables.list({ cellName: cell, pageSize: 1000, pageToken });
+    executables.push(...page.executables);
+    pageToken = page.nextPageToken;
+  } while (pageToken);
+  return executables;
+}
+
+export const EXECUTABLE: Printer<Executable> = {
   columns: [
     ["CELL", (x) => x.spec?.cellName ?? ""],
     ["NAME", (x) => x.spec?.name ?? ""],
@@ -36,7 +57,10 @@ const EXECUTABLE: Printer<Executable> = {
     ["COMMAND", (x) => (x.spec?.argv ?? []).join(" ")],
   ],
   toJson: (x) => Executable.toJSON(x),
+  name: qualifiedName,
 };
+
+const printOne = (command: Command, x: Executable | undefined): void => printRows([{ item: x! }], EXECUTABLE, outputOptions(command), true);
 
 function parseSignal(text: string): number {
   if (/^\d+$/.test(text)) return Number(text);
@@ -107,7 +131,7 @@ export function registerExecutables(program: Command): void {
     .option("--max-restarts <n>", "give up after this many restarts (0: never)", parseInteger, 0)
     .option("--max-restart-delay <duration>", "longest back-off between restarts (default 5m)", parseDurationMs)
     .action((cell: string, name: string, argv: string[], opts: StartOptions, command: Command) =>
-      withClient(command, async (client, { output }) => {
+      withClient(command, async (client) => {
         const { executable } = await client.executables.start({
           spec: {
             cellName: cell,
@@ -125,7 +149,7 @@ export function registerExecutables(program: Command): void {
             restart: { mode: RESTART_MODES[opts.restart], maxRestarts: opts.maxRestarts, maxDelayMs: opts.maxRestartDelay },
           },
         });
-        printItems([executable!], EXECUTABLE, output, true);
+        printOne(command, executable);
       }),
     );
   exec
@@ -146,9 +170,18 @@ export function registerExecutables(program: Command): void {
     .argument("<name>")
     .option("--timeout <duration>", "give up after this long", parseDurationMs)
     .action((cell: string, name: string, opts: { timeout?: number }, command: Command) =>
-      withClient(command, async (client, { output }) => {
-        const { executable } = await client.executables.wait({ cellName: cell, name }, { deadline: opts.timeout });
-        printItems([executable!], EXECUTABLE, output, true);
+      withClient(command, async (client) => {
+        const started = Date.now();
+        const executable = await withProgress(outputOptions(command), `waiting for ${cell}/${name}`, async (progress) => {
+          const { executable: now } = await client.executables.get({ cellName: cell, name });
+          const tick = setInterval(() => progress.update(`waiting for ${cell}/${name}: ${describeState(now!)}, ${formatDuration(Date.now() - started)}`), 250);
+          try {
+            return (await client.executables.wait({ cellName: cell, name }, { deadline: opts.timeout })).executable;
+          } finally {
+            clearInterval(tick);
+          }
+        });
+        printOne(command, executable);
       }),
     );
   exec
@@ -159,9 +192,9 @@ export function registerExecutables(program: Command): void {
     .option("-s, --signal <signal>", "first signal (name or number)", parseSignal)
     .option("--grace <duration>", "wait before SIGKILL, e.g. 10s", parseDurationMs)
     .action((cell: string, name: string, opts: { signal?: number; grace?: number }, command: Command) =>
-      withClient(command, async (client, { output }) => {
+      withClient(command, async (client) => {
         const { executable } = await client.executables.stop({ cellName: cell, name, signal: opts.signal, gracePeriodMs: opts.grace });
-        printItems([executable!], EXECUTABLE, output, true);
+        printOne(command, executable);
       }),
     );
   exec
@@ -169,26 +202,23 @@ export function registerExecutables(program: Command): void {
     .description("show one executable")
     .argument("<cell>")
     .argument("<name>")
-    .action((cell: string, name: string, _opts, command: Command) =>
-      withClient(command, async (client, { output }) => {
-        const { executable } = await client.executables.get({ cellName: cell, name });
-        printItems([executable!], EXECUTABLE, output, true);
-      }),
-    );
-  exec
-    .command("list")
-    .description("list executables")
+    .action(async (cell: string, name: string, _opts, command: Command) => {
+      const rows = await fanOut(command, async (client) => [(await client.executables.get({ cellName: cell, name })).executable!]);
+      printRows(rows, EXECUTABLE, outputOptions(command), true);
+    });
+  addWatchOptions(exec.command("list").description("list executables"))
     .option("--cell <cell>", "only this cell's")
-    .action((opts: { cell?: string }, command: Command) =>
-      withClient(command, async (client, { output }) => {
-        const executables: Executable[] = [];
-        let pageToken = "";
-        do {
-          const page = await client.executables.list({ cellName: opts.cell ?? "", pageSize: 1000, pageToken });
-          executables.push(...page.executables);
-          pageToken = page.nextPageToken;
-        } while (pageToken);
-        printItems(executables, EXECUTABLE, output);
-      }),
-    );
+    .action(async (opts: WatchOptions & { cell?: string }, command: Command) => {
+      const read = (client: AuraeClient) => listExecutables(client, opts.cell);
+      if (opts.watch) return watchRows(command, EXECUTABLE, opts.interval, read);
+      printRows(await fanOut(command, read), EXECUTABLE, outputOptions(command));
+    });
+}
+
+/** "running, pid 1234", "backoff, restart 3", "exited, code 0". */
+export function describeState(x: Executable): string {
+  const state = STATE_NAMES[x.status?.state ?? ExecutableState.EXECUTABLE_STATE_UNSPECIFIED];
+  if (x.status?.state === ExecutableState.EXECUTABLE_STATE_EXITED) return `${state}, ${describeExit(x)}`;
+  if (x.status?.state === ExecutableState.EXECUTABLE_STATE_BACKOFF) return `${state}, restart ${(x.status.restartCount ?? 0) + 1} pending`;
+  return x.status?.pid ? `${state}, pid ${x.status.pid}` : state;
 }

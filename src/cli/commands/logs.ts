@@ -1,6 +1,9 @@
 import { InvalidArgumentError, type Command } from "commander";
 import { LogEntry, LogStream } from "../../gen/aurae/observe/v1/observe.js";
-import { withClient } from "../context.js";
+import { fanOut, outputOptions } from "../context.js";
+import { untilInterrupted } from "../follow.js";
+import { encodeRecord, type OutputOptions } from "../output.js";
+import { painter } from "../terminal.js";
 import { parseInteger, parseTime } from "../units.js";
 
 interface LogsOptions {
@@ -19,79 +22,102 @@ function parseStream(text: string): LogStream {
   throw new InvalidArgumentError(`"${text}" is neither stdout nor stderr`);
 }
 
+const timeOptions = (command: Command, what: string): Command =>
+  command
+    .option("-f, --follow", `keep printing new ${what} as they are written (Ctrl-C ends)`)
+    .option("-n, --tail <n>", `start with only the last n ${what}`, parseInteger)
+    .option("--since <time>", `only ${what} since a time or an age: 10m, -1h, 2026-11-24T22:00:00Z`, (t: string) => parseTime(t))
+    .option("--until <time>", `only ${what} before a time or an age`, (t: string) => parseTime(t))
+    .option("--cursor <cursor>", "resume after the cursor a -o json line printed");
+
 export function registerLogs(program: Command): void {
-  program
-    .command("logs")
-    .description("print what an executable, or every executable of a cell, wrote to stdout and stderr, in time order")
-    .argument("<cell>")
-    .argument("[name]", "one executable; without it, the whole cell merged")
-    .option("-f, --follow", "keep printing new lines as they are written")
-    .option("-n, --tail <n>", "start with only the last n lines", parseInteger)
-    .option("--since <time>", "only lines since a time or an age (10m, 2026-11-24T22:00:00Z)", (t: string) => parseTime(t))
-    .option("--until <time>", "only lines before a time or an age", (t: string) => parseTime(t))
+  timeOptions(
+    program
+      .command("logs")
+      .description("print what an executable, or every executable of a cell, wrote to stdout and stderr, in time order")
+      .argument("<cell>")
+      .argument("[name]", "one executable; without it, the whole cell merged"),
+    "lines",
+  )
     .option("--stream <stream>", "stdout or stderr only", parseStream)
-    .option("--cursor <cursor>", "resume after the cursor a -o json line printed")
     .option("--prefix", "prefix each line with its executable's name (default for a whole cell)")
-    .action((cell: string, name: string | undefined, opts: LogsOptions, command: Command) =>
-      withClient(command, async (client, { output }) => {
-        const abort = new AbortController();
-        process.once("SIGINT", () => abort.abort());
-        const stream = client.observe.getLogs(
-          {
-            cellName: cell,
-            executableName: name ?? "",
-            follow: opts.follow ?? false,
-            tail: opts.tail,
-            since: opts.since,
-            until: opts.until,
-            streams: opts.stream === undefined ? [] : [opts.stream],
-            cursor: opts.cursor ?? "",
-          },
-          { signal: abort.signal },
-        );
-        const prefix = opts.prefix ?? name === undefined;
-        try {
-          for await (const { entries, cursor } of stream)
-            for (const entry of entries) writeEntry(entry, output === "json" ? cursor : undefined, prefix);
-        } catch (err) {
-          if (!abort.signal.aborted) throw err;
-        }
-      }),
-    );
+    .action(async (cell: string, name: string | undefined, opts: LogsOptions, command: Command) => {
+      const out = outputOptions(command);
+      const request = {
+        cellName: cell,
+        executableName: name ?? "",
+        follow: opts.follow ?? false,
+        tail: opts.tail,
+        since: opts.since,
+        until: opts.until,
+        streams: opts.stream === undefined ? [] : [opts.stream],
+        cursor: opts.cursor ?? "",
+      };
+      const prefix = opts.prefix ?? name === undefined;
+      await fanOut(command, (client, node) =>
+        untilInterrupted(async (signal) => {
+          for await (const { entries, cursor } of client.observe.getLogs(request, { signal }))
+            for (const entry of entries) writeEntry(entry, { out, cursor, prefix, node });
+        }).then(() => []),
+      );
+    });
 }
 
 export function registerDaemonLog(program: Command): void {
-  program
-    .command("daemon-log")
-    .description("print auraed's own structured log (JSON lines)")
-    .option("-f, --follow", "keep printing new entries")
-    .option("-n, --tail <n>", "start with only the last n entries", parseInteger)
+  timeOptions(program.command("daemon-log").description("print auraed's own structured log"), "entries")
     .option("--level <level>", "only entries at this level or above: trace, debug, info, warn, error, fatal")
-    .option("--since <time>", "only entries since a time or an age (10m)", (t: string) => parseTime(t))
-    .option("--until <time>", "only entries before a time or an age", (t: string) => parseTime(t))
-    .action((opts: Omit<LogsOptions, "stream" | "prefix"> & { level?: string }, command: Command) =>
-      withClient(command, async (client) => {
-        const abort = new AbortController();
-        process.once("SIGINT", () => abort.abort());
-        const request = { level: opts.level ?? "", follow: opts.follow ?? false, tail: opts.tail, since: opts.since, until: opts.until, cursor: opts.cursor ?? "" };
-        try {
-          for await (const { entries } of client.observe.getDaemonLogs(request, { signal: abort.signal }))
-            for (const entry of entries) process.stdout.write(Buffer.concat([entry.line, Buffer.from("\n")]));
-        } catch (err) {
-          if (!abort.signal.aborted) throw err;
-        }
-      }),
-    );
+    .action(async (opts: Omit<LogsOptions, "stream" | "prefix"> & { level?: string }, command: Command) => {
+      const out = outputOptions(command);
+      const request = { level: opts.level ?? "", follow: opts.follow ?? false, tail: opts.tail, since: opts.since, until: opts.until, cursor: opts.cursor ?? "" };
+      await fanOut(command, (client, node) =>
+        untilInterrupted(async (signal) => {
+          for await (const { entries, cursor } of client.observe.getDaemonLogs(request, { signal }))
+            for (const entry of entries)
+              process.stdout.write(out.format === "table" ? `${node ? `${node} ` : ""}${describeDaemonEntry(entry.line.toString("utf8"))}\n` : encodeRecord(entryJson(entry, cursor, node), out.format));
+        }).then(() => []),
+      );
+    });
 }
 
-/** One line per entry: plain to the entry's own stream, or JSON (with the cursor of its batch) to stdout. */
-function writeEntry(entry: LogEntry, cursor: string | undefined, prefix: boolean): void {
-  if (cursor !== undefined) {
-    process.stdout.write(`${JSON.stringify({ ...(LogEntry.toJSON(entry) as object), text: entry.line.toString("utf8"), cursor })}\n`);
-    return;
-  }
+interface EntryContext {
+  readonly out: OutputOptions;
+  /** The resume cursor after the entry's batch. */
+  readonly cursor: string;
+  readonly prefix: boolean;
+  readonly node: string | undefined;
+}
+
+/** The protobuf JSON of an entry, its line as text, and the cursor to resume after its batch. */
+const entryJson = (entry: LogEntry, cursor: string, node: string | undefined): object => ({
+  ...(node === undefined ? {} : { node }),
+  ...(LogEntry.toJSON(entry) as object),
+  text: entry.line.toString("utf8"),
+  cursor,
+});
+
+/** One line per entry: plain to the entry's own stream, or a JSON line or YAML document on stdout. */
+function writeEntry(entry: LogEntry, { out, cursor, prefix, node }: EntryContext): void {
+  if (out.format !== "table") return void process.stdout.write(encodeRecord(entryJson(entry, cursor, node), out.format));
   // Each stream goes to its own descriptor, so `aer logs ... 2>/dev/null` shows stdout alone.
-  const out = entry.stream === LogStream.LOG_STREAM_STDERR ? process.stderr : process.stdout;
-  const head = prefix ? Buffer.from(`${entry.executableName}: `) : Buffer.alloc(0);
-  out.write(Buffer.concat([head, entry.line, Buffer.from(entry.partial ? "" : "\n")]));
+  const stream = entry.stream === LogStream.LOG_STREAM_STDERR ? process.stderr : process.stdout;
+  const head = `${node ? `${node} ` : ""}${prefix ? `${entry.executableName}: ` : ""}`;
+  stream.write(Buffer.concat([Buffer.from(head), entry.line, Buffer.from(entry.partial ? "" : "\n")]));
+}
+
+const LEVELS: Record<number, string> = { 10: "TRACE", 20: "DEBUG", 30: "INFO", 40: "WARN", 50: "ERROR", 60: "FATAL" };
+const paint = painter(process.stdout);
+
+/** "2026-11-24T22:00:00.000Z  INFO   call method=... code=OK" from one pino JSON line; other lines as they are. */
+function describeDaemonEntry(line: string): string {
+  let record: Record<string, unknown>;
+  try {
+    record = JSON.parse(line) as Record<string, unknown>;
+  } catch {
+    return line;
+  }
+  const { time, level, msg, pid: _pid, hostname: _host, ...rest } = record;
+  const levelName = LEVELS[level as number] ?? String(level);
+  const fields = Object.entries(rest).map(([k, v]) => `${k}=${typeof v === "string" ? v : JSON.stringify(v)}`);
+  const levelText = (level as number) >= 50 ? paint("red", levelName.padEnd(5)) : (level as number) >= 40 ? paint("yellow", levelName.padEnd(5)) : levelName.padEnd(5);
+  return [typeof time === "number" ? new Date(time).toISOString() : String(time ?? ""), levelText, String(msg ?? ""), ...fields].join("  ").trimEnd();
 }

@@ -1,0 +1,148 @@
+// `aer status <cell>[/<executable>]`: one resource the way systemctl status shows a unit: its state, what limits it,
+// what it uses right now, how it last ended, and its last log lines.
+import type { Command } from "commander";
+import type { AuraeClient } from "../../client/connect.js";
+import { AuraeClientError } from "../../client/errors.js";
+import { Cell, CellStats, type CellSpec } from "../../gen/aurae/cells/v1/cells.js";
+import { Executable, ExecutableState, RestartMode } from "../../gen/aurae/executables/v1/executables.js";
+import { LogEntry, LogStream } from "../../gen/aurae/observe/v1/observe.js";
+import { fanOut, outputOptions } from "../context.js";
+import { encode, table, type OutputOptions, type Row } from "../output.js";
+import { painter } from "../terminal.js";
+import { formatAge, formatBytes, formatUsage } from "../units.js";
+import { isWithin, listCells } from "./cells.js";
+import { describeExit, describeState, EXECUTABLE, listExecutables, STATE_NAMES } from "./executables.js";
+
+const LOG_LINES = 10;
+
+type Status =
+  | { readonly kind: "executable"; readonly executable: Executable; readonly cell: Cell; readonly stats: CellStats; readonly logs: LogEntry[] }
+  | { readonly kind: "cell"; readonly cell: Cell; readonly stats: CellStats; readonly executables: Executable[]; readonly cells: string[]; readonly logs: LogEntry[] };
+
+export function registerStatus(program: Command): void {
+  program
+    .command("status")
+    .description(`show a cell or an executable: state, pid, limits, usage, restarts, last exit and the last ${LOG_LINES} log lines (-q: the state only)`)
+    .argument("<target>", 'a cell ("web", "web/api") or an executable in it ("web/hello"); an executable wins when both exist')
+    .action(async (target: string, _opts, command: Command) => {
+      const out = outputOptions(command);
+      const rows = await fanOut(command, async (client) => [await readStatus(client, target)]);
+      process.stdout.write(formatStatus(rows, out));
+    });
+}
+
+async function readStatus(client: AuraeClient, target: string): Promise<Status> {
+  const slash = target.lastIndexOf("/");
+  if (slash > 0) {
+    const [cellName, name] = [target.slice(0, slash), target.slice(slash + 1)];
+    const executable = await client.executables.get({ cellName, name }).then((r) => r.executable, notFoundAsUndefined);
+    if (executable) {
+      const [{ cell }, { stats }, logs] = await Promise.all([client.cells.get({ name: cellName }), client.cells.stats({ name: cellName }), lastLines(client, cellName, name)]);
+      return { kind: "executable", executable, cell: cell!, stats: stats!, logs };
+    }
+  }
+  const [{ cell }, { stats }, executables, cells, logs] = await Promise.all([
+    client.cells.get({ name: target }),
+    client.cells.stats({ name: target }),
+    listExecutables(client, target),
+    listCells(client),
+    lastLines(client, target, ""),
+  ]);
+  const nested = cells.map((c) => c.spec?.name ?? "").filter((n) => n !== target && isWithin(target, n));
+  return { kind: "cell", cell: cell!, stats: stats!, executables, cells: nested, logs };
+}
+
+const notFoundAsUndefined = (err: unknown): undefined => {
+  if (err instanceof AuraeClientError && err.code === "not-found") return undefined;
+  throw err;
+};
+
+async function lastLines(client: AuraeClient, cellName: string, executableName: string): Promise<LogEntry[]> {
+  const entries: LogEntry[] = [];
+  for await (const batch of client.observe.getLogs({ cellName, executableName, tail: LOG_LINES })) entries.push(...batch.entries);
+  return entries.slice(-LOG_LINES);
+}
+
+function formatStatus(rows: readonly Row<Status>[], out: OutputOptions): string {
+  if (out.quiet) return rows.map(({ node, item }) => `${node ? `${node}\t` : ""}${stateWord(item)}\n`).join("");
+  if (out.format !== "table") {
+    const values = rows.map(({ node, item }) => ({ ...(node === undefined ? {} : { node }), ...statusJson(item) }));
+    return encode(rows.length === 1 && rows[0]!.node === undefined ? values[0] : values, out.format);
+  }
+  return rows.map(({ node, item }) => `${node ? `node ${node}\n` : ""}${describe(item)}`).join("\n");
+}
+
+function statusJson(s: Status): object {
+  const logs = s.logs.map((e) => ({ ...(LogEntry.toJSON(e) as object), text: e.line.toString("utf8") }));
+  const common = { cell: Cell.toJSON(s.cell), stats: CellStats.toJSON(s.stats), logs };
+  if (s.kind === "executable") return { kind: s.kind, executable: Executable.toJSON(s.executable), ...common };
+  return { kind: s.kind, ...common, executables: s.executables.map((x) => Executable.toJSON(x)), cells: s.cells };
+}
+
+const stateWord = (s: Status): string =>
+  s.kind === "executable" ? STATE_NAMES[s.executable.status?.state ?? ExecutableState.EXECUTABLE_STATE_UNSPECIFIED] : s.cell.status?.frozen ? "frozen" : "active";
+
+const paint = painter(process.stdout);
+
+function describe(s: Status): string {
+  const word = stateWord(s);
+  const dot = word === "running" || word === "active" ? paint("green", "●") : word === "backoff" || word === "frozen" ? paint("yellow", "●") : "○";
+  const lines: [string, string][] = [];
+  if (s.kind === "executable") {
+    const { spec, status } = s.executable;
+    lines.push(["Command", (spec?.argv ?? []).join(" ")]);
+    lines.push(["State", `${describeState(s.executable)}${status?.startedAt ? `, started ${status.startedAt.toISOString()} (${formatAge(status.startedAt)} ago)` : ""}`]);
+    lines.push(["Restarts", `${status?.restartCount ?? 0} (policy ${restartPolicy(s.executable)})${status?.nextRestartAt ? `, next at ${status.nextRestartAt.toISOString()}` : ""}`]);
+    if (status?.exit) lines.push(["Last exit", `${describeExit(s.executable)}${status.exitedAt ? ` at ${status.exitedAt.toISOString()}` : ""}`]);
+    lines.push(["Cell", `${s.cell.spec?.name} (${describeLimits(s.cell.spec)})`]);
+  } else {
+    lines.push(["Created", `${s.cell.status?.createdAt?.toISOString() ?? "-"} (${formatAge(s.cell.status?.createdAt)} ago)`]);
+    lines.push(["Limits", describeLimits(s.cell.spec)]);
+    const isolated = Object.entries(s.cell.spec?.isolation ?? {}).filter(([, on]) => on).map(([ns]) => ns);
+    lines.push(["Isolation", isolated.length ? isolated.join(", ") : "none"]);
+    if (s.cells.length) lines.push(["Cells", s.cells.join(", ")]);
+    lines.push(["Executables", `${s.executables.length} (${s.executables.filter((x) => x.status?.state === ExecutableState.EXECUTABLE_STATE_RUNNING).length} running)`]);
+  }
+  lines.push(["Usage", describeUsage(s.stats)]);
+  const width = Math.max(...lines.map(([k]) => k.length));
+  const name = s.kind === "executable" ? `${s.executable.spec?.cellName}/${s.executable.spec?.name}` : s.cell.spec?.name;
+  let text = `${dot} ${paint("bold", name ?? "")} - ${word}\n${lines.map(([k, v]) => `  ${k.padStart(width)}: ${v}`).join("\n")}\n`;
+  if (s.kind === "cell" && s.executables.length)
+    text += `\n${table(EXECUTABLE.columns.map(([t]) => t), s.executables.map((x) => EXECUTABLE.columns.map(([, get]) => get(x)))).replace(/^(?=.)/gm, "  ")}`;
+  if (s.logs.length) text += `\n${s.logs.map((e) => describeLogLine(e)).join("\n")}\n`;
+  return text;
+}
+
+function restartPolicy(x: Executable): string {
+  const restart = x.spec?.restart;
+  const modes: Partial<Record<RestartMode, string>> = { [RestartMode.RESTART_MODE_ON_FAILURE]: "on-failure", [RestartMode.RESTART_MODE_ALWAYS]: "always" };
+  const mode = modes[restart?.mode ?? RestartMode.RESTART_MODE_NO] ?? "no";
+  return mode !== "no" && restart?.maxRestarts ? `${mode}, at most ${restart.maxRestarts}` : mode;
+}
+
+/** "memory max 64M, cpu 20000/100000us, pids max 100", or "none". */
+export function describeLimits(spec: CellSpec | undefined): string {
+  if (!spec) return "none";
+  const parts = [
+    spec.memory?.maxBytes !== undefined && `memory max ${formatBytes(spec.memory.maxBytes)}`,
+    spec.memory?.highBytes !== undefined && `memory high ${formatBytes(spec.memory.highBytes)}`,
+    spec.memory?.swapMaxBytes !== undefined && `swap max ${formatBytes(spec.memory.swapMaxBytes)}`,
+    spec.cpu?.quotaUs !== undefined && `cpu ${spec.cpu.quotaUs}/${spec.cpu.periodUs ?? 100000n}us`,
+    spec.cpu?.weight !== undefined && `cpu weight ${spec.cpu.weight}`,
+    spec.cpuset?.cpus && `cpus ${spec.cpuset.cpus}`,
+    spec.pids?.max !== undefined && `pids max ${spec.pids.max}`,
+    spec.io?.weight !== undefined && `io weight ${spec.io.weight}`,
+    spec.io?.devices.length && `io limits on ${spec.io.devices.map((d) => d.device).join(", ")}`,
+  ].filter(Boolean);
+  return parts.length ? parts.join(", ") : "none";
+}
+
+const describeUsage = (s: CellStats): string =>
+  `cpu ${(Number(s.cpuUsageUs) / 1e6).toFixed(2)}s, memory ${formatUsage(s.memoryCurrentBytes)} (peak ${formatUsage(s.memoryPeakBytes)}), ` +
+  `pids ${s.pidsCurrent}, oom kills ${s.oomKills}, io ${formatUsage(s.ioReadBytes)} read / ${formatUsage(s.ioWriteBytes)} written`;
+
+function describeLogLine(e: LogEntry): string {
+  const time = new Date(Number(e.timeUnixNano / 1_000_000n)).toISOString().replace(/\.\d+Z$/, "Z");
+  const line = `${time} ${e.executableName}: ${e.line.toString("utf8")}`;
+  return e.stream === LogStream.LOG_STREAM_STDERR ? paint("red", line) : line;
+}
