@@ -1,10 +1,12 @@
 // The services a client speaks, each from its generated definition: adding a service to the client is one line in
 // SERVICES (and, for a stream that can resume or a call that waits, one line below).
+import * as audit from "../gen/aurae/audit/v1/audit.js";
 import * as cells from "../gen/aurae/cells/v1/cells.js";
 import * as events from "../gen/aurae/events/v1/events.js";
 import * as executables from "../gen/aurae/executables/v1/executables.js";
 import * as node from "../gen/aurae/node/v1/node.js";
 import * as observe from "../gen/aurae/observe/v1/observe.js";
+import * as pki from "../gen/aurae/pki/v1/pki.js";
 import * as health from "../gen/grpc/health/v1/health.js";
 import type { ResumeTable, ServiceDefinition } from "./service-client.js";
 
@@ -14,6 +16,8 @@ export const SERVICES = {
   observe: observe.ObserveServiceDefinition,
   events: events.EventServiceDefinition,
   node: node.NodeServiceDefinition,
+  pki: pki.PkiServiceDefinition,
+  audit: audit.AuditServiceDefinition,
   health: health.HealthDefinition,
 } as const satisfies Record<string, ServiceDefinition>;
 

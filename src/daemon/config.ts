@@ -2,9 +2,12 @@
 import { isAbsolute, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
+import { DEFAULT_AUDIT_RETENTION, type AuditRetention } from "../domain/audit/audit-log.js";
 import { DEFAULT_RETENTION, parseDurationMs, type Retention } from "../domain/events/retention.js";
 import { invalid } from "../errors.js";
 import { isValidTrustDomain } from "../pki/spiffe.js";
+import type { CallLimitsConfig } from "./limits.js";
+import { parseTcpAddress } from "./tls/listeners.js";
 
 export interface DaemonConfig {
   /** Holds the socket; made 0700. */
@@ -15,6 +18,10 @@ export interface DaemonConfig {
   /** Holds pki/ (ca.crt, server.crt, server.key). */
   readonly configDir: string;
   readonly pkiDir: string;
+  /** The authorization policy file; when it does not exist, only the admin identity may call. */
+  readonly policyPath: string;
+  /** Per identity: sustained calls per second (0: unlimited), burst, and server streams open at once. */
+  readonly callLimits: CallLimitsConfig;
   /** "[::]:8080"-style listen address, or undefined when TCP is off. */
   readonly tcpAddress: string | undefined;
   readonly trustDomains: readonly string[];
@@ -25,6 +32,8 @@ export interface DaemonConfig {
   readonly logLevel: string;
   /** How much of the event log is kept. */
   readonly eventRetention: Retention;
+  /** How much of the audit log is kept. */
+  readonly auditRetention: AuditRetention;
   /** Per executable: a log segment's size and how many segments are kept. */
   readonly logMaxBytes: number;
   /** At start, leave cgroups no desired state claims (and their processes) alone instead of removing them. */
@@ -40,13 +49,20 @@ export const USAGE = `usage: auraed [options]
   --config-dir DIR      holds pki/                   (AURAE_CONFIG_DIR, default /etc/aurae)
   --tcp ADDR            TCP listen address           (AURAE_TCP, default [::]:8080)
   --no-tcp              serve on the Unix socket only
-  --trust-domain NAME   trusted SPIFFE trust domain, repeatable (AURAE_TRUST_DOMAIN, comma-separated, default aurae.local)
+  --trust-domain NAME   trust domain of pki/ca.crt, repeatable; the first one's /admin is the default admin
+                        (AURAE_TRUST_DOMAIN, comma-separated, default aurae.local); federated domains: pki/bundles/<domain>.crt
+  --policy FILE         authorization policy         (AURAE_POLICY, default <config-dir>/policy.toml)
+  --rate-limit N        calls per second per identity, 0 for none (AURAE_RATE_LIMIT, default 2000)
+  --rate-burst N        calls an idle identity may make at once   (AURAE_RATE_BURST, default 4000)
+  --max-streams N       streams one identity may hold open        (AURAE_MAX_STREAMS, default 256)
   --cgroup-root NAME    our cgroup subtree           (AURAE_CGROUP_ROOT, default aurae)
   --cgroup-fs DIR       where cgroups are mounted    (AURAE_CGROUP_FS, default /sys/fs/cgroup)
   --shim PATH           the aurae-shim binary        (AURAE_SHIM, default: the one built by npm install)
   --log-level LEVEL     trace|debug|info|warn|error  (AURAE_LOG_LEVEL, default info)
   --events-max N        events kept, newest first    (AURAE_EVENTS_MAX, default 100000)
   --events-max-age AGE  drop older events: 7d, 12h   (AURAE_EVENTS_MAX_AGE, default 7d)
+  --audit-max N         newest audit entries kept    (AURAE_AUDIT_MAX, default 100000)
+  --audit-max-age AGE   drop older audit entries     (AURAE_AUDIT_MAX_AGE, default 30d)
   --log-max-bytes SIZE  an executable's log segment  (AURAE_LOG_MAX_BYTES, default 10485760)
   --log-max-files N     segments kept per executable (AURAE_LOG_MAX_FILES, default 5)
   --keep-leftovers      at start, keep cgroups no desired state claims (to recover a lost database)
@@ -64,12 +80,18 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Dae
       tcp: { type: "string" },
       "no-tcp": { type: "boolean" },
       "trust-domain": { type: "string", multiple: true },
+      policy: { type: "string" },
+      "rate-limit": { type: "string" },
+      "rate-burst": { type: "string" },
+      "max-streams": { type: "string" },
       "cgroup-root": { type: "string" },
       "cgroup-fs": { type: "string" },
       shim: { type: "string" },
       "log-level": { type: "string" },
       "events-max": { type: "string" },
       "events-max-age": { type: "string" },
+      "audit-max": { type: "string" },
+      "audit-max-age": { type: "string" },
       "log-max-bytes": { type: "string" },
       "keep-leftovers": { type: "boolean" },
       "stop-workloads-on-exit": { type: "boolean" },
@@ -81,6 +103,8 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Dae
   const runtimeDir = absolute(pick(flags["runtime-dir"], "RUNTIME_DIR", "/run/aurae"), "--runtime-dir");
   const configDir = absolute(pick(flags["config-dir"], "CONFIG_DIR", "/etc/aurae"), "--config-dir");
   const tcp = flags["no-tcp"] ? "" : pick(flags.tcp, "TCP", "[::]:8080");
+  const tcpAddress = tcp === "" || tcp === "off" ? undefined : tcp;
+  if (tcpAddress !== undefined) parseTcpAddress(tcpAddress, "--tcp"); // a bad address is refused before anything starts
   const trustDomains = flags["trust-domain"] ?? pick(undefined, "TRUST_DOMAIN", "aurae.local").split(",").map((d) => d.trim());
   for (const domain of trustDomains)
     if (!isValidTrustDomain(domain)) throw invalid("--trust-domain", `"${domain}" is not a SPIFFE trust domain name`);
@@ -102,7 +126,13 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Dae
     stateDir: absolute(pick(flags["state-dir"], "STATE_DIR", "/var/lib/aurae"), "--state-dir"),
     configDir,
     pkiDir: join(configDir, "pki"),
-    tcpAddress: tcp === "" || tcp === "off" ? undefined : tcp,
+    policyPath: absolute(pick(flags.policy, "POLICY", join(configDir, "policy.toml")), "--policy"),
+    callLimits: Object.freeze({
+      ratePerSecond: integer(pick(flags["rate-limit"], "RATE_LIMIT", "2000"), "--rate-limit", 0),
+      burst: integer(pick(flags["rate-burst"], "RATE_BURST", "4000"), "--rate-burst", 1),
+      maxStreams: integer(pick(flags["max-streams"], "MAX_STREAMS", "256"), "--max-streams", 1),
+    }),
+    tcpAddress,
     trustDomains: Object.freeze(trustDomains),
     cgroupFsRoot: absolute(pick(flags["cgroup-fs"], "CGROUP_FS", "/sys/fs/cgroup"), "--cgroup-fs"),
     cgroupRoot,
@@ -111,6 +141,10 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Dae
     eventRetention: Object.freeze({
       maxEvents: integer(pick(flags["events-max"], "EVENTS_MAX", String(DEFAULT_RETENTION.maxEvents)), "--events-max", 1),
       maxAgeMs: parseDurationMs(pick(flags["events-max-age"], "EVENTS_MAX_AGE", "7d"), "--events-max-age"),
+    }),
+    auditRetention: Object.freeze({
+      maxEntries: integer(pick(flags["audit-max"], "AUDIT_MAX", String(DEFAULT_AUDIT_RETENTION.maxEntries)), "--audit-max", 1),
+      maxAgeMs: parseDurationMs(pick(flags["audit-max-age"], "AUDIT_MAX_AGE", "30d"), "--audit-max-age"),
     }),
   });
 }

@@ -1,48 +1,85 @@
-// The caller's identity is the SPIFFE ID in its client certificate's URI SAN (X.509-SVID): exactly one URI SAN, a
-// valid spiffe:// ID of a trusted trust domain, on a certificate that is not a CA. TLS has already checked the
-// chain; parsing costs ~0.6 ms, so the answer is cached per certificate.
+// Who is on each connection. The client's certificate chain is read once, when TLS completes, and checked against
+// the X.509-SVID rules; calls then find their connection through the auth context grpc-js hands every call. A
+// reload of the trust bundles re-checks open connections on their next call (a removed federation ends at once).
+import { X509Certificate } from "node:crypto";
+import type { DetailedPeerCertificate, PeerCertificate, TLSSocket } from "node:tls";
 import type { ServerInterceptingCallInterface } from "@grpc/grpc-js";
-import { AuraeError } from "../errors.js";
-import { describeCertificate } from "../pki/describe.js";
-import { parseSpiffeId, type SpiffeId } from "../pki/spiffe.js";
-
-export type IdentityResult = { readonly ok: true; readonly id: SpiffeId } | { readonly ok: false; readonly reason: string };
+import { canonicalSerial } from "../pki/serial.js";
+import { verifyClientSvid, type SvidVerdict, type TrustBundles } from "../pki/svid.js";
+import type { Door } from "./tls/listeners.js";
 
 type AuthContext = ReturnType<ServerInterceptingCallInterface["getAuthContext"]>;
 
-const CACHE_ENTRIES = 1024;
+export interface Connection {
+  readonly door: Door;
+  /** "unix" or the remote address. */
+  readonly peer: string;
+  readonly serial: string;
+  readonly verdict: SvidVerdict;
+}
 
-export class IdentityResolver {
-  readonly #cache = new Map<string, IdentityResult>();
+interface Entry {
+  readonly chain: X509Certificate[];
+  readonly door: Door;
+  readonly peer: string;
+  readonly serial: string;
+  verdict: SvidVerdict;
+  bundles: TrustBundles;
+}
 
-  constructor(private readonly trustDomains: ReadonlySet<string>) {}
+export class Connections {
+  readonly #byCertificate = new WeakMap<PeerCertificate, Entry>();
 
-  resolve(auth: AuthContext | null): IdentityResult {
-    const cert = auth?.sslPeerCertificate;
-    if (!cert?.raw) return { ok: false, reason: "no client certificate" };
-    const key = cert.fingerprint256;
-    let result = this.#cache.get(key);
-    if (!result) {
-      result = this.#identify(cert.raw);
-      if (this.#cache.size >= CACHE_ENTRIES) this.#cache.delete(this.#cache.keys().next().value!);
-      this.#cache.set(key, result);
-    }
-    return result;
+  #bundles: TrustBundles;
+
+  constructor(bundles: TrustBundles) {
+    this.#bundles = bundles;
   }
 
-  #identify(der: Buffer): IdentityResult {
-    try {
-      const pem = `-----BEGIN CERTIFICATE-----\n${der.toString("base64")}\n-----END CERTIFICATE-----\n`;
-      const cert = describeCertificate(pem, "client certificate");
-      if (cert.isCa) return { ok: false, reason: `client certificate ${cert.subject} is a CA certificate` };
-      if (cert.uris.length !== 1)
-        return { ok: false, reason: `client certificate ${cert.subject} has ${cert.uris.length} URI SANs; an X.509-SVID has exactly one` };
-      const id = parseSpiffeId(cert.uris[0]!, "client certificate URI SAN");
-      if (!this.trustDomains.has(id.trustDomain))
-        return { ok: false, reason: `trust domain "${id.trustDomain}" of ${id.id} is not trusted` };
-      return { ok: true, id };
-    } catch (err) {
-      return { ok: false, reason: err instanceof AuraeError ? err.message : `unreadable client certificate: ${String(err)}` };
-    }
+  /** Trust bundles after a reload: each open connection is checked against them on its next call. */
+  useBundles(bundles: TrustBundles): void {
+    this.#bundles = bundles;
   }
+
+  /** Records a connection that completed its handshake. */
+  admit(socket: TLSSocket, door: Door): void {
+    const peerCertificate = socket.getPeerCertificate(true);
+    // grpc-js asks the socket for its peer certificate on every call, and Node would parse it anew each time: hand
+    // it the one read here, which is also the key to this connection's entry.
+    socket.getPeerCertificate = () => peerCertificate;
+    const chain = chainOf(peerCertificate);
+    const bundles = this.#bundles;
+    this.#byCertificate.set(peerCertificate, {
+      chain,
+      door,
+      peer: socket.remoteAddress ?? "unix",
+      serial: chain[0] ? canonicalSerial(chain[0].serialNumber) ?? "" : "",
+      verdict: verifyClientSvid(chain, bundles),
+      bundles,
+    });
+  }
+
+  /** The connection a call came on; undefined for one this registry never admitted. */
+  of(auth: AuthContext): Connection | undefined {
+    const certificate = auth.sslPeerCertificate;
+    const entry = certificate && this.#byCertificate.get(certificate);
+    if (!entry) return undefined;
+    const bundles = this.#bundles;
+    if (entry.bundles !== bundles) {
+      entry.verdict = verifyClientSvid(entry.chain, bundles);
+      entry.bundles = bundles;
+    }
+    return entry;
+  }
+}
+
+/** The peer's chain as TLS verified it, leaf first; Node links each certificate to its issuer, a root to itself. */
+function chainOf(leaf: DetailedPeerCertificate): X509Certificate[] {
+  const chain: X509Certificate[] = [];
+  const seen = new Set<string>();
+  for (let cert: DetailedPeerCertificate | undefined = leaf; cert?.raw && !seen.has(cert.fingerprint256); cert = cert.issuerCertificate) {
+    seen.add(cert.fingerprint256);
+    chain.push(new X509Certificate(cert.raw));
+  }
+  return chain;
 }

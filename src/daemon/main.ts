@@ -1,15 +1,19 @@
 #!/usr/bin/env node
 // auraed's composition root: the only place that reads argv and the environment and builds long-lived objects.
 import { mkdir } from "node:fs/promises";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { pino } from "pino";
+import { AuditLog } from "../domain/audit/audit-log.js";
 import { Cells } from "../domain/cells/cells.js";
 import { EventLog } from "../domain/events/event-log.js";
 import { Executables } from "../domain/executables/executables.js";
 import { trashDir } from "../domain/executables/layout.js";
 import { KeyedMutex } from "../domain/keyed-mutex.js";
+import { NodeCertificates } from "../domain/pki/node-certificates.js";
 import { reconcileNode } from "../domain/reconcile.js";
 import { AuraeError } from "../errors.js";
+import { AuditServiceService } from "../gen/aurae/audit/v1/audit.js";
+import { PkiServiceService } from "../gen/aurae/pki/v1/pki.js";
 import { CellServiceService } from "../gen/aurae/cells/v1/cells.js";
 import { EventServiceService } from "../gen/aurae/events/v1/events.js";
 import { ExecutableServiceService } from "../gen/aurae/executables/v1/executables.js";
@@ -22,11 +26,18 @@ import { SegmentWriter } from "../runtime/logs/segment-writer.js";
 import { ShimClient } from "../runtime/shim/shim-client.js";
 import { Store } from "../store/store.js";
 import { loadConfig, USAGE, type DaemonConfig } from "./config.js";
-import { IdentityResolver } from "./identity.js";
+import { Authorizer } from "./authz/authorizer.js";
+import { loadPolicy } from "./authz/policy-file.js";
+import { Connections } from "./identity.js";
 import { lockStateDir } from "./instance-lock.js";
-import { identityInterceptor } from "./interceptors.js";
+import { callInterceptor } from "./interceptors.js";
+import { CallLimits } from "./limits.js";
+import { Reloader } from "./reloader.js";
+import { BUNDLES_DIR, loadTrustMaterial } from "./tls/trust-material.js";
 import { startServer } from "./server.js";
+import { auditService } from "./services/audit.js";
 import { cellService } from "./services/cells.js";
+import { pkiService } from "./services/pki.js";
 import { eventService } from "./services/events.js";
 import { executableService } from "./services/executables.js";
 import { nodeService } from "./services/node.js";
@@ -43,6 +54,7 @@ async function main(config: DaemonConfig): Promise<void> {
   const log = pino({ level: config.logLevel, base: { pid: process.pid } }, pino.multistream([{ stream: process.stdout }, { stream: logFile }]));
   const store = Store.open(join(config.stateDir, "aurae.db"));
   const events = new EventLog({ store: store.events, retention: config.eventRetention });
+  const audit = new AuditLog({ store: store.audit, retention: config.auditRetention });
   await emptyTrash(trashDir(config.stateDir));
   const mode = await probeCgroupMode(config.cgroupFsRoot);
   const cgroups = await createCgroupDriver(mode, { fsRoot: config.cgroupFsRoot, root: config.cgroupRoot });
@@ -75,23 +87,51 @@ async function main(config: DaemonConfig): Promise<void> {
   events.record({ kind: "daemon.started", attributes: { pid: String(process.pid) } });
   await reconcileNode({ cells, executables, cgroups, events, log: log.child({ area: "reconcile" }), keepLeftovers: config.keepLeftovers });
 
+  const adminId = `spiffe://${config.trustDomains[0]}/admin`;
+  // Reloads what security rests on while serving; a file that fails its checks leaves what is in force in place.
+  const reloader = new Reloader(async () => {
+    const fresh = await loadTrustMaterial(config.pkiDir, config.trustDomains);
+    server.listeners.reload(fresh);
+    connections.useBundles(fresh.bundles);
+    authorizer.replace(await loadPolicy(config.policyPath, adminId));
+    log.info({ serverSerial: fresh.serverCertificate.serialNumber, trustDomains: [...fresh.bundles.keys()] }, "certificates, trust bundles and policy reloaded");
+  }, log);
+  const material = await loadTrustMaterial(config.pkiDir, config.trustDomains);
+  const connections = new Connections(material.bundles);
+  const certificates: NodeCertificates = new NodeCertificates({
+    store: store.certificates,
+    pkiDir: config.pkiDir,
+    trustDomains: config.trustDomains,
+    serverRotated: () => reloader.now(),
+  });
+  await certificates.adoptIssuedFiles();
+  const authorizer = new Authorizer(await loadPolicy(config.policyPath, adminId), (serial) => certificates.isRevoked(serial));
   const server = await startServer(config, {
     services: [
       { definition: CellServiceService, implementation: cellService({ cells, log }) },
       { definition: ExecutableServiceService, implementation: executableService({ executables, log }) },
       { definition: ObserveServiceService, implementation: observeService({ executables, daemonLogDir, log }) },
       { definition: EventServiceService, implementation: eventService({ events, log }) },
+      { definition: PkiServiceService, implementation: pkiService({ certificates, connections, log }) },
+      { definition: AuditServiceService, implementation: auditService({ audit, log }) },
       { definition: NodeServiceService, implementation: nodeService({ cgroupMode: mode, log }) },
     ],
-    interceptors: [identityInterceptor(new IdentityResolver(new Set(config.trustDomains)), log.child({ area: "api" }))],
+    interceptors: [callInterceptor({ connections, authorizer, limits: new CallLimits(config.callLimits), audit, log: log.child({ area: "api" }) })],
+    material,
+    connections,
     log,
   });
   log.info({ socket: config.socketPath, tcpPort: server.tcpPort }, "auraed serving");
+
+  reloader.watch([config.pkiDir, join(config.pkiDir, BUNDLES_DIR), dirname(config.policyPath)]);
+  process.on("SIGHUP", () => void reloader.now());
 
   const shutdown = async (signal: string): Promise<void> => {
     log.info({ signal, stopWorkloads: config.stopWorkloadsOnExit }, "shutting down");
     events.record({ kind: "daemon.stopped", attributes: { signal } });
     events.close(); // following watchers end with UNAVAILABLE instead of holding the shutdown for its grace period
+    audit.close();
+    reloader.close();
     await server.close(SHUTDOWN_GRACE_MS);
     if (config.stopWorkloadsOnExit) await executables.stopEverything(10_000).catch((err: unknown) => log.error({ err }, "stopping workloads failed"));
     executables.close();

@@ -1,16 +1,19 @@
 // grpc-js callbacks end here: handlers are async functions and async generators that take an AbortSignal, and
 // every throw reaches the client as a status through toStatus. Identity and logging run before, in interceptors.
 import { once } from "node:events";
-import type { handleServerStreamingCall, handleUnaryCall, ServerWritableStream } from "@grpc/grpc-js";
+import type { handleServerStreamingCall, handleUnaryCall, ServerUnaryCall, ServerWritableStream } from "@grpc/grpc-js";
 import type { Logger } from "pino";
 import { toStatus } from "./status.js";
 
+/** What a handler may ask of its call: who is on the connection (see identity.ts). */
+export type CallInfo = Pick<ServerUnaryCall<unknown, unknown>, "getAuthContext">;
+
 export const unary =
-  <Req, Res>(log: Logger, fn: (req: Req, signal: AbortSignal) => Promise<Res>): handleUnaryCall<Req, Res> =>
+  <Req, Res>(log: Logger, fn: (req: Req, signal: AbortSignal, call: CallInfo) => Promise<Res>): handleUnaryCall<Req, Res> =>
   (call, callback) => {
     const ac = new AbortController();
     call.once("cancelled", () => ac.abort());
-    fn(call.request, ac.signal).then(
+    fn(call.request, ac.signal, call).then(
       (res) => callback(null, res),
       (err: unknown) => callback(toStatus(err, log)),
     );

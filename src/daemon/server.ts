@@ -1,15 +1,20 @@
-// The listeners: one grpc-js server on a Unix socket and, unless disabled, on TCP, both mutual TLS only.
-import { readFile, mkdir, chmod, unlink, stat } from "node:fs/promises";
+// The gRPC server: our services plus health and reflection, behind our own mutual-TLS listeners on the Unix socket
+// and, unless disabled, on TCP.
+import { readdirSync } from "node:fs";
+import { mkdir, chmod, unlink, stat } from "node:fs/promises";
 import { connect } from "node:net";
-import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import * as grpc from "@grpc/grpc-js";
 import * as protoLoader from "@grpc/proto-loader";
 import { ReflectionService } from "@grpc/reflection";
 import { HealthImplementation } from "grpc-health-check";
 import type { Logger } from "pino";
-import { errnoCode, precondition } from "../errors.js";
+import { precondition } from "../errors.js";
 import type { DaemonConfig } from "./config.js";
+import type { Connections } from "./identity.js";
+import { guardDeserializers } from "./malformed.js";
+import { TlsListeners, parseTcpAddress } from "./tls/listeners.js";
+import type { TrustMaterial } from "./tls/trust-material.js";
 
 export interface ServiceBinding {
   readonly definition: grpc.ServiceDefinition;
@@ -19,48 +24,66 @@ export interface ServiceBinding {
 export interface ServerDeps {
   readonly services: readonly ServiceBinding[];
   readonly interceptors: readonly grpc.ServerInterceptor[];
+  readonly material: TrustMaterial;
+  readonly connections: Connections;
   readonly log: Logger;
 }
 
 export interface RunningServer {
   /** The TCP port bound, when TCP is on (useful with port 0). */
   readonly tcpPort: number | undefined;
+  readonly listeners: TlsListeners;
   close(graceMs: number): Promise<void>;
 }
 
+/** Largest request message accepted; past it a call gets RESOURCE_EXHAUSTED. */
+export const MAX_REQUEST_BYTES = 4 * 1024 * 1024;
+
 const PROTO_DIR = fileURLToPath(new URL("../../proto", import.meta.url));
-const PROTO_FILES = [
-  "aurae/cells/v1/cells.proto",
-  "aurae/events/v1/events.proto",
-  "aurae/executables/v1/executables.proto",
-  "aurae/node/v1/node.proto",
-  "aurae/observe/v1/observe.proto",
-  "grpc/health/v1/health.proto",
-];
+
+/** Every request decoder is guarded, also those of the health and reflection services that add themselves. */
+class GuardedServer extends grpc.Server {
+  override addService(definition: grpc.ServiceDefinition, implementation: grpc.UntypedServiceImplementation): void {
+    super.addService(guardDeserializers(definition), implementation);
+  }
+}
 
 export async function startServer(config: DaemonConfig, deps: ServerDeps): Promise<RunningServer> {
-  const credentials = await serverCredentials(config.pkiDir);
-  const server = new grpc.Server({ interceptors: [...deps.interceptors] });
+  const server = new GuardedServer({
+    interceptors: [...deps.interceptors],
+    "grpc.max_receive_message_length": MAX_REQUEST_BYTES,
+  });
   for (const { definition, implementation } of deps.services) server.addService(definition, implementation);
   const health = new HealthImplementation({ "": "SERVING" });
   for (const { definition } of deps.services) health.setStatus(serviceName(definition), "SERVING");
   health.addToServer(server);
   new ReflectionService(loadDescriptors()).addToServer(server);
 
+  // TLS is ours (see tls/listeners.ts): grpc-js gets the decrypted connections.
+  const injector = server.createConnectionInjector(grpc.ServerCredentials.createInsecure());
+  const listeners = new TlsListeners(
+    deps.material,
+    (socket, door) => {
+      deps.connections.admit(socket, door);
+      injector.injectConnection(socket);
+    },
+    deps.log,
+  );
   await prepareSocket(config);
-  await bind(server, `unix:${config.socketPath}`, credentials);
-  await chmod(config.socketPath, 0o600);
+  await listeners.listen({ kind: "unix", path: config.socketPath }, { name: "socket", scope: "*" });
   deps.log.info({ socket: config.socketPath }, "listening on the Unix socket");
   let tcpPort: number | undefined;
   if (config.tcpAddress) {
-    tcpPort = await bind(server, config.tcpAddress, credentials);
+    tcpPort = await listeners.listen(parseTcpAddress(config.tcpAddress, "--tcp"), { name: "tcp", scope: "*" });
     deps.log.info({ address: config.tcpAddress, port: tcpPort }, "listening on TCP");
   }
   return {
     tcpPort,
+    listeners,
     close: async (graceMs) => {
       for (const { definition } of deps.services) health.setStatus(serviceName(definition), "NOT_SERVING");
       health.setStatus("", "NOT_SERVING");
+      await listeners.close();
       await new Promise<void>((resolve) => {
         const timer = setTimeout(() => server.forceShutdown(), graceMs);
         server.tryShutdown(() => {
@@ -71,20 +94,6 @@ export async function startServer(config: DaemonConfig, deps: ServerDeps): Promi
       await unlink(config.socketPath).catch(() => undefined);
     },
   };
-}
-
-async function serverCredentials(pkiDir: string): Promise<grpc.ServerCredentials> {
-  const read = async (name: string): Promise<Buffer> => {
-    const path = join(pkiDir, name);
-    try {
-      return await readFile(path);
-    } catch (err) {
-      throw precondition(`read ${path}: ${errnoCode(err) ?? String(err)} (create a PKI with "aer pki init")`, { cause: err });
-    }
-  };
-  const [ca, cert, key] = await Promise.all([read("ca.crt"), read("server.crt"), read("server.key")]);
-  // checkClientCertificate: a client without a certificate chaining to our CA fails the handshake.
-  return grpc.ServerCredentials.createSsl(ca, [{ cert_chain: cert, private_key: key }], true);
 }
 
 /** The socket directory is ours (0700); a socket left by a dead auraed is removed, a live one is refused. */
@@ -109,20 +118,14 @@ function isListening(socketPath: string): Promise<boolean> {
   });
 }
 
-function bind(server: grpc.Server, address: string, credentials: grpc.ServerCredentials): Promise<number> {
-  return new Promise((resolve, reject) =>
-    server.bindAsync(address, credentials, (err, port) =>
-      err ? reject(precondition(`listen on ${address}: ${err.message}`, { cause: err })) : resolve(port),
-    ),
-  );
-}
-
 /** The full service name ("aurae.cells.v1.CellService") from a method path of the definition. */
 const serviceName = (definition: grpc.ServiceDefinition): string =>
   Object.values(definition)[0]!.path.split("/")[1]!;
 
+/** Every .proto of the API, so reflection describes each service served, including ones added later. */
 function loadDescriptors(): protoLoader.PackageDefinition {
-  return protoLoader.loadSync(PROTO_FILES, {
+  const files = readdirSync(PROTO_DIR, { recursive: true, encoding: "utf8" }).filter((file) => file.endsWith(".proto"));
+  return protoLoader.loadSync(files.sort(), {
     includeDirs: [PROTO_DIR],
     keepCase: true,
     longs: String,

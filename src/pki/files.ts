@@ -20,6 +20,8 @@ export interface WritePkiFilesOptions {
 export const CERT_FILE_MODE = 0o644;
 export const KEY_FILE_MODE = 0o600;
 export const PKI_DIR_MODE = 0o700;
+/** Under auraed's PKI directory: copies of client certificates issued offline, which auraed records at start. */
+export const ISSUED_DIR = "issued";
 
 /**
  * Writes `<name>.crt` (0644) and `<name>.key` (0600) into `dir` for each entry of `files`, creating `dir` (0700)

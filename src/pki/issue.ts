@@ -4,10 +4,10 @@
 import { isIP } from "node:net";
 import { invalid } from "../errors.js";
 import { MAX_COMMON_NAME_CHARS, randomSerialHex, subjectName, validity } from "./fields.js";
-import { type Pem, generateKeyPair } from "./keys.js";
-import { loadSigner, signCertificate } from "./signer.js";
+import { type Pem, generateKeyPair, importPublicKey, privateKeyToPem } from "./keys.js";
+import { certifyKey, loadSigner } from "./signer.js";
 import { lastPathSegment, parseSpiffeId } from "./spiffe.js";
-import { crypto, x509 } from "./x509.js";
+import { type CryptoKey, crypto, x509 } from "./x509.js";
 
 export type CertificateUsage = "client" | "server";
 
@@ -50,25 +50,31 @@ export interface ClientCertOptions {
 }
 
 export async function issueCertificate(ca: Pem, req: CertificateRequest): Promise<IssuedCertificate> {
+  const keys = await generateKeyPair();
+  const { certPem, serial } = await certifyPublicKey(ca, req, keys.publicKey);
+  return { certPem, keyPem: `${await privateKeyToPem(keys.privateKey)}\n`, serial };
+}
+
+/** Certifies a public key whose private half stays with its owner; answers the certificate and its serial. */
+export async function certifyPublicKey(ca: Pem, req: CertificateRequest, publicKey: CryptoKey): Promise<{ certPem: string; serial: string }> {
   const subject = subjectName(req.commonName, "commonName");
   const names = subjectAltNames(req);
   const when = validity({ notBefore: req.notBefore, notAfter: req.notAfter, validDays: req.validDays ?? 365 });
   const signer = await loadSigner(ca);
-  const keys = await generateKeyPair();
   const serial = randomSerialHex();
   const extensions: x509.Extension[] = [
     new x509.BasicConstraintsExtension(req.isCa === true, req.isCa ? 0 : undefined, true),
     new x509.KeyUsagesExtension(keyUsage(req.isCa === true), true),
     new x509.ExtendedKeyUsageExtension([EXTENDED_KEY_USAGE[req.usage]]),
-    await x509.SubjectKeyIdentifierExtension.create(keys.publicKey, false, crypto),
+    await x509.SubjectKeyIdentifierExtension.create(publicKey, false, crypto),
     new x509.AuthorityKeyIdentifierExtension(signer.keyId),
   ];
   if (names.length > 0) extensions.push(new x509.SubjectAlternativeNameExtension(names));
-  const pem = await signCertificate(
+  const certPem = await certifyKey(
     { ...when, serialNumber: serial, subject, issuer: signer.cert.subjectName, signingKey: signer.key, extensions },
-    keys,
+    publicKey,
   );
-  return { ...pem, serial };
+  return { certPem, serial };
 }
 
 /** A TLS server certificate for `dnsNames` and `ipAddresses` (at least one of them: clients ignore the CN). */
@@ -81,10 +87,21 @@ export async function issueServerCert(ca: Pem, opts: ServerCertOptions): Promise
 
 /** A client certificate whose one URI SAN is `spiffeId` (an X.509-SVID); CN is the ID's last path segment. */
 export async function issueClientCert(ca: Pem, opts: ClientCertOptions): Promise<IssuedCertificate> {
-  const id = parseSpiffeId(opts.spiffeId, "spiffeId");
+  return issueCertificate(ca, svidRequest(opts.spiffeId, { validDays: opts.validDays ?? 365 }));
+}
+
+/** An X.509-SVID for `spiffeId` over a public key (PEM) its owner generated, valid until `notAfter`. */
+export async function certifySvidKey(ca: Pem, opts: { spiffeId: string; publicKeyPem: string; notAfter: Date }): Promise<{ certPem: string; serial: string }> {
+  const publicKey = await importPublicKey(opts.publicKeyPem, "public_key_pem");
+  return certifyPublicKey(ca, svidRequest(opts.spiffeId, { notAfter: opts.notAfter }), publicKey);
+}
+
+function svidRequest(spiffeId: string, when: Pick<CertificateRequest, "validDays" | "notAfter">): CertificateRequest {
+  const id = parseSpiffeId(spiffeId, "spiffe_id");
+  if (id.path === "") throw invalid("spiffe_id", `${id.id} names a trust domain; a workload's ID needs a path`);
   // The CN is only a label for humans (the URI SAN is the identity), so a long one is cut rather than refused.
   const commonName = (lastPathSegment(id) ?? id.id).slice(0, MAX_COMMON_NAME_CHARS);
-  return issueCertificate(ca, { commonName, uris: [id.id], validDays: opts.validDays ?? 365, usage: "client" });
+  return { commonName, uris: [id.id], usage: "client", ...when };
 }
 
 const EXTENDED_KEY_USAGE: Record<CertificateUsage, x509.ExtendedKeyUsage> = {

@@ -33,3 +33,18 @@ export function publicKeyDerOf(pkcs8: Buffer): Buffer {
   const privateKey = createPrivateKey({ key: pkcs8, format: "der", type: "pkcs8" });
   return createPublicKey(privateKey).export({ type: "spki", format: "der" });
 }
+
+const EC_CURVES: Readonly<Record<string, string>> = { prime256v1: "P-256", secp384r1: "P-384" };
+
+/** Imports a PEM SubjectPublicKeyInfo to certify: ECDSA P-256 or P-384, the keys every TLS stack here accepts. */
+export async function importPublicKey(pem: string, field: string): Promise<CryptoKey> {
+  let key;
+  try {
+    key = createPublicKey({ key: pem, format: "pem" });
+  } catch (err) {
+    throw invalid(field, `is not a PEM public key (${(err as Error).message})`);
+  }
+  const curve = key.asymmetricKeyType === "ec" ? EC_CURVES[key.asymmetricKeyDetails?.namedCurve ?? ""] : undefined;
+  if (curve === undefined) throw invalid(field, `must be an ECDSA P-256 or P-384 key, got ${key.asymmetricKeyType} ${key.asymmetricKeyDetails?.namedCurve ?? ""}`.trim());
+  return crypto.subtle.importKey("spki", key.export({ type: "spki", format: "der" }), { name: "ECDSA", namedCurve: curve }, true, ["verify"]);
+}

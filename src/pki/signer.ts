@@ -27,15 +27,17 @@ export async function loadSigner(ca: Pem, field = "ca"): Promise<Signer> {
   return { cert, key, keyId };
 }
 
-/**
- * Certifies the public half of `keys`, signed by `signingKey` (ECDSA with SHA-256, from the key's own algorithm),
- * and returns the certificate with the private half.
- */
+/** Certifies `publicKey`, signed by `signingKey` (ECDSA with SHA-256, from the key's own algorithm). */
+export async function certifyKey(params: Omit<x509.X509CertificateCreateWithKeyParams, "publicKey">, publicKey: CryptoKey): Promise<string> {
+  const cert = await x509.X509CertificateGenerator.create({ ...params, publicKey }, crypto);
+  // A trailing newline, as in PEM files made by openssl, so that files can be concatenated into bundles.
+  return `${cert.toString("pem")}\n`;
+}
+
+/** Certifies the public half of `keys` and returns the certificate with the private half. */
 export async function signCertificate(
   params: Omit<x509.X509CertificateCreateWithKeyParams, "publicKey">,
   keys: CryptoKeyPair,
 ): Promise<Pem> {
-  const cert = await x509.X509CertificateGenerator.create({ ...params, publicKey: keys.publicKey }, crypto);
-  // A trailing newline, as in PEM files made by openssl, so that files can be concatenated into bundles.
-  return { certPem: `${cert.toString("pem")}\n`, keyPem: `${await privateKeyToPem(keys.privateKey)}\n` };
+  return { certPem: await certifyKey(params, keys.publicKey), keyPem: `${await privateKeyToPem(keys.privateKey)}\n` };
 }

@@ -28,7 +28,11 @@ export class CellsStore {
     );
     this.#delete = db.prepare<[string]>("DELETE FROM cells WHERE name = ?");
     this.#get = db.prepare<[string], CellRow>(`SELECT ${COLUMNS} FROM cells WHERE name = ?`);
-    this.#page = db.prepare<[string, number], CellRow>(`SELECT ${COLUMNS} FROM cells WHERE name > ? ORDER BY name LIMIT ?`);
+    this.#page = db.prepare<{ after: string; under: string | null; limit: number }, CellRow>(
+      `SELECT ${COLUMNS} FROM cells
+       WHERE name > @after AND (@under IS NULL OR name = @under OR substr(name, 1, length(@under) + 1) = @under || '/')
+       ORDER BY name LIMIT @limit`,
+    );
     this.#descendants = db.prepare<{ name: string }, { name: string }>(
       "SELECT name FROM cells WHERE substr(name, 1, length(@name) + 1) = @name || '/' ORDER BY name",
     );
@@ -51,8 +55,9 @@ export class CellsStore {
   }
 
   /** Cells named after `after`, in name order. */
-  page(after: string, limit: number): CellRow[] {
-    return this.#page.all(after, limit);
+  /** Cells named after `after`, in name order; with `under`, only that cell and the cells below it. */
+  page(after: string, limit: number, under?: string): CellRow[] {
+    return this.#page.all({ after, under: under || null, limit });
   }
 
   /** Names of every cell below `name` (children, grandchildren, ...), in name order. */

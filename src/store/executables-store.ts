@@ -33,7 +33,6 @@ export class ExecutablesStore {
   readonly #delete;
   readonly #get;
   readonly #page;
-  readonly #pageInCell;
   readonly #inCell;
   readonly #active;
 
@@ -60,11 +59,11 @@ export class ExecutablesStore {
     );
     this.#delete = db.prepare<[string, string]>("DELETE FROM executables WHERE cell = ? AND name = ?");
     this.#get = db.prepare<[string, string], ExecutableRow>(`SELECT ${COLUMNS} FROM executables WHERE cell = ? AND name = ?`);
-    this.#page = db.prepare<[string, string, string, number], ExecutableRow>(
-      `SELECT ${COLUMNS} FROM executables WHERE cell > ? OR (cell = ? AND name > ?) ORDER BY cell, name LIMIT ?`,
-    );
-    this.#pageInCell = db.prepare<[string, string, number], ExecutableRow>(
-      `SELECT ${COLUMNS} FROM executables WHERE cell = ? AND name > ? ORDER BY name LIMIT ?`,
+    this.#page = db.prepare<{ afterCell: string; afterName: string; under: string | null; limit: number }, ExecutableRow>(
+      `SELECT ${COLUMNS} FROM executables
+       WHERE (cell > @afterCell OR (cell = @afterCell AND name > @afterName))
+         AND (@under IS NULL OR cell = @under OR substr(cell, 1, length(@under) + 1) = @under || '/')
+       ORDER BY cell, name LIMIT @limit`,
     );
     this.#inCell = db.prepare<[string], ExecutableRow>(`SELECT ${COLUMNS} FROM executables WHERE cell = ?`);
     this.#active = db.prepare<[], ExecutableRow>(`SELECT ${COLUMNS} FROM executables WHERE state != 'exited'`);
@@ -103,10 +102,9 @@ export class ExecutablesStore {
     return this.#get.get(cell, name);
   }
 
-  /** Executables after the (cell, name) cursor, in that order; only those of `cell` when it is given. */
-  page(after: { cell: string; name: string }, limit: number, cell?: string): ExecutableRow[] {
-    if (cell !== undefined) return this.#pageInCell.all(cell, after.cell === cell ? after.name : "", limit);
-    return this.#page.all(after.cell, after.cell, after.name, limit);
+  /** Executables after the (cell, name) cursor, in that order; with `under`, only those of that cell and below. */
+  page(after: { cell: string; name: string }, limit: number, under?: string): ExecutableRow[] {
+    return this.#page.all({ afterCell: after.cell, afterName: after.name, under: under || null, limit });
   }
 
   inCell(cell: string): ExecutableRow[] {

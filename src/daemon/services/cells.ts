@@ -19,7 +19,7 @@ export const cellService = ({ cells, log }: { cells: Cells; log: Logger }): Cell
   stats: unary(log, async (req) => ({ stats: cellStatsToProto(await cells.stats(req.name)) })),
   get: unary(log, async (req) => ({ cell: cellToProto(await cells.get(req.name)) })),
   list: unary(log, async (req) => {
-    const page = await cells.list(req);
+    const page = await cells.list(req, req.cellName);
     return { cells: page.cells.map(cellToProto), nextPageToken: page.nextPageToken };
   }),
 });

@@ -153,10 +153,12 @@ export class Cells {
     return this.#toCell(this.#requireValid(name));
   }
 
-  async list(page: PageRequest): Promise<{ cells: Cell[]; nextPageToken: string }> {
+  /** A page of cells in name order; with `under`, only that cell and the cells below it. */
+  async list(page: PageRequest, under = ""): Promise<{ cells: Cell[]; nextPageToken: string }> {
     const size = validatePageSize(page.pageSize);
     const [after] = decodePageToken(page.pageToken, 1);
-    const rows = this.deps.cells.page(after!, size + 1);
+    if (under !== "") validateCellName(under, "cell_name");
+    const rows = this.deps.cells.page(after!, size + 1, under);
     const cells = await Promise.all(rows.slice(0, size).map((row) => this.#toCell(row)));
     return { cells, nextPageToken: rows.length > size ? encodePageToken([cells.at(-1)!.spec.name]) : "" };
   }

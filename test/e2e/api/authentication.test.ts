@@ -8,6 +8,7 @@ import * as protoLoader from "@grpc/proto-loader";
 import { HealthCheckRequest, HealthCheckResponse, HealthService } from "../../../src/gen/grpc/health/v1/health.js";
 import { createCa, issueCertificate, issueClientCert, type Pem } from "../../../src/pki/index.js";
 import { useDaemon } from "../../helpers/daemon.js";
+import { clientAs } from "../../helpers/identities.js";
 import { TRUST_DOMAIN } from "../../helpers/pki.js";
 
 const aurae = useDaemon({ tcp: true });
@@ -36,11 +37,13 @@ function healthCheck(client: Pem | undefined, target = `unix:${aurae.socketPath}
 const refusedWith = (code: grpc.status, details?: RegExp) => (err: grpc.ServiceError) =>
   err.code === code && (details === undefined || details.test(err.details));
 
-test("a client with a valid SPIFFE certificate is served, and its identity is logged with the call", async () => {
+test("a client with a valid SPIFFE certificate is served, and a refused call is logged with its identity", async () => {
   const id = `spiffe://${TRUST_DOMAIN}/workloads/ci`;
   assert.equal((await healthCheck(await issueClientCert(aurae.pki.ca, { spiffeId: id }))).status, 1);
+  const { client } = await clientAs(aurae, id);
+  await assert.rejects(client.cells.list({}), /permission denied/);
   // The daemon's log is written asynchronously: give it a moment.
-  const logged = new RegExp(`"identity":"${id}"`);
+  const logged = new RegExp(`"identity":"${id}".*"call refused"`);
   for (let i = 0; i < 50 && !logged.test(await aurae.log()); i++) await new Promise((r) => setTimeout(r, 20));
   assert.match(await aurae.log(), logged);
 });

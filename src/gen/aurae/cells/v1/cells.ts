@@ -198,6 +198,8 @@ export interface ListRequest {
   pageSize: number;
   /** The next_page_token of the previous page, or empty for the first page. */
   pageToken: string;
+  /** Only this cell and the cells below it ("web" matches "web" and "web/api", not "webapp"). Empty: every cell. */
+  cellName: string;
 }
 
 export interface ListResponse {
@@ -2264,7 +2266,7 @@ export const GetResponse: MessageFns<GetResponse> = {
 };
 
 function createBaseListRequest(): ListRequest {
-  return { pageSize: 0, pageToken: "" };
+  return { pageSize: 0, pageToken: "", cellName: "" };
 }
 
 export const ListRequest: MessageFns<ListRequest> = {
@@ -2274,6 +2276,9 @@ export const ListRequest: MessageFns<ListRequest> = {
     }
     if (message.pageToken !== "") {
       writer.uint32(18).string(message.pageToken);
+    }
+    if (message.cellName !== "") {
+      writer.uint32(26).string(message.cellName);
     }
     return writer;
   },
@@ -2307,6 +2312,14 @@ export const ListRequest: MessageFns<ListRequest> = {
             message.pageToken = reader.string();
             continue;
           }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.cellName = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -2331,6 +2344,11 @@ export const ListRequest: MessageFns<ListRequest> = {
         : isSet(object.page_token)
         ? globalThis.String(object.page_token)
         : "",
+      cellName: isSet(object.cellName)
+        ? globalThis.String(object.cellName)
+        : isSet(object.cell_name)
+        ? globalThis.String(object.cell_name)
+        : "",
     };
   },
 
@@ -2342,6 +2360,9 @@ export const ListRequest: MessageFns<ListRequest> = {
     if (message.pageToken !== "") {
       obj.pageToken = message.pageToken;
     }
+    if (message.cellName !== "") {
+      obj.cellName = message.cellName;
+    }
     return obj;
   },
 
@@ -2352,6 +2373,7 @@ export const ListRequest: MessageFns<ListRequest> = {
     const message = createBaseListRequest();
     message.pageSize = object.pageSize ?? 0;
     message.pageToken = object.pageToken ?? "";
+    message.cellName = object.cellName ?? "";
     return message;
   },
 };

@@ -332,7 +332,10 @@ export interface GetResponse {
 }
 
 export interface ListRequest {
-  /** Only executables of this cell. Empty: all cells. */
+  /**
+   * Only executables of this cell and of the cells below it ("web" matches "web" and "web/api", not "webapp").
+   * Empty: all cells.
+   */
   cellName: string;
   /** Most executables to return, 1 to 1000. Zero: 100. */
   pageSize: number;

@@ -1,0 +1,119 @@
+// Decides each call: is the caller denied outright, does a rule grant it this method, and is the cell it acts on
+// within the cells its rules (and the door it came through) reach. Every refusal says which grant was missing.
+import { validateCellName } from "../../domain/names.js";
+import type { SpiffeId } from "../../pki/spiffe.js";
+import { fieldAt, ROLE_ACCESS, type MethodAccess } from "./methods.js";
+import type { CellScope, Policy, Rule } from "./policy.js";
+
+export interface Caller {
+  readonly id: SpiffeId;
+  /** The certificate's serial, canonical hex. */
+  readonly serial: string;
+  /** What the listener the caller came through allows: a cell's own socket reaches only that cell. */
+  readonly doorScope: CellScope;
+}
+
+export type Decision =
+  | {
+      readonly allowed: true;
+      /** The cell the call acts on or lists, when it names one. */
+      readonly cell: string | undefined;
+      /** A cell filter to fill into the request: the caller may only see this cell tree. */
+      readonly fillFilter: string | undefined;
+    }
+  | { readonly allowed: false; readonly reason: string; readonly cell: string | undefined };
+
+export interface Denial {
+  readonly code: "revoked" | "denied";
+  readonly reason: string;
+}
+
+export class Authorizer {
+  #policy: Policy;
+
+  /** `revoked` answers whether a serial was revoked through the API (the node database). */
+  constructor(
+    policy: Policy,
+    private readonly revoked: (serial: string) => boolean = () => false,
+  ) {
+    this.#policy = policy;
+  }
+
+  /** Takes effect for the next call, on every connection. */
+  replace(policy: Policy): void {
+    this.#policy = policy;
+  }
+
+  /** Why the caller is refused whatever it calls (a revoked certificate, a denied identity), or undefined. */
+  denial(caller: Caller): Denial | undefined {
+    const { deny } = this.#policy;
+    if (deny.serials.includes(caller.serial) || this.revoked(caller.serial))
+      return { code: "revoked", reason: `certificate serial ${caller.serial} of ${caller.id.id} is revoked` };
+    const pattern = deny.identities.find((p) => matchesIdentity(p, caller.id.id));
+    if (pattern !== undefined) return { code: "denied", reason: `${caller.id.id} is on the deny list (${pattern})` };
+    return undefined;
+  }
+
+  /** Whether the method can be decided before its request arrives (it names no cell). */
+  static needsRequest(access: MethodAccess): boolean {
+    return access.cell !== undefined || access.filter !== undefined;
+  }
+
+  decide(caller: Caller, method: string, access: MethodAccess, request: unknown): Decision {
+    const cell = access.cell ? fieldAt(request, access.cell) : access.filter ? fieldAt(request, access.filter) || undefined : undefined;
+    const deny = (reason: string): Decision => ({ allowed: false, reason, cell });
+    if (access.access === "public") return { allowed: true, cell, fillFilter: undefined };
+    const name = method.slice(1);
+    const granting = this.#policy.rules.filter(
+      (rule) => rule.identities.some((p) => matchesIdentity(p, caller.id.id)) && grants(rule, name, access),
+    );
+    if (granting.length === 0) return deny(`no rule grants ${name} to ${caller.id.id}`);
+    const scope = intersect(union(granting.map((rule) => rule.cells)), caller.doorScope);
+    if (scope !== "*" && scope.length === 0)
+      return deny(`${caller.id.id} reaches no cell through this socket`);
+    const field = access.cell ?? access.filter;
+    if (field === undefined) {
+      if (scope !== "*") return deny(`${name} acts on the whole node; ${caller.id.id} may act only on cells ${scope.join(", ")}`);
+      return { allowed: true, cell, fillFilter: undefined };
+    }
+    if (scope === "*") return { allowed: true, cell, fillFilter: undefined };
+    if (cell === undefined) {
+      // A list or watch over every cell, by a caller confined to cells: one tree is filled in, more must be chosen.
+      if (scope.length === 1) return { allowed: true, cell: scope[0], fillFilter: scope[0] };
+      return deny(`${caller.id.id} may list only cells ${scope.join(", ")}: set ${snake(field)} to one of them`);
+    }
+    // A confined caller's cell name is checked here, before the scope test, so "a/../b" can never pass as "a/...".
+    validateCellName(cell, snake(field));
+    if (!scope.some((root) => within(cell, root)))
+      return deny(`${caller.id.id} may not act on cell "${cell}": its rules reach only cells ${scope.join(", ")}`);
+    return { allowed: true, cell, fillFilter: undefined };
+  }
+}
+
+/** An identity pattern is an exact SPIFFE ID, or a prefix ending in "/*" matching every ID below that path. */
+export function matchesIdentity(pattern: string, id: string): boolean {
+  if (!pattern.endsWith("/*")) return pattern === id;
+  const prefix = pattern.slice(0, -1);
+  return id.length > prefix.length && id.startsWith(prefix);
+}
+
+function grants(rule: Rule, method: string, access: MethodAccess): boolean {
+  if (rule.role !== undefined && ROLE_ACCESS[rule.role].has(access.access)) return true;
+  return rule.methods.some((m) => m === method || (m.endsWith("/*") && method.startsWith(m.slice(0, -1))));
+}
+
+const within = (cell: string, root: string): boolean => cell === root || cell.startsWith(`${root}/`);
+
+function union(scopes: readonly CellScope[]): CellScope {
+  if (scopes.includes("*")) return "*";
+  return [...new Set(scopes.flat())];
+}
+
+function intersect(scope: CellScope, door: CellScope): CellScope {
+  if (door === "*") return scope;
+  if (scope === "*") return door;
+  // Keep the narrower of each overlapping pair: a rule for "a" through the door of "a/b" reaches "a/b".
+  return [...new Set(scope.flatMap((s) => door.flatMap((d) => (within(d, s) ? [d] : within(s, d) ? [s] : []))))];
+}
+
+const snake = (path: string): string => path.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);

@@ -1,0 +1,126 @@
+// The authorization policy: who may call what, on which cells. It is a TOML file (<config-dir>/policy.toml, format
+// in docs/security.md); without one, only `spiffe://<trust domain>/admin` of the daemon's first trust domain may do
+// anything. Parsing checks every field and names the first wrong one, so a typo can never widen access.
+import { parse as parseToml } from "smol-toml";
+import { invalid } from "../../errors.js";
+import { canonicalSerial } from "../../pki/serial.js";
+import { parseSpiffeId } from "../../pki/spiffe.js";
+import { validateCellName } from "../../domain/names.js";
+import { ROLES, type Role } from "./methods.js";
+
+/** Cells a rule reaches: every cell, or these cells and the cells below each. */
+export type CellScope = "*" | readonly string[];
+
+export interface Rule {
+  readonly name: string;
+  /** Exact SPIFFE IDs, or prefixes ending in "/*" matching every ID below that path. */
+  readonly identities: readonly string[];
+  readonly role: Role | undefined;
+  /** Full method names ("aurae.cells.v1.CellService/Get") or a service's every method ("aurae.cells.v1.CellService/*"). */
+  readonly methods: readonly string[];
+  readonly cells: CellScope;
+}
+
+export interface Policy {
+  readonly rules: readonly Rule[];
+  /** Refused whatever the rules say, at once, also on connections already open. */
+  readonly deny: { readonly identities: readonly string[]; readonly serials: readonly string[] };
+}
+
+/** The policy in force when there is no policy file. */
+export function defaultPolicy(adminId: string): Policy {
+  return {
+    rules: [{ name: "admin", identities: [adminId], role: "admin", methods: [], cells: "*" }],
+    deny: { identities: [], serials: [] },
+  };
+}
+
+/** Parses a policy file's text; `source` (the path) prefixes every error. */
+export function parsePolicy(text: string, source: string): Policy {
+  let data: Record<string, unknown>;
+  try {
+    data = parseToml(text);
+  } catch (err) {
+    throw invalid(source, `is not valid TOML: ${(err as Error).message.split("\n")[0]}`);
+  }
+  for (const key of Object.keys(data))
+    if (key !== "rule" && key !== "deny") throw invalid(`${source}: ${key}`, `unknown section (expected [[rule]] or [deny])`);
+  const rules = arrayOf(data.rule ?? [], `${source}: rule`).map((entry, i) => parseRule(entry, `${source}: rule[${i}]`));
+  const deny = table(data.deny ?? {}, `${source}: deny`);
+  for (const key of Object.keys(deny))
+    if (key !== "identities" && key !== "serials") throw invalid(`${source}: deny.${key}`, "unknown key (expected identities or serials)");
+  return {
+    rules,
+    deny: {
+      identities: strings(deny.identities ?? [], `${source}: deny.identities`).map((id, i) => identityPattern(id, `${source}: deny.identities[${i}]`)),
+      serials: strings(deny.serials ?? [], `${source}: deny.serials`).map((serial, i) => serialNumber(serial, `${source}: deny.serials[${i}]`)),
+    },
+  };
+}
+
+const RULE_KEYS = new Set(["name", "identities", "role", "methods", "cells"]);
+const METHOD = /^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)*\.[A-Z][A-Za-z0-9]*\/([A-Z][A-Za-z0-9]*|\*)$/;
+
+function parseRule(entry: unknown, field: string): Rule {
+  const rule = table(entry, field);
+  for (const key of Object.keys(rule)) if (!RULE_KEYS.has(key)) throw invalid(`${field}.${key}`, `unknown key (expected ${[...RULE_KEYS].join(", ")})`);
+  const identities = strings(rule.identities, `${field}.identities`);
+  if (identities.length === 0) throw invalid(`${field}.identities`, "must list at least one SPIFFE ID or pattern");
+  const role = rule.role === undefined ? undefined : oneOf(rule.role, ROLES, `${field}.role`);
+  const methods = strings(rule.methods ?? [], `${field}.methods`);
+  methods.forEach((method, i) => {
+    if (!METHOD.test(method)) throw invalid(`${field}.methods[${i}]`, `"${method}" is not "package.Service/Method" or "package.Service/*"`);
+  });
+  if (role === undefined && methods.length === 0) throw invalid(field, "grants nothing: give it a role or methods");
+  return {
+    name: rule.name === undefined ? field : string(rule.name, `${field}.name`),
+    identities: identities.map((id, i) => identityPattern(id, `${field}.identities[${i}]`)),
+    role,
+    methods,
+    cells: cellScope(rule.cells ?? ["*"], `${field}.cells`),
+  };
+}
+
+function cellScope(value: unknown, field: string): CellScope {
+  const cells = strings(value, field);
+  if (cells.includes("*")) return "*";
+  if (cells.length === 0) throw invalid(field, `must list cells, or "*" for every cell`);
+  // "team-a/" and "team-a" both mean the cell team-a and every cell below it.
+  return cells.map((cell, i) => validateCellName(cell.endsWith("/") ? cell.slice(0, -1) : cell, `${field}[${i}]`));
+}
+
+function identityPattern(pattern: string, field: string): string {
+  parseSpiffeId(pattern.endsWith("/*") ? pattern.slice(0, -2) : pattern, field);
+  return pattern;
+}
+
+function serialNumber(serial: string, field: string): string {
+  const canonical = canonicalSerial(serial);
+  if (canonical === undefined) throw invalid(field, `"${serial}" is not a certificate serial number in hex`);
+  return canonical;
+}
+
+function table(value: unknown, field: string): Record<string, unknown> {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) throw invalid(field, "must be a table");
+  return value as Record<string, unknown>;
+}
+
+function arrayOf(value: unknown, field: string): unknown[] {
+  if (!Array.isArray(value)) throw invalid(field, "must be an array of tables ([[rule]])");
+  return value;
+}
+
+function strings(value: unknown, field: string): string[] {
+  if (!Array.isArray(value) || value.some((v) => typeof v !== "string")) throw invalid(field, "must be an array of strings");
+  return value as string[];
+}
+
+function string(value: unknown, field: string): string {
+  if (typeof value !== "string") throw invalid(field, "must be a string");
+  return value;
+}
+
+function oneOf<T extends string>(value: unknown, options: readonly T[], field: string): T {
+  if (!options.includes(value as T)) throw invalid(field, `must be one of ${options.join(", ")}, got ${JSON.stringify(value)}`);
+  return value as T;
+}

@@ -1,0 +1,95 @@
+// auraed terminates TLS itself, on every listener, and hands the decrypted connections to grpc-js. Owning the
+// handshake is what lets it swap certificates and trust bundles without dropping a connection, check each client's
+// SVID once per connection instead of once per call, and know which door (socket) a connection came through.
+import { chmod } from "node:fs/promises";
+import { createServer, type Server, type TLSSocket } from "node:tls";
+import type { Logger } from "pino";
+import { invalid, precondition } from "../../errors.js";
+import type { CellScope } from "../authz/policy.js";
+import type { TrustMaterial } from "./trust-material.js";
+
+/** A listener's identity: its name in logs and audit, and the cells a connection through it may reach. */
+export interface Door {
+  readonly name: string;
+  readonly scope: CellScope;
+}
+
+export type ListenAddress = { readonly kind: "unix"; readonly path: string } | { readonly kind: "tcp"; readonly host: string; readonly port: number };
+
+/** A client that has not finished its handshake by then is dropped. */
+const HANDSHAKE_TIMEOUT_MS = 10_000;
+
+export class TlsListeners {
+  readonly #servers = new Map<Server, Door>();
+  #material: TrustMaterial;
+
+  constructor(
+    material: TrustMaterial,
+    private readonly onConnection: (socket: TLSSocket, door: Door) => void,
+    private readonly log: Logger,
+  ) {
+    this.#material = material;
+  }
+
+  get material(): TrustMaterial {
+    return this.#material;
+  }
+
+  /** Listens on `address`; answers the TCP port bound (useful with port 0). */
+  async listen(address: ListenAddress, door: Door): Promise<number | undefined> {
+    const server = createServer({
+      ...contextOptions(this.#material),
+      requestCert: true,
+      rejectUnauthorized: true,
+      ALPNProtocols: ["h2"],
+      minVersion: "TLSv1.2",
+      handshakeTimeout: HANDSHAKE_TIMEOUT_MS,
+    });
+    server.on("secureConnection", (socket: TLSSocket) => this.onConnection(socket, door));
+    server.on("tlsClientError", (err: NodeJS.ErrnoException, socket) => {
+      const fields = { door: door.name, peer: socket.remoteAddress ?? "unix", reason: err.message };
+      // A peer that hangs up before a handshake (a liveness probe, a port scan) is no refusal worth a warning.
+      if (err.code === "ECONNRESET" || err.message === "socket hang up") this.log.debug(fields, "connection closed before TLS");
+      else this.log.warn(fields, "TLS handshake refused");
+    });
+    await new Promise<void>((resolve, reject) => {
+      server.once("error", (err) => reject(precondition(`listen on ${describe(address)}: ${err.message}`, { cause: err })));
+      if (address.kind === "unix") server.listen(address.path, resolve);
+      else server.listen({ host: address.host, port: address.port, ipv6Only: false }, resolve);
+    });
+    if (address.kind === "unix") await chmod(address.path, 0o600);
+    this.#servers.set(server, door);
+    const bound = server.address();
+    return typeof bound === "object" && bound !== null ? bound.port : undefined;
+  }
+
+  /** New handshakes use `material`; established connections keep what they negotiated. */
+  reload(material: TrustMaterial): void {
+    for (const server of this.#servers.keys()) server.setSecureContext(contextOptions(material));
+    this.#material = material;
+  }
+
+  /** Stops listening on the listener of `doorName`, or on all; open connections are grpc-js's to end. */
+  async close(doorName?: string): Promise<void> {
+    const closing = [...this.#servers].filter(([, door]) => doorName === undefined || door.name === doorName);
+    await Promise.all(
+      closing.map(([server]) => {
+        this.#servers.delete(server);
+        return new Promise<void>((resolve) => server.close(() => resolve()));
+      }),
+    );
+  }
+}
+
+const contextOptions = (material: TrustMaterial) => ({ ca: material.ca, cert: material.cert, key: material.key });
+
+/** "[::]:8080", "[::1]:0", "0.0.0.0:8080" or "node-1:8080". */
+export function parseTcpAddress(text: string, field: string): ListenAddress {
+  const match = /^(?:\[([0-9a-fA-F:.]+)\]|([^:[\]]+)):(\d{1,5})$/.exec(text);
+  const port = Number(match?.[3]);
+  if (!match || port > 65535) throw invalid(field, `must be host:port or [ipv6]:port, got "${text}"`);
+  return { kind: "tcp", host: match[1] ?? match[2]!, port };
+}
+
+const describe = (address: ListenAddress): string =>
+  address.kind === "unix" ? address.path : `[${address.host}]:${address.port}`;
