@@ -10,7 +10,10 @@ import { RESUMABLE, SERVICES, WAITING, type Services } from "./services.js";
 /** Deadline of a call that does not wait for a workload, unless the call or connect() gives another. */
 export const DEFAULT_DEADLINE_MS = 30_000;
 
-export type AuraeClient = { readonly [S in keyof Services]: ServiceClient<Services[S]> } & {
+/** The typed client of one service: `ClientOf<"cells">`. */
+export type ClientOf<S extends keyof Services> = ServiceClient<Services[S]>;
+
+export type AuraeClient = { readonly [S in keyof Services]: ClientOf<S> } & {
   /** Where the client connects ("unix:/run/aurae/aurae.sock" or an address). */
   readonly target: string;
   close(): void;
@@ -44,7 +47,7 @@ export function clientOver(channel: Channel, options: Pick<ClientOptions, "deadl
         resume: options.resume ?? {},
       } as never),
     ]),
-  ) as { [S in keyof Services]: ServiceClient<Services[S]> };
+  ) as { [S in keyof Services]: ClientOf<S> };
   return { ...services, target: channel.target, close: () => channel.client.close() };
 }
 

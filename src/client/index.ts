@@ -1,5 +1,5 @@
 // The TypeScript client library: `import { connect } from "aurae"`.
-export { connect, DEFAULT_DEADLINE_MS, type AuraeClient } from "./connect.js";
+export { connect, DEFAULT_DEADLINE_MS, type AuraeClient, type ClientOf } from "./connect.js";
 export { resolveClientConfig, defaultConfigPaths, DEFAULT_SOCKET, type ClientOptions } from "./client-config.js";
 export {
   AuraeClientError,
