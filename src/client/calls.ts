@@ -27,6 +27,9 @@ export interface Channel {
 }
 
 export function unaryCall<Req, Res>(channel: Channel, call: Call<Req, Res>, request: Req): Promise<Res> {
+  // grpc-js fails a call from its own callbacks, so the error's stack would hold none of the caller's code: take the
+  // stack of the call instead, so that a script's uncaught error names the script's line.
+  const callerFrames = new Error().stack!.split("\n").slice(2).join("\n");
   return new Promise((resolve, reject) => {
     if (call.signal?.aborted) return reject(cancelled(call.signal));
     const pending = channel.client.makeUnaryRequest<Req, Res>(
@@ -38,8 +41,10 @@ export function unaryCall<Req, Res>(channel: Channel, call: Call<Req, Res>, requ
       { deadline: call.deadline ?? Infinity },
       (err, response) => {
         call.signal?.removeEventListener("abort", cancel);
-        if (err) reject(callError(err, channel, call));
-        else resolve(response!);
+        if (!err) return resolve(response!);
+        const error = callError(err, channel, call);
+        error.stack = `${error.name}: ${error.message}\n${callerFrames}`;
+        reject(error);
       },
     );
     const cancel = (): void => pending.cancel();

@@ -23,7 +23,7 @@ export * as executablesV1 from "../gen/aurae/executables/v1/executables.js";
 export * as observeV1 from "../gen/aurae/observe/v1/observe.js";
 export * as eventsV1 from "../gen/aurae/events/v1/events.js";
 export * as nodeV1 from "../gen/aurae/node/v1/node.js";
-export { ExecutableState, RestartPolicy } from "../gen/aurae/executables/v1/executables.js";
+export { ExecutableState, RestartMode, StdinMode } from "../gen/aurae/executables/v1/executables.js";
 export { LogStream } from "../gen/aurae/observe/v1/observe.js";
 
 /** Bytes in n mebibytes, as the bigint that int64 fields take. */
