@@ -40,12 +40,18 @@ export class TlsListeners {
     const server = createServer({
       ...contextOptions(this.#material),
       requestCert: true,
-      rejectUnauthorized: true,
+      // Checked in secureConnection instead, where the reason (an expired certificate, an unknown CA) is known:
+      // Node would drop the connection without saying why.
+      rejectUnauthorized: false,
       ALPNProtocols: ["h2"],
       minVersion: "TLSv1.2",
       handshakeTimeout: HANDSHAKE_TIMEOUT_MS,
     });
-    server.on("secureConnection", (socket: TLSSocket) => this.onConnection(socket, door));
+    server.on("secureConnection", (socket: TLSSocket) => {
+      if (socket.authorized) return this.onConnection(socket, door);
+      this.log.warn({ door: door.name, peer: socket.remoteAddress ?? "unix", reason: `client certificate: ${String(socket.authorizationError)}` }, "TLS handshake refused");
+      socket.destroy();
+    });
     server.on("tlsClientError", (err: NodeJS.ErrnoException, socket) => {
       const fields = { door: door.name, peer: socket.remoteAddress ?? "unix", reason: err.message };
       // A peer that hangs up before a handshake (a liveness probe, a port scan) is no refusal worth a warning.

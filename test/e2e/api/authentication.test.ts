@@ -1,14 +1,16 @@
 // Every listener is mutual TLS, and a caller is the SPIFFE ID in its certificate: anything else is refused.
 import assert from "node:assert/strict";
+import { generateKeyPairSync } from "node:crypto";
 import { readFile, stat } from "node:fs/promises";
-import { dirname } from "node:path";
+import { dirname, join } from "node:path";
 import { test } from "node:test";
 import * as grpc from "@grpc/grpc-js";
 import * as protoLoader from "@grpc/proto-loader";
+import { UnauthenticatedError } from "../../../src/client/index.js";
 import { HealthCheckRequest, HealthCheckResponse, HealthService } from "../../../src/gen/grpc/health/v1/health.js";
 import { createCa, issueCertificate, issueClientCert, type Pem } from "../../../src/pki/index.js";
 import { useDaemon } from "../../helpers/daemon.js";
-import { clientAs } from "../../helpers/identities.js";
+import { clientAs, clientWith, reloadAfter, reloads, writeWhole } from "../../helpers/identities.js";
 import { TRUST_DOMAIN } from "../../helpers/pki.js";
 
 const aurae = useDaemon({ tcp: true });
@@ -79,6 +81,62 @@ test("a SPIFFE ID of a trust domain the daemon does not trust is UNAUTHENTICATED
 test("a CA certificate used as a client certificate is UNAUTHENTICATED", async () => {
   const subCa = await issueCertificate(aurae.pki.ca, { commonName: "sub", usage: "client", isCa: true, uris: [`spiffe://${TRUST_DOMAIN}/ca`] });
   await assert.rejects(healthCheck(subCa), refusedWith(grpc.status.UNAUTHENTICATED, /CA certificate/));
+});
+
+const DAY_MS = 24 * 3600 * 1000;
+
+test("an expired or not yet valid certificate fails the handshake, and the daemon log says why", async () => {
+  const expired = await issueCertificate(aurae.pki.ca, {
+    commonName: "old",
+    usage: "client",
+    uris: [`spiffe://${TRUST_DOMAIN}/admin`],
+    notBefore: new Date(Date.now() - 2 * DAY_MS),
+    notAfter: new Date(Date.now() - DAY_MS),
+  });
+  await assert.rejects(healthCheck(expired), refusedWith(grpc.status.UNAVAILABLE));
+  const early = await issueCertificate(aurae.pki.ca, {
+    commonName: "early",
+    usage: "client",
+    uris: [`spiffe://${TRUST_DOMAIN}/admin`],
+    notBefore: new Date(Date.now() + DAY_MS),
+    notAfter: new Date(Date.now() + 2 * DAY_MS),
+  });
+  await assert.rejects(healthCheck(early), refusedWith(grpc.status.UNAVAILABLE));
+  const log = await aurae.log();
+  assert.match(log, /"reason":"client certificate: CERT_HAS_EXPIRED","msg":"TLS handshake refused"/);
+  assert.match(log, /"reason":"client certificate: CERT_NOT_YET_VALID","msg":"TLS handshake refused"/);
+});
+
+test("a federated trust domain's SVIDs are accepted once its bundle is in place, and only for that domain", async () => {
+  const partnerCa = await createCa({ commonName: "partner CA" });
+  const partner = await issueClientCert(partnerCa, { spiffeId: "spiffe://partner.example/ci" });
+  await assert.rejects(healthCheck(partner), refusedWith(grpc.status.UNAVAILABLE)); // not trusted yet
+  const before = await reloads(aurae);
+  await writeWhole(join(aurae.pki.configDir, "pki", "bundles", "partner.example.crt"), partnerCa.certPem);
+  await reloadAfter(aurae, before);
+  assert.equal((await healthCheck(partner)).status, 1);
+  // The partner's CA vouches for partner.example only: an SVID it signs for our trust domain is refused.
+  const impostor = await issueClientCert(partnerCa, { spiffeId: `spiffe://${TRUST_DOMAIN}/admin` });
+  await assert.rejects(healthCheck(impostor), refusedWith(grpc.status.UNAUTHENTICATED, /not signed by a trust anchor of "aurae\.test"/));
+});
+
+test("a certificate revoked through the API is refused at once, on the connection it already has", async () => {
+  const keys = generateKeyPairSync("ec", { namedCurve: "P-256" });
+  const issued = await aurae.client.pki.issueCertificate({
+    spiffeId: `spiffe://${TRUST_DOMAIN}/admin`,
+    publicKeyPem: keys.publicKey.export({ type: "spki", format: "pem" }).toString(),
+    ttlSeconds: 3600n,
+  });
+  const laptop = await clientWith(aurae, {
+    certPem: issued.certificatePem,
+    keyPem: keys.privateKey.export({ type: "pkcs8", format: "pem" }).toString(),
+  });
+  await laptop.cells.list({});
+  const listed = await aurae.client.pki.listCertificates({ spiffeId: `spiffe://${TRUST_DOMAIN}/admin` });
+  assert.ok(listed.certificates.some((c) => c.serial === issued.certificate!.serial && c.issuedBy === `spiffe://${TRUST_DOMAIN}/admin`));
+  await aurae.client.pki.revokeCertificate({ serial: issued.certificate!.serial, reason: "laptop lost" });
+  await assert.rejects(laptop.cells.list({}), (err: unknown) => err instanceof UnauthenticatedError && /revoked/.test(err.message));
+  await aurae.client.cells.list({}); // the admin's own certificate is untouched
 });
 
 test("TCP on [::1] serves the same API with the same mutual TLS", async () => {
