@@ -20,6 +20,7 @@ test("uses the documented defaults with no flag and no environment", () => {
     logMaxBytes: 10_485_760,
     logMaxFiles: 5,
     eventRetention: { maxEvents: 100_000, maxAgeMs: 604_800_000 },
+    auditRetention: { maxEntries: 100_000, maxAgeMs: 2_592_000_000 },
     keepLeftovers: false,
     stopWorkloadsOnExit: false,
   });
@@ -47,6 +48,8 @@ test("takes every setting from AURAE_* environment variables", () => {
     AURAE_LOG_MAX_FILES: "3",
     AURAE_EVENTS_MAX: "10",
     AURAE_EVENTS_MAX_AGE: "1h",
+    AURAE_AUDIT_MAX: "20",
+    AURAE_AUDIT_MAX_AGE: "2d",
   });
   assert.deepEqual(
     { ...config },
@@ -65,6 +68,7 @@ test("takes every setting from AURAE_* environment variables", () => {
       logMaxBytes: 65_536,
       logMaxFiles: 3,
       eventRetention: { maxEvents: 10, maxAgeMs: 3_600_000 },
+      auditRetention: { maxEntries: 20, maxAgeMs: 172_800_000 },
       keepLeftovers: false,
       stopWorkloadsOnExit: false,
     },
@@ -142,4 +146,13 @@ test("throws on a flag that needs a value and has none", () => {
 test("refuses log retention below what a segment needs, naming the flag", () => {
   assert.throws(() => loadConfig(["--log-max-bytes", "100"], {}), { kind: "invalid", field: "--log-max-bytes" });
   assert.throws(() => loadConfig(["--log-max-files", "0"], {}), { kind: "invalid", field: "--log-max-files" });
+});
+
+test("takes audit retention from --audit-max and --audit-max-age, refusing bad values by flag", () => {
+  assert.deepEqual(loadConfig(["--audit-max", "500", "--audit-max-age", "12h"], { AURAE_AUDIT_MAX: "7" }).auditRetention, {
+    maxEntries: 500,
+    maxAgeMs: 43_200_000,
+  });
+  assert.throws(() => loadConfig(["--audit-max", "0"], {}), { kind: "invalid", field: "--audit-max" });
+  assert.throws(() => loadConfig(["--audit-max-age", "forever"], {}), { kind: "invalid", field: "--audit-max-age" });
 });

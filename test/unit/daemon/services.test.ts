@@ -9,11 +9,13 @@ import type { UntypedServiceImplementation } from "@grpc/grpc-js";
 import type { Logger } from "pino";
 import type { Cells } from "../../../src/domain/cells/cells.js";
 import type { Executables } from "../../../src/domain/executables/executables.js";
+import { auditService } from "../../../src/daemon/services/audit.js";
 import { cellService } from "../../../src/daemon/services/cells.js";
 import { executableService } from "../../../src/daemon/services/executables.js";
 import { observeService } from "../../../src/daemon/services/observe.js";
 import { eventService } from "../../../src/daemon/services/events.js";
 import { nodeService } from "../../../src/daemon/services/node.js";
+import type { AuditLog } from "../../../src/domain/audit/audit-log.js";
 import type { EventLog } from "../../../src/domain/events/event-log.js";
 
 const GEN_AURAE = fileURLToPath(new URL("../../../src/gen/aurae/", import.meta.url));
@@ -34,6 +36,7 @@ const IMPLEMENTATIONS: Readonly<Record<string, UntypedServiceImplementation>> = 
   ObserveServiceService: observeService(deps),
   EventServiceService: eventService({ ...deps, events: {} as EventLog }),
   NodeServiceService: nodeService({ ...deps, cgroupMode: "v2" }),
+  AuditServiceService: auditService({ ...deps, audit: {} as AuditLog }),
 };
 
 /** Every `*Service` definition exported by a module under src/gen/aurae/, by name. */
@@ -49,8 +52,9 @@ async function generatedServices(): Promise<Map<string, Record<string, MethodDef
   return services;
 }
 
-test("finds the cell, executable, observe, event and node services in the generated code", async () => {
+test("finds the audit, cell, executable, observe, event and node services in the generated code", async () => {
   assert.deepEqual([...(await generatedServices()).keys()].sort(), [
+    "AuditServiceService",
     "CellServiceService",
     "EventServiceService",
     "ExecutableServiceService",

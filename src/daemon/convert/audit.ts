@@ -1,0 +1,32 @@
+// The one file that knows both shapes of an audit entry and of the requests that select entries.
+import type { AuditFilter, RecordedAuditEntry } from "../../domain/audit/audit-entry.js";
+import type { AuditWatchQuery } from "../../domain/audit/audit-log.js";
+import type * as pb from "../../gen/aurae/audit/v1/audit.js";
+import { uint64ToNumber } from "./int64.js";
+
+export const auditFilterFromProto = (m: pb.Filter | undefined): AuditFilter => ({
+  identity: m?.identity ?? "",
+  method: m?.method ?? "",
+  cell: m?.cellName ?? "",
+  deniedOnly: m?.deniedOnly ?? false,
+  ...(m?.since && { sinceMs: m.since.getTime() }),
+  ...(m?.until && { untilMs: m.until.getTime() }),
+});
+
+export const auditWatchQueryFromProto = (m: pb.WatchRequest): AuditWatchQuery => ({
+  ...auditFilterFromProto(m.filter),
+  afterSequence: uint64ToNumber(m.afterSequence, "after_sequence") ?? 0,
+  fromNow: m.fromNow,
+  follow: m.follow,
+});
+
+export const auditEntryToProto = (e: RecordedAuditEntry): pb.AuditEntry => ({
+  sequence: BigInt(e.sequence),
+  time: e.time,
+  identity: e.identity,
+  method: e.method,
+  cellName: e.cell ?? "",
+  code: e.code,
+  details: e.details,
+  peer: e.peer,
+});

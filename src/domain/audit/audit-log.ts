@@ -1,0 +1,98 @@
+// The node's audit log: a journal (see ../journal/journal.ts) of every call that changed something and every call
+// that was refused. The daemon's interceptor records; AuditService reads.
+import type { AuditRow, AuditStore } from "../../store/audit-store.js";
+import { Journal, type WatchPosition } from "../journal/journal.js";
+import type { PageRequest } from "../pagination.js";
+import { validateAuditFilter, type AuditEntry, type AuditFilter, type AuditSelection, type RecordedAuditEntry } from "./audit-entry.js";
+
+/** How much of the audit log is kept: at most maxEntries entries, none older than maxAgeMs. */
+export interface AuditRetention {
+  readonly maxEntries: number;
+  readonly maxAgeMs: number;
+}
+
+export const DEFAULT_AUDIT_RETENTION: AuditRetention = Object.freeze({ maxEntries: 100_000, maxAgeMs: 30 * 86_400_000 });
+
+export interface AuditLogDeps {
+  readonly store: AuditStore;
+  readonly retention?: AuditRetention;
+  /** Milliseconds since the epoch; tests pass a clock of their own. */
+  readonly now?: () => number;
+}
+
+export interface AuditWatchQuery extends AuditFilter, Omit<WatchPosition, "endMs"> {}
+
+/**
+ * Text fields are cut to this many characters: a call may name a long method or fail with a long message, and
+ * 100,000 entries of it must still fit the node. A SPIFFE ID is at most 2048 bytes, so identities are never cut.
+ */
+export const MAX_AUDIT_TEXT_CHARS = 2048;
+
+type AuditFields = Omit<AuditRow, "sequence" | "timeMs">;
+
+export class AuditLog {
+  readonly #journal: Journal<AuditFields, AuditSelection, RecordedAuditEntry>;
+
+  constructor(deps: AuditLogDeps) {
+    const retention = deps.retention ?? DEFAULT_AUDIT_RETENTION;
+    this.#journal = new Journal<AuditFields, AuditSelection, RecordedAuditEntry>({
+      store: deps.store,
+      retention: { maxRecords: retention.maxEntries, maxAgeMs: retention.maxAgeMs },
+      ...(deps.now && { now: deps.now }),
+      toRecord: toRecordedEntry,
+      noun: "entry",
+    });
+  }
+
+  /** Writes the entry, then wakes the watchers. Synchronous: the call it records is answered only once it is on disk. */
+  record(entry: AuditEntry): RecordedAuditEntry {
+    return this.#journal.append({
+      identity: clip(entry.identity),
+      method: clip(entry.method),
+      cell: entry.cell === undefined || entry.cell === "" ? null : clip(entry.cell),
+      code: clip(entry.code),
+      details: clip(entry.details),
+      peer: clip(entry.peer),
+    });
+  }
+
+  /**
+   * Batches of matching entries in sequence order, as Journal.watch streams them; with until, a following watch
+   * ends once that time has passed and it has read every entry before it.
+   */
+  async *watch(query: AuditWatchQuery, signal: AbortSignal): AsyncGenerator<RecordedAuditEntry[]> {
+    const selection = validateAuditFilter(query);
+    yield* this.#journal.watch(selection, { ...query, ...(selection.untilMs !== undefined && { endMs: selection.untilMs }) }, signal);
+  }
+
+  /** A page of matching entries, oldest first. */
+  list(filter: AuditFilter, page: PageRequest): { entries: RecordedAuditEntry[]; nextPageToken: string } {
+    const { records, nextPageToken } = this.#journal.list(validateAuditFilter(filter), page);
+    return { entries: records, nextPageToken };
+  }
+
+  /** Drops what retention no longer keeps: beyond the newest maxEntries, or older than maxAgeMs. */
+  prune(): number {
+    return this.#journal.prune();
+  }
+
+  /** Ends every following watch once it has read what was recorded (auraed is shutting down). */
+  close(): void {
+    this.#journal.close();
+  }
+}
+
+const clip = (text: string): string => (text.length > MAX_AUDIT_TEXT_CHARS ? `${text.slice(0, MAX_AUDIT_TEXT_CHARS - 1)}…` : text);
+
+function toRecordedEntry(row: AuditRow): RecordedAuditEntry {
+  return {
+    sequence: row.sequence,
+    time: new Date(row.timeMs),
+    identity: row.identity,
+    method: row.method,
+    ...(row.cell !== null && { cell: row.cell }),
+    code: row.code,
+    details: row.details,
+    peer: row.peer,
+  };
+}
