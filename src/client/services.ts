@@ -34,14 +34,17 @@ export const WAITING: { readonly [S in keyof Services]?: readonly (keyof Service
 const afterCursor = <Req extends { cursor: string }>(request: Req, last: { cursor: string }): Req =>
   last.cursor ? { ...request, cursor: last.cursor } : request;
 
+/** A watch continues after the newest item received (of `items`, a response's list); from_now has then done its work. */
+const afterNewest =
+  <K extends string>(items: K) =>
+  <Req extends { afterSequence: bigint; fromNow: boolean }>(request: Req, last: Record<K, readonly { sequence: bigint }[]>): Req => {
+    const newest = last[items].at(-1);
+    return newest ? { ...request, afterSequence: newest.sequence, fromNow: false } : request;
+  };
+
 /** Streams that pick up after a reconnect, and the request that continues right after a response. */
 export const RESUMABLE: { readonly [S in keyof Services]?: ResumeTable<Services[S]> } = {
   observe: { getLogs: afterCursor, getDaemonLogs: afterCursor },
-  events: {
-    // A watch continues after the last event received; from_now has then done its work.
-    watch: (request, last) => {
-      const newest = last.events.at(-1);
-      return newest ? { ...request, afterSequence: newest.sequence, fromNow: false } : request;
-    },
-  },
+  events: { watch: afterNewest("events") },
+  audit: { watch: afterNewest("entries") },
 };
