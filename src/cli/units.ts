@@ -2,7 +2,7 @@
 import { InvalidArgumentError } from "commander";
 
 const SIZE_UNITS: Record<string, number> = { "": 1, k: 2 ** 10, m: 2 ** 20, g: 2 ** 30, t: 2 ** 40 };
-const DURATION_UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+const DURATION_UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
 
 /** Bytes from "32M", "32Mi", "32MiB" or "33554432" (binary multiples, as the kernel's own files use). */
 export function parseSize(text: string): bigint {
@@ -11,9 +11,9 @@ export function parseSize(text: string): bigint {
   return BigInt(Math.round(Number(match[1]) * SIZE_UNITS[(match[2] ?? "").toLowerCase()]!));
 }
 
-/** Milliseconds from "500ms", "10s", "2m", "1h", or a bare number of milliseconds. */
+/** Milliseconds from "500ms", "10s", "2m", "1h", "30d", or a bare number of milliseconds. */
 export function parseDurationMs(text: string): number {
-  const match = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(text.trim());
+  const match = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)?$/.exec(text.trim());
   if (!match) throw new InvalidArgumentError(`"${text}" is not a duration such as 500ms, 10s or 2m`);
   return Math.round(Number(match[1]) * DURATION_UNITS[match[2] ?? "ms"]!);
 }
@@ -33,7 +33,7 @@ export function formatBytes(bytes: bigint | undefined): string {
 /** A point in time from "10m" or "-10m" (that long ago), "2026-11-24T22:00:00Z", or a date Date.parse reads. */
 export function parseTime(text: string, now = Date.now()): Date {
   const relative = /^-?(\d+(?:\.\d+)?)(ms|s|m|h|d)$/.exec(text.trim());
-  if (relative) return new Date(now - Math.round(Number(relative[1]) * { ...DURATION_UNITS, d: 86_400_000 }[relative[2]!]!));
+  if (relative) return new Date(now - Math.round(Number(relative[1]) * DURATION_UNITS[relative[2]!]!));
   const ms = Date.parse(text);
   if (Number.isNaN(ms)) throw new InvalidArgumentError(`"${text}" is neither a time such as 2026-11-24T22:00:00Z nor an age such as 10m`);
   return new Date(ms);

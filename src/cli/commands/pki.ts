@@ -1,14 +1,20 @@
-// `aer pki`: a CA, the daemon's server certificate and SPIFFE client certificates, written where auraed and the
-// client config expect them. Existing files are never overwritten.
+// `aer pki`: bootstrap a node's PKI and policy (init, local), then manage certificates through the daemon, which
+// records each one in the node database: issue (the private key is made here and never sent), list, revoke, and
+// rotate the server certificate. `issue --offline` signs with a local CA key, for a daemon that is not up yet.
+import { generateKeyPairSync } from "node:crypto";
 import { access, readFile, writeFile } from "node:fs/promises";
 import { homedir, hostname } from "node:os";
 import { join } from "node:path";
 import type { Command } from "commander";
-import { DEFAULT_SOCKET } from "../../client/client-config.js";
-import { createCa, issueClientCert, issueServerCert, writePkiFiles, parseSpiffeId, isValidTrustDomain } from "../../pki/index.js";
 import { InvalidArgumentError } from "commander";
+import { DEFAULT_SOCKET } from "../../client/client-config.js";
+import { Certificate } from "../../gen/aurae/pki/v1/pki.js";
 import { exists as alreadyExists } from "../../errors.js";
-import { parseInteger } from "../units.js";
+import { ISSUED_DIR } from "../../pki/files.js";
+import { createCa, issueClientCert, issueServerCert, writePkiFiles, parseSpiffeId, isValidTrustDomain } from "../../pki/index.js";
+import { outputOptions, withClient } from "../context.js";
+import { printRows, protoJson, type Printer } from "../output.js";
+import { formatAge, parseDurationMs } from "../units.js";
 
 interface InitOptions {
   configDir: string;
@@ -19,19 +25,44 @@ interface InitOptions {
   ifMissing?: boolean;
 }
 
-const exists = (path: string): Promise<boolean> => access(path).then(() => true, () => false);
+interface IssueOptions {
+  spiffeId: string;
+  out: string;
+  name: string;
+  ttl: number;
+  offline?: boolean;
+  configDir: string;
+}
+
+const fileExists = (path: string): Promise<boolean> => access(path).then(() => true, () => false);
 
 const trustDomain = (text: string): string => {
   if (!isValidTrustDomain(text)) throw new InvalidArgumentError(`"${text}" is not a SPIFFE trust domain name`);
   return text;
 };
 
+const ttl = (text: string): number => Math.round(parseDurationMs(text) / 1000);
+const collect = (value: string, all: string[]): string[] => [...all, value];
+
+const CERTIFICATE: Printer<Certificate> = {
+  columns: [
+    ["SERIAL", (c) => c.serial],
+    ["KIND", (c) => c.kind],
+    ["IDENTITY", (c) => c.spiffeId || c.serverNames.join(",")],
+    ["EXPIRES", (c) => c.notAfter?.toISOString() ?? ""],
+    ["ISSUED BY", (c) => c.issuedBy],
+    ["REVOKED", (c) => (c.revokedAt ? `${formatAge(c.revokedAt)} ago by ${c.revokedBy}${c.revokeReason ? `: ${c.revokeReason}` : ""}` : "-")],
+  ],
+  toJson: (c) => protoJson(Certificate, c),
+  name: (c) => c.serial,
+};
+
 export function registerPki(program: Command): void {
-  const pki = program.command("pki").description("create and issue mutual-TLS certificates");
+  const pki = program.command("pki").description("create and issue mutual-TLS certificates, revoke them, rotate the server's");
   pki
     .command("init")
-    .description("create a CA, auraed's server certificate, an admin client certificate and the client config")
-    .option("--config-dir <dir>", "auraed's config directory; the CA and server certificate go to <dir>/pki", "/etc/aurae")
+    .description("create a CA, auraed's server certificate, an admin client certificate, the policy and the client config")
+    .option("--config-dir <dir>", "auraed's config directory; the CA and server certificate go to <dir>/pki, the policy to <dir>/policy.toml", "/etc/aurae")
     .option("--client-dir <dir>", "the client's directory; its certificate goes to <dir>/pki, its config to <dir>/config", join(homedir(), ".aurae"))
     .option("--trust-domain <name>", "SPIFFE trust domain", trustDomain, "aurae.local")
     .option("--spiffe-id <id>", "the admin's SPIFFE ID (default spiffe://<trust domain>/admin)")
@@ -41,7 +72,8 @@ export function registerPki(program: Command): void {
       const serverPki = join(opts.configDir, "pki");
       const clientPki = join(opts.clientDir, "pki");
       const configPath = join(opts.clientDir, "config");
-      if (opts.ifMissing && (await exists(join(serverPki, "ca.crt"))) && (await exists(configPath))) {
+      const policyPath = join(opts.configDir, "policy.toml");
+      if (opts.ifMissing && (await fileExists(join(serverPki, "ca.crt"))) && (await fileExists(configPath))) {
         process.stdout.write(`PKI already exists in ${serverPki} and ${configPath}: left as is\n`);
         return;
       }
@@ -53,29 +85,124 @@ export function registerPki(program: Command): void {
         ipAddresses: ["127.0.0.1", "::1"],
       });
       const admin = await issueClientCert(ca, { spiffeId });
-      if (await exists(configPath)) throw alreadyExists(`${configPath} already exists; refusing to overwrite it`);
+      for (const path of [configPath, policyPath])
+        if (await fileExists(path)) throw alreadyExists(`${path} already exists; refusing to overwrite it`);
       await writePkiFiles(serverPki, { ca, server });
+      await writePkiFiles(join(serverPki, ISSUED_DIR), { admin: { certPem: admin.certPem } });
       await writePkiFiles(clientPki, { admin });
+      await writeFile(policyPath, adminPolicy(spiffeId), { flag: "wx", mode: 0o600 });
       await writeFile(configPath, clientConfig(join(serverPki, "ca.crt"), join(clientPki, "admin"), opts.socket), { flag: "wx", mode: 0o600 });
       process.stdout.write(
-        `created a CA and server certificate in ${serverPki}\ncreated ${spiffeId} in ${clientPki} and the client config ${configPath}\n`,
+        `created a CA and server certificate in ${serverPki} and the policy ${policyPath}\n` +
+          `created ${spiffeId} in ${clientPki} and the client config ${configPath}\n`,
       );
     });
   pki
     .command("issue")
-    .description("issue a client certificate for a SPIFFE ID, signed by the CA of auraed's config directory")
+    .description("issue a client certificate (an X.509-SVID) for a SPIFFE ID; the key is made here and never sent")
     .requiredOption("--spiffe-id <id>", "e.g. spiffe://aurae.local/ci")
-    .requiredOption("--out <dir>", "directory for <name>.crt and <name>.key")
+    .requiredOption("--out <dir>", "directory for <name>.crt, <name>.key and <name>.ca.crt")
     .option("--name <name>", "file name stem", "client")
-    .option("--days <n>", "validity in days", parseInteger, 365)
-    .option("--config-dir <dir>", "auraed's config directory holding pki/ca.crt and pki/ca.key", "/etc/aurae")
-    .action(async (opts: { spiffeId: string; out: string; name: string; days: number; configDir: string }) => {
-      const caDir = join(opts.configDir, "pki");
-      const ca = { certPem: await readFile(join(caDir, "ca.crt"), "utf8"), keyPem: await readFile(join(caDir, "ca.key"), "utf8") };
-      const issued = await issueClientCert(ca, { spiffeId: opts.spiffeId, validDays: opts.days });
-      const paths = await writePkiFiles(opts.out, { [opts.name]: issued });
-      process.stdout.write(`issued ${opts.spiffeId} (serial ${issued.serial}): ${paths.join(", ")}\n`);
+    .option("--ttl <duration>", "lifetime: 1h, 30d, ...", ttl, 24 * 3600)
+    .option("--offline", "sign with the CA key in --config-dir instead of asking auraed (bootstrap)")
+    .option("--config-dir <dir>", "with --offline: auraed's config directory holding pki/ca.crt and pki/ca.key", "/etc/aurae")
+    .action(async (opts: IssueOptions, command: Command) => {
+      const { certPem, keyPem, caPem, serial } = opts.offline ? await issueOffline(opts) : await issueOnline(opts, command);
+      const paths = await writePkiFiles(opts.out, { [opts.name]: { certPem, keyPem }, [`${opts.name}.ca`]: { certPem: caPem } });
+      process.stdout.write(`issued ${opts.spiffeId} (serial ${serial}): ${paths.join(", ")}\n`);
     });
+  pki
+    .command("list")
+    .description("the certificates this node issued, newest first")
+    .option("--spiffe-id <id>", 'only this SPIFFE ID, or every ID below a prefix ending in "/"', "")
+    .action((opts: { spiffeId: string }, command: Command) =>
+      withClient(command, async (client) => {
+        const certificates: Certificate[] = [];
+        let pageToken = "";
+        do {
+          const page = await client.pki.listCertificates({ spiffeId: opts.spiffeId, pageSize: 1000, pageToken });
+          certificates.push(...page.certificates);
+          pageToken = page.nextPageToken;
+        } while (pageToken !== "");
+        printRows(certificates.map((item) => ({ item })), CERTIFICATE, outputOptions(command));
+      }),
+    );
+  pki
+    .command("revoke <serial>")
+    .description("refuse a certificate from now on, also on connections already open")
+    .option("--reason <text>", "why, for the record", "")
+    .action((serial: string, opts: { reason: string }, command: Command) =>
+      withClient(command, async (client) => {
+        const { certificate } = await client.pki.revokeCertificate({ serial, reason: opts.reason });
+        printRows([{ item: certificate! }], CERTIFICATE, outputOptions(command), true);
+      }),
+    );
+  pki
+    .command("rotate-server")
+    .description("issue auraed a new server certificate and serve it to new connections; open ones keep theirs")
+    .option("--ttl <duration>", "lifetime: 90d, 825d, ... (default 825d)", ttl, 0)
+    .option("--dns-name <name>", "a DNS name for it (repeatable; default: the current certificate's names)", collect, [])
+    .option("--ip <address>", "an IP address for it (repeatable)", collect, [])
+    .action((opts: { ttl: number; dnsName: string[]; ip: string[] }, command: Command) =>
+      withClient(command, async (client) => {
+        const { certificate } = await client.pki.rotateServerCertificate({ ttlSeconds: BigInt(opts.ttl), dnsNames: opts.dnsName, ipAddresses: opts.ip });
+        printRows([{ item: certificate! }], CERTIFICATE, outputOptions(command), true);
+      }),
+    );
+}
+
+interface Issued {
+  certPem: string;
+  keyPem: string;
+  caPem: string;
+  serial: string;
+}
+
+async function issueOnline(opts: IssueOptions, command: Command): Promise<Issued> {
+  const keys = generateKeyPairSync("ec", { namedCurve: "P-256" });
+  return withClient(command, async (client) => {
+    const issued = await client.pki.issueCertificate({
+      spiffeId: opts.spiffeId,
+      publicKeyPem: keys.publicKey.export({ type: "spki", format: "pem" }).toString(),
+      ttlSeconds: BigInt(opts.ttl),
+    });
+    return {
+      certPem: issued.certificatePem,
+      keyPem: keys.privateKey.export({ type: "pkcs8", format: "pem" }).toString(),
+      caPem: issued.caPem,
+      serial: issued.certificate!.serial,
+    };
+  });
+}
+
+async function issueOffline(opts: IssueOptions): Promise<Issued> {
+  const caDir = join(opts.configDir, "pki");
+  const ca = { certPem: await readFile(join(caDir, "ca.crt"), "utf8"), keyPem: await readFile(join(caDir, "ca.key"), "utf8") };
+  const issued = await issueClientCert(ca, { spiffeId: opts.spiffeId, validDays: Math.max(1, Math.ceil(opts.ttl / 86_400)) });
+  // auraed records what it finds here when it starts, so that it can list and revoke it.
+  await writePkiFiles(join(caDir, ISSUED_DIR), { [`offline-${issued.serial}`]: { certPem: issued.certPem } });
+  return { ...issued, caPem: ca.certPem };
+}
+
+function adminPolicy(adminId: string): string {
+  return `# Who may call what on this node (format: docs/security.md). auraed reloads this file when it changes.
+# A call is allowed when a rule grants its method to the caller and reaches the cell it acts on.
+
+[[rule]]
+name = "admin"
+identities = ["${adminId}"]
+role = "admin"
+
+# [[rule]]
+# name = "ci"
+# identities = ["spiffe://example.org/ci/*"]
+# role = "operator"          # reader | operator | admin
+# cells = ["ci/"]            # only cell ci and the cells below it
+
+# [deny]
+# identities = []
+# serials = []
+`;
 }
 
 function clientConfig(caCrt: string, clientStem: string, socket: string): string {

@@ -83,29 +83,6 @@ test("aer exits with distinct codes and one plain line on errors", async () => {
   assert.equal(usage.code, 2);
 });
 
-test("aer pki init creates a CA, server and admin certificates and a client config, and never overwrites them", async (t) => {
-  const dir = await mkdtemp(join(tmpdir(), "aer-pki-"));
-  t.after(() => rm(dir, { recursive: true, force: true }));
-  const args = ["pki", "init", "--config-dir", join(dir, "etc"), "--client-dir", join(dir, "client"), "--trust-domain", "example.test"];
-  assert.equal((await cli("aer", args)).code, 0);
-  for (const file of ["etc/pki/ca.crt", "etc/pki/server.crt", "client/pki/admin.crt"]) await access(join(dir, file));
-  for (const key of ["etc/pki/ca.key", "etc/pki/server.key", "client/pki/admin.key"])
-    assert.equal((await stat(join(dir, key))).mode & 0o777, 0o600, key);
-  const config = await readFile(join(dir, "client/config"), "utf8");
-  assert.match(config, /^\[auth\]$/m);
-  assert.match(config, /^socket = "\/run\/aurae\/aurae\.sock"$/m);
-  const caBefore = await readFile(join(dir, "etc/pki/ca.crt"), "utf8");
-  const again = await cli("aer", args);
-  assert.notEqual(again.code, 0);
-  assert.match(again.stderr, /refusing to overwrite/);
-  assert.equal((await cli("aer", [...args, "--if-missing"])).code, 0);
-  assert.equal(await readFile(join(dir, "etc/pki/ca.crt"), "utf8"), caBefore);
-
-  const issued = await cli("aer", ["pki", "issue", "--config-dir", join(dir, "etc"), "--spiffe-id", "spiffe://example.test/ci", "--out", join(dir, "ci")]);
-  assert.equal(issued.code, 0, issued.stderr);
-  await access(join(dir, "ci/client.crt"));
-});
-
 test("aurae run examples/hello.ts allocates a cell, runs echo and prints its log", async () => {
   const result = await cli("aurae", ["run", "examples/hello.ts"], { AURAE_CONFIG: aurae.pki.clientConfig });
   assert.equal(result.code, 0, result.stderr);

@@ -1,0 +1,88 @@
+// aer pki: a node's PKI and policy from nothing, then certificates through the daemon: issued with a TTL (the key
+// never leaves the client), listed from the node database, revoked at once, and the server's rotated.
+import assert from "node:assert/strict";
+import { execFile } from "node:child_process";
+import { X509Certificate } from "node:crypto";
+import { access, mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { test } from "node:test";
+import { promisify } from "node:util";
+import { REPO, useDaemon } from "../../helpers/daemon.js";
+
+const aurae = useDaemon();
+const run = promisify(execFile);
+
+async function aerRaw(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const { stdout, stderr } = await run(process.execPath, [join(REPO, "dist/cli/main.js"), ...args], { cwd: REPO });
+    return { code: 0, stdout, stderr };
+  } catch (err) {
+    const e = err as { code: number; stdout: string; stderr: string };
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+  }
+}
+
+const aer = (...args: string[]) => aerRaw(["--config", aurae.pki.clientConfig, ...args]);
+
+test("aer pki init creates a CA, certificates, the admin's policy and a client config, and never overwrites them", async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), "aer-pki-"));
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  const args = ["pki", "init", "--config-dir", join(dir, "etc"), "--client-dir", join(dir, "client"), "--trust-domain", "example.test"];
+  assert.equal((await aerRaw(args)).code, 0);
+  for (const file of ["etc/pki/ca.crt", "etc/pki/server.crt", "etc/pki/issued/admin.crt", "client/pki/admin.crt"]) await access(join(dir, file));
+  for (const secret of ["etc/pki/ca.key", "etc/pki/server.key", "client/pki/admin.key", "etc/policy.toml", "client/config"])
+    assert.equal((await stat(join(dir, secret))).mode & 0o777, 0o600, secret);
+  assert.match(await readFile(join(dir, "etc/policy.toml"), "utf8"), /identities = \["spiffe:\/\/example\.test\/admin"\]\nrole = "admin"/);
+  const config = await readFile(join(dir, "client/config"), "utf8");
+  assert.match(config, /^socket = "\/run\/aurae\/aurae\.sock"$/m);
+  const caBefore = await readFile(join(dir, "etc/pki/ca.crt"), "utf8");
+  const again = await aerRaw(args);
+  assert.notEqual(again.code, 0);
+  assert.match(again.stderr, /refusing to overwrite/);
+  assert.equal((await aerRaw([...args, "--if-missing"])).code, 0);
+  assert.equal(await readFile(join(dir, "etc/pki/ca.crt"), "utf8"), caBefore);
+
+  const offline = await aerRaw(["pki", "issue", "--offline", "--config-dir", join(dir, "etc"), "--spiffe-id", "spiffe://example.test/ci", "--out", join(dir, "ci")]);
+  assert.equal(offline.code, 0, offline.stderr);
+  const serial = /serial ([0-9a-f]+)/.exec(offline.stdout)![1]!;
+  await access(join(dir, "ci/client.crt"));
+  await access(join(dir, `etc/pki/issued/offline-${serial}.crt`)); // auraed records it when it starts
+});
+
+test("aer pki issue, list, revoke and rotate-server work through the daemon", async (t) => {
+  const out = await mkdtemp(join(tmpdir(), "aer-issue-"));
+  t.after(() => rm(out, { recursive: true, force: true }));
+  const issued = await aer("pki", "issue", "--spiffe-id", "spiffe://aurae.test/ci", "--ttl", "2h", "--out", out, "--name", "ci");
+  assert.equal(issued.code, 0, issued.stderr);
+  const cert = new X509Certificate(await readFile(join(out, "ci.crt")));
+  const lifetimeH = (Date.parse(cert.validTo) - Date.now()) / 3_600_000;
+  assert.ok(lifetimeH > 1.9 && lifetimeH <= 2, `lifetime ${lifetimeH} h`);
+  assert.equal((await stat(join(out, "ci.key"))).mode & 0o777, 0o600);
+  const serial = cert.serialNumber.toLowerCase().replace(/^0+/, "");
+
+  // The new identity reaches the daemon (health is open to every authenticated caller).
+  const ciConfig = join(out, "config");
+  await writeFile(ciConfig, `[auth]\nca_crt = "ci.ca.crt"\nclient_crt = "ci.crt"\nclient_key = "ci.key"\n[system]\nsocket = "${aurae.socketPath}"\n`);
+  assert.equal((await aerRaw(["--config", ciConfig, "health"])).code, 0);
+
+  const listed = JSON.parse((await aer("pki", "list", "-o", "json", "--spiffe-id", "spiffe://aurae.test/")).stdout) as { serial: string; kind: string; spiffeId: string; issuedBy: string }[];
+  assert.deepEqual(listed.find((c) => c.serial === serial), { ...listed.find((c) => c.serial === serial), kind: "client", spiffeId: "spiffe://aurae.test/ci", issuedBy: "spiffe://aurae.test/admin" });
+  assert.equal((await aer("pki", "list", "-q")).stdout.split("\n").includes(serial), true);
+
+  const revoked = await aer("pki", "revoke", serial, "--reason", "rotated out", "-o", "json");
+  assert.equal(revoked.code, 0, revoked.stderr);
+  assert.equal((JSON.parse(revoked.stdout) as { revokeReason: string }).revokeReason, "rotated out");
+  const refused = await aerRaw(["--config", ciConfig, "health"]);
+  assert.equal(refused.code, 8, refused.stderr);
+  assert.match(refused.stderr, /revoked/);
+  assert.equal((await aer("pki", "revoke", "abcdef")).code, 3); // never issued here
+
+  const before = new X509Certificate(await readFile(join(aurae.pki.configDir, "pki/server.crt"))).serialNumber;
+  const rotated = await aer("pki", "rotate-server", "--ttl", "90d", "-o", "json");
+  assert.equal(rotated.code, 0, rotated.stderr);
+  const after = new X509Certificate(await readFile(join(aurae.pki.configDir, "pki/server.crt")));
+  assert.notEqual(after.serialNumber, before);
+  assert.equal((JSON.parse(rotated.stdout) as { serial: string }).serial, after.serialNumber.toLowerCase().replace(/^0+/, ""));
+  assert.equal((await aer("health")).code, 0);
+});
