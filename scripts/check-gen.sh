@@ -12,3 +12,4 @@ if ! diff -r "$out/src/gen" src/gen >/dev/null; then
   exit 1
 fi
 echo "check-gen: src/gen matches proto/"
+node --import tsx scripts/gen-api-docs.ts --check
