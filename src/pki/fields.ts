@@ -3,7 +3,7 @@ import { randomBytes } from "node:crypto";
 import { invalid } from "../errors.js";
 import { x509 } from "./x509.js";
 
-/** A random positive 16-byte serial, as lowercase hex (the form `describeCertificate` reads back). */
+/** A random positive 16-byte serial, as lowercase hex (the form `canonicalSerial` gives). */
 export function randomSerialHex(): string {
   const bytes = randomBytes(16);
   // RFC 5280 4.1.2.2: the serial is a positive INTEGER. Clearing the top bit keeps it positive without a leading

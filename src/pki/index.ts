@@ -1,7 +1,6 @@
 // The PKI library: a dev/cluster CA, server and client (SPIFFE X.509-SVID) certificates, SPIFFE ID parsing, and
 // writing the results to disk with safe modes.
 export { type CaOptions, createCa } from "./ca.js";
-export { type CertificateDescription, describeCertificate } from "./describe.js";
 export { type PkiFileSet, type WritePkiFilesOptions, writePkiFiles } from "./files.js";
 export {
   type CertificateRequest,

@@ -87,18 +87,18 @@ export async function issueServerCert(ca: Pem, opts: ServerCertOptions): Promise
 
 /** A client certificate whose one URI SAN is `spiffeId` (an X.509-SVID); CN is the ID's last path segment. */
 export async function issueClientCert(ca: Pem, opts: ClientCertOptions): Promise<IssuedCertificate> {
-  return issueCertificate(ca, svidRequest(opts.spiffeId, { validDays: opts.validDays ?? 365 }));
+  return issueCertificate(ca, svidRequest(opts.spiffeId, "spiffeId", { validDays: opts.validDays ?? 365 }));
 }
 
 /** An X.509-SVID for `spiffeId` over a public key (PEM) its owner generated, valid until `notAfter`. */
 export async function certifySvidKey(ca: Pem, opts: { spiffeId: string; publicKeyPem: string; notAfter: Date }): Promise<{ certPem: string; serial: string }> {
   const publicKey = await importPublicKey(opts.publicKeyPem, "public_key_pem");
-  return certifyPublicKey(ca, svidRequest(opts.spiffeId, { notAfter: opts.notAfter }), publicKey);
+  return certifyPublicKey(ca, svidRequest(opts.spiffeId, "spiffe_id", { notAfter: opts.notAfter }), publicKey);
 }
 
-function svidRequest(spiffeId: string, when: Pick<CertificateRequest, "validDays" | "notAfter">): CertificateRequest {
-  const id = parseSpiffeId(spiffeId, "spiffe_id");
-  if (id.path === "") throw invalid("spiffe_id", `${id.id} names a trust domain; a workload's ID needs a path`);
+function svidRequest(spiffeId: string, field: string, when: Pick<CertificateRequest, "validDays" | "notAfter">): CertificateRequest {
+  const id = parseSpiffeId(spiffeId, field);
+  if (id.path === "") throw invalid(field, `${id.id} names a trust domain; an X.509-SVID's ID needs a path`);
   // The CN is only a label for humans (the URI SAN is the identity), so a long one is cut rather than refused.
   const commonName = (lastPathSegment(id) ?? id.id).slice(0, MAX_COMMON_NAME_CHARS);
   return { commonName, uris: [id.id], usage: "client", ...when };

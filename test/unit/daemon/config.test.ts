@@ -11,6 +11,8 @@ test("uses the documented defaults with no flag and no environment", () => {
     stateDir: "/var/lib/aurae",
     configDir: "/etc/aurae",
     pkiDir: "/etc/aurae/pki",
+    policyPath: "/etc/aurae/policy.toml",
+    callLimits: { ratePerSecond: 2000, burst: 4000, maxStreams: 256 },
     tcpAddress: "[::]:8080",
     trustDomains: ["aurae.local"],
     cgroupFsRoot: "/sys/fs/cgroup",
@@ -50,6 +52,10 @@ test("takes every setting from AURAE_* environment variables", () => {
     AURAE_EVENTS_MAX_AGE: "1h",
     AURAE_AUDIT_MAX: "20",
     AURAE_AUDIT_MAX_AGE: "2d",
+    AURAE_POLICY: "/tmp/policy.toml",
+    AURAE_RATE_LIMIT: "0",
+    AURAE_RATE_BURST: "7",
+    AURAE_MAX_STREAMS: "9",
   });
   assert.deepEqual(
     { ...config },
@@ -59,6 +65,8 @@ test("takes every setting from AURAE_* environment variables", () => {
       stateDir: "/tmp/state",
       configDir: "/tmp/etc",
       pkiDir: "/tmp/etc/pki",
+      policyPath: "/tmp/policy.toml",
+      callLimits: { ratePerSecond: 0, burst: 7, maxStreams: 9 },
       tcpAddress: "127.0.0.1:9000",
       trustDomains: ["a.example", "b.example"],
       cgroupFsRoot: "/tmp/cgroup",

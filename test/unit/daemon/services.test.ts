@@ -15,6 +15,9 @@ import { executableService } from "../../../src/daemon/services/executables.js";
 import { observeService } from "../../../src/daemon/services/observe.js";
 import { eventService } from "../../../src/daemon/services/events.js";
 import { nodeService } from "../../../src/daemon/services/node.js";
+import { pkiService } from "../../../src/daemon/services/pki.js";
+import type { Connections } from "../../../src/daemon/identity.js";
+import type { NodeCertificates } from "../../../src/domain/pki/node-certificates.js";
 import type { AuditLog } from "../../../src/domain/audit/audit-log.js";
 import type { EventLog } from "../../../src/domain/events/event-log.js";
 
@@ -37,6 +40,7 @@ const IMPLEMENTATIONS: Readonly<Record<string, UntypedServiceImplementation>> = 
   EventServiceService: eventService({ ...deps, events: {} as EventLog }),
   NodeServiceService: nodeService({ ...deps, cgroupMode: "v2" }),
   AuditServiceService: auditService({ ...deps, audit: {} as AuditLog }),
+  PkiServiceService: pkiService({ ...deps, certificates: {} as NodeCertificates, connections: {} as Connections }),
 };
 
 /** Every `*Service` definition exported by a module under src/gen/aurae/, by name. */
@@ -52,7 +56,7 @@ async function generatedServices(): Promise<Map<string, Record<string, MethodDef
   return services;
 }
 
-test("finds the audit, cell, executable, observe, event and node services in the generated code", async () => {
+test("finds the audit, cell, executable, observe, event, node and pki services in the generated code", async () => {
   assert.deepEqual([...(await generatedServices()).keys()].sort(), [
     "AuditServiceService",
     "CellServiceService",
@@ -60,6 +64,7 @@ test("finds the audit, cell, executable, observe, event and node services in the
     "ExecutableServiceService",
     "NodeServiceService",
     "ObserveServiceService",
+    "PkiServiceService",
   ]);
 });
 
