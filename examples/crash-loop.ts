@@ -18,12 +18,15 @@ try {
       restart: { mode: RestartMode.RESTART_MODE_ON_FAILURE, maxRestarts: MAX_RESTARTS, maxDelayMs: 1000 },
     },
   });
-  console.log(`started ${cell}/flaky: restart on failure, at most ${MAX_RESTARTS} times, back-off from 100 ms doubling up to 1 s`);
+  console.log(
+    `started ${cell}/flaky: restart on failure, at most ${MAX_RESTARTS} times, back-off from 100 ms doubling up to 1 s`,
+  );
 
   // The executable events of the cell, from the first on; the first run and each restart end in an exit.
   let exits = 0;
   let exitedAt = 0;
-  for await (const { events } of client.events.watch({ cellName: cell, kinds: ["executable."], follow: true }, { deadline: 30_000 })) {
+  const watch = client.events.watch({ cellName: cell, kinds: ["executable."], follow: true }, { deadline: 30_000 });
+  for await (const { events } of watch) {
     for (const event of events) {
       const at = event.time!.getTime();
       if (event.kind === "executable.exited") {
@@ -31,7 +34,8 @@ try {
         exitedAt = at;
         console.log(`exited with code ${event.attributes.code}`);
       } else if (event.kind === "executable.restarted") {
-        console.log(`restart ${event.attributes.restart_count} after a back-off of ${Math.round((at - exitedAt) / 10) * 10} ms`);
+        const backoffMs = Math.round((at - exitedAt) / 10) * 10;
+        console.log(`restart ${event.attributes.restart_count} after a back-off of ${backoffMs} ms`);
       }
     }
     if (exits === MAX_RESTARTS + 1) break;

@@ -7,11 +7,13 @@ import { connect, mib, type cellsV1 } from "aurae";
 const client = await connect();
 const demo = [`report-${process.pid}-busy`, `report-${process.pid}-idle`];
 try {
-  for (const name of demo) await client.cells.allocate({ spec: { name, memory: { maxBytes: mib(64) }, pids: { max: 16 } } });
+  for (const name of demo)
+    await client.cells.allocate({ spec: { name, memory: { maxBytes: mib(64) }, pids: { max: 16 } } });
   // Some cpu, then nothing; and a shell holding 8 MB in a variable.
-  const busy = "i=0; while [ $i -lt 500000 ]; do i=$((i+1)); done; sleep 60";
-  await client.executables.start({ spec: { cellName: demo[0], name: "spin", argv: ["sh", "-c", busy] } });
-  await client.executables.start({ spec: { cellName: demo[1], name: "hold", argv: ["sh", "-c", 'x=$(head -c 8000000 /dev/zero | tr "\\0" x); sleep 60'] } });
+  const spin = "i=0; while [ $i -lt 500000 ]; do i=$((i+1)); done; sleep 60";
+  const hold = 'x=$(head -c 8000000 /dev/zero | tr "\\0" x); sleep 60';
+  await client.executables.start({ spec: { cellName: demo[0], name: "spin", argv: ["sh", "-c", spin] } });
+  await client.executables.start({ spec: { cellName: demo[1], name: "hold", argv: ["sh", "-c", hold] } });
   await new Promise((r) => setTimeout(r, 1500));
 
   const rows = [["CELL", "CPU", "MEMORY", "MEMORY MAX", "PIDS", "PIDS MAX"]];

@@ -35,7 +35,8 @@ try {
 
   // Follow the server's log from its start until our request shows up (a follow would also resume by itself,
   // were auraed restarted meanwhile). The deadline keeps a mistake from waiting forever.
-  follow: for await (const { entries } of client.observe.getLogs({ cellName: cell, executableName: "httpd", follow: true }, { deadline: 10_000 })) {
+  const log = client.observe.getLogs({ cellName: cell, executableName: "httpd", follow: true }, { deadline: 10_000 });
+  follow: for await (const { entries } of log) {
     for (const entry of entries) {
       console.log(`log: ${entry.line.toString()}`);
       if (entry.line.includes('"GET / HTTP/1.1" 200')) break follow;

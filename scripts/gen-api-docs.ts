@@ -76,10 +76,12 @@ function renderPackage(file: FileDescriptor): string {
     if (client) out.push("", `In the TypeScript client: \`client.${client}\`.`);
     service.method.forEach((method, m) => {
       const [input, output] = [typeLink(file, method.inputType), typeLink(file, method.outputType)];
-      out.push("", `### ${method.name}`, "", `\`rpc ${method.name}(${shortName(method.inputType)}) returns (${method.serverStreaming ? "stream " : ""}${shortName(method.outputType)})\``);
-      out.push("", paragraph(comment([FILE_SERVICE, s, SERVICE_METHOD, m])));
+      const stream = method.serverStreaming ? "stream " : "";
+      const signature = `rpc ${method.name}(${shortName(method.inputType)}) returns (${stream}${shortName(method.outputType)})`;
+      out.push("", `### ${method.name}`, "", `\`${signature}\``, "", paragraph(comment([FILE_SERVICE, s, SERVICE_METHOD, m])));
       const call = client && `client.${client}.${method.name[0]!.toLowerCase()}${method.name.slice(1)}(request)`;
-      out.push("", `Request ${input}, ${method.serverStreaming ? "a stream of" : "response"} ${output}.${call ? ` Client: \`${call}\`${method.serverStreaming ? " (an async iterable)" : ""}.` : ""}`);
+      const how = call ? ` Client: \`${call}\`${stream && " (an async iterable)"}.` : "";
+      out.push("", `Request ${input}, ${stream ? "a stream of" : "response"} ${output}.${how}`);
     });
   });
   const messages: string[] = [];
@@ -91,7 +93,15 @@ function renderPackage(file: FileDescriptor): string {
   return `${out.join("\n").replace(/\n{3,}/g, "\n\n")}\n`;
 }
 
-function renderMessage(file: FileDescriptor, message: MessageDescriptor, prefix: string, path: number[], messages: string[], enums: string[]): void {
+/** Appends the message's section, and those of the types nested in it, to `messages` and `enums`. */
+function renderMessage(
+  file: FileDescriptor,
+  message: MessageDescriptor,
+  prefix: string,
+  path: number[],
+  messages: string[],
+  enums: string[],
+): void {
   if (message.options?.mapEntry) return; // shown as map<K, V> where it is used
   const name = `${prefix}${message.name}`;
   const comment = comments(file);
@@ -99,17 +109,22 @@ function renderMessage(file: FileDescriptor, message: MessageDescriptor, prefix:
   if ((message.field ?? []).length > 0) {
     messages.push("", "| field | type | description |", "| --- | --- | --- |");
     (message.field ?? []).forEach((field, f) =>
-      messages.push(`| \`${field.name}\` = ${field.number} | ${fieldType(file, message, field)} | ${cell(comment([...path, MESSAGE_FIELD, f]))} |`),
+      messages.push(
+        `| \`${field.name}\` = ${field.number} | ${fieldType(file, message, field)} | ${cell(comment([...path, MESSAGE_FIELD, f]))} |`,
+      ),
     );
   }
-  (message.nestedType ?? []).forEach((nested, n) => renderMessage(file, nested, `${name}.`, [...path, MESSAGE_NESTED, n], messages, enums));
+  (message.nestedType ?? []).forEach((nested, n) =>
+    renderMessage(file, nested, `${name}.`, [...path, MESSAGE_NESTED, n], messages, enums),
+  );
   (message.enumType ?? []).forEach((e, n) => enums.push(renderEnum(file, e, `${name}.`, [...path, MESSAGE_ENUM, n])));
 }
 
 function renderEnum(file: FileDescriptor, e: EnumDescriptor, prefix: string, path: number[]): string {
   const comment = comments(file);
   const rows = e.value.map((v, i) => `| \`${v.name}\` | ${v.number} | ${cell(comment([...path, ENUM_VALUE, i]))} |`);
-  return ["", `### ${prefix}${e.name}`, "", paragraph(comment(path)), "", "| value | number | description |", "| --- | --- | --- |", ...rows].join("\n");
+  const table = ["| value | number | description |", "| --- | --- | --- |", ...rows];
+  return ["", `### ${prefix}${e.name}`, "", paragraph(comment(path)), "", ...table].join("\n");
 }
 
 function fieldType(file: FileDescriptor, message: MessageDescriptor, field: FieldDescriptor): string {
@@ -164,15 +179,15 @@ function paragraph(text: string): string {
 const cell = (text: string): string => text.replace(/\s*\n\s*/g, " ").replace(/\|/g, "\\|");
 
 async function main(check: boolean): Promise<void> {
-  const json = execFileSync(join(REPO, "node_modules", ".bin", "buf"), ["build", "--exclude-imports", "--as-file-descriptor-set", "-o", "-#format=json"], {
-    cwd: REPO,
-    maxBuffer: 64 << 20,
-  });
+  const buf = join(REPO, "node_modules", ".bin", "buf");
+  const args = ["build", "--exclude-imports", "--as-file-descriptor-set", "-o", "-#format=json"];
+  const json = execFileSync(buf, args, { cwd: REPO, maxBuffer: 64 << 20 });
   const pages = renderApiDocs((JSON.parse(json.toString()) as { file: FileDescriptor[] }).file);
   const existing = (await readdir(OUT).catch(() => [])).filter((f) => f.endsWith(".md"));
   if (check) {
     const differing = existing.filter((name) => !pages.has(name));
-    for (const [name, text] of pages) if ((await readFile(join(OUT, name), "utf8").catch(() => undefined)) !== text) differing.push(name);
+    for (const [name, text] of pages)
+      if ((await readFile(join(OUT, name), "utf8").catch(() => undefined)) !== text) differing.push(name);
     if (differing.length === 0) return void console.log("gen-api-docs: docs/api matches proto/");
     console.error(`gen-api-docs: docs/api is stale (${differing.join(", ")}): run 'npm run gen' and commit the result`);
     process.exitCode = 1;

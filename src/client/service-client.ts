@@ -9,8 +9,10 @@ export interface CallOptions {
   /** Milliseconds from now, or an absolute Date. Default: the client's default deadline for calls that do not wait
    * for a workload (see ClientOptions.deadlineMs); none for streams. */
   readonly deadline?: number | Date;
-  /** For a resumable stream (logs, daemon logs, events): false to end with UnavailableError when the connection
-   * drops instead of picking up again after the last response; or how to reconnect. Default: the client's. */
+  /** For a resumable stream (logs, daemon logs, events, audit): false to end with UnavailableError when the
+   * connection drops instead of picking up again after the last response; or how to reconnect. Default: the
+   * client's. A stream that dropped before its first response starts over with its request, so a `fromNow` watch
+   * or a `tail` read then starts from the moment it reconnected. */
   readonly resume?: boolean | ResumeOptions;
 }
 

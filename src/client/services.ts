@@ -37,7 +37,10 @@ const afterCursor = <Req extends { cursor: string }>(request: Req, last: { curso
 /** A watch continues after the newest item received (of `items`, a response's list); from_now has then done its work. */
 const afterNewest =
   <K extends string>(items: K) =>
-  <Req extends { afterSequence: bigint; fromNow: boolean }>(request: Req, last: Record<K, readonly { sequence: bigint }[]>): Req => {
+  <Req extends { afterSequence: bigint; fromNow: boolean }>(
+    request: Req,
+    last: Record<K, readonly { sequence: bigint }[]>,
+  ): Req => {
     const newest = last[items].at(-1);
     return newest ? { ...request, afterSequence: newest.sequence, fromNow: false } : request;
   };

@@ -25,7 +25,9 @@ if (command === "--help" || command === "-h") {
 /** A script that does not build is reported by file:line; one that throws, by its source-mapped stack. */
 function reportRunFailure(err: unknown): void {
   const errors = (err as { errors?: { text: string; location?: { file: string; line: number } | null }[] }).errors;
-  if (errors) for (const e of errors) process.stderr.write(`aurae: ${e.location ? `${e.location.file}:${e.location.line}: ` : ""}${e.text}\n`);
+  const where = (e: { location?: { file: string; line: number } | null }) =>
+    e.location ? `${e.location.file}:${e.location.line}: ` : "";
+  if (errors) for (const e of errors) process.stderr.write(`aurae: ${where(e)}${e.text}\n`);
   else process.stderr.write(`${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
   process.exitCode = 1;
 }
