@@ -61,6 +61,36 @@ export const encode = (value: unknown, format: "json" | "yaml"): string =>
 export const encodeRecord = (value: unknown, format: "json" | "yaml"): string =>
   format === "json" ? `${JSON.stringify(value)}\n` : `---\n${toYaml(value)}`;
 
+/**
+ * The protobuf JSON mapping of a generated message, with every field present: the mapping leaves out fields at
+ * their default (false, 0, ""), which makes `jq .status.frozen` answer null for a cell that is not frozen. Fields
+ * that are unset (optional scalars, messages, times) stay absent: absence means "not set", never "zero".
+ */
+export function protoJson<T>(type: { toJSON(message: T): unknown }, message: T): unknown {
+  return withDefaults(message, type.toJSON(message));
+}
+
+function withDefaults(message: unknown, json: unknown): unknown {
+  if (typeof message !== "object" || message === null || message instanceof Date || message instanceof Uint8Array) return json;
+  if (Array.isArray(message)) return Array.isArray(json) ? json.map((item, i) => withDefaults(message[i], item)) : json;
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(message)) {
+    const present = (json as Record<string, unknown> | undefined)?.[key];
+    if (present !== undefined) out[key] = withDefaults(value, present);
+    else if (value !== undefined) out[key] = defaultJson(value);
+  }
+  return out;
+}
+
+/** The JSON of a field's default value, as the mapping would write it. */
+function defaultJson(value: unknown): unknown {
+  if (typeof value === "bigint") return "0";
+  if (value instanceof Uint8Array) return "";
+  if (Array.isArray(value)) return [];
+  if (typeof value === "object" && value !== null) return {};
+  return value; // false, 0, ""
+}
+
 /** Columns padded to their widest cell, two spaces apart, no trailing blanks. */
 export function table(headings: readonly string[], rows: readonly (readonly string[])[]): string {
   const all = [headings, ...rows];

@@ -3,7 +3,7 @@ import type { AuraeClient } from "../../client/connect.js";
 import type { DeepPartial } from "../../client/service-client.js";
 import { Cell, CellStats, type CellSpec } from "../../gen/aurae/cells/v1/cells.js";
 import { fanOut, outputOptions, withClient } from "../context.js";
-import { printRows, type Printer } from "../output.js";
+import { printRows, protoJson, type Printer } from "../output.js";
 import { withProgress } from "../progress.js";
 import { showsProgress } from "../terminal.js";
 import { formatAge, formatBytes, parseDurationMs, parseInteger, parseSize } from "../units.js";
@@ -19,7 +19,7 @@ export const CELL: Printer<Cell> = {
     ["FROZEN", (c) => (c.status?.frozen ? "yes" : "no")],
     ["AGE", (c) => formatAge(c.status?.createdAt)],
   ],
-  toJson: (c) => Cell.toJSON(c),
+  toJson: (c) => protoJson(Cell, c),
   name: (c) => c.spec?.name ?? "",
 };
 
@@ -41,7 +41,7 @@ const STATS: Printer<NamedStats> = {
     ["IO READ", ({ stats: s }) => formatBytes(s.ioReadBytes)],
     ["IO WRITE", ({ stats: s }) => formatBytes(s.ioWriteBytes)],
   ],
-  toJson: (s) => CellStats.toJSON(s.stats),
+  toJson: (s) => protoJson(CellStats, s.stats),
   name: (s) => s.name,
 };
 

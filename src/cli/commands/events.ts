@@ -2,7 +2,7 @@ import type { Command } from "commander";
 import { Event } from "../../gen/aurae/events/v1/events.js";
 import { fanOut, outputOptions } from "../context.js";
 import { untilInterrupted } from "../follow.js";
-import { encodeRecord } from "../output.js";
+import { encodeRecord, protoJson } from "../output.js";
 import { parseInteger, parseTime } from "../units.js";
 
 interface EventsOptions {
@@ -49,7 +49,7 @@ export function registerEvents(program: Command): void {
         untilInterrupted(async (signal) => {
           for await (const { events } of client.events.watch(request, { signal }))
             for (const e of events.filter(wanted))
-              process.stdout.write(format === "table" ? `${describe(e, node)}\n` : encodeRecord({ ...(node === undefined ? {} : { node }), ...(Event.toJSON(e) as object) }, format));
+              process.stdout.write(format === "table" ? `${describe(e, node)}\n` : encodeRecord({ ...(node === undefined ? {} : { node }), ...(protoJson(Event, e) as object) }, format));
         }).then(() => []),
       );
     });

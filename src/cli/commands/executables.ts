@@ -3,7 +3,7 @@ import { InvalidArgumentError, Option, type Command } from "commander";
 import type { AuraeClient } from "../../client/connect.js";
 import { Executable, ExecutableState, RestartMode, StdinMode } from "../../gen/aurae/executables/v1/executables.js";
 import { fanOut, outputOptions, withClient } from "../context.js";
-import { printRows, type Printer } from "../output.js";
+import { printRows, protoJson, type Printer } from "../output.js";
 import { withProgress } from "../progress.js";
 import { formatDuration, parseDurationMs, parseInteger } from "../units.js";
 import { addWatchOptions, watchRows, type WatchOptions } from "../watch.js";
@@ -56,7 +56,7 @@ export const EXECUTABLE: Printer<Executable> = {
     ["RESTARTS", (x) => String(x.status?.restartCount ?? 0)],
     ["COMMAND", (x) => (x.spec?.argv ?? []).join(" ")],
   ],
-  toJson: (x) => Executable.toJSON(x),
+  toJson: (x) => protoJson(Executable, x),
   name: qualifiedName,
 };
 

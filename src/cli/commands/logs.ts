@@ -2,7 +2,7 @@ import { InvalidArgumentError, type Command } from "commander";
 import { LogEntry, LogStream } from "../../gen/aurae/observe/v1/observe.js";
 import { fanOut, outputOptions } from "../context.js";
 import { untilInterrupted } from "../follow.js";
-import { encodeRecord, type OutputOptions } from "../output.js";
+import { encodeRecord, protoJson, type OutputOptions } from "../output.js";
 import { painter } from "../terminal.js";
 import { parseInteger, parseTime } from "../units.js";
 
@@ -90,7 +90,7 @@ interface EntryContext {
 /** The protobuf JSON of an entry, its line as text, and the cursor to resume after its batch. */
 const entryJson = (entry: LogEntry, cursor: string, node: string | undefined): object => ({
   ...(node === undefined ? {} : { node }),
-  ...(LogEntry.toJSON(entry) as object),
+  ...(protoJson(LogEntry, entry) as object),
   text: entry.line.toString("utf8"),
   cursor,
 });

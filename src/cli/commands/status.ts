@@ -7,7 +7,7 @@ import { Cell, CellStats, type CellSpec } from "../../gen/aurae/cells/v1/cells.j
 import { Executable, ExecutableState, RestartMode } from "../../gen/aurae/executables/v1/executables.js";
 import { LogEntry, LogStream } from "../../gen/aurae/observe/v1/observe.js";
 import { fanOut, outputOptions } from "../context.js";
-import { encode, table, type OutputOptions, type Row } from "../output.js";
+import { encode, protoJson, table, type OutputOptions, type Row } from "../output.js";
 import { painter } from "../terminal.js";
 import { formatAge, formatBytes, formatUsage } from "../units.js";
 import { isWithin, listCells } from "./cells.js";
@@ -73,10 +73,10 @@ function formatStatus(rows: readonly Row<Status>[], out: OutputOptions): string 
 }
 
 function statusJson(s: Status): object {
-  const logs = s.logs.map((e) => ({ ...(LogEntry.toJSON(e) as object), text: e.line.toString("utf8") }));
-  const common = { cell: Cell.toJSON(s.cell), stats: CellStats.toJSON(s.stats), logs };
-  if (s.kind === "executable") return { kind: s.kind, executable: Executable.toJSON(s.executable), ...common };
-  return { kind: s.kind, ...common, executables: s.executables.map((x) => Executable.toJSON(x)), cells: s.cells };
+  const logs = s.logs.map((e) => ({ ...(protoJson(LogEntry, e) as object), text: e.line.toString("utf8") }));
+  const common = { cell: protoJson(Cell, s.cell), stats: protoJson(CellStats, s.stats), logs };
+  if (s.kind === "executable") return { kind: s.kind, executable: protoJson(Executable, s.executable), ...common };
+  return { kind: s.kind, ...common, executables: s.executables.map((x) => protoJson(Executable, x)), cells: s.cells };
 }
 
 const stateWord = (s: Status): string =>

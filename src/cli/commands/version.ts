@@ -1,7 +1,7 @@
 import type { Command } from "commander";
 import { CgroupMode, InfoResponse } from "../../gen/aurae/node/v1/node.js";
 import { fanOut, outputOptions } from "../context.js";
-import { encode, jsonValues, printRows, type Printer, type Row } from "../output.js";
+import { encode, jsonValues, printRows, protoJson, type Printer, type Row } from "../output.js";
 import { formatDuration } from "../units.js";
 import { CLIENT_VERSION } from "../version.js";
 
@@ -23,7 +23,7 @@ export const DAEMON: Printer<InfoResponse> = {
     ["UP", (i) => formatDuration(Number(i.uptimeMs))],
     ["STARTED", (i) => i.startedAt?.toISOString() ?? ""],
   ],
-  toJson: (i) => InfoResponse.toJSON(i),
+  toJson: (i) => protoJson(InfoResponse, i),
   name: (i) => i.version,
 };
 
