@@ -71,8 +71,8 @@ static _Noreturn void run_reaper(const sigset_t *set) {
  * close-on-exec fds for us. Before 5.9 there is no close_range; the few fds
  * left then are the shim's own and harmless. */
 static int close_others(int keep, struct shim_err *e) {
-  if ((keep > 3 && close_range(3, (unsigned)keep - 1, 0) < 0) ||
-      close_range((unsigned)keep + 1, ~0U, 0) < 0) {
+  if ((keep > 3 && close_fds_from(3, (unsigned)keep - 1, 0) < 0) ||
+      close_fds_from((unsigned)keep + 1, ~0U, 0) < 0) {
     if (errno != ENOSYS) return fail(e, errno, "close_range");
   }
   return 0;

@@ -8,7 +8,8 @@
  * Reports on stdout, one line each: `err <errno> <message>` (nothing runs,
  * exit 1) or `ok <pid> <startedAtUnixNano>` (the pid as the host sees it,
  * also for a workload in a cell's pid namespace), later `exited` once
- * DIR/status.json holds the exit status; EOF once the log is complete. */
+ * DIR/status.json holds the exit status; EOF once the log is complete.
+ * DIR is made if missing; the shim's warnings go to DIR/shim.log. */
 #include "shim.h"
 
 #include <errno.h>
@@ -41,8 +42,8 @@ static int settle_self(struct shim_err *e) {
 /* Everything that can fail before anything runs. */
 static int prepare(struct session *s, struct shim_err *e) {
   const struct shim_opts *o = s->opts;
-  s->state_fd = open(o->state_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (s->state_fd < 0) return fail(e, errno, "open state directory %s", o->state_dir);
+  s->state_fd = open_state_dir(o->state_dir, e);
+  if (s->state_fd < 0) return -1;
   s->log = logger_open(&o->log, e);
   if (s->log == NULL) return -1;
   if (o->oom_events != NULL) s->oom_before = read_oom_kills(o->oom_events);

@@ -1,6 +1,7 @@
-/* Waits for the workload while its output is copied, records how it ended,
- * kills what it left behind, then copies on until every holder of its pipes
- * has closed them and reaps every descendant that was orphaned to the shim. */
+/* Waits for the workload while its output is copied, kills what it left
+ * behind, records how it ended, then copies on until every holder of its
+ * pipes has closed them and reaps every descendant that was orphaned to the
+ * shim. */
 #include "shim.h"
 
 #include <errno.h>
@@ -119,8 +120,10 @@ static void kill_leftovers(const struct session *s) {
 
 enum children { CHILDREN_NONE, CHILDREN_RUNNING };
 
-/* Reaps every child that has exited; the workload's own exit is recorded
- * (and its leftovers killed) the moment it is found. */
+/* Reaps every child that has exited; the workload's leftovers are killed and
+ * its exit recorded the moment it is found. In that order: once the status is
+ * written the daemon removes the cgroups and may make them again for the next
+ * run under the same paths, whose processes a late kill would hit. */
 static enum children reap(struct session *s, bool *exited) {
   for (;;) {
     siginfo_t info = {0};
@@ -135,8 +138,8 @@ static enum children reap(struct session *s, bool *exited) {
     if (info.si_pid == s->workload.pid && !*exited) {
       if (!try_reap(s)) return CHILDREN_RUNNING;
       *exited = true;
-      record_exit(s);
       kill_leftovers(s);
+      record_exit(s);
       continue;
     }
     while (waitpid(info.si_pid, NULL, WNOHANG) < 0 && errno == EINTR) {

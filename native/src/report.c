@@ -8,10 +8,14 @@
 #include <time.h>
 #include <unistd.h>
 
-/* strerrordesc_np, not strerror: no locale lookup and no allocation, so the
- * forked child may use it. */
+/* No locale lookup and no allocation, so the forked child may use it: glibc's
+ * strerrordesc_np, or musl's strerror (a static table). */
 static const char *describe(int errnum) {
+#ifdef __GLIBC__
   const char *d = strerrordesc_np(errnum);
+#else
+  const char *d = strerror(errnum);
+#endif
   return d ? d : "Unknown error";
 }
 
@@ -69,7 +73,7 @@ void say(const char *fmt, ...) {
   (void)write_all(STDOUT_FILENO, line, n);
 }
 
-/* stderr is the shim.log the daemon opened for us. */
+/* stderr is the state directory's shim.log once it is open. */
 void warn_err(const struct shim_err *e) {
   char line[sizeof e->msg + 64];
   int n = snprintf(line, sizeof line, "aurae-shim[%d]: %s\n", (int)getpid(), e->msg);

@@ -15,7 +15,9 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/resource.h>
+#include <sys/syscall.h>
 #include <sys/types.h>
+#include <unistd.h>
 
 #define SHIM_DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
@@ -113,6 +115,12 @@ struct session {
   struct exit_record rec;
 };
 
+/* close_range(2) through syscall(2): musl has no wrapper for it. */
+#define CLOSE_RANGE_CLOEXEC_FLAG 4 /* CLOSE_RANGE_CLOEXEC of <linux/close_range.h> */
+static inline int close_fds_from(unsigned first, unsigned last, unsigned flags) {
+  return (int)syscall(SYS_close_range, first, last, flags);
+}
+
 /* report.c */
 int fail(struct shim_err *e, int errnum, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
@@ -150,8 +158,14 @@ int enter_namespaces(const struct shim_opts *o, const int fds[NS_COUNT], struct 
 int setup_cell(const struct shim_opts *o, struct shim_err *e);
 int become_reaper(const struct shim_opts *o, int report_fd, struct shim_err *e);
 
-/* cgroup.c */
-int join_cgroup(const char *dir, pid_t pid, struct shim_err *e);
+/* cgroup.c: the parent's steps before fork, the fork, the child's after */
+struct cgroup_join {
+  int into_fd; /* the cgroup2 directory the child is cloned into, or -1 */
+  size_t into; /* its index in opts->cgroups */
+};
+int prepare_cgroup_join(const struct shim_opts *o, struct cgroup_join *j, struct shim_err *e);
+pid_t fork_into_cgroup(struct cgroup_join *j);
+int join_cgroups(const struct shim_opts *o, const struct cgroup_join *j, struct shim_err *e);
 uint64_t read_oom_kills(const char *path);
 int kill_cgroup(const char *dir);
 
@@ -159,6 +173,7 @@ int kill_cgroup(const char *dir);
 int spawn_workload(const struct shim_opts *o, struct workload *w, struct shim_err *e);
 
 /* status.c */
+int open_state_dir(const char *path, struct shim_err *e);
 int write_pid_file(int dirfd, pid_t pid, struct shim_err *e);
 int write_status(int dirfd, const struct exit_record *r, struct shim_err *e);
 

@@ -26,6 +26,7 @@ struct spawn_fds {
   int err[2];    /* workload stderr */
   int report[2]; /* child -> parent: one struct shim_err, or EOF on exec */
   int ns[NS_COUNT]; /* namespaces to join, -1 for those the shim shares */
+  struct cgroup_join cgroup;
 };
 
 static void close_fd(int *fd) {
@@ -38,12 +39,13 @@ static void close_all(struct spawn_fds *f) {
                 &f->err[1],  &f->report[0], &f->report[1]};
   for (size_t i = 0; i < sizeof all / sizeof all[0]; i++) close_fd(all[i]);
   for (int k = 0; k < NS_COUNT; k++) close_fd(&f->ns[k]);
+  close_fd(&f->cgroup.into_fd);
 }
 
 /* Our read ends are non-blocking so the monitor can drain them after the
  * workload exits; the workload's write ends stay blocking. */
 static int open_fds(struct spawn_fds *f, struct shim_err *e) {
-  *f = (struct spawn_fds){-1, {-1, -1}, {-1, -1}, {-1, -1}, {0}};
+  *f = (struct spawn_fds){-1, {-1, -1}, {-1, -1}, {-1, -1}, {0}, {.into_fd = -1}};
   for (int k = 0; k < NS_COUNT; k++) f->ns[k] = -1;
   f->devnull = open("/dev/null", O_RDONLY | O_CLOEXEC);
   if (f->devnull < 0) return fail(e, errno, "open /dev/null");
@@ -79,7 +81,7 @@ static int set_stdio(const struct spawn_fds *f, struct shim_err *e) {
   for (int fd = 0; fd < 3; fd++)
     if (dup2(from[fd], fd) < 0) return fail(e, errno, "dup2 %s", names[fd]);
   /* Whatever the daemon leaked to us must not reach the workload. */
-  if (close_range(3, ~0U, CLOSE_RANGE_CLOEXEC) < 0 && errno != ENOSYS)
+  if (close_fds_from(3, ~0U, CLOSE_RANGE_CLOEXEC_FLAG) < 0 && errno != ENOSYS)
     return fail(e, errno, "close_range");
   return 0;
 }
@@ -119,21 +121,12 @@ static int exec_workload(const struct shim_opts *o, struct shim_err *e) {
   return fail(e, errno, "exec %s", o->argv[0]);
 }
 
-/* Before exec, so not one instruction of the workload runs outside its
- * cgroups. In a joined pid namespace getpid() is the pid there, which is how
- * cgroup.procs reads what we write. */
-static int join_cgroups(const struct shim_opts *o, struct shim_err *e) {
-  pid_t self = getpid();
-  for (size_t i = 0; i < o->n_cgroups; i++)
-    if (join_cgroup(o->cgroups[i], self, e) < 0) return wrap(e, "join cgroup");
-  return 0;
-}
-
 static int setup_child(const struct shim_opts *o, const struct spawn_fds *f,
                        struct shim_err *e) {
   if (reset_signals(e) < 0) return -1;
   if (setsid() < 0) return fail(e, errno, "setsid");
-  if (join_cgroups(o, e) < 0 || enter_namespaces(o, f->ns, e) < 0) return -1;
+  /* Before exec, so not one instruction of the workload runs outside its cgroups. */
+  if (join_cgroups(o, &f->cgroup, e) < 0 || enter_namespaces(o, f->ns, e) < 0) return -1;
   if (o->cell_init && setup_cell(o, e) < 0) return -1;
   if (set_stdio(f, e) < 0) return -1;
   if (chdir(o->cwd) < 0) return fail(e, errno, "chdir %s", o->cwd);
@@ -175,10 +168,12 @@ static int await_exec(pid_t pid, int fd, struct shim_err *e) {
 }
 
 /* A pid namespace whose init has exited takes no new processes (ENOMEM). */
-static pid_t fork_workload(const struct shim_opts *o, const struct spawn_fds *f, struct shim_err *e) {
-  pid_t pid = fork();
+static pid_t fork_workload(const struct shim_opts *o, struct spawn_fds *f, struct shim_err *e) {
+  if (prepare_cgroup_join(o, &f->cgroup, e) < 0) return -1;
+  pid_t pid = fork_into_cgroup(&f->cgroup);
   if (pid >= 0) return pid;
-  fail(e, errno, "fork");
+  if (f->cgroup.into_fd >= 0) fail(e, errno, "join cgroup: clone into %s", o->cgroups[f->cgroup.into]);
+  else fail(e, errno, "fork");
   if (f->ns[NS_PID] >= 0) wrap(e, "join pid namespace of %d", (int)o->join_pid);
   return -1;
 }
@@ -195,6 +190,7 @@ int spawn_workload(const struct shim_opts *o, struct workload *w, struct shim_er
   }
   if (pid == 0) run_child(o, &f);
   for (int k = 0; k < NS_COUNT; k++) close_fd(&f.ns[k]);
+  close_fd(&f.cgroup.into_fd);
   close_fd(&f.devnull);
   close_fd(&f.out[1]);
   close_fd(&f.err[1]);

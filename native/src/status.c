@@ -1,41 +1,76 @@
-/* Files in the state directory, replaced atomically: a reader sees the old
- * content or the new, never half of it, even across a power cut. */
+/* The state directory and its files, replaced atomically: a reader sees the
+ * old content or the new, never half of it; the exit status even across a
+ * power cut. */
 #include "shim.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
-static int write_and_sync(int fd, const char *data, size_t len, const char *name,
-                          struct shim_err *e) {
-  if (write_all(fd, data, len) < 0) return fail(e, errno, "write %s", name);
-  if (fsync(fd) < 0) return fail(e, errno, "fsync %s", name);
+/* mkdir -p, each new level 0700 as the daemon makes its own. */
+static int make_dirs(const char *path, struct shim_err *e) {
+  if (mkdir(path, 0700) == 0 || errno == EEXIST) return 0;
+  if (errno != ENOENT) return fail(e, errno, "mkdir %s", path);
+  char parent[PATH_MAX];
+  const char *slash = strrchr(path, '/');
+  if (slash == NULL || slash == path || (size_t)(slash - path) >= sizeof parent)
+    return fail(e, ENOENT, "mkdir %s", path);
+  memcpy(parent, path, (size_t)(slash - path));
+  parent[slash - path] = '\0';
+  if (make_dirs(parent, e) < 0) return -1;
+  if (mkdir(path, 0700) < 0 && errno != EEXIST) return fail(e, errno, "mkdir %s", path);
   return 0;
 }
 
-static int replace_file(int dirfd, const char *name, const char *data, size_t len,
+/* Made here rather than by the daemon, whose every file operation is a round
+ * trip through its thread pool. shim.log becomes our stderr. */
+int open_state_dir(const char *path, struct shim_err *e) {
+  if (make_dirs(path, e) < 0) return -1;
+  int dirfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dirfd < 0) return fail(e, errno, "open state directory %s", path);
+  int log = openat(dirfd, "shim.log", O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+  if (log < 0 || dup2(log, STDERR_FILENO) < 0) {
+    fail(e, errno, "open %s/shim.log", path);
+    close(dirfd);
+    if (log >= 0) close(log);
+    return -1;
+  }
+  close(log);
+  return dirfd;
+}
+
+/* `durable`: on disk (file, then the directory holding the rename) before
+ * the new name is visible. */
+static int replace_file(int dirfd, const char *name, const char *data, size_t len, bool durable,
                         struct shim_err *e) {
   char tmp[64];
   snprintf(tmp, sizeof tmp, "%s.tmp", name);
   int fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd < 0) return fail(e, errno, "open %s", tmp);
-  int rc = write_and_sync(fd, data, len, tmp, e);
+  int rc = write_all(fd, data, len) < 0 ? fail(e, errno, "write %s", tmp) : 0;
+  if (rc == 0 && durable && fsync(fd) < 0) rc = fail(e, errno, "fsync %s", tmp);
   if (close(fd) < 0 && rc == 0) rc = fail(e, errno, "close %s", tmp);
   if (rc == 0 && renameat(dirfd, tmp, dirfd, name) < 0) rc = fail(e, errno, "rename %s", tmp);
-  /* The rename is durable only once the directory is. */
-  if (rc == 0 && fsync(dirfd) < 0) rc = fail(e, errno, "fsync state directory");
+  if (rc == 0 && durable && fsync(dirfd) < 0) rc = fail(e, errno, "fsync state directory");
   /* Best effort: a stale tmp file is harmless, the next write truncates it. */
   if (rc < 0) unlinkat(dirfd, tmp, 0);
   return rc;
 }
 
+/* Not synced: the pid file matters only while this shim runs (a daemon that
+ * crashed in the middle of a start adopts the workload by it), and a power
+ * cut ends the shim and its workload too; the next auraed then records the
+ * run as lost whatever the file says (src/domain/executables/executables.ts). */
 int write_pid_file(int dirfd, pid_t pid, struct shim_err *e) {
   char text[16];
   int n = snprintf(text, sizeof text, "%d\n", (int)pid);
-  return replace_file(dirfd, "pid", text, (size_t)n, e);
+  return replace_file(dirfd, "pid", text, (size_t)n, false, e);
 }
 
 int write_status(int dirfd, const struct exit_record *r, struct shim_err *e) {
@@ -50,5 +85,5 @@ int write_status(int dirfd, const struct exit_record *r, struct shim_err *e) {
                    (int)r->pid, r->started_ns, r->exited_ns, code, sig,
                    r->oom_killed ? "true" : "false", r->cpu_user_us, r->cpu_system_us,
                    r->log_closed ? "true" : "false");
-  return replace_file(dirfd, "status.json", json, (size_t)n, e);
+  return replace_file(dirfd, "status.json", json, (size_t)n, true, e);
 }

@@ -199,17 +199,15 @@ function shimArgs(a: ShimArgs & { stateDir: string; logDir: string }): string[] 
 
 export { isAlive };
 
-/** Starts the shim as the daemon does: stdout a pipe, stderr an append-mode shim.log, detached. */
+/** Starts the shim as the daemon does: stdout a pipe, no stderr (the shim opens its shim.log), detached. */
 export function startShim(defer: Defer, args: ShimArgs): Shim {
   const stateDir = args.stateDir ?? tempDir(defer);
   const logDir = args.logDir ?? path.join(stateDir, "log");
-  const shimLog = fs.openSync(path.join(stateDir, "shim.log"), "a");
   const [command, ...wrapperArgs] = [...(args.wrapper ?? []), shimPath];
   const child = spawn(command!, [...wrapperArgs, ...shimArgs({ ...args, stateDir, logDir })], {
     detached: true,
-    stdio: ["ignore", "pipe", shimLog],
+    stdio: ["ignore", "pipe", "ignore"],
   });
-  fs.closeSync(shimLog);
   const shim = new Shim(child, stateDir, logDir);
   defer(async () => {
     if (child.exitCode !== null || child.signalCode !== null) return;

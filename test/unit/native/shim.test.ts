@@ -282,11 +282,38 @@ test("the workload joins its v1 and v2 cgroups before exec", opts, async (t) => 
   assert.equal(shim.status().oomKilled, false);
 });
 
-test("a cgroup that cannot be joined is reported naming its file", opts, async (t) => {
+test("the workload joins every v1 hierarchy and the unified one (cloned into it) before exec", opts, async (t) => {
+  const hierarchies = ["blkio", "cpu", "cpuacct", "cpuset", "memory", "pids", "unified"];
+  if (!canUseCgroup(...hierarchies)) return t.skip(`needs root and /sys/fs/cgroup/{${hierarchies.join(",")}}`);
+  const defer = useCleanup(t);
+  const name = uniqueName("join-all");
+  const cgroups = hierarchies.map((h) => makeCgroup(defer, h, name));
+  for (const file of ["cpuset.cpus", "cpuset.mems"]) // an empty v1 cpuset takes no task
+    fs.writeFileSync(path.join(cgroups[3]!, file), fs.readFileSync(path.join("/sys/fs/cgroup/cpuset", file)));
+  const shim = startShim(defer, { argv: ["sleep", "30"], cgroups });
+  const pid = await shim.started();
+  for (const dir of cgroups) assert.ok(fs.readFileSync(path.join(dir, "cgroup.procs"), "utf8").split("\n").includes(String(pid)), dir);
+  process.kill(pid, "SIGKILL");
+  assert.deepEqual(await shim.finish(), { lines: ["exited"], code: 0 });
+});
+
+test("a cgroup that cannot be joined is reported naming it", opts, async (t) => {
   const missing = `/sys/fs/cgroup/pids/${uniqueName("missing")}`;
   const { errno, message } = await runToError(t, { argv: ["true"], cgroups: [missing] });
   assert.equal(errno, os.constants.errno.ENOENT);
-  assert.equal(message, `join cgroup: open ${missing}/cgroup.procs: No such file or directory`);
+  assert.equal(message, `join cgroup: statfs ${missing}: No such file or directory`);
+});
+
+test("makes its state directory and the missing ones above it, 0700, with its shim.log inside", opts, async (t) => {
+  const defer = useCleanup(t);
+  const root = tempDir(defer);
+  const stateDir = path.join(root, "a", "b", "runs", "0");
+  const shim = startShim(defer, { argv: ["true"], stateDir, logDir: path.join(root, "a", "b", "log") });
+  await shim.started();
+  assert.deepEqual(await shim.finish(), { lines: ["exited"], code: 0 });
+  for (const dir of [path.join(root, "a"), path.join(root, "a", "b", "runs"), stateDir])
+    assert.equal(fs.statSync(dir).mode & 0o777, 0o700, dir);
+  assert.ok(fs.existsSync(path.join(stateDir, "shim.log")));
 });
 
 async function runInMemoryCgroup(t: TestContext, argv: string[], killIt: boolean): Promise<Shim> {
