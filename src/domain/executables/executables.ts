@@ -1,7 +1,8 @@
 // Executables: a process per executable, run by the shim in a leaf cgroup of its cell (and in the cell's namespaces
 // when it is isolated). The database holds what was asked and what was observed; the shim's status file is the
-// truth about an exit, read by a watcher per running executable, which also adopts executables that were running
-// when auraed last stopped. The restart policy turns an exit into a delayed start of the same executable.
+// truth about an exit, awaited for every running executable through one StatusWatch (inotify, no timer per
+// workload); recover() adopts executables that were running when auraed last stopped. The restart policy turns an
+// exit into a delayed start of the same executable.
 import type { Logger } from "pino";
 import { exists, internal, invalid, notFound, precondition, type AuraeError } from "../../errors.js";
 import type { CgroupDriver } from "../../runtime/cgroups/driver.js";
@@ -9,7 +10,7 @@ import { SpawnError, type SpawnRequest, type Spawned } from "../../runtime/shim/
 import { discardDir } from "../../runtime/discard-dir.js";
 import { isShimRunning } from "../../runtime/shim/find-shim.js";
 import { readShimPid, readShimStatus, type ShimStatus } from "../../runtime/shim/shim-status.js";
-import { DirWatcher } from "../../runtime/shim/watch-dir.js";
+import { StatusWatch } from "../../runtime/shim/status-watch.js";
 import { sendSignal } from "../../runtime/signal.js";
 import { resolveCredentials } from "../../runtime/users.js";
 import type { ExecutableRow, ExecutablesStore } from "../../store/executables-store.js";
@@ -57,8 +58,9 @@ const CALLER_ERRNOS = new Set(["ENOENT", "EACCES", "ENOTDIR", "ENOEXEC", "ELOOP"
 
 export class Executables implements CellWorkloads {
   readonly #changes = new StateChanges();
+  readonly #exits = new StatusWatch();
   readonly #restartTimers = new Map<string, NodeJS.Timeout>();
-  readonly #closing = new AbortController();
+  #closed = false;
 
   constructor(private readonly deps: ExecutablesDeps) {}
 
@@ -100,13 +102,8 @@ export class Executables implements CellWorkloads {
 
   /** The record once it is past "starting" (a start in flight finishes within moments). */
   async #settled(cell: string, name: string): Promise<ExecutableRow> {
-    const deadline = AbortSignal.timeout(KILL_TIMEOUT_MS);
-    for (;;) {
-      const changed = this.#changes.next(keyOf(cell, name), deadline);
-      const row = this.#require(cell, name);
-      if (row.state !== "starting" || deadline.aborted) return row;
-      await changed;
-    }
+    const settled = this.#rowWhen(cell, name, (row) => row.state !== "starting");
+    return (await this.#changes.until(keyOf(cell, name), settled, AbortSignal.timeout(KILL_TIMEOUT_MS))) ?? this.#require(cell, name);
   }
 
   /** Records a spawned run as running and starts watching for its exit. */
@@ -145,13 +142,9 @@ export class Executables implements CellWorkloads {
 
   /** Answers once the executable exited for good; a cancelled call rejects with the signal's reason. */
   async wait(cell: string, name: string, signal: AbortSignal): Promise<Executable> {
-    for (;;) {
-      const changed = this.#changes.next(keyOf(cell, name), signal);
-      const row = this.#require(cell, name);
-      if (row.state === "exited") return toExecutable(row);
-      await changed;
-      signal.throwIfAborted();
-    }
+    const exited = await this.#changes.until(keyOf(cell, name), this.#rowWhen(cell, name, (row) => row.state === "exited"), signal);
+    signal.throwIfAborted();
+    return toExecutable(exited!);
   }
 
   get(cell: string, name: string): Executable {
@@ -271,7 +264,8 @@ export class Executables implements CellWorkloads {
 
   /** Stops watching and restarting; workloads keep running (their shims outlive the daemon). */
   close(): void {
-    this.#closing.abort();
+    this.#closed = true;
+    this.#exits.close();
     for (const timer of this.#restartTimers.values()) clearTimeout(timer);
     this.#restartTimers.clear();
   }
@@ -289,7 +283,7 @@ export class Executables implements CellWorkloads {
         logMaxBytes: this.deps.logLimits?.maxBytes,
         logMaxFiles: this.deps.logLimits?.maxFiles,
         argv: spec.shell ? ["/bin/sh", "-c", spec.argv[0]!] : spec.argv,
-        env: spec.env,
+        env: { ...this.deps.cells.workloadEnv(spec.cell), ...spec.env },
         cwd: spec.cwd,
         cgroupDirs: this.deps.cgroups.dirs(leaf),
         oomEventsFile: this.deps.cgroups.oomEventsFile(leaf),
@@ -315,23 +309,15 @@ export class Executables implements CellWorkloads {
 
   async #watchExit(row: ExecutableRow): Promise<void> {
     const dir = runDir(executableDir(this.deps.stateRoot, row.cell, row.name), row.restartCount);
-    const watcher = new DirWatcher(dir, 1000);
+    let status: ShimStatus | undefined;
     try {
-      while (!this.#closing.signal.aborted) {
-        let status: ShimStatus | undefined;
-        try {
-          status = await readShimStatus(dir);
-        } catch (err) {
-          // A status file that cannot be read says the process ended, but not how.
-          this.deps.log.error({ err, cell: row.cell, name: row.name }, "unreadable exit status; recording the executable as lost");
-          return await this.#recordExit(row, LOST, Date.now());
-        }
-        if (status) return await this.#recordExit(row, exitOf(status), Number(status.exitedAtUnixNano / 1_000_000n));
-        await watcher.changed(this.#closing.signal);
-      }
-    } finally {
-      watcher.close();
+      status = await this.#exits.exited(dir);
+    } catch (err) {
+      // A status file that cannot be read says the process ended, but not how.
+      this.deps.log.error({ err, cell: row.cell, name: row.name }, "unreadable exit status; recording the executable as lost");
+      return await this.#recordExit(row, LOST, Date.now());
     }
+    if (status) await this.#recordExit(row, exitOf(status), Number(status.exitedAtUnixNano / 1_000_000n));
   }
 
   async #recordExit(started: ExecutableRow, exit: ExitStatus, exitedAtMs: number): Promise<void> {
@@ -380,7 +366,7 @@ export class Executables implements CellWorkloads {
   #restart(cell: string, name: string): Promise<void> {
     return this.deps.locks.run(treeLock(cell), async () => {
       const row = this.deps.store.get(cell, name);
-      if (!row || row.state !== "backoff" || this.#closing.signal.aborted) return;
+      if (!row || row.state !== "backoff" || this.#closed) return;
       const starting: ExecutableRow = {
         ...row,
         state: "starting",
@@ -418,13 +404,16 @@ export class Executables implements CellWorkloads {
 
   /** True once the executable exited for good, false if `timeoutMs` passed first. */
   async #waitExited(cell: string, name: string, timeoutMs: number): Promise<boolean> {
-    const deadline = AbortSignal.timeout(timeoutMs);
-    for (;;) {
-      const changed = this.#changes.next(keyOf(cell, name), deadline);
-      if (this.deps.store.get(cell, name)?.state === "exited") return true;
-      if (deadline.aborted) return false;
-      await changed;
-    }
+    const exited = () => (this.deps.store.get(cell, name)?.state === "exited" ? true : undefined);
+    return (await this.#changes.until(keyOf(cell, name), exited, AbortSignal.timeout(timeoutMs))) ?? false;
+  }
+
+  /** A check for StateChanges.until: the record once `ready` holds for it (NOT_FOUND if there is none). */
+  #rowWhen(cell: string, name: string, ready: (row: ExecutableRow) => boolean): () => ExecutableRow | undefined {
+    return () => {
+      const row = this.#require(cell, name);
+      return ready(row) ? row : undefined;
+    };
   }
 
   #require(cell: string, name: string): ExecutableRow {

@@ -2,14 +2,12 @@
 // the daemon; after the report the daemon learns everything else from the files in the workload's state directory.
 import { spawn } from "node:child_process";
 import { once } from "node:events";
-import { mkdir, open } from "node:fs/promises";
 import { constants as osConstants } from "node:os";
-import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { AuraeError, internal, invalid } from "../../errors.js";
 
 export interface SpawnRequest {
-  /** Directory the shim owns: pid, status.json and shim.log go here. */
+  /** Directory the shim owns (it makes it): pid, status.json and shim.log go here. */
   readonly stateDir: string;
   /** The workload's log: a directory of size-rotated segments (src/runtime/logs/segments.ts); made if missing. */
   readonly logDir: string;
@@ -60,23 +58,18 @@ export class ShimClient {
 
   /** Resolves once the workload runs; rejects with SpawnError when the shim reports why it could not exec. */
   async spawn(req: SpawnRequest): Promise<Spawned> {
-    const args = shimArgs(req);
-    await mkdir(req.stateDir, { recursive: true, mode: 0o700 });
-    const shimLog = await open(join(req.stateDir, "shim.log"), "a", 0o600);
-    try {
-      const child = spawn(this.shimPath, args, {
-        detached: true, // setsid: the shim must not share the daemon's session or die with it
-        stdio: ["ignore", "pipe", shimLog.fd],
-      });
-      child.unref();
-      const [spawnError] = await Promise.race([once(child, "spawn").then(() => [undefined]), once(child, "error")]);
-      if (spawnError) throw internal(`start shim ${this.shimPath}: ${(spawnError as Error).message}`, { cause: spawnError });
-      const line = await firstLine(child.stdout!);
-      child.stdout!.destroy(); // the shim ignores EPIPE on later writes
-      return parseReport(line, this.shimPath);
-    } finally {
-      await shimLog.close();
-    }
+    // The shim makes its state directory and opens its shim.log as stderr itself: every file operation here would
+    // be a round trip through the thread pool, on the path of every start.
+    const child = spawn(this.shimPath, shimArgs(req), {
+      detached: true, // setsid: the shim must not share the daemon's session or die with it
+      stdio: ["ignore", "pipe", "ignore"],
+    });
+    child.unref();
+    const [spawnError] = await Promise.race([once(child, "spawn").then(() => [undefined]), once(child, "error")]);
+    if (spawnError) throw internal(`start shim ${this.shimPath}: ${(spawnError as Error).message}`, { cause: spawnError });
+    const line = await firstLine(child.stdout!);
+    child.stdout!.destroy(); // the shim ignores EPIPE on later writes
+    return parseReport(line, this.shimPath);
   }
 }
 

@@ -1,0 +1,85 @@
+import assert from "node:assert/strict";
+import { mkdir, rename, rmdir, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { test } from "node:test";
+import { setTimeout as sleep } from "node:timers/promises";
+import { statusPath } from "../../../../src/runtime/shim/shim-status.js";
+import { StatusWatch } from "../../../../src/runtime/shim/status-watch.js";
+import { tempDir } from "../../helpers/temp-dir.js";
+
+const STATUS = JSON.stringify({ pid: 7, startedAtUnixNano: "1", exitedAtUnixNano: "2", exitCode: 3, signal: null, oomKilled: false, logClosed: false });
+
+/** As native/src/status.c does it: a temp file renamed over the name. */
+async function writeStatus(dir: string): Promise<void> {
+  await writeFile(join(dir, "status.json.tmp"), STATUS);
+  await rename(join(dir, "status.json.tmp"), statusPath(dir));
+}
+
+/** Resolves to "pending" unless `promise` settles within `ms`. */
+const within = <T>(promise: Promise<T>, ms: number): Promise<T | "pending"> => Promise.race([promise, sleep(ms).then(() => "pending" as const)]);
+
+test("answers the status a shim writes while waiting, told by inotify long before a sweep", async (t) => {
+  const dir = await tempDir(t);
+  const watch = new StatusWatch({ sweepMs: 60_000 });
+  t.after(() => watch.close());
+  const exited = watch.exited(dir);
+  assert.equal(await within(exited, 50), "pending");
+  await writeStatus(dir);
+  const status = await within(exited, 1000);
+  assert.notEqual(status, "pending");
+  assert.equal(status && status !== "pending" ? status.exitCode : undefined, 3);
+});
+
+test("answers at once a status written before the wait began", async (t) => {
+  const dir = await tempDir(t);
+  await writeStatus(dir);
+  const watch = new StatusWatch({ sweepMs: 60_000 });
+  t.after(() => watch.close());
+  assert.equal((await watch.exited(dir))?.pid, 7);
+});
+
+test("finds a status no event announced with its shared sweep", async (t) => {
+  const root = await tempDir(t);
+  const dir = join(root, "not-yet"); // cannot be watched: it does not exist when the wait begins
+  const watch = new StatusWatch({ sweepMs: 100 });
+  t.after(() => watch.close());
+  const exited = watch.exited(dir);
+  await mkdir(dir);
+  await writeStatus(dir);
+  assert.equal((await within(exited, 2000)) !== "pending", true);
+});
+
+test("waits on many directories at once, each answered by its own status", async (t) => {
+  const root = await tempDir(t);
+  const dirs = await Promise.all(Array.from({ length: 50 }, async (_, i) => {
+    const dir = join(root, String(i));
+    await mkdir(dir);
+    return dir;
+  }));
+  const watch = new StatusWatch({ sweepMs: 60_000 });
+  t.after(() => watch.close());
+  const waits = dirs.map((dir) => watch.exited(dir));
+  await writeStatus(dirs[17]!);
+  assert.equal((await within(waits[17]!, 1000)) !== "pending", true);
+  assert.equal(await within(waits[18]!, 50), "pending");
+  for (const dir of dirs) if (dir !== dirs[17]) await writeStatus(dir);
+  assert.equal((await Promise.all(waits)).every((s) => s?.exitCode === 3), true);
+});
+
+test("close answers every wait with undefined and leaves no timer or watch behind", async (t) => {
+  const dir = await tempDir(t);
+  const watch = new StatusWatch({ sweepMs: 10 });
+  const waits = [watch.exited(dir), watch.exited(dir)];
+  watch.close();
+  assert.deepEqual(await Promise.all(waits), [undefined, undefined]);
+  assert.equal(await watch.exited(dir), undefined); // closed for good
+  await rmdir(dir); // nothing holds it (the test process would not exit with a live timer or watcher either)
+});
+
+test("rejects on a status file that cannot be parsed", async (t) => {
+  const dir = await tempDir(t);
+  await writeFile(statusPath(dir), "{");
+  const watch = new StatusWatch();
+  t.after(() => watch.close());
+  await assert.rejects(watch.exited(dir), /status.json is corrupt/);
+});
