@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { InvalidArgumentError } from "commander";
-import { formatBytes, parseDurationMs, parseInteger, parseSize } from "../../../src/cli/units.js";
+import { formatBytes, formatDuration, formatUsage, parseDurationMs, parseInteger, parseSize, parseTime } from "../../../src/cli/units.js";
 
 const MIB = 2n ** 20n;
 
@@ -44,6 +44,7 @@ for (const [text, ms] of [
   ["1.5s", 1500],
   ["2m", 120_000],
   ["1h", 3_600_000],
+  ["1d", 86_400_000],
   ["0", 0],
 ] as const) {
   test(`parseDurationMs reads "${text}" as ${ms} ms`, () => {
@@ -51,7 +52,7 @@ for (const [text, ms] of [
   });
 }
 
-for (const text of ["", "s", "-1s", "10 s", "10sec", "1d", "1h30m"]) {
+for (const text of ["", "s", "-1s", "10 s", "10sec", "1w", "1h30m"]) {
   test(`parseDurationMs refuses "${text}"`, () => {
     assert.throws(() => parseDurationMs(text), { name: "InvalidArgumentError", message: `"${text}" is not a duration such as 500ms, 10s or 2m` });
   });
@@ -83,3 +84,20 @@ for (const [bytes, text] of [
 test("formatBytes and parseSize round-trip whole multiples", () => {
   for (const text of ["1K", "32M", "3G"]) assert.equal(formatBytes(parseSize(text)), text);
 });
+
+test("parseTime reads ages back from now (10m and -10m alike), RFC 3339 times, and refuses the rest", () => {
+  const now = Date.parse("2026-11-24T22:00:00Z");
+  assert.equal(parseTime("10m", now).toISOString(), "2026-11-24T21:50:00.000Z");
+  assert.equal(parseTime("-1h", now).toISOString(), "2026-11-24T21:00:00.000Z");
+  assert.equal(parseTime("2d", now).toISOString(), "2026-11-22T22:00:00.000Z");
+  assert.equal(parseTime("2026-11-24T20:30:00+01:00", now).toISOString(), "2026-11-24T19:30:00.000Z");
+  assert.throws(() => parseTime("yesterday", now), InvalidArgumentError);
+});
+
+for (const [ms, text] of [[850, "850ms"], [12_400, "12s"], [300_000, "5m"], [3 * 3_600_000 + 1, "3h"], [2 * 86_400_000, "2d"], [-5, "0ms"]] as const) {
+  test(`formatDuration shows ${ms} ms as "${text}"`, () => assert.equal(formatDuration(ms), text));
+}
+
+for (const [bytes, text] of [[512, "512B"], [1536, "1.5K"], [3.4 * 2 ** 20, "3.4M"], [2 ** 30, "1.0G"]] as const) {
+  test(`formatUsage shows ${bytes} bytes as "${text}"`, () => assert.equal(formatUsage(BigInt(Math.round(bytes))), text));
+}
