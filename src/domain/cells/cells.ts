@@ -45,7 +45,10 @@ export interface CellNamespaces {
 /** Usage of a cell and everything below it. */
 export type CellStats = CgroupStats;
 
-/** A limit the kernel refused names its field in the driver's terms ("memory.maxBytes"): say it in the API's. */
+/**
+ * A limit the driver refused (one it cannot enforce here, or a value the kernel would not take) names its field in
+ * the driver's terms ("memory.maxBytes"): say it in the API's.
+ */
 async function inApiTerms(applying: Promise<void>): Promise<void> {
   try {
     await applying;
@@ -69,7 +72,7 @@ export class Cells {
       const parent = parentCell(spec.name);
       if (parent !== undefined && !this.deps.cells.get(parent))
         throw notFound(`cell "${parent}" not found: allocate it before "${spec.name}"`);
-      const limits = await this.#enforceable(spec);
+      const limits = await this.#limits(spec);
       try {
         await inApiTerms(this.deps.cgroups.create(spec.name, limits));
         const initPid = spec.isolation && isolatedNamespaces(spec.isolation).length > 0
@@ -97,7 +100,7 @@ export class Cells {
       if (JSON.stringify(isolatedNamespaces(current.isolation)) !== JSON.stringify(isolatedNamespaces(spec.isolation)) ||
           Boolean(current.isolation?.cgroup) !== Boolean(spec.isolation?.cgroup))
         throw precondition(`spec.isolation: the namespaces of cell "${spec.name}" are fixed when it is allocated`);
-      await inApiTerms(this.deps.cgroups.update(spec.name, await this.#enforceable(spec)));
+      await inApiTerms(this.deps.cgroups.update(spec.name, await this.#limits(spec)));
       this.deps.cells.setSpec(spec.name, JSON.stringify(spec));
       this.deps.events.record({ kind: "cell.updated", cell: spec.name });
       return this.#toCell({ ...row, spec: JSON.stringify(spec) });
@@ -180,7 +183,7 @@ export class Cells {
       for (const row of rows) {
         try {
           const spec = JSON.parse(row.spec) as CellSpec;
-          await inApiTerms(this.deps.cgroups.create(row.name, await this.#enforceable(spec)));
+          await inApiTerms(this.deps.cgroups.create(row.name, await this.#limits(spec)));
           if (row.initPid !== null && !(await isCellInitRunning(this.deps, row.name, row.initPid)))
             await this.namespacesFor(row.name);
           if (row.frozen) await this.deps.cgroups.freeze(row.name);
@@ -226,9 +229,9 @@ export class Cells {
     for (const x of this.deps.executables.inCell(cell)) await workloads.forget(cell, x.name);
   }
 
-  /** Limits in kernel terms, refused with FAILED_PRECONDITION naming the first the host cannot enforce. */
-  async #enforceable(spec: CellSpec): Promise<CgroupLimits> {
-    const limits: CgroupLimits = {
+  /** Limits in kernel terms; the driver's create and update refuse those the host cannot enforce. */
+  async #limits(spec: CellSpec): Promise<CgroupLimits> {
+    return {
       ...(spec.cpu && { cpu: spec.cpu }),
       ...(spec.cpuset && { cpuset: spec.cpuset }),
       ...(spec.memory && { memory: spec.memory }),
@@ -246,9 +249,6 @@ export class Cells {
         },
       }),
     };
-    const [first] = await this.deps.cgroups.check(limits);
-    if (first) throw precondition(`${apiField(first.field)}: ${first.reason}`);
-    return limits;
   }
 
   #requireValid(name: string): CellRow {

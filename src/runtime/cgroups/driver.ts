@@ -58,12 +58,12 @@ export interface CgroupDriver {
   readonly mode: CgroupMode;
   /** Creates the driver's root in every hierarchy it uses; run once at start-up. */
   init(): Promise<void>;
-  /** Every limit in `limits` the host cannot enforce (empty: all fine). Called before create/update. */
+  /** Every limit in `limits` the host cannot enforce (empty: all fine); create and update refuse the first. */
   check(limits: CgroupLimits): Promise<UnsupportedLimit[]>;
   /**
    * Creates the cell cgroup `path` in every hierarchy (its parent must exist) and applies `limits`; absent fields
    * keep the kernel's defaults. v1: cpuset.cpus/mems are set (from the limits or copied from the parent) before
-   * anything can join. A limit check() refuses fails with a precondition error naming it.
+   * anything can join. A limit check() refuses fails with a precondition error naming it, before anything is made.
    */
   create(path: string, limits: CgroupLimits): Promise<void>;
   /**

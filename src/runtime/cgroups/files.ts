@@ -65,28 +65,40 @@ export async function makeCgroupDir(dir: string): Promise<void> {
   }
 }
 
-/** rmdir that tolerates absence and retries EBUSY briefly: a killed task leaves its cgroup a moment after it dies. */
-export async function removeCgroupDir(dir: string, attempts = 50): Promise<void> {
-  for (let i = 1; ; i++) {
+/**
+ * rmdir that tolerates absence and retries EBUSY: a killed task leaves its cgroup a moment after it dies, usually
+ * within a millisecond, so the waits start at 1 ms and double up to 64 ms, about 2 s in all before giving up.
+ */
+export async function removeCgroupDir(dir: string, budgetMs = 2000): Promise<void> {
+  for (let waitedMs = 0, delayMs = 1; ; waitedMs += delayMs, delayMs = Math.min(delayMs * 2, 64)) {
     try {
       await rmdir(dir);
       return;
     } catch (err) {
       const code = errnoCode(err);
       if (code === "ENOENT") return;
-      if (code !== "EBUSY" || i >= attempts) throw osError("rmdir", dir, err);
-      await new Promise((resolve) => setTimeout(resolve, 20));
+      if (code !== "EBUSY" || waitedMs >= budgetMs) throw osError("rmdir", dir, err);
+      await new Promise((resolve) => setTimeout(resolve, delayMs));
     }
   }
 }
 
-/** Pids listed in `<dir>/cgroup.procs`; an absent cgroup holds none. */
+/**
+ * Runs operations at once and waits for every one, so none is still running when this returns; then throws the first
+ * failure. (Promise.all would reject while the others still run, and a caller's cleanup would race them.)
+ */
+export async function settleAll(operations: readonly Promise<void>[]): Promise<void> {
+  const failed = (await Promise.allSettled(operations)).find((r) => r.status === "rejected");
+  if (failed) throw (failed as PromiseRejectedResult).reason;
+}
+
+/** Pids listed in `<dir>/cgroup.procs`; an absent cgroup holds none, nor one removed while being read (ENODEV). */
 export async function readProcs(dir: string): Promise<number[]> {
   try {
     const text = await readFile(join(dir, "cgroup.procs"), "utf8");
     return text.split("\n").filter(Boolean).map(Number);
   } catch (err) {
-    if (errnoCode(err) === "ENOENT") return [];
+    if (errnoCode(err) === "ENOENT" || errnoCode(err) === "ENODEV") return [];
     throw osError("read", join(dir, "cgroup.procs"), err);
   }
 }

@@ -79,11 +79,10 @@ export async function missingLimitFile<C extends string>(
   return undefined;
 }
 
-/** Throws a precondition error naming every limit check() found unenforceable. */
+/** Throws a precondition error naming the first limit check() found unenforceable (the API names one field). */
 export function refuseUnsupported(unsupported: readonly UnsupportedLimit[]): void {
-  if (unsupported.length === 0) return;
-  const message = unsupported.map((u) => `${u.field}: ${u.reason}`).join("; ");
-  throw new AuraeError("precondition", message, unsupported[0]!.field);
+  const [first] = unsupported;
+  if (first) throw new AuraeError("precondition", `${first.field}: ${first.reason}`, first.field);
 }
 
 /**

@@ -15,10 +15,8 @@ type CpusetKey = keyof typeof CPUSET_FILES;
 
 /** Gives the new cgroup `dir` the sets `limits` asks for, or its parent's. */
 export async function setNewCpuset(dir: string, limits: CgroupLimits["cpuset"]): Promise<void> {
-  for (const key of keys()) {
-    const value = limits?.[key] ?? (await readCgroupFile(dirname(dir), CPUSET_FILES[key]));
-    await writeLimit(`cpuset.${key}`, () => writeCgroupFile(dir, CPUSET_FILES[key], value));
-  }
+  const values = await Promise.all(keys().map((key) => limits?.[key] ?? readCgroupFile(dirname(dir), CPUSET_FILES[key])));
+  for (const [i, key] of keys().entries()) await writeLimit(`cpuset.${key}`, () => writeCgroupFile(dir, CPUSET_FILES[key], values[i]!));
 }
 
 /** Changes `dir`'s sets to those `limits` asks for, or its parent's, carrying the cgroups below along. */

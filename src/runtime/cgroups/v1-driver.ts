@@ -5,7 +5,16 @@ import { access } from "node:fs/promises";
 import { join } from "node:path";
 import { internal, osError, unsupported } from "../../errors.js";
 import type { CgroupDriver, CgroupLimits, CgroupMode, CgroupStats, UnsupportedLimit } from "./driver.js";
-import { killUntilEmpty, listCgroupPaths, makeCgroupDir, readCgroupFileIfExists, readProcsRecursive, removeCgroupDir, writeCgroupFile } from "./files.js";
+import {
+  killUntilEmpty,
+  listCgroupPaths,
+  makeCgroupDir,
+  readCgroupFileIfExists,
+  readProcsRecursive,
+  removeCgroupDir,
+  settleAll,
+  writeCgroupFile,
+} from "./files.js";
 import {
   DEFAULT_FREEZE_TIMEOUT_MS,
   freezeCgroup,
@@ -76,7 +85,7 @@ export class V1Driver implements CgroupDriver {
 
   async create(path: string, limits: CgroupLimits): Promise<void> {
     refuseUnsupported(await this.check(limits));
-    for (const dir of this.dirs(path)) await makeCgroupDir(dir);
+    await this.#makeDirs(path);
     await setNewCpuset(this.#dirOf("cpuset", path), limits.cpuset);
     await writeV1Memory(this.#dirOf, path, limits, { reset: false });
     await writeLimitFiles(V1_LIMIT_FILES, limits, this.#dirOf, path, { reset: false });
@@ -91,12 +100,13 @@ export class V1Driver implements CgroupDriver {
   }
 
   async createLeaf(path: string): Promise<void> {
-    for (const dir of this.dirs(path)) await makeCgroupDir(dir);
+    await this.#makeDirs(path);
     await setNewCpuset(this.#dirOf("cpuset", path), undefined);
   }
 
+  /** Hierarchies are independent: their rmdirs go at once, each a thread-pool round trip of its own. */
   async remove(path: string): Promise<void> {
-    for (const dir of this.dirs(path)) await removeCgroupDir(dir);
+    await settleAll(this.dirs(path).map((dir) => removeCgroupDir(dir)));
   }
 
   dirs(path: string): string[] {
@@ -148,6 +158,10 @@ export class V1Driver implements CgroupDriver {
       throw osError("read cgroup", dir("memory"), err);
     });
     return readV1Stats(dir);
+  }
+
+  async #makeDirs(path: string): Promise<void> {
+    await settleAll(this.dirs(path).map((dir) => makeCgroupDir(dir)));
   }
 
   #freezerAt(path: string): [Freezer, string] {
