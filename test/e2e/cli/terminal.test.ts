@@ -67,3 +67,14 @@ test("exec wait shows a progress line on a terminal while it waits, and clears i
   assert.match(screen, new RegExp(`^${cell}\\s+slow\\s+exited\\s+\\d+\\s+code 0`, "m"));
   assert.doesNotMatch(screen, /waiting for/, "the progress line is cleared");
 });
+
+test("cell free --stop counts the executables stopped so far on a terminal, and clears the line when done", async (t) => {
+  const cell = await cellWith(t, "stubborn-a", "trap '' TERM; while :; do sleep 1; done");
+  assert.equal((await aer("exec", "start", cell, "stubborn-b", "--shell", "--", "trap '' TERM; while :; do sleep 1; done")).code, 0);
+  const term = await openTerminal(t, `${AER} cell free ${cell} --stop --grace 3s`, env());
+  await term.waitFor(new RegExp(`[⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏] freeing ${cell}: 0/2 executables stopped`));
+  const screen = await term.waitFor(/EXIT=\d+/, 20_000);
+  assert.match(screen, /EXIT=0/);
+  assert.doesNotMatch(screen, /freeing/);
+  assert.equal((await aer("cell", "get", cell)).code, 3);
+});
