@@ -188,7 +188,7 @@ async function leftoversIn(root: string): Promise<string[]> {
   return found;
 }
 
-function freePort(): Promise<number> {
+export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.once("error", reject);

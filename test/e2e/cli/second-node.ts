@@ -4,12 +4,11 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { once } from "node:events";
 import { mkdtemp, rm } from "node:fs/promises";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after } from "node:test";
 import { removeCgroupRoot } from "../../helpers/cgroups.js";
-import { DAEMON_MAIN, type TestDaemon } from "../../helpers/daemon.js";
+import { DAEMON_MAIN, freePort, type TestDaemon } from "../../helpers/daemon.js";
 import { uniqueName } from "../../helpers/names.js";
 import { aerRaw } from "./run-aer.js";
 
@@ -49,15 +48,4 @@ export function useSecondNode(first: TestDaemon): SecondNode {
     await rm(dir, { recursive: true, force: true });
   });
   return { address: () => (started ??= start()) };
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "::1", () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
 }
