@@ -17,7 +17,7 @@ test("events prints a cell's events in order as a table, JSON lines (protobuf Ev
   assert.match(table[0]!, new RegExp(`^\\s*\\d+  \\S+Z  cell\\.allocated\\s+${cell}$`));
   assert.match(table[1]!, /cell\.freed/);
   const json = (await aer("-o", "json", "events", "--cell", cell)).stdout.trim().split("\n").map((l) => JSON.parse(l));
-  assert.deepEqual(Object.keys(json[0]).sort(), ["attributes", "cellName", "executableName", "kind", "sequence", "time"]);
+  for (const key of ["attributes", "cellName", "executableName", "kind", "sequence", "time"]) assert.ok(key in json[0], key); // fields may be added
   assert.equal(json[0].kind, "cell.allocated");
   assert.equal(json[0].executableName, "");
   assert.ok(BigInt(json[1].sequence) > BigInt(json[0].sequence));

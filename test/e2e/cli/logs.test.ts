@@ -31,7 +31,7 @@ test("logs -o json prints one LogEntry a line with its text and a cursor that re
   const lines = (await aer("-o", "json", "logs", cell, "writer")).stdout.trim().split("\n").map((l) => JSON.parse(l));
   assert.equal(lines.length, 2);
   const [first] = lines;
-  assert.deepEqual(Object.keys(first).sort(), ["cursor", "executableName", "line", "nextOffset", "partial", "stream", "text", "timeUnixNano"]);
+  for (const key of ["cursor", "executableName", "line", "nextOffset", "partial", "stream", "text", "timeUnixNano"]) assert.ok(key in first, key); // fields may be added
   assert.equal(first.text, "one");
   assert.equal(first.line, Buffer.from("one").toString("base64"));
   assert.equal(first.stream, "LOG_STREAM_STDOUT");

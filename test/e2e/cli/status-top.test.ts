@@ -41,7 +41,7 @@ test("status -o json of an executable: kind, executable, cell, stats and logs; -
   assert.equal(json.cell.spec.name, cell);
   assert.equal(typeof json.stats.memoryCurrentBytes, "string");
   assert.equal(json.logs.length, 10);
-  assert.deepEqual(Object.keys(json.logs[0]).sort(), ["executableName", "line", "nextOffset", "partial", "stream", "text", "timeUnixNano"]);
+  for (const key of ["executableName", "line", "nextOffset", "partial", "stream", "text", "timeUnixNano"]) assert.ok(key in json.logs[0], key); // fields may be added
   assert.equal((await aer("-q", "status", `${cell}/web`)).stdout, "running\n");
 });
 
