@@ -51,7 +51,8 @@ export class AuditLog {
       method: clip(entry.method),
       cell: entry.cell === undefined || entry.cell === "" ? null : clip(entry.cell),
       code: clip(entry.code),
-      details: clip(entry.details),
+      // A success has nothing to say beyond its code (grpc-js gives it the message "OK").
+      details: entry.code === "OK" ? "" : clip(entry.details),
       peer: clip(entry.peer),
     });
   }

@@ -54,15 +54,17 @@ test("records each call with the next sequence and the time, and reads it back t
   assert.deepEqual(listAll(audit), [freed, refused]);
 });
 
-test("an empty cell is no cell", async (t) => {
+test("an empty cell is no cell, and a success has no details", async (t) => {
   const { audit } = await openLog(t);
-  assert.equal("cell" in audit.record(entry({ cell: "" })), false);
+  const recorded = audit.record(entry({ cell: "", code: "OK", details: "OK" }));
+  assert.equal("cell" in recorded, false);
+  assert.equal(recorded.details, "");
 });
 
 test("cuts texts longer than 2048 characters, marking the cut", async (t) => {
   const { audit } = await openLog(t);
   const long = "x".repeat(5000);
-  const recorded = audit.record(entry({ method: `/a.B/${long}`, details: long, peer: long, cell: long }));
+  const recorded = audit.record(entry({ method: `/a.B/${long}`, code: "INTERNAL", details: long, peer: long, cell: long }));
   for (const text of [recorded.method, recorded.details, recorded.peer, recorded.cell!]) {
     assert.equal(text.length, MAX_AUDIT_TEXT_CHARS);
     assert.ok(text.endsWith("…"));
