@@ -1,4 +1,4 @@
-import { invalid } from "../../errors.js";
+import { invalid, quote } from "../../errors.js";
 import type { CgroupLimits } from "../../runtime/cgroups/driver.js";
 import { parentCell, validateCellName } from "../names.js";
 
@@ -30,6 +30,8 @@ export interface CellSpec extends Omit<CgroupLimits, "io"> {
   readonly name: string;
   readonly io?: { readonly weight?: number; readonly devices?: readonly IoDeviceSpec[] };
   readonly isolation?: Isolation;
+  /** Its workloads get an identity and a socket of their own (see workload-identity.ts). */
+  readonly workloadIdentity?: boolean;
 }
 
 export interface Cell {
@@ -39,12 +41,16 @@ export interface Cell {
   readonly frozen: boolean;
   /** Host pid of the reaper holding the cell's namespaces, when it is isolated. */
   readonly initPid?: number;
+  /** With workloadIdentity: the cell's SPIFFE ID and socket. */
+  readonly identity?: { readonly spiffeId: string; readonly socketPath: string };
 }
 
 const MIB = 1024 * 1024;
 const PID_MAX_LIMIT = 4_194_304; // the kernel's ceiling for pid_max on 64-bit
 const CPU_LIST = /^\d+(-\d+)?(,\d+(-\d+)?)*$/; // the kernel's list format: "0-2,4"
-const DEVICE = /^(\/dev\/[^\0]+|\d+:\d+)$/;
+const DEVICE_NUMBERS = /^\d+:\d+$/;
+// Far more than a node has disks; each device is one more line written to io.max.
+const MAX_IO_DEVICES = 64;
 
 /** Checks every field against what the kernel accepts, naming the first field that is wrong. */
 export function validateCellSpec(spec: CellSpec): CellSpec {
@@ -54,22 +60,30 @@ export function validateCellSpec(spec: CellSpec): CellSpec {
   // The kernel rejects quotas below 1 ms; above ~10^12 us the quota could never bind anyway.
   if (cpu?.quotaUs !== undefined) checkRange(cpu.quotaUs, "spec.cpu.quota_us", 1000, 1e12);
   if (cpu?.weight !== undefined) checkRange(cpu.weight, "spec.cpu.weight", 1, 10_000);
-  if (cpuset?.cpus && !CPU_LIST.test(cpuset.cpus)) throw invalid("spec.cpuset.cpus", `"${cpuset.cpus}" is not a cpu list such as 0-2,4`);
-  if (cpuset?.mems && !CPU_LIST.test(cpuset.mems)) throw invalid("spec.cpuset.mems", `"${cpuset.mems}" is not a node list such as 0`);
+  if (cpuset?.cpus && !CPU_LIST.test(cpuset.cpus)) throw invalid("spec.cpuset.cpus", `${quote(cpuset.cpus)} is not a cpu list such as 0-2,4`);
+  if (cpuset?.mems && !CPU_LIST.test(cpuset.mems)) throw invalid("spec.cpuset.mems", `${quote(cpuset.mems)} is not a node list such as 0`);
   for (const key of ["maxBytes", "highBytes", "lowBytes", "minBytes"] as const)
     if (memory?.[key] !== undefined) checkRange(memory[key], `spec.memory.${snake(key)}`, MIB, Number.MAX_SAFE_INTEGER);
   if (memory?.swapMaxBytes !== undefined) checkRange(memory.swapMaxBytes, "spec.memory.swap_max_bytes", 0, Number.MAX_SAFE_INTEGER);
   if (pids?.max !== undefined) checkRange(pids.max, "spec.pids.max", 1, PID_MAX_LIMIT);
   if (io?.weight !== undefined) checkRange(io.weight, "spec.io.weight", 1, 10_000);
+  if ((io?.devices?.length ?? 0) > MAX_IO_DEVICES) throw invalid("spec.io.devices", `has ${io!.devices!.length} devices, at most ${MAX_IO_DEVICES}`);
   io?.devices?.forEach((d, i) => validateIoDevice(d, `spec.io.devices[${i}]`));
   if (isolation) validateIsolation(spec.name, isolation);
   return spec;
 }
 
 function validateIoDevice(d: IoDeviceSpec, field: string): void {
-  if (!DEVICE.test(d.device)) throw invalid(`${field}.device`, `"${d.device}" is neither a /dev path nor MAJOR:MINOR`);
+  if (!DEVICE_NUMBERS.test(d.device) && !isDevicePath(d.device))
+    throw invalid(`${field}.device`, `${quote(d.device)} is neither a /dev path nor MAJOR:MINOR`);
   for (const key of ["readBps", "writeBps", "readIops", "writeIops"] as const)
     if (d[key] !== undefined) checkRange(d[key], `${field}.${IO_FIELDS[key]}`, 1, Number.MAX_SAFE_INTEGER);
+}
+
+/** A path below /dev without "." or ".." (which could lead out of it), an empty segment or a NUL. */
+function isDevicePath(path: string): boolean {
+  const segments = path.split("/").slice(2);
+  return path.startsWith("/dev/") && path.length < 4096 && !path.includes("\0") && segments.every((s) => s !== "" && s !== "." && s !== "..");
 }
 
 const IO_FIELDS = { readBps: "read_bytes_per_second", writeBps: "write_bytes_per_second", readIops: "read_iops", writeIops: "write_iops" };

@@ -11,7 +11,9 @@ import type { KeyedMutex } from "../keyed-mutex.js";
 import { parentCell, validateCellName } from "../names.js";
 import { decodePageToken, encodePageToken, validatePageSize, type PageRequest } from "../pagination.js";
 import { cellInitLeaf, isCellInitRunning, startCellInit, stopCellInit, type CellInitDeps } from "./cell-init.js";
+import { validateGracePeriodMs } from "../executables/executable-spec.js";
 import { apiField, isolatedNamespaces, validateCellSpec, type Cell, type CellSpec } from "./cell-spec.js";
+import type { WorkloadIdentities } from "./workload-identity.js";
 
 /** What freeing a cell needs of its executables; the Executables domain provides it. */
 export interface CellWorkloads {
@@ -28,6 +30,8 @@ export interface CellsDeps extends CellInitDeps {
   readonly executables: ExecutablesStore;
   readonly locks: KeyedMutex;
   readonly workloads: () => CellWorkloads;
+  /** Provides cells' workload identities; without it, a cell that asks for one is refused. */
+  readonly identities?: WorkloadIdentities;
 }
 
 export interface FreeOptions {
@@ -78,6 +82,7 @@ export class Cells {
         const initPid = spec.isolation && isolatedNamespaces(spec.isolation).length > 0
           ? await startCellInit(this.deps, spec.name, spec.isolation)
           : null;
+        if (spec.workloadIdentity) await this.#identities().provide(spec.name);
         const row: CellRow = { name: spec.name, spec: JSON.stringify(spec), createdAtMs: Date.now(), initPid, frozen: 0 };
         this.deps.cells.insert(row);
         this.deps.events.record({ kind: "cell.allocated", cell: spec.name });
@@ -87,6 +92,7 @@ export class Cells {
         await this.deps.cgroups.kill(spec.name).catch(() => undefined);
         await this.deps.cgroups.remove(cellInitLeaf(spec.name)).catch(() => undefined);
         await this.deps.cgroups.remove(spec.name).catch(() => undefined);
+        if (spec.workloadIdentity) await this.deps.identities?.withdraw(spec.name).catch(() => undefined);
         throw err;
       }
     });
@@ -101,6 +107,8 @@ export class Cells {
           Boolean(current.isolation?.cgroup) !== Boolean(spec.isolation?.cgroup))
         throw precondition(`spec.isolation: the namespaces of cell "${spec.name}" are fixed when it is allocated`);
       await inApiTerms(this.deps.cgroups.update(spec.name, await this.#limits(spec)));
+      if (spec.workloadIdentity) await this.#identities().provide(spec.name);
+      else if (current.workloadIdentity) await this.#identities().withdraw(spec.name);
       this.deps.cells.setSpec(spec.name, JSON.stringify(spec));
       this.deps.events.record({ kind: "cell.updated", cell: spec.name });
       return this.#toCell({ ...row, spec: JSON.stringify(spec) });
@@ -109,6 +117,7 @@ export class Cells {
 
   free(name: string, opts: FreeOptions = {}): Promise<void> {
     validateCellName(name, "name");
+    if (opts.graceMs !== undefined) validateGracePeriodMs(opts.graceMs, "grace_period_ms");
     return this.deps.locks.run(treeLock(name), async () => {
       const row = this.require(name);
       const children = this.deps.cells.descendants(name);
@@ -124,6 +133,7 @@ export class Cells {
       for (const cell of order) await this.#stopExecutables(cell, opts.graceMs ?? 10_000);
       if (row.initPid !== null) await stopCellInit(this.deps, name, row.initPid);
       for (const cell of order) {
+        if ((JSON.parse(this.require(cell).spec) as CellSpec).workloadIdentity) await this.#identities().withdraw(cell);
         await this.deps.cgroups.remove(cell);
         this.deps.cells.delete(cell);
         this.deps.events.record({ kind: "cell.freed", cell });
@@ -131,20 +141,30 @@ export class Cells {
     });
   }
 
-  async freeze(name: string): Promise<Cell> {
-    const row = this.#requireValid(name);
-    await this.deps.cgroups.freeze(name);
-    this.deps.cells.setFrozen(name, true);
-    this.deps.events.record({ kind: "cell.frozen", cell: name });
-    return this.#toCell({ ...row, frozen: 1 });
+  /** Under the tree's lock: a thaw racing a freeze would leave the freeze waiting for a state that never comes. */
+  freeze(name: string): Promise<Cell> {
+    validateCellName(name, "name");
+    return this.deps.locks.run(treeLock(name), async () => {
+      const row = this.require(name);
+      await this.deps.cgroups.freeze(name);
+      this.deps.cells.setFrozen(name, true);
+      this.deps.events.record({ kind: "cell.frozen", cell: name });
+      return this.#toCell({ ...row, frozen: 1 });
+    });
   }
 
-  async thaw(name: string): Promise<Cell> {
-    const row = this.#requireValid(name);
-    await this.deps.cgroups.thaw(name);
-    this.deps.cells.setFrozen(name, false);
-    this.deps.events.record({ kind: "cell.thawed", cell: name });
-    return this.#toCell({ ...row, frozen: 0 });
+  thaw(name: string): Promise<Cell> {
+    validateCellName(name, "name");
+    return this.deps.locks.run(treeLock(name), async () => {
+      const row = this.require(name);
+      // The kernel keeps a cgroup frozen while an ancestor is: this thaw could never complete.
+      const frozen = this.#frozenAncestor(name);
+      if (frozen !== undefined) throw precondition(`cell "${name}" is frozen with its ancestor "${frozen}": thaw "${frozen}"`);
+      await this.deps.cgroups.thaw(name);
+      this.deps.cells.setFrozen(name, false);
+      this.deps.events.record({ kind: "cell.thawed", cell: name });
+      return this.#toCell({ ...row, frozen: 0 });
+    });
   }
 
   stats(name: string): Promise<CgroupStats> {
@@ -187,6 +207,7 @@ export class Cells {
           if (row.initPid !== null && !(await isCellInitRunning(this.deps, row.name, row.initPid)))
             await this.namespacesFor(row.name);
           if (row.frozen) await this.deps.cgroups.freeze(row.name);
+          if (spec.workloadIdentity) await this.#identities().provide(row.name);
         } catch (err) {
           errors.push(new Error(`cell "${row.name}": ${(err as Error).message}`, { cause: err }));
         }
@@ -251,19 +272,44 @@ export class Cells {
     };
   }
 
+  #frozenAncestor(name: string): string | undefined {
+    for (let cell = parentCell(name); cell !== undefined; cell = parentCell(cell)) if (this.deps.cells.get(cell)?.frozen) return cell;
+    return undefined;
+  }
+
   #requireValid(name: string): CellRow {
     validateCellName(name, "name");
     return this.require(name);
   }
 
+  /**
+   * The environment a workload of `cell` gets from the nearest cell at or above it with a workload identity: its
+   * socket and SVID. Empty when there is none.
+   */
+  workloadEnv(cell: string): Readonly<Record<string, string>> {
+    for (let name: string | undefined = cell; name !== undefined; name = parentCell(name)) {
+      const row = this.deps.cells.get(name);
+      if (row && (JSON.parse(row.spec) as CellSpec).workloadIdentity) return this.#identities().describe(name).env;
+    }
+    return {};
+  }
+
+  #identities(): WorkloadIdentities {
+    if (!this.deps.identities) throw precondition("spec.workload_identity: this auraed does not provide workload identities");
+    return this.deps.identities;
+  }
+
   async #toCell(row: CellRow): Promise<Cell> {
+    const spec = JSON.parse(row.spec) as CellSpec;
+    const identity = spec.workloadIdentity ? this.#identities().describe(row.name) : undefined;
     return {
-      spec: JSON.parse(row.spec) as CellSpec,
+      spec,
       createdAt: new Date(row.createdAtMs),
       cgroupPaths: this.deps.cgroups.dirs(row.name),
       // Freezing goes through this API, so the record says it without a read of the kernel per cell.
       frozen: row.frozen === 1,
       ...(row.initPid !== null && { initPid: row.initPid }),
+      ...(identity && { identity: { spiffeId: identity.spiffeId, socketPath: identity.socketPath } }),
     };
   }
 }
