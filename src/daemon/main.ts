@@ -27,6 +27,7 @@ import { ShimClient } from "../runtime/shim/shim-client.js";
 import { Store } from "../store/store.js";
 import { loadConfig, USAGE, type DaemonConfig } from "./config.js";
 import { Authorizer } from "./authz/authorizer.js";
+import { cellIdentityRules } from "./authz/cell-identity.js";
 import { loadPolicy } from "./authz/policy-file.js";
 import { Connections } from "./identity.js";
 import { lockStateDir } from "./instance-lock.js";
@@ -35,6 +36,7 @@ import { CallLimits } from "./limits.js";
 import { Reloader } from "./reloader.js";
 import { BUNDLES_DIR, loadTrustMaterial } from "./tls/trust-material.js";
 import { startServer } from "./server.js";
+import { CellSockets } from "./workload-identities.js";
 import { auditService } from "./services/audit.js";
 import { cellService } from "./services/cells.js";
 import { pkiService } from "./services/pki.js";
@@ -61,6 +63,15 @@ async function main(config: DaemonConfig): Promise<void> {
   await cgroups.init();
   log.info({ mode, root: config.cgroupRoot }, "cgroups ready");
 
+  const certificates: NodeCertificates = new NodeCertificates({
+    store: store.certificates,
+    pkiDir: config.pkiDir,
+    trustDomains: config.trustDomains,
+    serverRotated: () => reloader.now(),
+  });
+  await certificates.adoptIssuedFiles();
+  const cellSockets = new CellSockets({ runtimeDir: config.runtimeDir, trustDomain: config.trustDomains[0]!, certificates, log: log.child({ area: "cells" }) });
+
   const locks = new KeyedMutex();
   const shim = new ShimClient(config.shimPath);
   const cells: Cells = new Cells({
@@ -72,6 +83,7 @@ async function main(config: DaemonConfig): Promise<void> {
     locks,
     events,
     workloads: () => executables,
+    identities: cellSockets,
   });
   const executables: Executables = new Executables({
     store: store.executables,
@@ -98,14 +110,11 @@ async function main(config: DaemonConfig): Promise<void> {
   }, log);
   const material = await loadTrustMaterial(config.pkiDir, config.trustDomains);
   const connections = new Connections(material.bundles);
-  const certificates: NodeCertificates = new NodeCertificates({
-    store: store.certificates,
-    pkiDir: config.pkiDir,
-    trustDomains: config.trustDomains,
-    serverRotated: () => reloader.now(),
-  });
-  await certificates.adoptIssuedFiles();
-  const authorizer = new Authorizer(await loadPolicy(config.policyPath, adminId), (serial) => certificates.isRevoked(serial));
+  const authorizer = new Authorizer(
+    await loadPolicy(config.policyPath, adminId),
+    (serial) => certificates.isRevoked(serial),
+    cellIdentityRules(config.trustDomains[0]!),
+  );
   const server = await startServer(config, {
     services: [
       { definition: CellServiceService, implementation: cellService({ cells, log }) },
@@ -121,6 +130,7 @@ async function main(config: DaemonConfig): Promise<void> {
     connections,
     log,
   });
+  await cellSockets.serve(server.listeners);
   log.info({ socket: config.socketPath, tcpPort: server.tcpPort }, "auraed serving");
 
   reloader.watch([config.pkiDir, join(config.pkiDir, BUNDLES_DIR), dirname(config.policyPath)]);

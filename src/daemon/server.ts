@@ -83,7 +83,7 @@ export async function startServer(config: DaemonConfig, deps: ServerDeps): Promi
     close: async (graceMs) => {
       for (const { definition } of deps.services) health.setStatus(serviceName(definition), "NOT_SERVING");
       health.setStatus("", "NOT_SERVING");
-      await listeners.close();
+      listeners.close();
       await new Promise<void>((resolve) => {
         const timer = setTimeout(() => server.forceShutdown(), graceMs);
         server.tryShutdown(() => {

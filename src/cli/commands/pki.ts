@@ -21,7 +21,6 @@ interface InitOptions {
   clientDir: string;
   trustDomain: string;
   spiffeId?: string;
-  socket: string;
   ifMissing?: boolean;
 }
 
@@ -66,9 +65,10 @@ export function registerPki(program: Command): void {
     .option("--client-dir <dir>", "the client's directory; its certificate goes to <dir>/pki, its config to <dir>/config", join(homedir(), ".aurae"))
     .option("--trust-domain <name>", "SPIFFE trust domain", trustDomain, "aurae.local")
     .option("--spiffe-id <id>", "the admin's SPIFFE ID (default spiffe://<trust domain>/admin)")
-    .option("--socket <path>", "socket written into the client config", DEFAULT_SOCKET)
     .option("--if-missing", "do nothing, successfully, if a CA and client config already exist")
-    .action(async (opts: InitOptions) => {
+    .action(async (opts: InitOptions, command: Command) => {
+      // The global --socket names the socket the client config is to hold.
+      const socket = command.optsWithGlobals<{ socket?: string }>().socket ?? DEFAULT_SOCKET;
       const serverPki = join(opts.configDir, "pki");
       const clientPki = join(opts.clientDir, "pki");
       const configPath = join(opts.clientDir, "config");
@@ -91,7 +91,7 @@ export function registerPki(program: Command): void {
       await writePkiFiles(join(serverPki, ISSUED_DIR), { admin: { certPem: admin.certPem } });
       await writePkiFiles(clientPki, { admin });
       await writeFile(policyPath, adminPolicy(spiffeId), { flag: "wx", mode: 0o600 });
-      await writeFile(configPath, clientConfig(join(serverPki, "ca.crt"), join(clientPki, "admin"), opts.socket), { flag: "wx", mode: 0o600 });
+      await writeFile(configPath, clientConfig(join(serverPki, "ca.crt"), join(clientPki, "admin"), socket), { flag: "wx", mode: 0o600 });
       process.stdout.write(
         `created a CA and server certificate in ${serverPki} and the policy ${policyPath}\n` +
           `created ${spiffeId} in ${clientPki} and the client config ${configPath}\n`,

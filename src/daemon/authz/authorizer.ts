@@ -31,10 +31,14 @@ export interface Denial {
 export class Authorizer {
   #policy: Policy;
 
-  /** `revoked` answers whether a serial was revoked through the API (the node database). */
+  /**
+   * `revoked` answers whether a serial was revoked through the API (the node database); `implicitRules` are rules
+   * an identity has whatever the policy file says (a cell's own identity).
+   */
   constructor(
     policy: Policy,
     private readonly revoked: (serial: string) => boolean = () => false,
+    private readonly implicitRules: (id: SpiffeId) => readonly Rule[] = () => [],
   ) {
     this.#policy = policy;
   }
@@ -64,7 +68,7 @@ export class Authorizer {
     const deny = (reason: string): Decision => ({ allowed: false, reason, cell });
     if (access.access === "public") return { allowed: true, cell, fillFilter: undefined };
     const name = method.slice(1);
-    const granting = this.#policy.rules.filter(
+    const granting = [...this.#policy.rules, ...this.implicitRules(caller.id)].filter(
       (rule) => rule.identities.some((p) => matchesIdentity(p, caller.id.id)) && grants(rule, name, access),
     );
     if (granting.length === 0) return deny(`no rule grants ${name} to ${caller.id.id}`);

@@ -57,7 +57,8 @@ const METHODS: ReadonlyMap<string, MethodAccess> = new Map<string, MethodAccess>
   [`${PKI}ListCertificates`, { access: "admin" }],
   [`${PKI}RevokeCertificate`, { access: "admin" }],
   [`${PKI}RotateServerCertificate`, { access: "admin" }],
-  ["/aurae.node.v1.NodeService/Info", { access: "node-read" }],
+  // Version and kernel facts, as harmless as a health check and as useful to every caller.
+  ["/aurae.node.v1.NodeService/Info", { access: "public" }],
   ["/grpc.health.v1.Health/Check", { access: "public" }],
   ["/grpc.health.v1.Health/Watch", { access: "public" }],
   ["/grpc.reflection.v1.ServerReflection/ServerReflectionInfo", { access: "node-read" }],

@@ -39,13 +39,14 @@ export function cellSpecFromProto(m: pb.CellSpec): CellSpec {
       },
     }),
     ...(isolation && { isolation: { ...isolation } }),
+    ...(m.workloadIdentity && { workloadIdentity: true }),
   };
 }
 
 const big = (n: number | undefined): bigint | undefined => (n === undefined ? undefined : BigInt(n));
 
 export function cellToProto(cell: Cell): pb.Cell {
-  const { name, cpu, cpuset, memory, pids, io, isolation } = cell.spec;
+  const { name, cpu, cpuset, memory, pids, io, isolation, workloadIdentity } = cell.spec;
   return {
     spec: {
       name,
@@ -70,8 +71,16 @@ export function cellToProto(cell: Cell): pb.Cell {
         })),
       },
       isolation: isolation && { ...isolation },
+      workloadIdentity: workloadIdentity ?? false,
     },
-    status: { createdAt: cell.createdAt, cgroupPaths: [...cell.cgroupPaths], frozen: cell.frozen, initPid: cell.initPid ?? 0 },
+    status: {
+      createdAt: cell.createdAt,
+      cgroupPaths: [...cell.cgroupPaths],
+      frozen: cell.frozen,
+      initPid: cell.initPid ?? 0,
+      spiffeId: cell.identity?.spiffeId ?? "",
+      socketPath: cell.identity?.socketPath ?? "",
+    },
   };
 }
 

@@ -75,15 +75,16 @@ export class TlsListeners {
     this.#material = material;
   }
 
-  /** Stops listening on the listener of `doorName`, or on all; open connections are grpc-js's to end. */
-  async close(doorName?: string): Promise<void> {
-    const closing = [...this.#servers].filter(([, door]) => doorName === undefined || door.name === doorName);
-    await Promise.all(
-      closing.map(([server]) => {
-        this.#servers.delete(server);
-        return new Promise<void>((resolve) => server.close(() => resolve()));
-      }),
-    );
+  /**
+   * Stops accepting on the listener of `doorName`, or on all. Connections already open are grpc-js's to end (it
+   * drains them on shutdown); waiting for them here would hold a shutdown for as long as any client stays.
+   */
+  close(doorName?: string): void {
+    for (const [server, door] of this.#servers) {
+      if (doorName !== undefined && door.name !== doorName) continue;
+      this.#servers.delete(server);
+      server.close();
+    }
   }
 }
 

@@ -283,7 +283,7 @@ export class Executables implements CellWorkloads {
         logMaxBytes: this.deps.logLimits?.maxBytes,
         logMaxFiles: this.deps.logLimits?.maxFiles,
         argv: spec.shell ? ["/bin/sh", "-c", spec.argv[0]!] : spec.argv,
-        env: spec.env,
+        env: { ...this.deps.cells.workloadEnv(spec.cell), ...spec.env },
         cwd: spec.cwd,
         cgroupDirs: this.deps.cgroups.dirs(leaf),
         oomEventsFile: this.deps.cgroups.oomEventsFile(leaf),

@@ -56,6 +56,15 @@ export class NodeCertificates {
     return { record, certPem, caPem: ca.certPem };
   }
 
+  /** An SVID with its key, made here, for a cell's workloads; recorded like any other. */
+  async issueWorkload(spiffeId: string, validDays: number): Promise<{ certPem: string; keyPem: string; caPem: string }> {
+    const { issueClientCert } = await import("../../pki/issue.js");
+    const ca = await this.#ca();
+    const issued = await issueClientCert(ca, { spiffeId, validDays });
+    this.#record(issued.certPem, "client", "auraed (cell workload identity)");
+    return { certPem: issued.certPem, keyPem: issued.keyPem, caPem: ca.certPem };
+  }
+
   list(filter: { spiffeId: string }, page: PageRequest): { certificates: CertificateRecord[]; nextPageToken: string } {
     if (filter.spiffeId !== "") parseSpiffeId(filter.spiffeId.endsWith("/") ? filter.spiffeId.slice(0, -1) : filter.spiffeId, "spiffe_id");
     const size = validatePageSize(page.pageSize);

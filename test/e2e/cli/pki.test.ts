@@ -36,6 +36,9 @@ test("aer pki init creates a CA, certificates, the admin's policy and a client c
   assert.match(await readFile(join(dir, "etc/policy.toml"), "utf8"), /identities = \["spiffe:\/\/example\.test\/admin"\]\nrole = "admin"/);
   const config = await readFile(join(dir, "client/config"), "utf8");
   assert.match(config, /^socket = "\/run\/aurae\/aurae\.sock"$/m);
+  const elsewhere = join(dir, "elsewhere");
+  assert.equal((await aerRaw(["pki", "init", "--config-dir", join(elsewhere, "etc"), "--client-dir", join(elsewhere, "client"), "--socket", "/tmp/x.sock"])).code, 0);
+  assert.match(await readFile(join(elsewhere, "client/config"), "utf8"), /^socket = "\/tmp\/x\.sock"$/m);
   const caBefore = await readFile(join(dir, "etc/pki/ca.crt"), "utf8");
   const again = await aerRaw(args);
   assert.notEqual(again.code, 0);

@@ -36,7 +36,16 @@ export interface CellSpec {
     | IoLimits
     | undefined;
   /** Namespaces of the cell. Only a top-level cell chooses; a nested cell shares its top-level cell's namespaces. */
-  isolation: Isolation | undefined;
+  isolation:
+    | Isolation
+    | undefined;
+  /**
+   * Give the cell's workloads an identity of their own, spiffe://<trust domain>/cells/<name>, and a socket into
+   * auraed through which any caller reaches only this cell and the cells below it. Executables of the cell and of
+   * the cells below it find both through AURAE_CONFIG (a client config beside the socket), so a client or an
+   * `aurae run` script inside the cell connects as the cell. The SVID is renewed by auraed; its key is root's (0600).
+   */
+  workloadIdentity: boolean;
 }
 
 /** CpuLimits bound cpu time (cgroup v2 cpu.max; v1 cpu.cfs_quota_us and cpu.cfs_period_us). */
@@ -140,6 +149,9 @@ export interface CellStatus {
   frozen: boolean;
   /** The host pid of the cell's reaper (pid 1 of its namespaces), when the cell is isolated. */
   initPid: number;
+  /** With workload_identity: the cell's SPIFFE ID, and its socket into auraed. */
+  spiffeId: string;
+  socketPath: string;
 }
 
 /** CellStats is the resource usage of a cell and every cell below it. */
@@ -249,6 +261,7 @@ function createBaseCellSpec(): CellSpec {
     cpuset: undefined,
     io: undefined,
     isolation: undefined,
+    workloadIdentity: false,
   };
 }
 
@@ -274,6 +287,9 @@ export const CellSpec: MessageFns<CellSpec> = {
     }
     if (message.isolation !== undefined) {
       Isolation.encode(message.isolation, writer.uint32(58).fork()).join();
+    }
+    if (message.workloadIdentity !== false) {
+      writer.uint32(64).bool(message.workloadIdentity);
     }
     return writer;
   },
@@ -347,6 +363,14 @@ export const CellSpec: MessageFns<CellSpec> = {
             message.isolation = Isolation.decode(reader, reader.uint32());
             continue;
           }
+          case 8: {
+            if (tag !== 64) {
+              break;
+            }
+
+            message.workloadIdentity = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -368,6 +392,11 @@ export const CellSpec: MessageFns<CellSpec> = {
       cpuset: isSet(object.cpuset) ? CpusetLimits.fromJSON(object.cpuset) : undefined,
       io: isSet(object.io) ? IoLimits.fromJSON(object.io) : undefined,
       isolation: isSet(object.isolation) ? Isolation.fromJSON(object.isolation) : undefined,
+      workloadIdentity: isSet(object.workloadIdentity)
+        ? globalThis.Boolean(object.workloadIdentity)
+        : isSet(object.workload_identity)
+        ? globalThis.Boolean(object.workload_identity)
+        : false,
     };
   },
 
@@ -394,6 +423,9 @@ export const CellSpec: MessageFns<CellSpec> = {
     if (message.isolation !== undefined) {
       obj.isolation = Isolation.toJSON(message.isolation);
     }
+    if (message.workloadIdentity !== false) {
+      obj.workloadIdentity = message.workloadIdentity;
+    }
     return obj;
   },
 
@@ -417,6 +449,7 @@ export const CellSpec: MessageFns<CellSpec> = {
     message.isolation = (object.isolation !== undefined && object.isolation !== null)
       ? Isolation.fromPartial(object.isolation)
       : undefined;
+    message.workloadIdentity = object.workloadIdentity ?? false;
     return message;
   },
 };
@@ -1289,7 +1322,7 @@ export const PidsLimits: MessageFns<PidsLimits> = {
 };
 
 function createBaseCellStatus(): CellStatus {
-  return { createdAt: undefined, cgroupPaths: [], frozen: false, initPid: 0 };
+  return { createdAt: undefined, cgroupPaths: [], frozen: false, initPid: 0, spiffeId: "", socketPath: "" };
 }
 
 export const CellStatus: MessageFns<CellStatus> = {
@@ -1305,6 +1338,12 @@ export const CellStatus: MessageFns<CellStatus> = {
     }
     if (message.initPid !== 0) {
       writer.uint32(32).int32(message.initPid);
+    }
+    if (message.spiffeId !== "") {
+      writer.uint32(42).string(message.spiffeId);
+    }
+    if (message.socketPath !== "") {
+      writer.uint32(50).string(message.socketPath);
     }
     return writer;
   },
@@ -1354,6 +1393,22 @@ export const CellStatus: MessageFns<CellStatus> = {
             message.initPid = reader.int32();
             continue;
           }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.spiffeId = reader.string();
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.socketPath = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1384,6 +1439,16 @@ export const CellStatus: MessageFns<CellStatus> = {
         : isSet(object.init_pid)
         ? globalThis.Number(object.init_pid)
         : 0,
+      spiffeId: isSet(object.spiffeId)
+        ? globalThis.String(object.spiffeId)
+        : isSet(object.spiffe_id)
+        ? globalThis.String(object.spiffe_id)
+        : "",
+      socketPath: isSet(object.socketPath)
+        ? globalThis.String(object.socketPath)
+        : isSet(object.socket_path)
+        ? globalThis.String(object.socket_path)
+        : "",
     };
   },
 
@@ -1401,6 +1466,12 @@ export const CellStatus: MessageFns<CellStatus> = {
     if (message.initPid !== 0) {
       obj.initPid = Math.round(message.initPid);
     }
+    if (message.spiffeId !== "") {
+      obj.spiffeId = message.spiffeId;
+    }
+    if (message.socketPath !== "") {
+      obj.socketPath = message.socketPath;
+    }
     return obj;
   },
 
@@ -1413,6 +1484,8 @@ export const CellStatus: MessageFns<CellStatus> = {
     message.cgroupPaths = object.cgroupPaths?.map((e) => e) || [];
     message.frozen = object.frozen ?? false;
     message.initPid = object.initPid ?? 0;
+    message.spiffeId = object.spiffeId ?? "";
+    message.socketPath = object.socketPath ?? "";
     return message;
   },
 };
