@@ -1,6 +1,7 @@
 // The aer command tree: global options and one group of commands per file under commands/. Completion scripts are
 // generated from this tree, so they grow with it.
 import { Command } from "commander";
+import { registerAudit } from "./commands/audit.js";
 import { registerCells } from "./commands/cells.js";
 import { registerCompletion } from "./commands/completion.js";
 import { registerEvents } from "./commands/events.js";
@@ -36,6 +37,7 @@ export function buildProgram(): Command {
   registerLogs(program);
   registerDaemonLog(program);
   registerEvents(program);
+  registerAudit(program);
   registerHealth(program);
   registerVersion(program);
   registerPki(program);

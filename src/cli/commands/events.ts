@@ -1,8 +1,6 @@
 import type { Command } from "commander";
 import { Event } from "../../gen/aurae/events/v1/events.js";
-import { fanOut, outputOptions } from "../context.js";
-import { untilInterrupted } from "../follow.js";
-import { encodeRecord, protoJson } from "../output.js";
+import { printRecords } from "../print-records.js";
 import { parseInteger, parseTime } from "../units.js";
 
 interface EventsOptions {
@@ -35,7 +33,6 @@ export function registerEvents(program: Command): void {
     .option("--cell <cell>", "only events of this cell and the cells below it")
     .option("--kind <kind>", 'only this kind, or a prefix such as "executable." (repeatable)', (k: string, all: string[]) => [...all, k], [])
     .action(async (opts: EventsOptions, command: Command) => {
-      const { format } = outputOptions(command);
       const request = {
         afterSequence: BigInt(opts.after ?? 0),
         fromNow: opts.fromNow ?? false,
@@ -45,12 +42,12 @@ export function registerEvents(program: Command): void {
       };
       // The event log has no time index: --since skips older events here, as they arrive in sequence order.
       const wanted = (e: Event) => !opts.since || (e.time !== undefined && e.time >= opts.since);
-      await fanOut(command, (client, node) =>
-        untilInterrupted(async (signal) => {
-          for await (const { events } of client.events.watch(request, { signal }))
-            for (const e of events.filter(wanted))
-              process.stdout.write(format === "table" ? `${describe(e, node)}\n` : encodeRecord({ ...(node === undefined ? {} : { node }), ...(protoJson(Event, e) as object) }, format));
-        }).then(() => []),
-      );
+      await printRecords(command, {
+        read: async function* (client, signal) {
+          for await (const { events } of client.events.watch(request, { signal })) yield events.filter(wanted);
+        },
+        line: describe,
+        type: Event,
+      });
     });
 }

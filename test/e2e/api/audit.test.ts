@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { test } from "node:test";
 import { InvalidArgumentError, type AuraeClient } from "../../../src/client/index.js";
-import type { AuditEntry, Filter, WatchRequest } from "../../../src/gen/aurae/audit/v1/audit.js";
+import type { AuditEntry, Filter } from "../../../src/gen/aurae/audit/v1/audit.js";
 import { DAEMON_MAIN, useDaemon } from "../../helpers/daemon.js";
 import { clientAs } from "../../helpers/identities.js";
 import { uniqueName } from "../../helpers/names.js";
@@ -29,7 +29,7 @@ async function listAll(client: AuraeClient, filter: Partial<Filter> = {}): Promi
 }
 
 /** Entries of a Watch until it ends, or until `count` arrived (then the call is cancelled). */
-async function collectWatch(request: Partial<WatchRequest>, count = Infinity): Promise<AuditEntry[]> {
+async function collectWatch(request: Parameters<AuraeClient["audit"]["watch"]>[0], count = Infinity): Promise<AuditEntry[]> {
   const entries: AuditEntry[] = [];
   if (count === 0) return entries;
   for await (const { entries: batch } of aurae.client.audit.watch(request, { deadline: 30_000 })) {
