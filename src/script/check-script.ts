@@ -56,6 +56,6 @@ async function loadTypeScript(): Promise<typeof TypeScript> {
   try {
     return (await import("typescript")).default;
   } catch {
-    throw new Error('aurae check needs the "typescript" package: npm install --save-dev typescript');
+    throw new Error('aurae check needs the "typescript" package: npm install typescript');
   }
 }
