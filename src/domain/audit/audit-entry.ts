@@ -6,8 +6,8 @@ import type { AuditQuery } from "../../store/audit-store.js";
 import type { SequenceRange } from "../../store/sequenced-table.js";
 import { validateCellName } from "../names.js";
 
-/** The gRPC status names of a refused call: the caller was not allowed, or not known. */
-export const DENIED_CODES = ["PERMISSION_DENIED", "UNAUTHENTICATED"] as const;
+/** The gRPC status names of a refused call: the caller was not allowed, not known, or over its limits. */
+export const DENIED_CODES = ["PERMISSION_DENIED", "UNAUTHENTICATED", "RESOURCE_EXHAUSTED"] as const;
 
 /** A call about to be recorded. */
 export interface AuditEntry {

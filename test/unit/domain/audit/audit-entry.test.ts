@@ -10,7 +10,7 @@ test("an empty filter selects everything", () => {
 test("keeps SPIFFE IDs and prefixes ending in a slash, a cell, and times; denied_only becomes the refusal codes", () => {
   assert.deepEqual(
     validateAuditFilter({ identity: "spiffe://aurae.test/team-a/", cell: "web/api", deniedOnly: true, sinceMs: 1, untilMs: 2 }),
-    { identity: "spiffe://aurae.test/team-a/", cell: "web/api", codes: ["PERMISSION_DENIED", "UNAUTHENTICATED"], sinceMs: 1, untilMs: 2 },
+    { identity: "spiffe://aurae.test/team-a/", cell: "web/api", codes: ["PERMISSION_DENIED", "UNAUTHENTICATED", "RESOURCE_EXHAUSTED"], sinceMs: 1, untilMs: 2 },
   );
   assert.equal(validateAuditFilter({ identity: "spiffe://aurae.test/admin" }).identity, "spiffe://aurae.test/admin");
   assert.equal(validateAuditFilter({ identity: "spiffe://aurae.test/" }).identity, "spiffe://aurae.test/", "a whole trust domain");

@@ -69,7 +69,7 @@ export interface Filter {
   method: string;
   /** Only calls on this cell and on the cells below it ("web" matches "web" and "web/api", not "webapp"). */
   cellName: string;
-  /** Only refused calls: codes PERMISSION_DENIED and UNAUTHENTICATED. */
+  /** Only refused calls: codes PERMISSION_DENIED, UNAUTHENTICATED and RESOURCE_EXHAUSTED (over a rate or stream limit). */
   deniedOnly: boolean;
   /** Only entries recorded at or after since, and before until (which must then be after since). */
   since: Date | undefined;
