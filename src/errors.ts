@@ -25,6 +25,17 @@ export class AuraeError extends Error {
   }
 }
 
+const QUOTED_CHARS = 64;
+
+/**
+ * A caller's value as a message quotes it: JSON-escaped, so a NUL or a newline shows, and cut short, so a huge value
+ * cannot make a huge status (or log line).
+ */
+export function quote(value: string): string {
+  if (value.length <= QUOTED_CHARS) return JSON.stringify(value);
+  return `${JSON.stringify(value.slice(0, QUOTED_CHARS))}… (${value.length} characters)`;
+}
+
 /** A field of a request is wrong: the message names the field and the value. */
 export const invalid = (field: string, message: string): AuraeError =>
   new AuraeError("invalid", `${field}: ${message}`, field);

@@ -15,10 +15,15 @@ const CODE: Record<ErrorKind, status> = {
   internal: status.INTERNAL,
 };
 
+// Details travel in an HTTP/2 trailer, and peers bound header sizes: a message that quotes a huge request value is
+// cut, so the caller still gets its status (the start names the field).
+const MAX_DETAILS_CHARS = 1024;
+
 export function toStatus(err: unknown, log: Logger): Pick<StatusObject, "code" | "details"> {
   if (err instanceof AuraeError) {
     if (err.kind === "internal") log.error({ err }, "internal error in handler");
-    return { code: CODE[err.kind], details: err.message };
+    const details = err.message.length > MAX_DETAILS_CHARS ? `${err.message.slice(0, MAX_DETAILS_CHARS)}… (cut)` : err.message;
+    return { code: CODE[err.kind], details };
   }
   if (err instanceof Error && err.name === "AbortError") return { code: status.CANCELLED, details: "cancelled" };
   log.error({ err }, "unexpected error in handler");

@@ -1,6 +1,6 @@
 // What the event log records: the kinds of event, the shape of one before and after it is recorded, and the filter
 // a reader selects events with. The kinds and their attributes are documented in proto/aurae/events/v1/events.proto.
-import { invalid } from "../../errors.js";
+import { invalid, quote } from "../../errors.js";
 import { validateCellName } from "../names.js";
 
 export const EVENT_KINDS = [
@@ -55,7 +55,7 @@ export function validateEventFilter(filter: EventFilter): EventFilter {
   if (kinds.length > MAX_KINDS) throw invalid("kinds", `at most ${MAX_KINDS} kinds, got ${kinds.length}`);
   kinds.forEach((kind, i) => {
     if (!KIND.test(kind))
-      throw invalid(`kinds[${i}]`, `"${kind}" is not an event kind or a prefix such as "executable.": use a-z, "_" and "."`);
+      throw invalid(`kinds[${i}]`, `${quote(kind)} is not an event kind or a prefix such as "executable.": use a-z, "_" and "."`);
   });
   return {
     ...(filter.cell !== undefined && filter.cell !== "" && { cell: validateCellName(filter.cell, "cell_name") }),

@@ -1,4 +1,4 @@
-import { invalid } from "../../errors.js";
+import { invalid, quote } from "../../errors.js";
 import type { LogRecord } from "../../runtime/logs/cri-log.js";
 
 // pino's numeric levels.
@@ -9,6 +9,6 @@ const LEVEL_FIELD = /"level":(\d+)/;
 export function atLeastLevel(level: string, field = "level"): ((record: LogRecord) => boolean) | undefined {
   if (level === "") return undefined;
   const min = LEVELS[level];
-  if (min === undefined) throw invalid(field, `"${level}" is not one of ${Object.keys(LEVELS).join(", ")}`);
+  if (min === undefined) throw invalid(field, `${quote(level)} is not one of ${Object.keys(LEVELS).join(", ")}`);
   return (record) => Number(LEVEL_FIELD.exec(record.content.toString("latin1", 0, 64))?.[1] ?? 0) >= min;
 }

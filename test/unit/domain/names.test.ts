@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { parentCell, validateCellName, validateExecutableName } from "../../../src/domain/names.js";
+import { quote } from "../../../src/errors.js";
 
 const segment63 = "a".repeat(63);
 const nested = (depth: number): string => Array.from({ length: depth }, (_, i) => `s${i}`).join("/");
@@ -29,10 +30,17 @@ for (const [why, name] of [
       name: "AuraeError",
       kind: "invalid",
       field: "spec.name",
-      message: `spec.name: "${name}" is not a cell name: each "/"-separated segment is 1-63 characters of a-z, 0-9, "-" and "_"`,
+      message: `spec.name: ${quote(name)} is not a cell name: each "/"-separated segment is 1-63 characters of a-z, 0-9, "-" and "_"`,
     });
   });
 }
+
+test("quotes only the start of a huge name, so the status stays small", () => {
+  const name = "x".repeat(140_000);
+  assert.throws(() => validateCellName(name, "name"), {
+    message: `name: "${"x".repeat(64)}"… (140000 characters) is not a cell name: each "/"-separated segment is 1-63 characters of a-z, 0-9, "-" and "_"`,
+  });
+});
 
 test("refuses a cell nested 17 deep, saying how deep it is", () => {
   assert.throws(() => validateCellName(nested(17), "name"), {
