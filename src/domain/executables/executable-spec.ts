@@ -1,5 +1,5 @@
 import { isAbsolute } from "node:path";
-import { invalid } from "../../errors.js";
+import { invalid, quote } from "../../errors.js";
 import { validateCellName, validateExecutableName } from "../names.js";
 
 export type StdinMode = "null" | "closed";
@@ -71,18 +71,27 @@ export const RLIMIT_RESOURCES = [
 // The kernel's limit on argv plus envp is about a quarter of the stack rlimit (2 MiB with the usual 8 MiB stack);
 // staying well below it means an exec never fails with E2BIG for a spec we accepted.
 const MAX_ARGS_AND_ENV_BYTES = 1 << 20;
+// MAX_ARG_STRLEN: execve refuses (E2BIG) any one argument or "KEY=VALUE" longer than 32 pages, its NUL included.
+const MAX_STRING_BYTES = 32 * 4096;
+// PATH_MAX, its NUL included: a longer cwd or program path fails chdir or execve with ENAMETOOLONG.
+const MAX_PATH_BYTES = 4096;
 const MAX_ARGS = 4096;
 const MAX_ENV = 4096;
 const MAX_GROUPS = 64;
+/** The most a grace period may be, for Stop and for Free with stop. */
+export const MAX_GRACE_MS = 3_600_000;
 const ID = /^([a-z_][a-z0-9_.-]{0,31}\$?|\d{1,10})$/i; // a user or group name (as useradd allows) or a numeric id
+// uid_t and gid_t are 32 bits, and (uid_t)-1 means "unchanged" to setresuid: not an id.
+const MAX_ID = 2 ** 32 - 2;
+// A portable variable name (Kubernetes' rule before 1.30): what every shell and libc handle alike.
+const ENV_NAME = /^[A-Za-z_.-][A-Za-z0-9_.-]*$/;
 
 export function validateExecutableSpec(spec: ExecutableSpec): ExecutableSpec {
   validateCellName(spec.cell, "spec.cell_name");
   validateExecutableName(spec.name, "spec.name");
   validateArgv(spec);
   validateEnv(spec);
-  if (!isAbsolute(spec.cwd)) throw invalid("spec.cwd", `must be an absolute path, got "${spec.cwd}"`);
-  checkNoNul(spec.cwd, "spec.cwd");
+  checkAbsolutePath(spec.cwd, "spec.cwd");
   if (spec.user !== undefined) checkId(spec.user, "spec.user");
   if (spec.group !== undefined) checkId(spec.group, "spec.group");
   if ((spec.supplementaryGroups?.length ?? 0) > MAX_GROUPS) throw invalid("spec.supplementary_groups", `at most ${MAX_GROUPS}`);
@@ -90,6 +99,9 @@ export function validateExecutableSpec(spec: ExecutableSpec): ExecutableSpec {
   if (!Number.isInteger(spec.umask) || spec.umask < 0 || spec.umask > 0o777)
     throw invalid("spec.umask", `must be 0 to 0777, got ${spec.umask.toString(8)}`);
   spec.rlimits.forEach((r, i) => validateRlimit(r, `spec.rlimits[${i}]`));
+  const resources = spec.rlimits.map((r) => r.resource);
+  const twice = resources.findIndex((r, i) => resources.indexOf(r) !== i);
+  if (twice >= 0) throw invalid(`spec.rlimits[${twice}].resource`, `${quote(resources[twice]!)} is set more than once`);
   validateRestart(spec.restart);
   return spec;
 }
@@ -98,16 +110,20 @@ function validateArgv(spec: ExecutableSpec): void {
   if (spec.argv.length === 0 || spec.argv[0] === "") throw invalid("spec.argv", "needs the program as argv[0]");
   if (spec.shell && spec.argv.length !== 1) throw invalid("spec.argv", `with shell, holds exactly one command line, got ${spec.argv.length} strings`);
   if (spec.argv.length > MAX_ARGS) throw invalid("spec.argv", `has ${spec.argv.length} arguments, at most ${MAX_ARGS}`);
-  spec.argv.forEach((arg, i) => checkNoNul(arg, `spec.argv[${i}]`));
+  spec.argv.forEach((arg, i) => checkArgString(arg, `spec.argv[${i}]`));
+  const program = spec.argv[0];
+  // A relative path would be resolved against cwd, which is rarely what was meant ("../x"): absolute, or a bare
+  // name looked up in PATH.
+  if (!spec.shell && program.includes("/")) checkAbsolutePath(program, "spec.argv[0]");
 }
 
 function validateEnv(spec: ExecutableSpec): void {
   const env = Object.entries(spec.env);
   if (env.length > MAX_ENV) throw invalid("spec.env", `has ${env.length} variables, at most ${MAX_ENV}`);
   for (const [key, value] of env) {
-    if (key === "" || key.includes("=")) throw invalid("spec.env", `variable name "${key}" must be non-empty and hold no "="`);
-    checkNoNul(key, "spec.env");
-    checkNoNul(value, `spec.env["${key}"]`);
+    const field = `spec.env[${JSON.stringify(key)}]`;
+    if (!ENV_NAME.test(key)) throw invalid(field, 'is not a variable name: use letters, digits, "_", "." and "-", not a digit first');
+    checkArgString(`${key}=${value}`, field);
   }
   const bytes = [...spec.argv, ...env.map(([k, v]) => `${k}=${v}`)].reduce((n, s) => n + Buffer.byteLength(s) + 1, 0);
   if (bytes > MAX_ARGS_AND_ENV_BYTES) throw invalid("spec.argv", `argv and env take ${bytes} bytes, at most ${MAX_ARGS_AND_ENV_BYTES}`);
@@ -115,7 +131,7 @@ function validateEnv(spec: ExecutableSpec): void {
 
 function validateRlimit(r: Rlimit, field: string): void {
   if (!(RLIMIT_RESOURCES as readonly string[]).includes(r.resource))
-    throw invalid(`${field}.resource`, `"${r.resource}" is not one of ${RLIMIT_RESOURCES.join(", ")}`);
+    throw invalid(`${field}.resource`, `${quote(r.resource)} is not one of ${RLIMIT_RESOURCES.join(", ")}`);
   for (const key of ["soft", "hard"] as const)
     if (r[key] !== undefined && (!Number.isSafeInteger(r[key]) || r[key] < 0)) throw invalid(`${field}.${key}`, `must be a non-negative integer, got ${r[key]}`);
   if (r.soft !== undefined && (r.hard === undefined ? false : r.soft > r.hard))
@@ -129,10 +145,26 @@ function validateRestart(restart: RestartPolicy): void {
     throw invalid("spec.restart.max_delay_ms", `must be 100 to 3600000, got ${restart.maxDelayMs}`);
 }
 
-function checkId(value: string, field: string): void {
-  if (!ID.test(value)) throw invalid(field, `"${value}" is neither a user/group name nor a numeric id`);
+/** A grace period before SIGKILL: 0 to MAX_GRACE_MS. */
+export function validateGracePeriodMs(ms: number, field: string): number {
+  if (!Number.isInteger(ms) || ms < 0 || ms > MAX_GRACE_MS) throw invalid(field, `must be 0 to ${MAX_GRACE_MS}, got ${ms}`);
+  return ms;
 }
 
-function checkNoNul(value: string, field: string): void {
+function checkId(value: string, field: string): void {
+  if (!ID.test(value)) throw invalid(field, `${quote(value)} is neither a user/group name nor a numeric id`);
+  if (/^\d+$/.test(value) && Number(value) > MAX_ID) throw invalid(field, `${value} is past the largest id, ${MAX_ID}`);
+}
+
+/** One string execve passes on: no NUL (it would end the string early), at most MAX_ARG_STRLEN. */
+function checkArgString(value: string, field: string): void {
   if (value.includes("\0")) throw invalid(field, "must not contain a NUL byte");
+  const bytes = Buffer.byteLength(value) + 1;
+  if (bytes > MAX_STRING_BYTES) throw invalid(field, `takes ${bytes} bytes, at most ${MAX_STRING_BYTES}`);
+}
+
+function checkAbsolutePath(path: string, field: string): void {
+  if (!isAbsolute(path)) throw invalid(field, `must be an absolute path, got ${quote(path)}`);
+  if (path.includes("\0")) throw invalid(field, "must not contain a NUL byte");
+  if (Buffer.byteLength(path) >= MAX_PATH_BYTES) throw invalid(field, `is longer than PATH_MAX (${MAX_PATH_BYTES} bytes)`);
 }

@@ -65,6 +65,30 @@ test("an io device is a /dev path or MAJOR:MINOR", () => {
   assert.doesNotThrow(() => validateCellSpec({ name: "web", io: { devices: [{ device: "/dev/vda" }, { device: "253:0" }] } }));
   assert.throws(() => validateCellSpec({ name: "web", io: { devices: [{ device: "vda" }] } }), { field: "spec.io.devices[0].device" });
 });
+for (const device of ["/dev/../etc/passwd", "/dev/./sda", "/dev//sda", "/dev/", "/dev/sda\0", "/devices/sda", `/dev/${"d".repeat(4091)}`]) {
+  test(`refuses the io device ${JSON.stringify(device.slice(0, 30))}: a path below /dev without "." or ".."`, () => {
+    assert.throws(() => validateCellSpec({ name: "web", io: { devices: [{ device: "8:0" }, { device }] } }), {
+      kind: "invalid",
+      field: "spec.io.devices[1].device",
+      message: /is neither a \/dev path nor MAJOR:MINOR$/,
+    });
+  });
+}
+
+test("accepts a device below a /dev subdirectory", () => {
+  assert.doesNotThrow(() => validateCellSpec({ name: "web", io: { devices: [{ device: "/dev/mapper/vg-lv_0" }, { device: "/dev/disk/by-id/nvme-x:1" }] } }));
+});
+
+test("refuses more than 64 io devices", () => {
+  const devices = Array.from({ length: 65 }, (_, i) => ({ device: `8:${i}` }));
+  assert.throws(() => validateCellSpec({ name: "web", io: { devices } }), {
+    kind: "invalid",
+    field: "spec.io.devices",
+    message: "spec.io.devices: has 65 devices, at most 64",
+  });
+  assert.doesNotThrow(() => validateCellSpec({ name: "web", io: { devices: devices.slice(0, 64) } }));
+});
+
 
 const none = { pid: false, network: false, mount: false, uts: false, ipc: false, cgroup: false };
 
