@@ -9,21 +9,20 @@ import {
   type StdinMode,
 } from "../../domain/executables/executable-spec.js";
 import * as pb from "../../gen/aurae/executables/v1/executables.js";
+import { enumFromProto } from "./enums.js";
 import { uint64ToNumber } from "./int64.js";
 
-const STDIN: Record<pb.StdinMode, StdinMode> = {
+const STDIN: Record<Exclude<pb.StdinMode, pb.StdinMode.UNRECOGNIZED>, StdinMode> = {
   [pb.StdinMode.STDIN_MODE_UNSPECIFIED]: "null",
   [pb.StdinMode.STDIN_MODE_NULL]: "null",
   [pb.StdinMode.STDIN_MODE_CLOSED]: "closed",
-  [pb.StdinMode.UNRECOGNIZED]: "null",
 };
 
-const RESTART: Record<pb.RestartMode, RestartMode> = {
+const RESTART: Record<Exclude<pb.RestartMode, pb.RestartMode.UNRECOGNIZED>, RestartMode> = {
   [pb.RestartMode.RESTART_MODE_UNSPECIFIED]: "no",
   [pb.RestartMode.RESTART_MODE_NO]: "no",
   [pb.RestartMode.RESTART_MODE_ON_FAILURE]: "on-failure",
   [pb.RestartMode.RESTART_MODE_ALWAYS]: "always",
-  [pb.RestartMode.UNRECOGNIZED]: "no",
 };
 
 export const executableSpecFromProto = (m: pb.ExecutableSpec): ExecutableSpec => ({
@@ -42,9 +41,9 @@ export const executableSpecFromProto = (m: pb.ExecutableSpec): ExecutableSpec =>
     soft: uint64ToNumber(r.soft, `spec.rlimits[${i}].soft`),
     hard: uint64ToNumber(r.hard, `spec.rlimits[${i}].hard`),
   })),
-  stdin: STDIN[m.stdin] ?? "null",
+  stdin: enumFromProto(STDIN, m.stdin, "spec.stdin", pb.StdinMode),
   restart: {
-    mode: RESTART[m.restart?.mode ?? pb.RestartMode.RESTART_MODE_UNSPECIFIED] ?? "no",
+    mode: enumFromProto(RESTART, m.restart?.mode ?? pb.RestartMode.RESTART_MODE_UNSPECIFIED, "spec.restart.mode", pb.RestartMode),
     maxRestarts: m.restart?.maxRestarts ?? 0,
     maxDelayMs: m.restart?.maxDelayMs ?? DEFAULT_MAX_RESTART_DELAY_MS,
   },

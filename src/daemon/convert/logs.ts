@@ -1,19 +1,27 @@
 import type { LogBatch, LogQuery } from "../../domain/logs/read-logs.js";
 import * as pb from "../../gen/aurae/observe/v1/observe.js";
+import { enumFromProto } from "./enums.js";
+import { timestampFromProto } from "./timestamp.js";
 
-const STREAM_NAMES: Partial<Record<pb.LogStream, "stdout" | "stderr">> = {
+// A stream selected must be one: UNSPECIFIED in the list is a mistake, not "both" (that is the empty list).
+const STREAM_NAMES: Record<pb.LogStream.LOG_STREAM_STDOUT | pb.LogStream.LOG_STREAM_STDERR, "stdout" | "stderr"> = {
   [pb.LogStream.LOG_STREAM_STDOUT]: "stdout",
   [pb.LogStream.LOG_STREAM_STDERR]: "stderr",
 };
 
-const nanos = (date: Date | undefined): bigint | undefined => (date === undefined ? undefined : BigInt(date.getTime()) * 1_000_000n);
+function nanos(date: Date | undefined, field: string): bigint | undefined {
+  const valid = timestampFromProto(date, field);
+  return valid === undefined ? undefined : BigInt(valid.getTime()) * 1_000_000n;
+}
 
 export const logQueryFromProto = (req: Omit<pb.GetLogsRequest, "cellName" | "executableName" | "offset">): LogQuery => ({
   follow: req.follow,
-  ...(req.streams.length > 0 && { streams: new Set(req.streams.map((s) => STREAM_NAMES[s] ?? "stdout")) }),
+  ...(req.streams.length > 0 && {
+    streams: new Set(req.streams.map((s, i) => enumFromProto(STREAM_NAMES, s, `streams[${i}]`, pb.LogStream))),
+  }),
   ...(req.tail !== undefined && { tail: req.tail }),
-  ...(req.since && { sinceUnixNano: nanos(req.since) }),
-  ...(req.until && { untilUnixNano: nanos(req.until) }),
+  ...(req.since && { sinceUnixNano: nanos(req.since, "since") }),
+  ...(req.until && { untilUnixNano: nanos(req.until, "until") }),
   ...(req.cursor !== "" && { cursor: req.cursor }),
 });
 
