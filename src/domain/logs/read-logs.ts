@@ -4,7 +4,7 @@
 // record that was not read.
 import { invalid } from "../../errors.js";
 import type { LogRecord, LogStreamName } from "../../runtime/logs/cri-log.js";
-import { logEnd, readLogFrom, tailOffset } from "../../runtime/logs/segments.js";
+import { isRecordStart, logEnd, readLogFrom, tailOffset } from "../../runtime/logs/segments.js";
 import { DirWatcher } from "../../runtime/shim/watch-dir.js";
 import { decodeLogCursor, encodeLogCursor, type LogPositions } from "./log-cursor.js";
 
@@ -71,6 +71,7 @@ export async function* readLogs(logs: LogSources, query: LogQuery, signal: Abort
     }
   };
   await addSources();
+  if (positions || logs.startOffset > 0) await checkStarts([...sources.values()], positions !== undefined);
   if (!positions && query.tail !== undefined) await startAtTail([...sources.values()], query);
   const watchers = new Map<string, DirWatcher>();
   try {
@@ -195,6 +196,15 @@ function cursorOf(sources: Map<string, Source>): string {
   const positions: LogPositions = {};
   for (const source of sources.values()) positions[source.name] = source.position;
   return encodeLogCursor(positions);
+}
+
+/** A position a caller gave must be where a record starts: from the middle of one, the bytes do not parse. */
+async function checkStarts(sources: readonly Source[], fromCursor: boolean): Promise<void> {
+  for (const source of sources) {
+    if (source.position === 0 || (await isRecordStart(source.dir, source.position))) continue;
+    if (fromCursor) throw invalid("cursor", "is not a cursor this API returned");
+    throw invalid("offset", `${source.position} is not where a record starts: pass a next_offset this API returned`);
+  }
 }
 
 function validateLogQuery(query: LogQuery): void {

@@ -109,6 +109,30 @@ export async function tailOffset(dir: string, n: number): Promise<number> {
   });
 }
 
+/**
+ * Whether a reader may start at global `offset`: where a record starts (a segment's start, or just past a newline),
+ * or before the oldest segment kept (reading then starts there). Inside a record, or past the end, it may not.
+ */
+export async function isRecordStart(dir: string, offset: number): Promise<boolean> {
+  return retryOnRotation(dir, async (segments) => {
+    if (segments.length === 0) return offset === 0;
+    const i = segments.findLastIndex((s) => s.start <= offset);
+    if (i < 0 || segments[i]!.start === offset) return true;
+    const segment = segments[i]!;
+    const within = offset - segment.start;
+    if (within > (regionEnd(segments, i) ?? segment.size)) return false;
+    const file = await openLogFile(segment.path);
+    if (file === undefined) throw new SegmentGone();
+    try {
+      const before = Buffer.alloc(1);
+      const { bytesRead } = await file.read(before, 0, 1, within - 1);
+      return bytesRead === 1 && before[0] === NEWLINE;
+    } finally {
+      await file.close();
+    }
+  });
+}
+
 async function segmentOf(dir: string, name: string): Promise<Segment | undefined> {
   const match = SEGMENT_NAME.exec(name);
   if (!match) return undefined;

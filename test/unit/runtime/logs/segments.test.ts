@@ -3,7 +3,7 @@ import { mkdir, symlink, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { before, test, type TestContext } from "node:test";
 import type { LogRecord } from "../../../../src/runtime/logs/cri-log.js";
-import { listSegments, logEnd, readLogFrom, tailOffset } from "../../../../src/runtime/logs/segments.js";
+import { isRecordStart, listSegments, logEnd, readLogFrom, tailOffset } from "../../../../src/runtime/logs/segments.js";
 import { tempDir } from "../../helpers/temp-dir.js";
 import { buildShim, runToExit } from "../../native/shim-harness.js";
 
@@ -93,6 +93,16 @@ test("an offset older than the oldest segment kept starts there and says how man
   assert.equal(read.skippedBytes, 5000 - 120);
   assert.equal(read.records[0]!.nextOffset, 5000 + record("seven").length);
   assert.equal((await readLogFrom(dir, 5000)).skippedBytes, 0);
+});
+
+test("a record starts at a segment's start, just past a newline, or before the oldest segment; not inside one or past the end", async (t) => {
+  const dir = await logDir(t, THREE_SEGMENTS, 100);
+  const starts = [100, ...ends(ALL, 100)];
+  for (const offset of [0, 99, ...starts]) assert.equal(await isRecordStart(dir, offset), true, `offset ${offset}`);
+  for (const offset of [101, starts[1]! - 1, starts[1]! + 1, starts.at(-1)! + 1]) assert.equal(await isRecordStart(dir, offset), false, `offset ${offset}`);
+  const empty = await tempDir(t, "aurae-segments-");
+  assert.equal(await isRecordStart(empty, 0), true);
+  assert.equal(await isRecordStart(empty, 5), false);
 });
 
 test("tailOffset(n) finds where the last n records start, across segments", async (t) => {
