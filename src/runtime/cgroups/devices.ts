@@ -21,7 +21,8 @@ export async function resolveBlockDevice(device: string, field = "device"): Prom
   if (!device.startsWith("/"))
     throw invalid(field, `must be a block device path such as /dev/vda or MAJ:MIN, got "${device}"`);
   const info = await stat(device, { bigint: true }).catch((err: unknown) => {
-    if (errnoCode(err) === "ENOENT") throw invalid(field, `no such device "${device}"`);
+    // ENOTDIR: a path through a file ("/dev/null/x"); either way there is no such device.
+    if (errnoCode(err) === "ENOENT" || errnoCode(err) === "ENOTDIR") throw invalid(field, `no such device "${device}"`);
     throw osError("stat", device, err);
   });
   if (!info.isBlockDevice()) throw invalid(field, `"${device}" is not a block device`);

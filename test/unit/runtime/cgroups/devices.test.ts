@@ -25,6 +25,10 @@ test("refuses a path that does not exist as invalid", async () => {
   await assert.rejects(resolveBlockDevice("/dev/aurae-no-such-disk"), { kind: "invalid", message: /no such device "\/dev\/aurae-no-such-disk"/ });
 });
 
+test("refuses a path through a file (ENOTDIR) as no such device", async () => {
+  await assert.rejects(resolveBlockDevice("/dev/null/x"), { kind: "invalid", message: 'device: no such device "/dev/null/x"' });
+});
+
 test("reads a real block device's numbers as /sys/block lists them", async (t) => {
   const disks = await readdir("/sys/block").catch(() => []);
   for (const disk of disks) {
