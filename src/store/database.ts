@@ -1,5 +1,6 @@
 // The node database: one SQLite file in WAL mode, its schema moved forward by numbered migrations recorded in
 // PRAGMA user_version. Opening an older database upgrades it; a newer one (from a later auraed) is refused.
+import { chmodSync, closeSync, existsSync, openSync } from "node:fs";
 import Database from "better-sqlite3";
 import { precondition } from "../errors.js";
 import { MIGRATIONS } from "./migrations.js";
@@ -9,6 +10,7 @@ export type Db = Database.Database;
 export function openDatabase(path: string): Db {
   let db: Db;
   try {
+    restrictToOwner(path);
     db = new Database(path);
     db.pragma("journal_mode = WAL");
     db.pragma("synchronous = NORMAL"); // WAL + NORMAL: durable across a daemon crash; a power loss may drop the last commit
@@ -26,6 +28,16 @@ export function openDatabase(path: string): Db {
   }
   migrate(db, path);
   return db;
+}
+
+/**
+ * The database holds every workload's spec, its environment included: only its owner may read it. SQLite would
+ * create it 0644 and gives its -wal and -shm the database's mode, so it is created 0600 first; an existing one (from
+ * before this rule) is tightened, with its -wal and -shm.
+ */
+function restrictToOwner(path: string): void {
+  closeSync(openSync(path, "a", 0o600));
+  for (const file of [path, `${path}-wal`, `${path}-shm`]) if (existsSync(file)) chmodSync(file, 0o600);
 }
 
 function migrate(db: Db, path: string): void {

@@ -1,6 +1,7 @@
 // The tested upgrade from every earlier schema: a database left at each version by an older auraed opens, is
-// moved to the latest schema, keeps its rows, and takes the rows of the newest tables.
+// moved to the latest schema, keeps its rows, and takes the rows of the newest tables. And the files' modes.
 import assert from "node:assert/strict";
+import { chmod, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { test } from "node:test";
 import Database from "better-sqlite3";
@@ -76,4 +77,28 @@ test("refuses a database from a later auraed, naming both schema versions", asyn
     kind: "precondition",
     message: `database ${path} has schema ${LATEST + 1}, newer than this auraed knows (${LATEST})`,
   });
+});
+
+const modeOf = async (path: string): Promise<number> => (await stat(path)).mode & 0o777;
+
+test("creates the database, its -wal and its -shm readable by their owner only (0600), whatever the umask", async (t) => {
+  const path = join(await tempDir(t), "aurae.db");
+  const umask = process.umask(0);
+  t.after(() => process.umask(umask));
+  const db = openDatabase(path);
+  t.after(() => db.close());
+  db.exec("CREATE TABLE t (x); INSERT INTO t VALUES (1)");
+  for (const file of [path, `${path}-wal`, `${path}-shm`]) assert.equal(await modeOf(file), 0o600, file);
+});
+
+test("tightens a database an older auraed left world-readable, with its -wal and -shm", async (t) => {
+  const path = join(await tempDir(t), "aurae.db");
+  const old = new Database(path);
+  old.pragma("journal_mode = WAL");
+  old.exec("CREATE TABLE t (x); INSERT INTO t VALUES (1)");
+  for (const file of [path, `${path}-wal`, `${path}-shm`]) await chmod(file, 0o644);
+  const db = openDatabase(path);
+  t.after(() => db.close());
+  old.close();
+  for (const file of [path, `${path}-wal`, `${path}-shm`]) assert.equal(await modeOf(file), 0o600, file);
 });
