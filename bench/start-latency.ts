@@ -2,10 +2,11 @@
 // "running" reply, and to the exit seen by Wait. Baselines, interleaved run by run: `unshare --pid --fork
 // --mount-proc true` and Node's child_process.spawn, both from this process; and, timed inside a tiny C program,
 // posix_spawn + waitpid (the raw cost of fork/exec) and fork + joining a leaf cgroup in each of the hierarchies a
-// cell uses + exec + waitpid (the kernel's floor for a workload in cgroups).
+// cell uses + exec + waitpid, once through cgroup.procs (what a runtime usually does) and once as aurae-shim joins
+// (clone3 into the cgroup2 leaf, "0" to each v1 `tasks` file: the kernel's floor for a workload in cgroups).
 // Two rounds. Isolated: each start begins after a pause (timing.ts, settle), as a start on a quiet node does; the
-// kernel then makes the first cgroup move wait for an RCU grace period. Back to back: no pause, so that cost is
-// mostly gone and what remains is the runtime's own.
+// kernel then makes the first move through cgroup.procs wait for an RCU grace period. Back to back: no pause, so
+// that cost is mostly gone and what remains is the runtime's own.
 import { spawn } from "node:child_process";
 import { once } from "node:events";
 import type { AuraeClient } from "../src/client/index.js";
@@ -24,7 +25,7 @@ const CELL = "start";
 const UNSHARE = "unshare --pid --fork --mount-proc true";
 const goal = { source: "issue", ratioAtMost: 1.5 } as const;
 
-type Samples = Record<"running" | "exited" | "unshare" | "nodeSpawned" | "nodeExited" | "raw" | "rawInCgroups", number[]>;
+type Samples = Record<"running" | "exited" | "unshare" | "nodeSpawned" | "nodeExited" | "raw" | "rawInCgroups" | "rawFastJoin", number[]>;
 
 interface Round {
   readonly runs: number;
@@ -42,7 +43,7 @@ export const startLatency: Benchmark = {
     await makeCgroups(leaf);
     let started = 0;
     const measure = async ({ runs, pause }: Round): Promise<Samples> => {
-      const ms: Samples = { running: [], exited: [], unshare: [], nodeSpawned: [], nodeExited: [], raw: [], rawInCgroups: [] };
+      const ms: Samples = { running: [], exited: [], unshare: [], nodeSpawned: [], nodeExited: [], raw: [], rawInCgroups: [], rawFastJoin: [] };
       for (let i = -WARMUP; i < runs; i++) {
         await pause();
         const ours = await startToExit(daemon.client, `true-${started++}`);
@@ -53,9 +54,12 @@ export const startLatency: Benchmark = {
         await pause();
         const raw = Number((await runToExit(spawnTrue, ["/bin/true"])).stdout) / 1e6;
         await pause();
-        const rawInCgroups = Number((await runToExit(spawnTrue, [...leaf.flatMap((dir) => ["--cgroup", dir]), "/bin/true"])).stdout) / 1e6;
+        const joins = leaf.flatMap((dir) => ["--cgroup", dir]);
+        const rawInCgroups = Number((await runToExit(spawnTrue, [...joins, "/bin/true"])).stdout) / 1e6;
+        await pause();
+        const rawFastJoin = Number((await runToExit(spawnTrue, ["--fast-join", ...joins, "/bin/true"])).stdout) / 1e6;
         if (i < 0) continue;
-        const sample = { ...ours, unshare, nodeSpawned: node.spawned, nodeExited: node.exited, raw, rawInCgroups };
+        const sample = { ...ours, unshare, nodeSpawned: node.spawned, nodeExited: node.exited, raw, rawInCgroups, rawFastJoin };
         for (const key of Object.keys(ms) as (keyof Samples)[]) ms[key].push(sample[key]);
       }
       return ms;
@@ -64,6 +68,7 @@ export const startLatency: Benchmark = {
     ctx.log(`isolated starts done; ${BACK_TO_BACK_RUNS} back to back`);
     const hot = await measure({ runs: BACK_TO_BACK_RUNS, pause: async () => undefined });
     const inCgroups = (ms: Samples): Baseline => ({ name: `C fork + join ${leaf.length} cgroups + exec + waitpid`, samples: ms.rawInCgroups });
+    const fastJoin = (ms: Samples): Baseline => ({ name: `C join ${leaf.length} cgroups as aurae-shim does + exec + waitpid`, samples: ms.rawFastJoin });
     return [
       figure({
         name: "exec start /bin/true, isolated: call -> running reply",
@@ -71,7 +76,7 @@ export const startLatency: Benchmark = {
         samples: isolated.running,
         baseline: { name: UNSHARE, samples: isolated.unshare },
         goal,
-        otherBaselines: [{ name: "node spawn -> 'spawn' event", samples: isolated.nodeSpawned }, inCgroups(isolated)],
+        otherBaselines: [{ name: "node spawn -> 'spawn' event", samples: isolated.nodeSpawned }, inCgroups(isolated), fastJoin(isolated)],
       }),
       figure({
         name: "exec start /bin/true, isolated: call -> exit (Wait)",
@@ -83,6 +88,7 @@ export const startLatency: Benchmark = {
           { name: "node spawn -> exit", samples: isolated.nodeExited },
           { name: "C posix_spawn + waitpid", samples: isolated.raw },
           inCgroups(isolated),
+          fastJoin(isolated),
         ],
       }),
       figure({
@@ -91,7 +97,7 @@ export const startLatency: Benchmark = {
         samples: hot.exited,
         baseline: { name: UNSHARE, samples: hot.unshare },
         goal,
-        otherBaselines: [inCgroups(hot)],
+        otherBaselines: [inCgroups(hot), fastJoin(hot)],
         note: `call -> running reply: median ${median(hot.running).toFixed(2)} ms`,
       }),
     ];
