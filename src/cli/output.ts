@@ -93,7 +93,14 @@ function defaultJson(value: unknown): unknown {
 
 /** Columns padded to their widest cell, two spaces apart, no trailing blanks. */
 export function table(headings: readonly string[], rows: readonly (readonly string[])[]): string {
-  const all = [headings, ...rows];
+  const all = [headings, ...rows.map((row) => row.map(visible))];
   const widths = headings.map((_, i) => Math.max(...all.map((row) => row[i]!.length)));
   return all.map((row) => `${row.map((cell, i) => cell.padEnd(widths[i]!)).join("  ").trimEnd()}\n`).join("");
 }
+
+/**
+ * Text from the daemon with its control characters shown as escapes: a value a caller chose (a cell's bad device
+ * path in an audit entry) must not move the cursor or erase lines on the reader's terminal.
+ */
+export const visible = (text: string): string =>
+  text.replace(/[\u0000-\u001f\u007f-\u009f]/g, (c) => (c === "\t" ? c : `\\x${c.charCodeAt(0).toString(16).padStart(2, "0")}`));

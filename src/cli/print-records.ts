@@ -4,7 +4,7 @@ import type { Command } from "commander";
 import type { AuraeClient } from "../client/connect.js";
 import { fanOut, outputOptions } from "./context.js";
 import { untilInterrupted } from "./follow.js";
-import { encodeRecord, protoJson } from "./output.js";
+import { encodeRecord, protoJson, visible } from "./output.js";
 
 export interface RecordPrinter<T> {
   /** The batches to print, read from one node. */
@@ -19,7 +19,7 @@ export async function printRecords<T>(command: Command, printer: RecordPrinter<T
   const { format } = outputOptions(command);
   const print = (record: T, node: string | undefined): string =>
     format === "table"
-      ? `${printer.line(record, node)}\n`
+      ? `${visible(printer.line(record, node))}\n`
       : encodeRecord({ ...(node === undefined ? {} : { node }), ...(protoJson(printer.type, record) as object) }, format);
   await fanOut(command, (client, node) =>
     untilInterrupted(async (signal) => {

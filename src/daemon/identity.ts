@@ -20,6 +20,8 @@ export interface Connection {
 
 interface Entry {
   readonly chain: X509Certificate[];
+  /** The leaf's end of validity: TLS checked it once, at the handshake; calls after it are refused. */
+  readonly notAfterMs: number;
   readonly door: Door;
   readonly peer: string;
   readonly serial: string;
@@ -49,12 +51,14 @@ export class Connections {
     socket.getPeerCertificate = () => peerCertificate;
     const chain = chainOf(peerCertificate);
     const bundles = this.#bundles;
+    const serial = chain[0] && canonicalSerial(chain[0].serialNumber);
     this.#byCertificate.set(peerCertificate, {
       chain,
+      notAfterMs: chain[0] ? Date.parse(chain[0].validTo) : 0,
       door,
       peer: socket.remoteAddress ?? "unix",
-      serial: chain[0] ? canonicalSerial(chain[0].serialNumber) ?? "" : "",
-      verdict: verifyClientSvid(chain, bundles),
+      serial: serial ?? "",
+      verdict: serial === undefined ? { ok: false, reason: "client certificate has no usable serial number" } : verifyClientSvid(chain, bundles),
       bundles,
     });
   }
@@ -65,10 +69,12 @@ export class Connections {
     const entry = certificate && this.#byCertificate.get(certificate);
     if (!entry) return undefined;
     const bundles = this.#bundles;
-    if (entry.bundles !== bundles) {
+    if (entry.bundles !== bundles && entry.serial !== "") {
       entry.verdict = verifyClientSvid(entry.chain, bundles);
       entry.bundles = bundles;
     }
+    if (entry.verdict.ok && Date.now() > entry.notAfterMs)
+      entry.verdict = { ok: false, reason: `client certificate expired at ${new Date(entry.notAfterMs).toISOString()}: reconnect with a current one` };
     return entry;
   }
 }

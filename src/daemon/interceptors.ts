@@ -1,110 +1,195 @@
-// Runs before any handler, for every service (ours, health and reflection alike), in this order: who is calling
-// (the connection's SVID), is the caller denied outright, is it within its rate, may it call this method on this
-// cell, may it open another stream. Every mutating call and every refusal is audited; every call is logged.
-import { ServerInterceptingCall, status, type ServerInterceptor, type StatusObject } from "@grpc/grpc-js";
+// Runs before any handler, for every service (ours, health and reflection alike), in this order: is the caller
+// within its rate, who is calling (the connection's SVID), is it denied outright, may it call this method on this
+// cell, may it open another stream. Every mutating call and every refusal is audited; every call is logged. Open
+// streams are decided again whenever what they were allowed on changes (policy, revocations, trust, expiry).
+import { ServerInterceptingCall, status, type ServerInterceptor, type ServerInterceptingCallInterface, type StatusObject } from "@grpc/grpc-js";
 import type { Logger } from "pino";
 import type { AuditEntry } from "../domain/audit/audit-entry.js";
 import { AuraeError } from "../errors.js";
 import { Authorizer, type Caller } from "./authz/authorizer.js";
-import { isMutating, methodAccess, setFieldAt } from "./authz/methods.js";
+import { isMutating, methodAccess, setFieldAt, type MethodAccess } from "./authz/methods.js";
 import type { Connections } from "./identity.js";
 import type { CallLimits } from "./limits.js";
-import { malformation } from "./malformed.js";
+import { malformation, MAX_REQUEST_BYTES, oversize } from "./malformed.js";
+import { RefusalAudit } from "./refusal-audit.js";
 
-export interface CallInterceptorDeps {
+export interface CallGateDeps {
   readonly connections: Connections;
   readonly authorizer: Authorizer;
   readonly limits: CallLimits;
   readonly audit: { record(entry: AuditEntry): unknown };
+  /** Whether a Start request would run its process as root (uid, gid or a supplementary group 0). */
+  readonly runsAsRoot: (request: unknown) => Promise<boolean>;
   readonly log: Logger;
+}
+
+type Status = Pick<StatusObject, "code" | "details">;
+type AuthContext = ReturnType<ServerInterceptingCallInterface["getAuthContext"]>;
+
+/** A stream being served, and how to decide it again. */
+interface OpenStream {
+  readonly auth: AuthContext;
+  readonly method: string;
+  readonly access: MethodAccess;
+  readonly request: unknown;
+  readonly end: (refusal: Status) => void;
 }
 
 /** Codes that mean the daemon refused the caller rather than the request. */
 const REFUSALS = new Set([status.UNAUTHENTICATED, status.PERMISSION_DENIED, status.RESOURCE_EXHAUSTED]);
+/** Open streams are also decided again this often, so a certificate that expires ends its streams. */
+const RECHECK_MS = 30_000;
 
-export function callInterceptor(deps: CallInterceptorDeps): ServerInterceptor {
-  const { connections, authorizer, limits, audit, log } = deps;
-  return (definition, call) => {
+export class CallGate {
+  readonly #streams = new Set<OpenStream>();
+  readonly #timer: NodeJS.Timeout;
+  readonly #refusals: RefusalAudit;
+
+  constructor(private readonly deps: CallGateDeps) {
+    this.#timer = setInterval(() => this.recheck(), RECHECK_MS).unref();
+    this.#refusals = new RefusalAudit((entry) => deps.audit.record(entry));
+  }
+
+  /** Ends, with the refusal a new call would get, every open stream its caller may no longer have. */
+  recheck(): void {
+    for (const stream of this.#streams) {
+      const verdict = this.#admit(stream.auth);
+      const refusal = "refusal" in verdict ? verdict.refusal : this.#decide(verdict.caller, stream.method, stream.access, stream.request).refusal;
+      if (refusal) stream.end(refusal);
+    }
+  }
+
+  /** Stops the rechecks and writes the summaries of refusals not yet recorded. */
+  close(): void {
+    clearInterval(this.#timer);
+    this.#refusals.close();
+  }
+
+  readonly interceptor: ServerInterceptor = (definition, call) => {
+    const { limits, audit, log } = this.deps;
+    // Mutations are always recorded; refusals through RefusalAudit.
     const method = definition.path;
     const access = methodAccess(method);
     const startedAt = performance.now();
+    const auth = call.getAuthContext();
     let caller: Caller | undefined;
+    /** The connection's SPIFFE ID, once read: a caller refused before it was admitted is still named. */
+    let verifiedId: string | undefined;
     let peer = "unknown";
     let cell: string | undefined;
-    let decided = !Authorizer.needsRequest(access);
+    let handed = false; // the request went on to the handler
+    let nonRootOnly = false;
+    let answerAfterCancel = false;
+    let stream: OpenStream | undefined;
     let closeStream: (() => void) | undefined;
     let finished = false;
 
-    const finish = (st: Pick<StatusObject, "code" | "details">): void => {
+    const finish = (st: Status): void => {
       if (finished) return;
       finished = true;
       closeStream?.();
-      const code = st.code ?? status.OK;
-      const refused = REFUSALS.has(code);
-      const fields = { method, identity: caller?.id.id, cell, peer, code: status[code], ms: Math.round((performance.now() - startedAt) * 1000) / 1000 };
+      if (stream) this.#streams.delete(stream);
+      const refused = REFUSALS.has(st.code);
+      const fields = { method, identity: caller?.id.id ?? verifiedId, cell, peer, code: status[st.code], ms: Math.round((performance.now() - startedAt) * 1000) / 1000 };
       if (refused) log.warn({ ...fields, reason: st.details }, "call refused");
       else if (isMutating(access)) log.info(fields, "call");
       else log.debug(fields, "call");
-      if (refused || isMutating(access))
-        audit.record({ identity: caller?.id.id ?? "", method, ...(cell !== undefined && { cell }), code: status[code], details: st.details ?? "", peer });
+      const entry = { identity: caller?.id.id ?? verifiedId ?? "", method, ...(cell !== undefined && { cell }), code: status[st.code], details: st.details ?? "", peer };
+      if (refused) this.#refusals.refused(entry);
+      else if (isMutating(access)) audit.record(entry);
     };
-    const refuse = (code: status, details: string): void => {
+    const refuse = ({ code, details }: Status): void => {
       finish({ code, details });
       call.sendStatus({ code, details });
+    };
+    /** Decides the call with its request; answers false after refusing it. */
+    const authorize = (request: unknown): boolean => {
+      const decision = this.#decide(caller!, method, access, request);
+      cell = decision.cell;
+      if (decision.refusal) {
+        refuse(decision.refusal);
+        return false;
+      }
+      nonRootOnly = decision.nonRootOnly === true;
+      if (decision.fillFilter !== undefined && access.filter) setFieldAt(request, access.filter, decision.fillFilter);
+      if (definition.responseStream)
+        this.#streams.add((stream = { auth, method, access, request, end: (refusal) => refuse(refusal) }));
+      return true;
     };
 
     return new ServerInterceptingCall(call, {
       start: (next) =>
         next({
           onReceiveMetadata: (metadata, nextMetadata) => {
-            const connection = connections.of(call.getAuthContext());
-            if (!connection) return refuse(status.UNAUTHENTICATED, "unauthenticated: no client certificate");
-            peer = `${connection.door.name}:${connection.peer}`;
-            if (!connection.verdict.ok) return refuse(status.UNAUTHENTICATED, `unauthenticated: ${connection.verdict.reason}`);
-            caller = { id: connection.verdict.id, serial: connection.serial, doorScope: connection.door.scope };
-            const denial = authorizer.denial(caller);
-            if (denial) return refuse(denial.code === "revoked" ? status.UNAUTHENTICATED : status.PERMISSION_DENIED, denial.reason);
-            const overRate = limits.takeCall(caller.id.id);
-            if (overRate) return refuse(status.RESOURCE_EXHAUSTED, overRate);
-            if (decided && !authorize(undefined)) return;
+            const connection = this.deps.connections.of(auth);
+            peer = connection ? `${connection.door.name}:${connection.peer}` : "unknown";
+            // The budget comes first, so a refused caller cannot flood the audit log and the daemon log.
+            verifiedId = connection?.verdict.ok ? connection.verdict.id.id : undefined;
+            const overRate = limits.takeCall(verifiedId ?? `unauthenticated:${connection?.serial ?? peer}`);
+            if (overRate) return refuse({ code: status.RESOURCE_EXHAUSTED, details: overRate });
+            const admitted = this.#admit(auth);
+            if ("refusal" in admitted) return refuse(admitted.refusal);
+            caller = admitted.caller;
+            if (!Authorizer.needsRequest(access) && !authorize(undefined)) return;
             if (definition.responseStream) {
               const opened = limits.openStream(caller.id.id);
-              if (typeof opened === "string") return refuse(status.RESOURCE_EXHAUSTED, opened);
+              if (typeof opened === "string") return refuse({ code: status.RESOURCE_EXHAUSTED, details: opened });
               closeStream = opened;
             }
             nextMetadata(metadata);
           },
           onReceiveMessage: (message, nextMessage) => {
+            const size = oversize(message);
+            if (size !== undefined) return refuse({ code: status.RESOURCE_EXHAUSTED, details: `the request is ${size} bytes, more than the ${MAX_REQUEST_BYTES} a request may be` });
             const problem = malformation(message);
-            if (problem !== undefined) return refuse(status.INVALID_ARGUMENT, `the request is not a valid message of ${method}: ${problem}`);
-            if (!decided && !authorize(message)) return;
-            decided = true;
-            nextMessage(message);
+            if (problem !== undefined) return refuse({ code: status.INVALID_ARGUMENT, details: `the request is not a valid message of ${method}: ${problem}` });
+            if (Authorizer.needsRequest(access) && !handed && !authorize(message)) return;
+            handed = true;
+            if (!nonRootOnly) return nextMessage(message);
+            // A user that does not resolve is the handler's to refuse, naming the field.
+            void this.deps.runsAsRoot(message).catch(() => false).then((root) => {
+              if (!root) return nextMessage(message);
+              handed = false;
+              refuse({ code: status.PERMISSION_DENIED, details: `permission denied: ${caller!.id.id} may start executables in "${cell}" only as a user other than root: set spec.user (and spec.group) to one` });
+            });
           },
-          onCancel: () => finish({ code: status.CANCELLED, details: "cancelled by the client" }),
+          onCancel: () => {
+            closeStream?.();
+            // A change the handler already works on still happens: record its real outcome when it comes.
+            if (isMutating(access) && handed && !finished) answerAfterCancel = true;
+            else finish({ code: status.CANCELLED, details: handed ? "cancelled by the client" : "ended before its request was read: cancelled by the client, or larger than grpc accepts" });
+          },
         }),
+      sendMessage: (message, next) => {
+        if (answerAfterCancel) finish({ code: status.OK, details: "done after the client cancelled or its deadline passed" });
+        next(message);
+      },
       sendStatus: (st, next) => {
-        finish(st);
+        finish(answerAfterCancel && st.code !== status.OK ? { ...st, details: `${st.details} (after the client cancelled or its deadline passed)` } : st);
         next(st);
       },
     });
-
-    /** Decides the call; answers false after refusing it. */
-    function authorize(request: unknown): boolean {
-      try {
-        const decision = authorizer.decide(caller!, method, access, request);
-        cell = decision.cell;
-        if (!decision.allowed) {
-          refuse(status.PERMISSION_DENIED, `permission denied: ${decision.reason}`);
-          return false;
-        }
-        if (decision.fillFilter !== undefined && access.filter) setFieldAt(request, access.filter, decision.fillFilter);
-        return true;
-      } catch (err) {
-        if (!(err instanceof AuraeError)) throw err;
-        refuse(status.INVALID_ARGUMENT, err.message);
-        return false;
-      }
-    }
   };
+
+  /** Who the connection's caller is, or why it is refused whatever it calls. */
+  #admit(auth: AuthContext): { caller: Caller } | { refusal: Status } {
+    const connection = this.deps.connections.of(auth);
+    if (!connection) return { refusal: { code: status.UNAUTHENTICATED, details: "unauthenticated: no client certificate" } };
+    if (!connection.verdict.ok) return { refusal: { code: status.UNAUTHENTICATED, details: `unauthenticated: ${connection.verdict.reason}` } };
+    const caller = { id: connection.verdict.id, serial: connection.serial, doorScope: connection.door.scope };
+    const denial = this.deps.authorizer.denial(caller);
+    if (denial) return { refusal: { code: denial.code === "revoked" ? status.UNAUTHENTICATED : status.PERMISSION_DENIED, details: denial.reason } };
+    return { caller };
+  }
+
+  #decide(caller: Caller, method: string, access: MethodAccess, request: unknown): { refusal?: Status; cell?: string; fillFilter?: string; nonRootOnly?: boolean } {
+    try {
+      const decision = this.deps.authorizer.decide(caller, method, access, request);
+      if (!decision.allowed) return { cell: decision.cell, refusal: { code: status.PERMISSION_DENIED, details: `permission denied: ${decision.reason}` } };
+      return { cell: decision.cell, fillFilter: decision.fillFilter, nonRootOnly: decision.nonRootOnly };
+    } catch (err) {
+      if (!(err instanceof AuraeError)) throw err;
+      return { refusal: { code: status.INVALID_ARGUMENT, details: err.message } };
+    }
+  }
 }

@@ -28,10 +28,11 @@ import { Store } from "../store/store.js";
 import { loadConfig, USAGE, type DaemonConfig } from "./config.js";
 import { Authorizer } from "./authz/authorizer.js";
 import { cellIdentityRules } from "./authz/cell-identity.js";
+import { runsAsRoot } from "./authz/runs-as-root.js";
 import { loadPolicy } from "./authz/policy-file.js";
 import { Connections } from "./identity.js";
 import { lockStateDir } from "./instance-lock.js";
-import { callInterceptor } from "./interceptors.js";
+import { CallGate } from "./interceptors.js";
 import { CallLimits } from "./limits.js";
 import { Reloader } from "./reloader.js";
 import { BUNDLES_DIR, loadTrustMaterial } from "./tls/trust-material.js";
@@ -68,6 +69,7 @@ async function main(config: DaemonConfig): Promise<void> {
     pkiDir: config.pkiDir,
     trustDomains: config.trustDomains,
     serverRotated: () => reloader.now(),
+    revoked: () => gate.recheck(),
   });
   await certificates.adoptIssuedFiles();
   const cellSockets = new CellSockets({ runtimeDir: config.runtimeDir, trustDomain: config.trustDomains[0]!, certificates, log: log.child({ area: "cells" }) });
@@ -106,6 +108,7 @@ async function main(config: DaemonConfig): Promise<void> {
     server.listeners.reload(fresh);
     connections.useBundles(fresh.bundles);
     authorizer.replace(await loadPolicy(config.policyPath, adminId));
+    gate.recheck();
     log.info({ serverSerial: fresh.serverCertificate.serialNumber, trustDomains: [...fresh.bundles.keys()] }, "certificates, trust bundles and policy reloaded");
   }, log);
   const material = await loadTrustMaterial(config.pkiDir, config.trustDomains);
@@ -115,6 +118,7 @@ async function main(config: DaemonConfig): Promise<void> {
     (serial) => certificates.isRevoked(serial),
     cellIdentityRules(config.trustDomains[0]!),
   );
+  const gate = new CallGate({ connections, authorizer, limits: new CallLimits(config.callLimits), audit, runsAsRoot, log: log.child({ area: "api" }) });
   const server = await startServer(config, {
     services: [
       { definition: CellServiceService, implementation: cellService({ cells, log }) },
@@ -125,7 +129,7 @@ async function main(config: DaemonConfig): Promise<void> {
       { definition: AuditServiceService, implementation: auditService({ audit, log }) },
       { definition: NodeServiceService, implementation: nodeService({ cgroupMode: mode, log }) },
     ],
-    interceptors: [callInterceptor({ connections, authorizer, limits: new CallLimits(config.callLimits), audit, log: log.child({ area: "api" }) })],
+    interceptors: [gate.interceptor],
     material,
     connections,
     log,
@@ -133,6 +137,8 @@ async function main(config: DaemonConfig): Promise<void> {
   await cellSockets.serve(server.listeners);
   log.info({ socket: config.socketPath, tcpPort: server.tcpPort }, "auraed serving");
 
+  // bundles/ exists from the start, so that a partner's bundle dropped in (or taken out) later is seen.
+  await mkdir(join(config.pkiDir, BUNDLES_DIR), { recursive: true, mode: 0o755 });
   reloader.watch([config.pkiDir, join(config.pkiDir, BUNDLES_DIR), dirname(config.policyPath)]);
   process.on("SIGHUP", () => void reloader.now());
 
@@ -140,6 +146,7 @@ async function main(config: DaemonConfig): Promise<void> {
     log.info({ signal, stopWorkloads: config.stopWorkloadsOnExit }, "shutting down");
     events.record({ kind: "daemon.stopped", attributes: { signal } });
     events.close(); // following watchers end with UNAVAILABLE instead of holding the shutdown for its grace period
+    gate.close(); // its pending refusal summaries go to the audit log first
     audit.close();
     reloader.close();
     await server.close(SHUTDOWN_GRACE_MS);

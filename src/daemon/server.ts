@@ -12,7 +12,7 @@ import type { Logger } from "pino";
 import { precondition } from "../errors.js";
 import type { DaemonConfig } from "./config.js";
 import type { Connections } from "./identity.js";
-import { guardDeserializers } from "./malformed.js";
+import { guardDeserializers, TRANSPORT_MAX_REQUEST_BYTES } from "./malformed.js";
 import { TlsListeners, parseTcpAddress } from "./tls/listeners.js";
 import type { TrustMaterial } from "./tls/trust-material.js";
 
@@ -36,8 +36,6 @@ export interface RunningServer {
   close(graceMs: number): Promise<void>;
 }
 
-/** Largest request message accepted; past it a call gets RESOURCE_EXHAUSTED. */
-export const MAX_REQUEST_BYTES = 4 * 1024 * 1024;
 
 const PROTO_DIR = fileURLToPath(new URL("../../proto", import.meta.url));
 
@@ -51,7 +49,7 @@ class GuardedServer extends grpc.Server {
 export async function startServer(config: DaemonConfig, deps: ServerDeps): Promise<RunningServer> {
   const server = new GuardedServer({
     interceptors: [...deps.interceptors],
-    "grpc.max_receive_message_length": MAX_REQUEST_BYTES,
+    "grpc.max_receive_message_length": TRANSPORT_MAX_REQUEST_BYTES,
   });
   for (const { definition, implementation } of deps.services) server.addService(definition, implementation);
   const health = new HealthImplementation({ "": "SERVING" });

@@ -39,7 +39,8 @@ export class CellSockets implements WorkloadIdentities {
   async provide(cell: string): Promise<void> {
     const dir = this.#dir(cell);
     await mkdir(dir, { recursive: true, mode: 0o700 });
-    if (await this.#needsRenewal(join(dir, "svid.crt"))) {
+    const current = await this.#svid(join(dir, "svid.crt"));
+    if (!current || Date.parse(current.validTo) - Date.now() < (VALID_DAYS / 2) * DAY_MS) {
       const { spiffeId } = this.describe(cell);
       const issued = await this.deps.certificates.issueWorkload(spiffeId, VALID_DAYS);
       await writePkiFiles(dir, { svid: { certPem: issued.certPem, keyPem: issued.keyPem }, ca: { certPem: issued.caPem } }, { overwrite: true });
@@ -47,14 +48,18 @@ export class CellSockets implements WorkloadIdentities {
       await writeFile(join(dir, "config.tmp"), config, { mode: 0o600 });
       await rename(join(dir, "config.tmp"), join(dir, "config"));
       this.deps.log.info({ cell, spiffeId }, "workload identity issued");
+      if (current) this.#revoke(current, "renewed");
     }
     if (this.#listeners) await this.#listen(cell);
     else this.#pending.add(cell);
   }
 
+  /** Also revokes the SVID, so that it cannot act on a later cell of the same name. */
   async withdraw(cell: string): Promise<void> {
     this.#pending.delete(cell);
-    if (this.#open.delete(cell)) this.#listeners?.close(doorName(cell));
+    if (this.#open.delete(cell)) this.#listeners?.close(doorName(cell), true);
+    const svid = await this.#svid(join(this.#dir(cell), "svid.crt"));
+    if (svid) this.#revoke(svid, "cell freed");
     await rm(this.#dir(cell), { recursive: true, force: true });
   }
 
@@ -75,12 +80,20 @@ export class CellSockets implements WorkloadIdentities {
     this.#open.add(cell);
   }
 
-  async #needsRenewal(certPath: string): Promise<boolean> {
+  /** The cell's current SVID, or undefined when there is none (or it is unreadable: it is then replaced). */
+  async #svid(path: string): Promise<X509Certificate | undefined> {
     try {
-      const cert = new X509Certificate(await readFile(certPath));
-      return Date.parse(cert.validTo) - Date.now() < (VALID_DAYS / 2) * DAY_MS;
+      return new X509Certificate(await readFile(path));
     } catch {
-      return true;
+      return undefined;
+    }
+  }
+
+  #revoke(svid: X509Certificate, reason: string): void {
+    try {
+      this.deps.certificates.revoke(svid.serialNumber, reason, "auraed");
+    } catch (err) {
+      this.deps.log.warn({ err, serial: svid.serialNumber }, "could not revoke a workload SVID");
     }
   }
 

@@ -45,9 +45,24 @@ export function verifyClientSvid(chain: readonly X509Certificate[], bundles: Tru
   if (id.path === "") return refuse(`${id.id} names a trust domain, not a workload: an X.509-SVID needs a path`);
   const anchors = bundles.get(id.trustDomain);
   if (!anchors) return refuse(`trust domain "${id.trustDomain}" of ${id.id} is not trusted`);
-  const anchored = chain.slice(1).some((cert) => anchors.some((anchor) => anchor.fingerprint256 === cert.fingerprint256));
-  if (!anchored) return refuse(`${id.id} is not signed by a trust anchor of "${id.trustDomain}"`);
+  if (!anchoredIn(chain, anchors)) return refuse(`${id.id} is not signed by a trust anchor of "${id.trustDomain}"`);
   return { ok: true, id };
+}
+
+/**
+ * Whether the chain leads from its leaf to one of `anchors`, each link a CA, valid now, that really signed the
+ * certificate before it. The chain Node reports is linked by names only: a peer can append any certificate named
+ * like our CA, so every signature is checked here, not taken from TLS (which verified some path, maybe another).
+ */
+function anchoredIn(chain: readonly X509Certificate[], anchors: readonly X509Certificate[], now = Date.now()): boolean {
+  for (let i = 0; i + 1 < chain.length; i++) {
+    const child = chain[i]!;
+    const issuer = chain[i + 1]!;
+    const current = Date.parse(issuer.validFrom) <= now && now <= Date.parse(issuer.validTo);
+    if (!issuer.ca || !current || !child.checkIssued(issuer) || !child.verify(issuer.publicKey)) return false;
+    if (anchors.some((anchor) => anchor.fingerprint256 === issuer.fingerprint256)) return true;
+  }
+  return false;
 }
 
 const refuse = (reason: string): SvidVerdict => ({ ok: false, reason });

@@ -20,6 +20,8 @@ export type Decision =
       readonly cell: string | undefined;
       /** A cell filter to fill into the request: the caller may only see this cell tree. */
       readonly fillFilter: string | undefined;
+      /** The executable it starts must not run as root (no rule reaching its cell allows it). */
+      readonly nonRootOnly?: boolean;
     }
   | { readonly allowed: false; readonly reason: string; readonly cell: string | undefined };
 
@@ -32,8 +34,8 @@ export class Authorizer {
   #policy: Policy;
 
   /**
-   * `revoked` answers whether a serial was revoked through the API (the node database); `implicitRules` are rules
-   * an identity has whatever the policy file says (a cell's own identity).
+   * `revoked` answers whether a serial was revoked through the API (the node database); `implicitRules` are the
+   * only rules of an identity that has any (a cell's own identity), whatever the policy file says.
    */
   constructor(
     policy: Policy,
@@ -68,7 +70,8 @@ export class Authorizer {
     const deny = (reason: string): Decision => ({ allowed: false, reason, cell });
     if (access.access === "public") return { allowed: true, cell, fillFilter: undefined };
     const name = method.slice(1);
-    const granting = [...this.#policy.rules, ...this.implicitRules(caller.id)].filter(
+    const implicit = this.implicitRules(caller.id);
+    const granting = (implicit.length > 0 ? implicit : this.#policy.rules).filter(
       (rule) => rule.identities.some((p) => matchesIdentity(p, caller.id.id)) && grants(rule, name, access),
     );
     if (granting.length === 0) return deny(`no rule grants ${name} to ${caller.id.id}`);
@@ -83,14 +86,15 @@ export class Authorizer {
     if (scope === "*") return { allowed: true, cell, fillFilter: undefined };
     if (cell === undefined) {
       // A list or watch over every cell, by a caller confined to cells: one tree is filled in, more must be chosen.
-      if (scope.length === 1) return { allowed: true, cell: scope[0], fillFilter: scope[0] };
+      if (scope.length === 1 && !scope[0]!.endsWith("/*")) return { allowed: true, cell: scope[0], fillFilter: scope[0] };
       return deny(`${caller.id.id} may list only cells ${scope.join(", ")}: set ${snake(field)} to one of them`);
     }
     // A confined caller's cell name is checked here, before the scope test, so "a/../b" can never pass as "a/...".
     validateCellName(cell, snake(field));
     if (!scope.some((root) => within(cell, root)))
       return deny(`${caller.id.id} may not act on cell "${cell}": its rules reach only cells ${scope.join(", ")}`);
-    return { allowed: true, cell, fillFilter: undefined };
+    const rootAllowed = granting.some((rule) => rule.runAsRoot && (rule.cells === "*" || rule.cells.some((root) => within(cell, root))));
+    return { allowed: true, cell, fillFilter: undefined, ...(access.startsProcess && !rootAllowed && { nonRootOnly: true }) };
   }
 }
 
@@ -106,11 +110,15 @@ function grants(rule: Rule, method: string, access: MethodAccess): boolean {
   return rule.methods.some((m) => m === method || (m.endsWith("/*") && method.startsWith(m.slice(0, -1))));
 }
 
-const within = (cell: string, root: string): boolean => cell === root || cell.startsWith(`${root}/`);
+/** Whether `cell` is in the tree of `root`: "a" holds a and the cells below it, "a/*" only the cells below a. */
+const within = (cell: string, root: string): boolean =>
+  root.endsWith("/*") ? cell.startsWith(root.slice(0, -1)) : cell === root || cell.startsWith(`${root}/`);
 
+/** Every tree the scopes reach, none inside another. */
 function union(scopes: readonly CellScope[]): CellScope {
   if (scopes.includes("*")) return "*";
-  return [...new Set(scopes.flat())];
+  const all = [...new Set(scopes.flat())];
+  return all.filter((tree) => !all.some((other) => other !== tree && within(tree, other)));
 }
 
 function intersect(scope: CellScope, door: CellScope): CellScope {

@@ -1,10 +1,20 @@
-// A cell's workload identity, spiffe://<trust domain>/cells/<cell>, is an operator of its own cell tree and of
-// nothing else: a rule every policy has, whatever its file says.
+// A cell's workload identity, spiffe://<trust domain>/cells/<cell>, has these rules and no other, whatever the policy
+// file says: it runs and reads executables of its cell and the cells below, and manages the cells below it, never
+// its own cell's limits (an admin set them); and never as root.
 import { validateCellName } from "../../domain/names.js";
 import type { SpiffeId } from "../../pki/spiffe.js";
 import type { Rule } from "./policy.js";
 
 const PREFIX = "/cells/";
+
+const OWN_CELL_METHODS = [
+  "aurae.executables.v1.ExecutableService/*",
+  "aurae.observe.v1.ObserveService/GetLogs",
+  "aurae.events.v1.EventService/*",
+  "aurae.cells.v1.CellService/Get",
+  "aurae.cells.v1.CellService/List",
+  "aurae.cells.v1.CellService/Stats",
+];
 
 export const cellSpiffeId = (trustDomain: string, cell: string): string => `spiffe://${trustDomain}${PREFIX}${cell}`;
 
@@ -18,6 +28,10 @@ export function cellIdentityRules(trustDomain: string): (id: SpiffeId) => readon
     } catch {
       return [];
     }
-    return [{ name: `identity of cell ${cell}`, identities: [id.id], role: "operator", methods: [], cells: [cell] }];
+    const name = `identity of cell ${cell}`;
+    return [
+      { name, identities: [id.id], role: undefined, methods: OWN_CELL_METHODS, cells: [cell], runAsRoot: false },
+      { name, identities: [id.id], role: "operator", methods: [], cells: [`${cell}/*`], runAsRoot: false },
+    ];
   };
 }

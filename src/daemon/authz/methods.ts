@@ -23,6 +23,8 @@ export interface MethodAccess {
   readonly cell?: string;
   /** Dotted path of a list's or stream's optional cell filter: filled in for a caller confined to one cell tree. */
   readonly filter?: string;
+  /** It starts a process, whose user the caller's rules may require not to be root. */
+  readonly startsProcess?: boolean;
 }
 
 const CELLS = "/aurae.cells.v1.CellService/";
@@ -41,7 +43,7 @@ const METHODS: ReadonlyMap<string, MethodAccess> = new Map<string, MethodAccess>
   [`${CELLS}Stats`, { access: "read", cell: "name" }],
   [`${CELLS}Get`, { access: "read", cell: "name" }],
   [`${CELLS}List`, { access: "read", filter: "cellName" }],
-  [`${EXECUTABLES}Start`, { access: "write", cell: "spec.cellName" }],
+  [`${EXECUTABLES}Start`, { access: "write", cell: "spec.cellName", startsProcess: true }],
   [`${EXECUTABLES}Stop`, { access: "write", cell: "cellName" }],
   [`${EXECUTABLES}Signal`, { access: "write", cell: "cellName" }],
   [`${EXECUTABLES}Wait`, { access: "read", cell: "cellName" }],

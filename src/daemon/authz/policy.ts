@@ -8,7 +8,7 @@ import { parseSpiffeId } from "../../pki/spiffe.js";
 import { validateCellName } from "../../domain/names.js";
 import { ROLES, type Role } from "./methods.js";
 
-/** Cells a rule reaches: every cell, or these cells and the cells below each. */
+/** Cells a rule reaches: every cell, or these: "a" is a and the cells below it, "a/*" only the cells below a. */
 export type CellScope = "*" | readonly string[];
 
 export interface Rule {
@@ -19,6 +19,11 @@ export interface Rule {
   /** Full method names ("aurae.cells.v1.CellService/Get") or a service's every method ("aurae.cells.v1.CellService/*"). */
   readonly methods: readonly string[];
   readonly cells: CellScope;
+  /**
+   * May the rule's callers start executables as root (uid or gid 0)? A workload run as root owns the node (it can
+   * read auraed's keys), so only rules reaching every cell may, unless they say otherwise.
+   */
+  readonly runAsRoot: boolean;
 }
 
 export interface Policy {
@@ -30,7 +35,7 @@ export interface Policy {
 /** The policy in force when there is no policy file. */
 export function defaultPolicy(adminId: string): Policy {
   return {
-    rules: [{ name: "admin", identities: [adminId], role: "admin", methods: [], cells: "*" }],
+    rules: [{ name: "admin", identities: [adminId], role: "admin", methods: [], cells: "*", runAsRoot: true }],
     deny: { identities: [], serials: [] },
   };
 }
@@ -58,7 +63,7 @@ export function parsePolicy(text: string, source: string): Policy {
   };
 }
 
-const RULE_KEYS = new Set(["name", "identities", "role", "methods", "cells"]);
+const RULE_KEYS = new Set(["name", "identities", "role", "methods", "cells", "run_as_root"]);
 const METHOD = /^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)*\.[A-Z][A-Za-z0-9]*\/([A-Z][A-Za-z0-9]*|\*)$/;
 
 function parseRule(entry: unknown, field: string): Rule {
@@ -72,12 +77,15 @@ function parseRule(entry: unknown, field: string): Rule {
     if (!METHOD.test(method)) throw invalid(`${field}.methods[${i}]`, `"${method}" is not "package.Service/Method" or "package.Service/*"`);
   });
   if (role === undefined && methods.length === 0) throw invalid(field, "grants nothing: give it a role or methods");
+  const cells = cellScope(rule.cells ?? ["*"], `${field}.cells`);
+  if (rule.run_as_root !== undefined && typeof rule.run_as_root !== "boolean") throw invalid(`${field}.run_as_root`, "must be true or false");
   return {
     name: rule.name === undefined ? field : string(rule.name, `${field}.name`),
     identities: identities.map((id, i) => identityPattern(id, `${field}.identities[${i}]`)),
     role,
     methods,
-    cells: cellScope(rule.cells ?? ["*"], `${field}.cells`),
+    cells,
+    runAsRoot: (rule.run_as_root as boolean | undefined) ?? cells === "*",
   };
 }
 
@@ -85,8 +93,11 @@ function cellScope(value: unknown, field: string): CellScope {
   const cells = strings(value, field);
   if (cells.includes("*")) return "*";
   if (cells.length === 0) throw invalid(field, `must list cells, or "*" for every cell`);
-  // "team-a/" and "team-a" both mean the cell team-a and every cell below it.
-  return cells.map((cell, i) => validateCellName(cell.endsWith("/") ? cell.slice(0, -1) : cell, `${field}[${i}]`));
+  // "team-a/" and "team-a" both mean the cell team-a and every cell below it; "team-a/*" only the cells below it.
+  return cells.map((cell, i) => {
+    if (cell.endsWith("/*")) return `${validateCellName(cell.slice(0, -2), `${field}[${i}]`)}/*`;
+    return validateCellName(cell.endsWith("/") ? cell.slice(0, -1) : cell, `${field}[${i}]`);
+  });
 }
 
 function identityPattern(pattern: string, field: string): string {

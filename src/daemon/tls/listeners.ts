@@ -21,6 +21,7 @@ const HANDSHAKE_TIMEOUT_MS = 10_000;
 
 export class TlsListeners {
   readonly #servers = new Map<Server, Door>();
+  readonly #sockets = new Map<Server, Set<TLSSocket>>();
   #material: TrustMaterial;
 
   constructor(
@@ -47,7 +48,11 @@ export class TlsListeners {
       minVersion: "TLSv1.2",
       handshakeTimeout: HANDSHAKE_TIMEOUT_MS,
     });
+    const sockets = new Set<TLSSocket>();
+    this.#sockets.set(server, sockets);
     server.on("secureConnection", (socket: TLSSocket) => {
+      sockets.add(socket);
+      socket.once("close", () => sockets.delete(socket));
       if (socket.authorized) return this.onConnection(socket, door);
       this.log.warn({ door: door.name, peer: socket.remoteAddress ?? "unix", reason: `client certificate: ${String(socket.authorizationError)}` }, "TLS handshake refused");
       socket.destroy();
@@ -77,13 +82,16 @@ export class TlsListeners {
 
   /**
    * Stops accepting on the listener of `doorName`, or on all. Connections already open are grpc-js's to end (it
-   * drains them on shutdown); waiting for them here would hold a shutdown for as long as any client stays.
+   * drains them on shutdown; waiting for them here would hold a shutdown for as long as any client stays), unless
+   * `dropOpen`: a door that goes away (a freed cell's) takes its connections with it.
    */
-  close(doorName?: string): void {
+  close(doorName?: string, dropOpen = false): void {
     for (const [server, door] of this.#servers) {
       if (doorName !== undefined && door.name !== doorName) continue;
       this.#servers.delete(server);
       server.close();
+      if (dropOpen) for (const socket of this.#sockets.get(server) ?? []) socket.destroy();
+      this.#sockets.delete(server);
     }
   }
 }

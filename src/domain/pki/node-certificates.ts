@@ -20,6 +20,8 @@ export interface NodeCertificatesDeps {
   readonly trustDomains: readonly string[];
   /** Called after the server certificate files were replaced, to serve them. */
   readonly serverRotated: () => Promise<void>;
+  /** Called after a revocation, so that calls already under way under that certificate end. */
+  readonly revoked?: () => void;
   readonly now?: () => number;
 }
 
@@ -83,6 +85,7 @@ export class NodeCertificates {
     if (!this.deps.store.get(serial)) throw notFound(`no certificate with serial ${serial} was issued by this node (aer pki list)`);
     this.deps.store.revoke(serial, by, reason, this.#now());
     this.#revoked.add(serial);
+    this.deps.revoked?.();
     return this.deps.store.get(serial)!;
   }
 

@@ -77,7 +77,7 @@ cells = ["${teamA}/"]
 
   const operator = (await clientAs(aurae, `spiffe://${td}/team-a/deployer`)).client;
   await operator.cells.allocate({ spec: { name: `${teamA}/web` } });
-  await operator.executables.start({ spec: { cellName: `${teamA}/web`, name: "ok", argv: ["/bin/true"] } });
+  await operator.executables.start({ spec: { cellName: `${teamA}/web`, name: "ok", argv: ["/bin/true"], user: "nobody" } });
   await assert.rejects(operator.cells.free({ name: `${teamB}/x`, stop: true }), denied(new RegExp(`may not act on cell "${teamB}/x"`)));
   await assert.rejects(
     operator.executables.start({ spec: { cellName: `${teamB}/x`, name: "sneak", argv: ["/bin/true"] } }),

@@ -15,7 +15,7 @@ const exhausted = (pattern: RegExp) => (err: unknown) =>
 
 test("a request larger than 4 MiB is RESOURCE_EXHAUSTED and the daemon serves on", async () => {
   const huge = "x".repeat(5 * 1024 * 1024);
-  await assert.rejects(aurae.client.cells.get({ name: huge }), exhausted(/larger than max/i));
+  await assert.rejects(aurae.client.cells.get({ name: huge }), exhausted(/more than the 4194304 a request may be/));
   await aurae.client.cells.list({});
 });
 
@@ -51,5 +51,7 @@ test("an identity over its call rate gets RESOURCE_EXHAUSTED; another identity i
   await new Promise((r) => setTimeout(r, 1000));
   await busy.cells.list({}); // the budget refills
   const { entries } = await aurae.client.audit.list({ pageSize: 1000, filter: { identity: `spiffe://${TRUST_DOMAIN}/busy` } });
-  assert.equal(entries.filter((e) => e.code === "RESOURCE_EXHAUSTED").length, refused.length);
+  // Refusals are recorded one by one up to 20 per caller and 10 s, the rest in one summary when the window closes.
+  const exhaustedEntries = entries.filter((e) => e.code === "RESOURCE_EXHAUSTED");
+  assert.equal(exhaustedEntries.length, Math.min(refused.length, 20));
 });

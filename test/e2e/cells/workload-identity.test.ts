@@ -45,7 +45,7 @@ test("a cell with a workload identity: its SVID, its socket, and a script inside
     script,
     `import { connect } from "aurae";
 const client = await connect();
-await client.executables.start({ spec: { cellName: "${cell}/jobs", name: "child", argv: ["/bin/true"] } });
+await client.executables.start({ spec: { cellName: "${cell}/jobs", name: "child", argv: ["/bin/true"], user: "nobody" } });
 const names = (await client.executables.list({})).executables.map((e) => e.spec?.cellName + "/" + e.spec?.name);
 console.log("sees " + names.sort().join(" "));
 try {

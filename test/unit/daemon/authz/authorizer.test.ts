@@ -3,6 +3,7 @@ import { test } from "node:test";
 import { Authorizer, matchesIdentity, type Caller } from "../../../../src/daemon/authz/authorizer.js";
 import { methodAccess } from "../../../../src/daemon/authz/methods.js";
 import { parsePolicy } from "../../../../src/daemon/authz/policy.js";
+import { cellIdentityRules } from "../../../../src/daemon/authz/cell-identity.js";
 import { parseSpiffeId } from "../../../../src/pki/spiffe.js";
 
 const policy = parsePolicy(
@@ -88,4 +89,31 @@ test("the deny list and revocations refuse a caller outright", () => {
   assert.equal(authz.denial(caller("spiffe://td/admin", "*", "ff"))?.code, "revoked");
   assert.equal(authz.denial(caller("spiffe://td/admin", "*", "0abc"))?.code, "revoked");
   assert.equal(authz.denial(caller("spiffe://td/admin")), undefined);
+});
+
+test("a confined caller may start executables only as a non-root user, unless its rule says run_as_root", () => {
+  const start = "/aurae.executables.v1.ExecutableService/Start";
+  const authz = new Authorizer(
+    parsePolicy(
+      `[[rule]]\nidentities = ["spiffe://td/ops"]\nrole = "operator"\ncells = ["a"]\n[[rule]]\nidentities = ["spiffe://td/ops"]\nrole = "operator"\ncells = ["b"]\nrun_as_root = true\n[[rule]]\nidentities = ["spiffe://td/root"]\nrole = "operator"\n`,
+      "p.toml",
+    ),
+  );
+  assert.deepEqual(decide(authz, caller("spiffe://td/ops"), start, { spec: { cellName: "a/x" } }), { allowed: true, cell: "a/x", fillFilter: undefined, nonRootOnly: true });
+  assert.deepEqual(decide(authz, caller("spiffe://td/ops"), start, { spec: { cellName: "b" } }), { allowed: true, cell: "b", fillFilter: undefined });
+  assert.deepEqual(decide(authz, caller("spiffe://td/root"), start, { spec: { cellName: "a" } }), { allowed: true, cell: "a", fillFilter: undefined });
+});
+
+test("a cell's own identity has only its implicit rules: its tree's executables, the cells below it, never its own limits", () => {
+  const authz = new Authorizer(parsePolicy(`[[rule]]\nidentities = ["spiffe://td/*"]\nrole = "reader"\n`, "p.toml"), undefined, cellIdentityRules("td"));
+  const cell = caller("spiffe://td/cells/web");
+  assert.equal(decide(authz, cell, "/aurae.executables.v1.ExecutableService/Start", { spec: { cellName: "web/jobs" } }).allowed, true);
+  assert.equal(decide(authz, cell, `${CELLS}Allocate`, { spec: { name: "web/jobs" } }).allowed, true);
+  assert.equal(decide(authz, cell, `${CELLS}Get`, { name: "web" }).allowed, true);
+  assert.equal(decide(authz, cell, `${CELLS}Update`, { spec: { name: "web" } }).allowed, false);
+  assert.equal(decide(authz, cell, `${CELLS}Free`, { name: "web" }).allowed, false);
+  assert.equal(decide(authz, cell, `${CELLS}Get`, { name: "db" }).allowed, false, "the file's td-wide reader rule does not apply");
+  assert.deepEqual(decide(authz, cell, "/aurae.executables.v1.ExecutableService/List", { cellName: "" }), { allowed: true, cell: "web", fillFilter: "web" });
+  assert.equal(decide(authz, caller("spiffe://td/cells/web/jobs"), `${CELLS}Get`, { name: "web" }).allowed, false);
+  assert.equal(decide(authz, caller("spiffe://td/cells/web/jobs"), `${CELLS}Get`, { name: "web/jobs" }).allowed, true);
 });

@@ -21,8 +21,9 @@ serials = ["0A:BC:01"]
 `,
     "/etc/aurae/policy.toml",
   );
-  assert.deepEqual(policy.rules[0], { name: "team-a", identities: ["spiffe://td/team-a/*"], role: "operator", methods: [], cells: ["team-a", "shared"] });
+  assert.deepEqual(policy.rules[0], { name: "team-a", identities: ["spiffe://td/team-a/*"], role: "operator", methods: [], cells: ["team-a", "shared"], runAsRoot: false });
   assert.deepEqual(policy.rules[1]?.cells, "*");
+  assert.equal(policy.rules[1]?.runAsRoot, true, "a rule over every cell may run root by default");
   assert.equal(policy.rules[1]?.name, "/etc/aurae/policy.toml: rule[1]");
   assert.deepEqual(policy.deny, { identities: ["spiffe://td/old/*"], serials: ["abc01"] });
 });
@@ -44,5 +45,12 @@ test("every mistake is refused, naming the file and the field", () => {
 });
 
 test("the default policy lets the admin alone do everything", () => {
-  assert.deepEqual(defaultPolicy("spiffe://td/admin").rules, [{ name: "admin", identities: ["spiffe://td/admin"], role: "admin", methods: [], cells: "*" }]);
+  assert.deepEqual(defaultPolicy("spiffe://td/admin").rules, [{ name: "admin", identities: ["spiffe://td/admin"], role: "admin", methods: [], cells: "*", runAsRoot: true }]);
+});
+
+test("cells below a cell only, and run_as_root said outright", () => {
+  const [rule] = parsePolicy(`[[rule]]\nidentities = ["spiffe://td/a"]\nrole = "operator"\ncells = ["ci/*"]\nrun_as_root = true\n`, "p.toml").rules;
+  assert.deepEqual([rule?.cells, rule?.runAsRoot], [["ci/*"], true]);
+  assert.throws(() => parsePolicy(`[[rule]]\nidentities = ["spiffe://td/a"]\nrole = "admin"\nrun_as_root = "yes"\n`, "p.toml"), { message: /rule\[0\]\.run_as_root: must be true or false/ });
+  assert.throws(() => parsePolicy(`[[rule]]\nidentities = ["spiffe://td/a"]\nrole = "admin"\ncells = ["../*"]\n`, "p.toml"), { message: /rule\[0\]\.cells\[0\]/ });
 });
