@@ -158,7 +158,8 @@ export class Cells {
     return this.deps.locks.run(treeLock(name), async () => {
       const row = this.require(name);
       // The kernel keeps a cgroup frozen while an ancestor is: this thaw could never complete.
-      const frozen = this.#frozenAncestor(name);
+      const parent = parentCell(name);
+      const frozen = parent === undefined ? undefined : this.frozenAt(parent);
       if (frozen !== undefined) throw precondition(`cell "${name}" is frozen with its ancestor "${frozen}": thaw "${frozen}"`);
       await this.deps.cgroups.thaw(name);
       this.deps.cells.setFrozen(name, false);
@@ -272,8 +273,9 @@ export class Cells {
     };
   }
 
-  #frozenAncestor(name: string): string | undefined {
-    for (let cell = parentCell(name); cell !== undefined; cell = parentCell(cell)) if (this.deps.cells.get(cell)?.frozen) return cell;
+  /** The cell itself or the nearest ancestor that is frozen, if one is: the kernel keeps the whole subtree frozen. */
+  frozenAt(name: string): string | undefined {
+    for (let cell: string | undefined = name; cell !== undefined; cell = parentCell(cell)) if (this.deps.cells.get(cell)?.frozen) return cell;
     return undefined;
   }
 

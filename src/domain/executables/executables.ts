@@ -19,7 +19,13 @@ import { exitAttributes, type NewEvent } from "../events/event.js";
 import type { KeyedMutex } from "../keyed-mutex.js";
 import { validateCellName, validateExecutableName } from "../names.js";
 import { decodePageToken, encodePageToken, validatePageSize, type PageRequest } from "../pagination.js";
-import { validateExecutableSpec, type Executable, type ExecutableSpec, type ExitStatus } from "./executable-spec.js";
+import {
+  validateExecutableSpec,
+  validateGracePeriodMs,
+  type Executable,
+  type ExecutableSpec,
+  type ExitStatus,
+} from "./executable-spec.js";
 import { executableDir, leafCgroup, logDir, runDir, trashDir } from "./layout.js";
 import { decideRestart } from "./restart.js";
 import { StateChanges } from "./state-changes.js";
@@ -48,7 +54,7 @@ export interface StopOptions {
 }
 
 const DEFAULT_GRACE_MS = 10_000;
-const MAX_GRACE_MS = 3_600_000;
+const FROZEN_RETRY_MS = 1000;
 const SIGTERM = 15;
 /** How long SIGKILL may take to end a process tree before Stop gives up and says so. */
 const KILL_TIMEOUT_MS = 10_000;
@@ -68,6 +74,9 @@ export class Executables implements CellWorkloads {
     const spec = validateExecutableSpec(input);
     return this.deps.locks.run(treeLock(spec.cell), async () => {
       this.deps.cells.require(spec.cell);
+      const frozen = this.deps.cells.frozenAt(spec.cell);
+      // A process that joins a frozen cgroup stops before it execs: the start would wait for it for ever.
+      if (frozen !== undefined) throw precondition(`cell "${frozen}" is frozen: thaw it before starting "${spec.name}" in "${spec.cell}"`);
       const previous = this.deps.store.get(spec.cell, spec.name);
       if (previous && previous.state !== "exited")
         throw exists(`executable "${spec.name}" in cell "${spec.cell}" is ${previous.state}: stop it before starting it again`);
@@ -367,6 +376,8 @@ export class Executables implements CellWorkloads {
     return this.deps.locks.run(treeLock(cell), async () => {
       const row = this.deps.store.get(cell, name);
       if (!row || row.state !== "backoff" || this.#closed) return;
+      // As in start: not into a frozen cell. Try again later; it stays in backoff until the cell is thawed.
+      if (this.deps.cells.frozenAt(cell) !== undefined) return this.#scheduleRestart(cell, name, Date.now() + FROZEN_RETRY_MS);
       const starting: ExecutableRow = {
         ...row,
         state: "starting",
@@ -429,9 +440,7 @@ function validateStopOptions(opts: StopOptions): { signal: number; graceMs: numb
   const signal = opts.signal ?? SIGTERM;
   const graceMs = opts.graceMs ?? DEFAULT_GRACE_MS;
   checkSignal(signal);
-  if (!Number.isInteger(graceMs) || graceMs < 0 || graceMs > MAX_GRACE_MS)
-    throw invalid("grace_period_ms", `must be 0 to ${MAX_GRACE_MS}, got ${graceMs}`);
-  return { signal, graceMs };
+  return { signal, graceMs: validateGracePeriodMs(graceMs, "grace_period_ms") };
 }
 
 function checkSignal(signal: number): void {

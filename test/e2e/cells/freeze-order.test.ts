@@ -1,5 +1,6 @@
-// Freeze and thaw in a cell tree: a thaw the kernel could never complete is refused at once, and a freeze and a
-// thaw of one cell sent together both answer (found by the API fuzz test, where each waited 10 s and failed).
+// Freeze and thaw in a cell tree: a thaw the kernel could never complete is refused at once, a freeze and a thaw of
+// one cell sent together both answer, and nothing starts in a frozen cell (found by the API fuzz test: each waited
+// 10 s and failed, and a start in a frozen cell waited for ever, holding its tree's lock).
 import assert from "node:assert/strict";
 import { readFile } from "node:fs/promises";
 import { test } from "node:test";
@@ -20,6 +21,20 @@ test("thawing a cell whose parent is frozen is FAILED_PRECONDITION naming the pa
   assert.ok(Date.now() - started < 2000, `answered after ${Date.now() - started} ms`);
   await aurae.client.cells.thaw({ name: parent });
   await aurae.client.cells.thaw({ name: `${parent}/child` });
+});
+
+test("starting an executable in a frozen cell, or below one, is FAILED_PRECONDITION naming the frozen cell", async (t) => {
+  const parent = await cellForTest(aurae, t, "cold");
+  await aurae.client.cells.allocate({ spec: { name: `${parent}/child` } });
+  await aurae.client.cells.freeze({ name: parent });
+  for (const cellName of [parent, `${parent}/child`]) {
+    await assert.rejects(
+      aurae.client.executables.start({ spec: { cellName, name: "x", argv: ["/bin/true"] } }, { deadline: 5000 }),
+      (err: AuraeClientError) => err.code === "precondition" && err.message.includes(`cell "${parent}" is frozen: thaw it before starting "x"`),
+    );
+  }
+  await aurae.client.cells.thaw({ name: parent });
+  await aurae.client.executables.start({ spec: { cellName: `${parent}/child`, name: "x", argv: ["/bin/true"] } });
 });
 
 test("a freeze and a thaw of one cell sent together both answer, and the record agrees with the kernel", async (t) => {
