@@ -48,6 +48,9 @@ export interface Cell {
 const MIB = 1024 * 1024;
 const PID_MAX_LIMIT = 4_194_304; // the kernel's ceiling for pid_max on 64-bit
 const CPU_LIST = /^\d+(-\d+)?(,\d+(-\d+)?)*$/; // the kernel's list format: "0-2,4"
+// CONFIG_NR_CPUS is at most 8192 and MAX_NUMNODES 1024: a larger id can name nothing on any kernel.
+const MAX_CPUS = 8192;
+const MAX_NODES = 1024;
 const DEVICE_NUMBERS = /^\d+:\d+$/;
 // Far more than a node has disks; each device is one more line written to io.max.
 const MAX_IO_DEVICES = 64;
@@ -60,8 +63,8 @@ export function validateCellSpec(spec: CellSpec): CellSpec {
   // The kernel rejects quotas below 1 ms; above ~10^12 us the quota could never bind anyway.
   if (cpu?.quotaUs !== undefined) checkRange(cpu.quotaUs, "spec.cpu.quota_us", 1000, 1e12);
   if (cpu?.weight !== undefined) checkRange(cpu.weight, "spec.cpu.weight", 1, 10_000);
-  if (cpuset?.cpus && !CPU_LIST.test(cpuset.cpus)) throw invalid("spec.cpuset.cpus", `${quote(cpuset.cpus)} is not a cpu list such as 0-2,4`);
-  if (cpuset?.mems && !CPU_LIST.test(cpuset.mems)) throw invalid("spec.cpuset.mems", `${quote(cpuset.mems)} is not a node list such as 0`);
+  if (cpuset?.cpus) checkIdList(cpuset.cpus, "spec.cpuset.cpus", "cpu", MAX_CPUS);
+  if (cpuset?.mems) checkIdList(cpuset.mems, "spec.cpuset.mems", "node", MAX_NODES);
   for (const key of ["maxBytes", "highBytes", "lowBytes", "minBytes"] as const)
     if (memory?.[key] !== undefined) checkRange(memory[key], `spec.memory.${snake(key)}`, MIB, Number.MAX_SAFE_INTEGER);
   if (memory?.swapMaxBytes !== undefined) checkRange(memory.swapMaxBytes, "spec.memory.swap_max_bytes", 0, Number.MAX_SAFE_INTEGER);
@@ -71,6 +74,16 @@ export function validateCellSpec(spec: CellSpec): CellSpec {
   io?.devices?.forEach((d, i) => validateIoDevice(d, `spec.io.devices[${i}]`));
   if (isolation) validateIsolation(spec.name, isolation);
   return spec;
+}
+
+/** A kernel id list ("0-2,4"): ids below `limit`, each range low to high. */
+function checkIdList(list: string, field: string, what: string, limit: number): void {
+  if (list.length > 4 * limit || !CPU_LIST.test(list)) throw invalid(field, `${quote(list)} is not a ${what} list such as 0-2,4`);
+  for (const range of list.split(",")) {
+    const [low, high = low] = range.split("-").map(Number) as [number, number?];
+    if (high >= limit) throw invalid(field, `${what} ${high} is past the most a kernel has (${limit})`);
+    if (low > high) throw invalid(field, `range ${range} runs backwards`);
+  }
 }
 
 function validateIoDevice(d: IoDeviceSpec, field: string): void {

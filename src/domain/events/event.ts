@@ -48,12 +48,14 @@ export interface EventFilter {
 
 const KIND = /^[a-z_.]+$/;
 const MAX_KINDS = 100;
+const MAX_KIND_CHARS = 128; // kinds are short ("node.leftover_removed"); a filter never needs more
 
 /** The filter, checked field by field; an empty cell name means every cell. */
 export function validateEventFilter(filter: EventFilter): EventFilter {
   const kinds = filter.kinds ?? [];
   if (kinds.length > MAX_KINDS) throw invalid("kinds", `at most ${MAX_KINDS} kinds, got ${kinds.length}`);
   kinds.forEach((kind, i) => {
+    if (kind.length > MAX_KIND_CHARS) throw invalid(`kinds[${i}]`, `is ${kind.length} characters long, at most ${MAX_KIND_CHARS}`);
     if (!KIND.test(kind))
       throw invalid(`kinds[${i}]`, `${quote(kind)} is not an event kind or a prefix such as "executable.": use a-z, "_" and "."`);
   });

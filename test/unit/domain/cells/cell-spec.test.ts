@@ -60,6 +60,21 @@ test("cpusets use the kernel's list syntax", () => {
   assert.throws(() => validateCellSpec({ name: "web", cpuset: { cpus: "0..2" } }), { field: "spec.cpuset.cpus" });
   assert.throws(() => validateCellSpec({ name: "web", cpuset: { mems: "all" } }), { field: "spec.cpuset.mems" });
 });
+test("a cpu list names cpus below 8192 and a node list nodes below 1024, each range low to high", () => {
+  assert.doesNotThrow(() => validateCellSpec({ name: "web", cpuset: { cpus: "0,8191", mems: "1023" } }));
+  assert.throws(() => validateCellSpec({ name: "web", cpuset: { cpus: "0-8192" } }), {
+    field: "spec.cpuset.cpus",
+    message: "spec.cpuset.cpus: cpu 8192 is past the most a kernel has (8192)",
+  });
+  assert.throws(() => validateCellSpec({ name: "web", cpuset: { cpus: "99999999999999999999" } }), { field: "spec.cpuset.cpus" });
+  assert.throws(() => validateCellSpec({ name: "web", cpuset: { mems: "1024" } }), { field: "spec.cpuset.mems" });
+  assert.throws(() => validateCellSpec({ name: "web", cpuset: { cpus: "3-1" } }), {
+    field: "spec.cpuset.cpus",
+    message: "spec.cpuset.cpus: range 3-1 runs backwards",
+  });
+  assert.throws(() => validateCellSpec({ name: "web", cpuset: { cpus: "0,".repeat(20_000) + "0" } }), { field: "spec.cpuset.cpus", message: /… \(40001 characters\) is not a cpu list/ });
+});
+
 
 test("an io device is a /dev path or MAJOR:MINOR", () => {
   assert.doesNotThrow(() => validateCellSpec({ name: "web", io: { devices: [{ device: "/dev/vda" }, { device: "253:0" }] } }));
