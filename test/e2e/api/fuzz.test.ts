@@ -7,6 +7,7 @@ import { status } from "@grpc/grpc-js";
 import { loadRpcMethods, type RpcMethod } from "../../helpers/fuzz/api-schema.js";
 import { makeHarmless } from "../../helpers/fuzz/harmless.js";
 import { malformed } from "../../helpers/fuzz/malformed.js";
+import { mutateMessage } from "../../helpers/fuzz/mutate.js";
 import { randomMessage, type GenContext } from "../../helpers/fuzz/message-gen.js";
 import { Plausible } from "../../helpers/fuzz/plausible.js";
 import { Random } from "../../helpers/fuzz/random.js";
@@ -26,6 +27,10 @@ const CONCURRENCY = 4;
 const MALFORMED_SHARE = 0.3;
 /** How wild typed requests are: from all plausible (to reach deep into handlers) to all random. */
 const CHAOS = [0, 0, 0, 0.05, 0.2, 1];
+/** How often a typed request is a changed copy of one that worked (when there is one), not built from scratch. */
+const FROM_TEMPLATE = 0.4;
+/** Requests that worked, kept per method as templates. */
+const TEMPLATES_PER_METHOD = 20;
 
 /** Answers that say the request was wrong, or named something missing or in the wrong state: fine. */
 const EXPECTED = new Set([
@@ -52,8 +57,26 @@ interface Case {
   readonly index: number;
   readonly method: RpcMethod;
   readonly kind: "typed" | "malformed";
+  /** The request, when it is one (typed). */
+  readonly message?: FuzzMessage;
   readonly bytes: Buffer;
   readonly describe: () => string;
+}
+
+/** Requests that worked, by method path. */
+class Templates {
+  readonly #byPath = new Map<string, FuzzMessage[]>();
+
+  add(path: string, message: FuzzMessage): void {
+    const kept = this.#byPath.get(path) ?? [];
+    if (kept.length >= TEMPLATES_PER_METHOD) kept.shift();
+    kept.push(message);
+    this.#byPath.set(path, kept);
+  }
+
+  of(path: string): readonly FuzzMessage[] {
+    return this.#byPath.get(path) ?? [];
+  }
 }
 
 test("every RPC answers random and malformed requests with a proper status, and the daemon keeps serving", { timeout: 240_000 }, async (t) => {
@@ -64,11 +87,13 @@ test("every RPC answers random and malformed requests with a proper status, and 
   const client = await RawClient.connect(aurae);
   t.after(() => client.close());
   t.after(() => freeEveryCell());
+  const templates = new Templates();
   const call = async (path: string, message: FuzzMessage, accept = [status.OK]): Promise<void> => {
     const method = methods.find((m) => m.path === path)!;
     const outcome = await client.call(method, encodeMessage(method.requestType, message), CALL_DEADLINE_MS);
     assert.ok(accept.includes(outcome.code), `${path}: ${status[outcome.code]} ${outcome.details}`);
     harvest(method, outcome, plausible);
+    if (outcome.code === status.OK) templates.add(path, message);
   };
   await seedNode(call, plausible.prefix);
 
@@ -79,7 +104,7 @@ test("every RPC answers random and malformed requests with a proper status, and 
   const started = performance.now();
   for (let first = 0; first < order.length; first += CONCURRENCY) {
     if (first > 0 && first % RESEED_EVERY === 0) await seedNode(call, plausible.prefix);
-    const batch = order.slice(first, first + CONCURRENCY).map((method, i) => makeCase(first + i, method, ctx));
+    const batch = order.slice(first, first + CONCURRENCY).map((method, i) => makeCase(first + i, method, ctx, templates));
     const outcomes = await Promise.all(batch.map((c) => client.call(c.method, c.bytes, deadlineOf(c.method))));
     batch.forEach((c, i) => {
       const outcome = outcomes[i]!;
@@ -89,6 +114,7 @@ test("every RPC answers random and malformed requests with a proper status, and 
       if (!EXPECTED.has(outcome.code) && !(cut && mayBeCut(c.method)))
         failures.push(`${c.method.path} case ${c.index} (${c.kind}, seed ${rng.seed}): ${status[outcome.code]} "${outcome.details}"\n    request: ${c.describe()}`);
       if (outcome.code === status.OK) harvest(c.method, outcome, plausible);
+      if (outcome.code === status.OK && c.message) templates.add(c.method.path, c.message);
       if (VERBOSE) t.diagnostic(`${c.index} ${c.method.path} ${c.kind}: ${status[outcome.code]} ${outcome.details}`);
     });
   }
@@ -131,11 +157,14 @@ async function seedNode(call: (path: string, message: FuzzMessage, accept?: stat
   await call(cells("List"), { page_size: 1n });
 }
 
-function makeCase(index: number, method: RpcMethod, ctx: GenContext): Case {
+function makeCase(index: number, method: RpcMethod, ctx: GenContext, templates: Templates): Case {
   ctx.chaos = ctx.rng.pick(CHAOS);
-  const message = makeHarmless(method.requestType, randomMessage(method.requestType, ctx), ctx.rng, ctx.plausible);
-  const valid = encodeMessage(method.requestType, message);
-  if (!ctx.rng.chance(MALFORMED_SHARE)) return { index, method, kind: "typed", bytes: valid, describe: () => describeMessage(message) };
+  const worked = templates.of(method.path);
+  const type = method.requestType;
+  const built = worked.length > 0 && ctx.rng.chance(FROM_TEMPLATE) ? mutateMessage(type, ctx.rng.pick(worked), ctx) : randomMessage(type, ctx);
+  const message = makeHarmless(type, built, ctx.rng, ctx.plausible);
+  const valid = encodeMessage(type, message);
+  if (!ctx.rng.chance(MALFORMED_SHARE)) return { index, method, kind: "typed", message, bytes: valid, describe: () => describeMessage(message) };
   const bad = malformed(valid, method.requestType, ctx.rng);
   return { index, method, kind: "malformed", bytes: bad.bytes, describe: () => `${bad.how}: ${describeBytes(bad.bytes)}` };
 }

@@ -16,7 +16,7 @@ export interface GenContext {
 }
 
 /** gRPC's default limit is 4 MiB: some requests go past it, to see RESOURCE_EXHAUSTED rather than a crash. */
-const MESSAGE_BUDGET = 5 << 20;
+export const MESSAGE_BUDGET = 5 << 20;
 const MAX_DEPTH = 8;
 
 const EDGE_STRINGS = [
@@ -52,10 +52,14 @@ export function randomMessage(type: protobuf.Type, ctx: GenContext, depth = 0): 
     if (oneof && !synthetic && chosenOneofs.get(oneof.name) !== field.name && !ctx.rng.chance(0.05)) continue;
     if (!ctx.rng.chance(0.95 - ctx.chaos / 2)) continue;
     if (field.resolvedType instanceof protobuf.Type && depth >= MAX_DEPTH) continue;
-    message[field.name] = field.map || field.repeated ? randomList(type, field, ctx, depth) : randomValue(type, field, ctx, depth);
+    message[field.name] = randomField(type, field, ctx, depth);
   }
   return message;
 }
+
+/** A value for the field: a list for a repeated field or a map, else one value. */
+export const randomField = (type: protobuf.Type, field: protobuf.Field, ctx: GenContext, depth: number): FuzzValue =>
+  field.map || field.repeated ? randomList(type, field, ctx, depth) : randomValue(type, field, ctx, depth);
 
 function randomList(type: protobuf.Type, field: protobuf.Field, ctx: GenContext, depth: number): FuzzValue {
   const length = ctx.budget < 100_000 || !ctx.rng.chance(ctx.chaos) ? ctx.rng.pick([0, 1, 1, 2, 3]) : ctx.rng.size();

@@ -54,8 +54,9 @@ export class Plausible {
   string(type: protobuf.Type, field: protobuf.Field, rng: Random, nearMiss: number, key = poolKey(type, field.name)): string | undefined {
     const [good, nearMisses] = KNOWN_STRINGS[key] ?? [[], []];
     const pool = [...(nearMisses.length > 0 && rng.chance(nearMiss) ? nearMisses : good), ...this.values(this.#scoped(type, key))];
-    if (key.endsWith("cell_name")) pool.push(this.freshCellName(rng));
-    else if (key.endsWith("_name")) pool.push(`x${this.#fresh++}`);
+    // A name nobody used yet, often enough for creating calls to create.
+    if (key.endsWith("_name") && (pool.length === 0 || rng.chance(0.3)))
+      return key.endsWith("cell_name") ? this.freshCellName(rng) : `x${this.#fresh++}`;
     if (/(cursor|token)$/.test(key) && pool.length > 0) pool.push(mutate(rng.pick(pool), rng));
     return pool.length > 0 ? rng.pick(pool) : undefined;
   }
