@@ -9,6 +9,7 @@ import { makeHarmless } from "../../helpers/fuzz/harmless.js";
 import { malformed } from "../../helpers/fuzz/malformed.js";
 import { mutateMessage } from "../../helpers/fuzz/mutate.js";
 import { randomMessage, type GenContext } from "../../helpers/fuzz/message-gen.js";
+import { Templates } from "../../helpers/fuzz/templates.js";
 import { Plausible } from "../../helpers/fuzz/plausible.js";
 import { Random } from "../../helpers/fuzz/random.js";
 import { RawClient, type CallOutcome } from "../../helpers/fuzz/raw-client.js";
@@ -29,8 +30,6 @@ const MALFORMED_SHARE = 0.3;
 const CHAOS = [0, 0, 0, 0.05, 0.2, 1];
 /** How often a typed request is a changed copy of one that worked (when there is one), not built from scratch. */
 const FROM_TEMPLATE = 0.4;
-/** Requests that worked, kept per method as templates. */
-const TEMPLATES_PER_METHOD = 20;
 
 /** Answers that say the request was wrong, or named something missing or in the wrong state: fine. */
 const EXPECTED = new Set([
@@ -61,22 +60,6 @@ interface Case {
   readonly message?: FuzzMessage;
   readonly bytes: Buffer;
   readonly describe: () => string;
-}
-
-/** Requests that worked, by method path. */
-class Templates {
-  readonly #byPath = new Map<string, FuzzMessage[]>();
-
-  add(path: string, message: FuzzMessage): void {
-    const kept = this.#byPath.get(path) ?? [];
-    if (kept.length >= TEMPLATES_PER_METHOD) kept.shift();
-    kept.push(message);
-    this.#byPath.set(path, kept);
-  }
-
-  of(path: string): readonly FuzzMessage[] {
-    return this.#byPath.get(path) ?? [];
-  }
 }
 
 test("every RPC answers random and malformed requests with a proper status, and the daemon keeps serving", { timeout: 240_000 }, async (t) => {
