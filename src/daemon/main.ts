@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // auraed's composition root: the only place that reads argv and the environment and builds long-lived objects.
-import { mkdir } from "node:fs/promises";
+import { chmod, mkdir } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { pino } from "pino";
 import { AuditLog } from "../domain/audit/audit-log.js";
@@ -50,6 +50,7 @@ const SHUTDOWN_GRACE_MS = 5000;
 
 async function main(config: DaemonConfig): Promise<void> {
   await mkdir(config.stateDir, { recursive: true, mode: 0o700 });
+  await chmod(config.stateDir, 0o700); // one made before (by hand, by an older auraed) is tightened too
   await lockStateDir(config.stateDir);
   const daemonLogDir = join(config.stateDir, "daemon-log");
   // The daemon's log goes to stdout and to a rotated log that GetDaemonLogs serves.

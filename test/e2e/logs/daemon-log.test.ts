@@ -18,11 +18,11 @@ async function daemonLog(request: { level?: string; tail?: number; cursor?: stri
 test("the daemon's own log is served as JSON entries, filtered by level, resumable with its cursor", async () => {
   const { lines, cursor } = await daemonLog({});
   assert.ok(lines.some((l) => l.msg === "auraed serving"), "its start-up is in the log");
-  // A refused call is logged as a warning; calls are logged at info.
-  await assert.rejects(aurae.client.cells.get({ name: uniqueName("missing") }), { code: "not-found" });
+  // Calls that change something are logged at info (reads at debug), refusals as warnings.
+  await assert.rejects(aurae.client.cells.free({ name: uniqueName("missing") }), { code: "not-found" });
   const { lines: after } = await daemonLog({ cursor });
   assert.ok(after.length >= 1 && after.every((l) => typeof l.level === "number"));
-  assert.ok(after.some((l) => l.method === "/aurae.cells.v1.CellService/Get"), "the new call, and nothing before the cursor");
+  assert.ok(after.some((l) => l.method === "/aurae.cells.v1.CellService/Free"), "the new call, and nothing before the cursor");
   assert.ok(!after.some((l) => l.msg === "auraed serving"));
   const { lines: warnings } = await daemonLog({ level: "warn" });
   assert.ok(warnings.every((l) => (l.level as number) >= 40));
