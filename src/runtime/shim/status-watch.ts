@@ -60,7 +60,9 @@ export class StatusWatch {
     const waiter: Waiter = { dir, watcher: undefined, dirty: true, wake: undefined };
     waiter.watcher = watchDir(dir, () => mark(waiter));
     this.#waiters.add(waiter);
-    this.#sweep ??= setInterval(() => this.#sweepAll(), this.#sweepMs).unref();
+    // Not unref'd: while an exit is awaited the process stays up to see it (auraed stops its workloads on the way out,
+    // after its server, which kept the event loop alive, has closed).
+    this.#sweep ??= setInterval(() => this.#sweepAll(), this.#sweepMs);
     return waiter;
   }
 

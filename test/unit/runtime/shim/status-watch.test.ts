@@ -1,6 +1,9 @@
 import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { once } from "node:events";
 import { mkdir, rename, rmdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { test } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
 import { statusPath } from "../../../../src/runtime/shim/shim-status.js";
@@ -82,4 +85,20 @@ test("rejects on a status file that cannot be parsed", async (t) => {
   const watch = new StatusWatch();
   t.after(() => watch.close());
   await assert.rejects(watch.exited(dir), /status.json is corrupt/);
+});
+
+test("a wait keeps the process alive until the status comes, with nothing else to keep it", async (t) => {
+  const dir = await tempDir(t);
+  const module = fileURLToPath(new URL("../../../../src/runtime/shim/status-watch.ts", import.meta.url));
+  const script = `import { StatusWatch } from ${JSON.stringify(module)};
+    const status = await new StatusWatch({ sweepMs: 60_000 }).exited(${JSON.stringify(dir)});
+    process.stdout.write(String(status?.exitCode));`;
+  const child = spawn(process.execPath, ["--import", "tsx", "--input-type=module", "-e", script], { stdio: ["ignore", "pipe", "inherit"] });
+  let out = "";
+  child.stdout.setEncoding("utf8").on("data", (chunk: string) => (out += chunk));
+  await sleep(1500); // it would have exited long since with only unref'd timers and non-persistent watches
+  assert.equal(child.exitCode, null, "still waiting");
+  await writeStatus(dir);
+  await once(child, "exit");
+  assert.equal(out, "3");
 });
