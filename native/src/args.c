@@ -7,11 +7,12 @@
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static const char *const usage =
     "usage: aurae-shim --state-dir DIR --log-dir DIR [--log-max-bytes N] [--log-max-files K]"
     " [--cgroup DIR]... [--oom-events FILE]"
-    " [--cwd DIR] [--env K=V]... [--user UID --group GID [--groups G1,G2,...]]"
+    " [--cwd DIR] [--env-fd FD] [--user UID --group GID [--groups G1,G2,...]]"
     " [--umask OCTAL] [--rlimit NAME=SOFT:HARD]... [--stdin null|closed] [--join-ns PID]"
     " [--unshare pid,net,mnt,uts,ipc,cgroup] (-- ARGV0 [ARGS...] | --cell-init [--hostname NAME])";
 
@@ -21,9 +22,12 @@ static int opt_cgroup(struct shim_opts *o, const char *value, struct shim_err *e
   return 0;
 }
 
-static int opt_env(struct shim_opts *o, const char *value, struct shim_err *e) {
-  (void)e;
-  o->envp[o->n_env++] = (char *)value;
+static int opt_env_fd(struct shim_opts *o, const char *value, struct shim_err *e) {
+  char *end = NULL;
+  long fd = strtol(value, &end, 10);
+  if (*value == '\0' || *end != '\0' || fd < 3 || fd > INT_MAX)
+    return fail(e, EINVAL, "--env-fd %s: want a descriptor number of at least 3", value);
+  o->env_fd = (int)fd;
   return 0;
 }
 
@@ -56,7 +60,7 @@ static const struct option options[] = {
     PARSED("--log-max-bytes", opt_log_max_bytes), PARSED("--log-max-files", opt_log_max_files),
     STRING("--oom-events", oom_events),           STRING("--cwd", cwd),
     STRING("--hostname", hostname),               PARSED("--cgroup", opt_cgroup),
-    PARSED("--env", opt_env),                     PARSED("--user", opt_user),
+    PARSED("--env-fd", opt_env_fd),               PARSED("--user", opt_user),
     PARSED("--group", opt_group),                 PARSED("--groups", opt_groups),
     PARSED("--umask", opt_umask),                 PARSED("--rlimit", opt_rlimit),
     PARSED("--stdin", opt_stdin),                 PARSED("--join-ns", opt_join_ns),
@@ -144,13 +148,52 @@ static int check_mode(const struct shim_opts *o, struct shim_err *e) {
   return check_creds(&o->creds, e);
 }
 
+/* Reads the whole of fd into a NUL-terminated buffer; *len excludes the terminator. */
+static char *read_all(int fd, size_t *len, struct shim_err *e) {
+  size_t cap = 4096, n = 0;
+  char *buf = malloc(cap);
+  if (buf == NULL) return fail(e, ENOMEM, "read the environment"), NULL;
+  for (;;) {
+    if (n + 1 == cap) {
+      if (cap >= SHIM_MAX_ENV_BYTES) return free(buf), fail(e, E2BIG, "--env-fd %d: more than %d bytes", fd, SHIM_MAX_ENV_BYTES), NULL;
+      char *more = realloc(buf, cap *= 2);
+      if (more == NULL) return free(buf), fail(e, ENOMEM, "read the environment"), NULL;
+      buf = more;
+    }
+    ssize_t got = read(fd, buf + n, cap - n - 1);
+    if (got < 0 && errno == EINTR) continue;
+    if (got < 0) return free(buf), fail(e, errno, "--env-fd %d: read", fd), NULL;
+    if (got == 0) break;
+    n += (size_t)got;
+  }
+  close(fd);
+  buf[n] = '\0';
+  *len = n;
+  return buf;
+}
+
+/* The environment: NAME=VALUE entries, each ended by a NUL, read from --env-fd to its end. */
+static int read_env(struct shim_opts *o, struct shim_err *e) {
+  size_t len = 0, count = 0;
+  char *buf = o->env_fd < 0 ? calloc(1, 1) : read_all(o->env_fd, &len, e);
+  if (buf == NULL) return o->env_fd < 0 ? fail(e, ENOMEM, "read the environment") : -1;
+  if (len > 0 && buf[len - 1] != '\0') return fail(e, EINVAL, "--env-fd %d: the last entry has no NUL after it", o->env_fd);
+  for (size_t i = 0; i < len; i++) count += buf[i] == '\0';
+  /* +2 leaves room for the default PATH and NULL. */
+  o->envp = calloc(count + 2, sizeof *o->envp);
+  if (o->envp == NULL) return fail(e, ENOMEM, "read the environment");
+  for (char *entry = buf; entry < buf + len; entry += strlen(entry) + 1) o->envp[o->n_env++] = entry;
+  return 0;
+}
+
 /* Validates the environment, finds its PATH and adds the default one when
  * the caller gave none. */
 static int settle_env(struct shim_opts *o, struct shim_err *e) {
+  if (read_env(o, e) < 0) return -1;
   for (size_t i = 0; i < o->n_env; i++) {
     const char *eq = strchr(o->envp[i], '=');
     if (eq == NULL || eq == o->envp[i])
-      return fail(e, EINVAL, "--env %s: want NAME=VALUE", o->envp[i]);
+      return fail(e, EINVAL, "environment entry \"%s\": want NAME=VALUE", o->envp[i]);
     if (strncmp(o->envp[i], "PATH=", 5) == 0) o->path = o->envp[i] + 5;
   }
   if (o->path == NULL) {
@@ -162,12 +205,11 @@ static int settle_env(struct shim_opts *o, struct shim_err *e) {
 }
 
 int parse_args(int argc, char **argv, struct shim_opts *o, struct shim_err *e) {
-  /* argc bounds every list; +2 leaves room for the default PATH and NULL. */
+  /* argc bounds every list. */
   o->cgroups = calloc((size_t)argc, sizeof *o->cgroups);
-  o->envp = calloc((size_t)argc + 2, sizeof *o->envp);
   o->rlimits = calloc((size_t)argc, sizeof *o->rlimits);
-  if (o->cgroups == NULL || o->envp == NULL || o->rlimits == NULL)
-    return fail(e, ENOMEM, "parse arguments");
+  if (o->cgroups == NULL || o->rlimits == NULL) return fail(e, ENOMEM, "parse arguments");
+  o->env_fd = -1;
   o->cwd = "/";
   o->umask = -1;
   o->log.max_bytes = LOG_DEFAULT_MAX_BYTES;

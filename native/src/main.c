@@ -1,6 +1,6 @@
 /* aurae-shim --state-dir DIR --log-dir DIR [--log-max-bytes N] [--log-max-files K]
  *            [--cgroup DIR]... [--oom-events FILE]
- *            [--cwd DIR] [--env K=V]... [--user UID --group GID [--groups G,...]]
+ *            [--cwd DIR] [--env-fd FD] [--user UID --group GID [--groups G,...]]
  *            [--umask OCTAL] [--rlimit NAME=SOFT:HARD]... [--stdin null|closed]
  *            [--join-ns PID] [--unshare cgroup] -- ARGV0 [ARGS...]
  * aurae-shim ... [--unshare pid,net,mnt,uts,ipc,cgroup] --cell-init [--hostname NAME]

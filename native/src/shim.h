@@ -19,6 +19,8 @@
 #include <sys/types.h>
 #include <unistd.h>
 
+/* More than auraed lets a workload's environment be (the kernel refuses far less at exec anyway). */
+#define SHIM_MAX_ENV_BYTES (8 * 1024 * 1024)
 #define SHIM_DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
 /* Fixed size and under PIPE_BUF, so the child can send it in one atomic
@@ -70,6 +72,7 @@ struct shim_opts {
   const char *cwd;
   const char **cgroups;
   size_t n_cgroups;
+  int env_fd;  /* -1, or where the environment comes from (never argv: any user may read /proc/PID/cmdline) */
   char **envp; /* the workload's whole environment, NULL-terminated */
   size_t n_env;
   const char *path; /* searched for an argv[0] without a '/' */

@@ -4,6 +4,7 @@ import { spawn } from "node:child_process";
 import { once } from "node:events";
 import { constants as osConstants } from "node:os";
 import { createInterface } from "node:readline";
+import type { Writable } from "node:stream";
 import { AuraeError, internal, invalid } from "../../errors.js";
 
 export interface SpawnRequest {
@@ -60,11 +61,18 @@ export class ShimClient {
   async spawn(req: SpawnRequest): Promise<Spawned> {
     // The shim makes its state directory and opens its shim.log as stderr itself: every file operation here would
     // be a round trip through the thread pool, on the path of every start.
+    const env = envBlock(req.env);
     const child = spawn(this.shimPath, shimArgs(req), {
       detached: true, // setsid: the shim must not share the daemon's session or die with it
-      stdio: ["ignore", "pipe", "ignore"],
+      // fd 3 carries the environment (--env-fd): on the command line every local user could read its secrets.
+      stdio: ["ignore", "pipe", "ignore", env ? "pipe" : "ignore"],
     });
     child.unref();
+    if (env) {
+      const pipe = child.stdio[3] as Writable;
+      pipe.on("error", () => undefined); // a shim that died early says why on stdout
+      pipe.end(env);
+    }
     const [spawnError] = await Promise.race([once(child, "spawn").then(() => [undefined]), once(child, "error")]);
     if (spawnError) throw internal(`start shim ${this.shimPath}: ${(spawnError as Error).message}`, { cause: spawnError });
     const line = await firstLine(child.stdout!);
@@ -78,7 +86,7 @@ export function shimArgs(req: SpawnRequest): string[] {
   const args = ["--state-dir", req.stateDir, ...logArgs(req), "--cwd", req.cwd];
   for (const dir of req.cgroupDirs) args.push("--cgroup", dir);
   if (req.oomEventsFile) args.push("--oom-events", req.oomEventsFile);
-  for (const [key, value] of Object.entries(req.env)) args.push("--env", `${key}=${value}`);
+  if (Object.keys(req.env).length > 0) args.push("--env-fd", String(ENV_FD));
   args.push(...credentialArgs(req), ...limitArgs(req), ...namespaceArgs(req));
   if (req.stdin) args.push("--stdin", req.stdin);
   if (!req.cellInit) return [...args, "--", ...req.argv];
@@ -88,6 +96,14 @@ export function shimArgs(req: SpawnRequest): string[] {
 }
 
 const LOG_MIN_BYTES = 4096; // native/src/segments.c refuses less
+const ENV_FD = 3;
+
+/** The environment as the shim reads it from --env-fd: NAME=VALUE entries, each followed by a NUL. */
+export function envBlock(env: Readonly<Record<string, string>>): Buffer | undefined {
+  const entries = Object.entries(env);
+  if (entries.length === 0) return undefined;
+  return Buffer.from(entries.map(([key, value]) => `${key}=${value}\0`).join(""));
+}
 
 function logArgs({ logDir, logMaxBytes, logMaxFiles }: SpawnRequest): string[] {
   const args = ["--log-dir", logDir];

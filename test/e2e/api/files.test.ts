@@ -107,7 +107,6 @@ test("a secret in an executable's env never reaches auraed's log, events, the au
 
 test(
   "a secret in an executable's env is not on its shim's command line, where every local user can read it",
-  { todo: "the shim takes env as --env KEY=VALUE arguments (src/runtime/shim/shim-client.ts, native/src/args.c)" },
   async (t) => {
     const secret = `env-secret-${randomBytes(8).toString("hex")}`;
     const cell = await cellForTest(aurae, t, "cmdline");

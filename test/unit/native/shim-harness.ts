@@ -6,6 +6,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { createInterface } from "node:readline";
+import type { Writable } from "node:stream";
 import type { TestContext } from "node:test";
 import { fileURLToPath } from "node:url";
 import { isAlive } from "../../helpers/processes.js";
@@ -192,7 +193,7 @@ function shimArgs(a: ShimArgs & { stateDir: string; logDir: string }): string[] 
   for (const dir of a.cgroups ?? []) args.push("--cgroup", dir);
   if (a.oomEvents) args.push("--oom-events", a.oomEvents);
   if (a.cwd) args.push("--cwd", a.cwd);
-  for (const kv of a.env ?? []) args.push("--env", kv);
+  if (a.env !== undefined) args.push("--env-fd", "3");
   args.push(...(a.flags ?? []));
   return a.argv === undefined ? args : [...args, "--", ...a.argv];
 }
@@ -206,8 +207,13 @@ export function startShim(defer: Defer, args: ShimArgs): Shim {
   const [command, ...wrapperArgs] = [...(args.wrapper ?? []), shimPath];
   const child = spawn(command!, [...wrapperArgs, ...shimArgs({ ...args, stateDir, logDir })], {
     detached: true,
-    stdio: ["ignore", "pipe", "ignore"],
+    stdio: ["ignore", "pipe", "ignore", args.env === undefined ? "ignore" : "pipe"],
   });
+  if (args.env !== undefined) {
+    const envPipe = child.stdio[3] as Writable;
+    envPipe.on("error", () => undefined);
+    envPipe.end(args.env.map((kv) => `${kv}\0`).join(""));
+  }
   const shim = new Shim(child, stateDir, logDir);
   defer(async () => {
     if (child.exitCode !== null || child.signalCode !== null) return;

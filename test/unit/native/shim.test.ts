@@ -108,7 +108,15 @@ test("bad arguments are reported as EINVAL", opts, async (t) => {
   assert.equal(noCommand.errno, os.constants.errno.EINVAL);
   const badEnv = await runToError(t, { argv: ["true"], env: ["NOEQUALS"] });
   assert.equal(badEnv.errno, os.constants.errno.EINVAL);
-  assert.match(badEnv.message, /--env NOEQUALS/);
+  assert.match(badEnv.message, /environment entry "NOEQUALS": want NAME=VALUE/);
+});
+
+test("the environment is read from --env-fd, so it never shows in the shim's command line", opts, async (t) => {
+  const shim = await runToExit(t, { argv: ["/bin/sh", "-c", 'echo "$SECRET"; tr "\\0" " " < /proc/$PPID/cmdline'], env: ["SECRET=s3cr3t-value"] });
+  const [secret, shimCommandLine] = shim.contents("stdout");
+  assert.equal(secret, "s3cr3t-value");
+  assert.match(shimCommandLine!, /--env-fd 3/);
+  assert.doesNotMatch(shimCommandLine!, /s3cr3t/);
 });
 
 test("a bare name is found in PATH and the workload runs in --cwd", opts, async (t) => {
@@ -118,7 +126,7 @@ test("a bare name is found in PATH and the workload runs in --cwd", opts, async 
   assert.deepEqual(inTmp.contents("stdout"), [fs.realpathSync(os.tmpdir())]);
 });
 
-test("the environment is exactly --env plus the default PATH", opts, async (t) => {
+test("the environment is exactly what --env-fd gave plus the default PATH", opts, async (t) => {
   const shim = await runToExit(t, { argv: ["/usr/bin/env"], env: ["A=1", "B=two words", "EMPTY="] });
   assert.deepEqual(shim.contents("stdout").sort(), ["A=1", "B=two words", "EMPTY=", `PATH=${DEFAULT_PATH}`]);
   const own = await runToExit(t, { argv: ["env"], env: ["PATH=/bin:/usr/bin"] });
@@ -131,8 +139,8 @@ test("the workload has its own session, /dev/null stdin, default signals and onl
     'echo "session: $(cut -d" " -f6 /proc/$$/stat)"',
     "ls /proc/$$/fd", // no pipeline: the shell would hold the pipe while ls looks
   ].join("; ");
-  const shim = await runToExit(t, { argv: ["/bin/sh", "-c", script] });
-  assert.deepEqual(shim.contents("stdout"), [`session: ${shim.status().pid}`, "0", "1", "2"]);
+  const shim = await runToExit(t, { argv: ["/bin/sh", "-c", script], env: ["A=1"] });
+  assert.deepEqual(shim.contents("stdout"), [`session: ${shim.status().pid}`, "0", "1", "2"], "no --env-fd left open");
   // Read by the workload itself: a shell would show its own mask while it forks.
   const signals = await runToExit(t, { argv: ["grep", "-E", "^Sig(Blk|Ign):", "/proc/self/status"] });
   assert.deepEqual(signals.contents("stdout"), ["SigBlk:\t0000000000000000", "SigIgn:\t0000000000000000"]);

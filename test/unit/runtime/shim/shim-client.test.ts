@@ -5,7 +5,7 @@ import { readdir, readFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { before, test } from "node:test";
 import { fileURLToPath } from "node:url";
-import { ShimClient, shimArgs, type SpawnRequest } from "../../../../src/runtime/shim/shim-client.js";
+import { ShimClient, envBlock, shimArgs, type SpawnRequest } from "../../../../src/runtime/shim/shim-client.js";
 import { readShimStatus, type ShimStatus } from "../../../../src/runtime/shim/shim-status.js";
 import { tempDir } from "../../helpers/temp-dir.js";
 
@@ -18,8 +18,15 @@ test("a request without the optional fields gives the command line the shim alwa
   const req = { ...base, env: { A: "1" }, cgroupDirs: ["/sys/fs/cgroup/pids/c"], oomEventsFile: "/x/memory.oom_control" };
   assert.deepEqual(shimArgs(req), [
     ...head,
-    ...["--cgroup", "/sys/fs/cgroup/pids/c", "--oom-events", "/x/memory.oom_control", "--env", "A=1", "--", "sh"],
+    ...["--cgroup", "/sys/fs/cgroup/pids/c", "--oom-events", "/x/memory.oom_control", "--env-fd", "3", "--", "sh"],
   ]);
+});
+
+test("the environment goes through fd 3, never the command line: NAME=VALUE entries each ended by a NUL", () => {
+  assert.ok(!shimArgs({ ...base, env: { SECRET: "s3cr3t" } }).some((arg) => arg.includes("s3cr3t")));
+  assert.deepEqual(envBlock({ A: "1", B: "two words" }), Buffer.from("A=1\0B=two words\0"));
+  assert.equal(envBlock({}), undefined);
+  assert.ok(!shimArgs({ ...base, env: {} }).includes("--env-fd"));
 });
 
 test("the log's rotation limits become --log-max-bytes and --log-max-files, left out when not given", () => {
