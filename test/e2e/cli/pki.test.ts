@@ -80,6 +80,19 @@ test("aer pki issue, list, revoke and rotate-server work through the daemon", as
   assert.equal(refused.code, 8, refused.stderr);
   assert.match(refused.stderr, /revoked/);
   assert.equal((await aer("pki", "revoke", "abcdef")).code, 3); // never issued here
+  const badId = await aer("pki", "issue", "--spiffe-id", "spiffe://aurae.test/../admin", "--out", join(out, "bad"));
+  assert.equal(badId.code, 7, badId.stderr);
+  assert.match(badId.stderr, /spiffe_id/);
+  const foreign = await aer("pki", "issue", "--spiffe-id", "spiffe://elsewhere.example/ci", "--out", join(out, "foreign"));
+  assert.equal(foreign.code, 7, foreign.stderr);
+  assert.equal((await aer("pki", "list", "--spiffe-id", "not-a-spiffe-id")).code, 7);
+  // An identity without the admin role is refused pki commands: exit 4.
+  assert.equal((await aer("pki", "issue", "--spiffe-id", "spiffe://aurae.test/viewer", "--out", out, "--name", "viewer")).code, 0);
+  const viewerConfig = join(out, "viewer-config");
+  await writeFile(viewerConfig, `[auth]\nca_crt = "viewer.ca.crt"\nclient_crt = "viewer.crt"\nclient_key = "viewer.key"\n[system]\nsocket = "${aurae.socketPath}"\n`);
+  const viewer = await aerRaw(["--config", viewerConfig, "pki", "list"]);
+  assert.equal(viewer.code, 4, viewer.stderr);
+  assert.match(viewer.stderr, /permission denied: no rule grants aurae\.pki\.v1\.PkiService\/ListCertificates/);
 
   const before = new X509Certificate(await readFile(join(aurae.pki.configDir, "pki/server.crt"))).serialNumber;
   const rotated = await aer("pki", "rotate-server", "--ttl", "90d", "-o", "json");
