@@ -115,9 +115,16 @@ export class Cells {
     });
   }
 
-  free(name: string, opts: FreeOptions = {}): Promise<void> {
+  async free(name: string, opts: FreeOptions = {}): Promise<void> {
     validateCellName(name, "name");
     if (opts.graceMs !== undefined) validateGracePeriodMs(opts.graceMs, "grace_period_ms");
+    // The grace period is waited out before the tree's lock is taken: holding it that long (up to an hour) would
+    // stall every change to the whole top-level tree, the cells of other callers included.
+    if (opts.stop) {
+      this.require(name);
+      const cells = [...this.deps.cells.descendants(name).reverse(), name];
+      await Promise.all(cells.map((cell) => this.deps.workloads().stopAll(cell, opts.graceMs ?? 10_000)));
+    }
     return this.deps.locks.run(treeLock(name), async () => {
       const row = this.require(name);
       const children = this.deps.cells.descendants(name);
@@ -128,9 +135,10 @@ export class Cells {
         throw precondition(`cell "${name}" has child cells (${children.join(", ")}): free them first, or free with stop`);
       if (!opts.stop && running.length > 0)
         throw precondition(`cell "${name}" has running executables (${running.join(", ")}): stop them first, or free with stop`);
-      // Deepest first, so every cgroup is empty of children when it is removed.
+      // Deepest first, so every cgroup is empty of children when it is removed. What was started while the grace
+      // period ran is killed without one: the caller asked for the tree to go.
       const order = [...children.reverse(), name];
-      for (const cell of order) await this.#stopExecutables(cell, opts.graceMs ?? 10_000);
+      for (const cell of order) await this.#stopExecutables(cell, 0);
       if (row.initPid !== null) await stopCellInit(this.deps, name, row.initPid);
       for (const cell of order) {
         if ((JSON.parse(this.require(cell).spec) as CellSpec).workloadIdentity) await this.#identities().withdraw(cell);

@@ -379,6 +379,26 @@ test("a cell's workload cannot lift the limits the admin put on its own cell", a
   assert.ok(lifted instanceof PermissionDeniedError, `the workload of ${cell} changed its own limits to: ${String(lifted)}`);
 });
 
+test("an operator's Free --stop waiting out a long grace period does not stall changes elsewhere in its top-level tree", async (t) => {
+  const org = uniqueName("org");
+  const operatorId = `spiffe://${td}/${org}/a-team`;
+  await usePolicy(aurae, `${ADMIN_POLICY}[[rule]]\nidentities = ["${operatorId}"]\nrole = "operator"\ncells = ["${org}/a"]\n`);
+  t.after(() => usePolicy(aurae, ADMIN_POLICY));
+  for (const name of [org, `${org}/a`, `${org}/b`]) await aurae.client.cells.allocate({ spec: { name } });
+  t.after(() => aurae.client.cells.free({ name: org, stop: true, gracePeriodMs: 1000 }));
+  const { client: operator } = await clientAs(aurae, operatorId);
+  const stubborn = { cellName: `${org}/a`, name: "stubborn", argv: ["/bin/sh", "-c", "trap '' TERM; sleep 30"], user: "nobody" };
+  await operator.executables.start({ spec: stubborn });
+  await new Promise((r) => setTimeout(r, 300)); // the shell has set its trap
+  const freeing = operator.cells.free({ name: `${org}/a`, stop: true, gracePeriodMs: 4000 });
+  await new Promise((r) => setTimeout(r, 300));
+  const startedAt = Date.now();
+  await aurae.client.executables.start({ spec: { cellName: `${org}/b`, name: "meanwhile", argv: ["/bin/true"] } }, { deadline: 2000 });
+  assert.ok(Date.now() - startedAt < 2000, "the admin's start in a sibling tree did not wait for the grace period");
+  await freeing;
+  await assert.rejects(aurae.client.cells.get({ name: `${org}/a` }), /not found/);
+});
+
 test("an env value is never written to the audit log or the daemon log, even when the call fails", async (t) => {
   const cell = uniqueName("envs");
   await aurae.client.cells.allocate({ spec: { name: cell } });
