@@ -4,11 +4,11 @@
 // streams are decided again whenever what they were allowed on changes (policy, revocations, trust, expiry).
 import { ServerInterceptingCall, status, type ServerInterceptor, type ServerInterceptingCallInterface, type StatusObject } from "@grpc/grpc-js";
 import type { Logger } from "pino";
-import type { AuditEntry } from "../domain/audit/audit-entry.js";
+import { DENIED_CODES, type AuditEntry } from "../domain/audit/audit-entry.js";
 import { AuraeError } from "../errors.js";
 import { Authorizer, type Caller } from "./authz/authorizer.js";
 import { isMutating, methodAccess, setFieldAt, type MethodAccess } from "./authz/methods.js";
-import type { Connections } from "./identity.js";
+import type { Connection, Connections } from "./identity.js";
 import type { CallLimits } from "./limits.js";
 import { malformation, MAX_REQUEST_BYTES, oversize } from "./malformed.js";
 import { RefusalAudit } from "./refusal-audit.js";
@@ -36,7 +36,7 @@ interface OpenStream {
 }
 
 /** Codes that mean the daemon refused the caller rather than the request. */
-const REFUSALS = new Set([status.UNAUTHENTICATED, status.PERMISSION_DENIED, status.RESOURCE_EXHAUSTED]);
+const REFUSALS = new Set<status>(DENIED_CODES.map((name) => status[name]));
 /** Open streams are also decided again this often, so a certificate that expires ends its streams. */
 const RECHECK_MS = 30_000;
 
@@ -53,7 +53,7 @@ export class CallGate {
   /** Ends, with the refusal a new call would get, every open stream its caller may no longer have. */
   recheck(): void {
     for (const stream of this.#streams) {
-      const verdict = this.#admit(stream.auth);
+      const verdict = this.#admit(this.deps.connections.of(stream.auth));
       const refusal = "refusal" in verdict ? verdict.refusal : this.#decide(verdict.caller, stream.method, stream.access, stream.request).refusal;
       if (refusal) stream.end(refusal);
     }
@@ -127,7 +127,7 @@ export class CallGate {
             verifiedId = connection?.verdict.ok ? connection.verdict.id.id : undefined;
             const overRate = limits.takeCall(verifiedId ?? `unauthenticated:${connection?.serial ?? peer}`);
             if (overRate) return refuse({ code: status.RESOURCE_EXHAUSTED, details: overRate });
-            const admitted = this.#admit(auth);
+            const admitted = this.#admit(connection);
             if ("refusal" in admitted) return refuse(admitted.refusal);
             caller = admitted.caller;
             if (!Authorizer.needsRequest(access) && !authorize(undefined)) return;
@@ -171,9 +171,8 @@ export class CallGate {
     });
   };
 
-  /** Who the connection's caller is, or why it is refused whatever it calls. */
-  #admit(auth: AuthContext): { caller: Caller } | { refusal: Status } {
-    const connection = this.deps.connections.of(auth);
+  /** Who the caller on this connection is, or why it is refused whatever it calls. */
+  #admit(connection: Connection | undefined): { caller: Caller } | { refusal: Status } {
     if (!connection) return { refusal: { code: status.UNAUTHENTICATED, details: "unauthenticated: no client certificate" } };
     if (!connection.verdict.ok) return { refusal: { code: status.UNAUTHENTICATED, details: `unauthenticated: ${connection.verdict.reason}` } };
     const caller = { id: connection.verdict.id, serial: connection.serial, doorScope: connection.door.scope };

@@ -123,7 +123,7 @@ export class NodeCertificates {
       serial: canonicalSerial(cert.serialNumber)!,
       kind,
       spiffeId: kind === "client" ? (readExtensions(cert.raw).uris[0] ?? "") : "",
-      serverNames: JSON.stringify(kind === "server" ? [...serverNamesOf(cert).dnsNames, ...serverNamesOf(cert).ipAddresses] : []),
+      serverNames: JSON.stringify(kind === "server" ? Object.values(serverNamesOf(cert)).flat() : []),
       notBeforeMs: Date.parse(cert.validFrom),
       notAfterMs: Date.parse(cert.validTo),
       issuedAtMs: this.#now(),
