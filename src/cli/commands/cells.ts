@@ -9,6 +9,7 @@ import { showsProgress } from "../terminal.js";
 import { formatAge, formatBytes, parseDurationMs, parseInteger, parseSize } from "../units.js";
 import { addWatchOptions, watchRows, type WatchOptions } from "../watch.js";
 import { isActive, listExecutables } from "./executables.js";
+import { allPages, PAGE_SIZE } from "../pages.js";
 
 export const CELL: Printer<Cell> = {
   columns: [
@@ -46,16 +47,8 @@ const STATS: Printer<NamedStats> = {
 };
 
 /** Every cell, all pages. */
-export async function listCells(client: AuraeClient): Promise<Cell[]> {
-  const cells: Cell[] = [];
-  let pageToken = "";
-  do {
-    const page = await client.cells.list({ pageSize: 1000, pageToken });
-    cells.push(...page.cells);
-    pageToken = page.nextPageToken;
-  } while (pageToken);
-  return cells;
-}
+export const listCells = (client: AuraeClient): Promise<Cell[]> =>
+  allPages((pageToken) => client.cells.list({ pageSize: PAGE_SIZE, pageToken }), (page) => page.cells);
 
 /** A cell and the cells nested in it. */
 export const isWithin = (cell: string, name: string): boolean => name === cell || name.startsWith(`${cell}/`);

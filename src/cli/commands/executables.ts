@@ -7,6 +7,7 @@ import { printRows, protoJson, type Printer } from "../output.js";
 import { withProgress } from "../progress.js";
 import { formatDuration, parseDurationMs, parseInteger } from "../units.js";
 import { addWatchOptions, watchRows, type WatchOptions } from "../watch.js";
+import { allPages, PAGE_SIZE } from "../pages.js";
 
 export const STATE_NAMES: Record<ExecutableState, string> = {
   [ExecutableState.EXECUTABLE_STATE_UNSPECIFIED]: "unknown",
@@ -35,16 +36,8 @@ export const qualifiedName = (x: Executable): string => `${x.spec?.cellName ?? "
 export const isActive = (x: Executable): boolean => x.status?.state !== ExecutableState.EXECUTABLE_STATE_EXITED;
 
 /** Every executable (of one cell, if given), all pages. */
-export async function listExecutables(client: AuraeClient, cell = ""): Promise<Executable[]> {
-  const executables: Executable[] = [];
-  let pageToken = "";
-  do {
-    const page = await client.executables.list({ cellName: cell, pageSize: 1000, pageToken });
-    executables.push(...page.executables);
-    pageToken = page.nextPageToken;
-  } while (pageToken);
-  return executables;
-}
+export const listExecutables = (client: AuraeClient, cell = ""): Promise<Executable[]> =>
+  allPages((pageToken) => client.executables.list({ cellName: cell, pageSize: PAGE_SIZE, pageToken }), (page) => page.executables);
 
 export const EXECUTABLE: Printer<Executable> = {
   columns: [

@@ -15,6 +15,7 @@ import { createCa, issueClientCert, issueServerCert, writePkiFiles, parseSpiffeI
 import { outputOptions, withClient } from "../context.js";
 import { printRows, protoJson, type Printer } from "../output.js";
 import { formatAge, parseDurationMs } from "../units.js";
+import { allPages, PAGE_SIZE } from "../pages.js";
 
 interface InitOptions {
   configDir: string;
@@ -117,13 +118,10 @@ export function registerPki(program: Command): void {
     .option("--spiffe-id <id>", 'only this SPIFFE ID, or every ID below a prefix ending in "/"', "")
     .action((opts: { spiffeId: string }, command: Command) =>
       withClient(command, async (client) => {
-        const certificates: Certificate[] = [];
-        let pageToken = "";
-        do {
-          const page = await client.pki.listCertificates({ spiffeId: opts.spiffeId, pageSize: 1000, pageToken });
-          certificates.push(...page.certificates);
-          pageToken = page.nextPageToken;
-        } while (pageToken !== "");
+        const certificates = await allPages(
+          (pageToken) => client.pki.listCertificates({ spiffeId: opts.spiffeId, pageSize: PAGE_SIZE, pageToken }),
+          (page) => page.certificates,
+        );
         printRows(certificates.map((item) => ({ item })), CERTIFICATE, outputOptions(command));
       }),
     );
