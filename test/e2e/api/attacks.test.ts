@@ -81,9 +81,9 @@ test("a stream opened before its caller was put on the deny list ends at once", 
   await aurae.client.cells.allocate({ spec: { name: cell } });
   t.after(() => aurae.client.cells.free({ name: cell }));
   const got = await first;
-  // ...but the open watch still delivers what happens on the node after the identity was denied.
-  const leaked = typeof got === "object" && !(got instanceof Error) ? got.events.map((e) => `${e.kind} ${e.cellName}`) : [];
-  assert.deepEqual(leaked, [], `a denied identity kept receiving events: ${leaked.join(", ")}`);
+  // ...and the open watch ends too, delivering nothing of what happened after the identity was denied.
+  const leaked = typeof got === "object" && !(got instanceof Error) ? got.events.map((e) => `${e.kind} ${e.cellName}`).join(", ") : "";
+  assert.ok(got === "ended" || got instanceof PermissionDeniedError, `the open watch went on: ${leaked || String(got)}`);
 });
 
 test("removing a federated bundle ends that domain's access, also when no bundle existed at start", async () => {
@@ -151,6 +151,7 @@ test("an identity refused again and again cannot push the record of a mutation o
     denied += results.filter((r) => r.status === "rejected" && r.reason instanceof PermissionDeniedError).length;
     await new Promise((r) => setTimeout(r, 1000));
   }
+  assert.ok(denied >= 1100, `only ${denied} refusals`);
   assert.equal(await recorded(), 2, `after ${denied} refusals of an identity without any grant, the Allocate and Free of ${cell} are gone from the audit log`);
 });
 

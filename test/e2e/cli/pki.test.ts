@@ -1,29 +1,17 @@
 // aer pki: a node's PKI and policy from nothing, then certificates through the daemon: issued with a TTL (the key
 // never leaves the client), listed from the node database, revoked at once, and the server's rotated.
 import assert from "node:assert/strict";
-import { execFile } from "node:child_process";
 import { X509Certificate } from "node:crypto";
 import { access, mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
-import { promisify } from "node:util";
-import { REPO, useDaemon } from "../../helpers/daemon.js";
+import { useDaemon } from "../../helpers/daemon.js";
+import { aerOf, aerRaw } from "./run-aer.js";
 
 const aurae = useDaemon();
-const run = promisify(execFile);
 
-async function aerRaw(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [join(REPO, "dist/cli/main.js"), ...args], { cwd: REPO });
-    return { code: 0, stdout, stderr };
-  } catch (err) {
-    const e = err as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
-
-const aer = (...args: string[]) => aerRaw(["--config", aurae.pki.clientConfig, ...args]);
+const aer = aerOf(aurae);
 
 test("aer pki init creates a CA, certificates, the admin's policy and a client config, and never overwrites them", async (t) => {
   const dir = await mkdtemp(join(tmpdir(), "aer-pki-"));
