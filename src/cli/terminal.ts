@@ -10,7 +10,6 @@ export const ANSI = {
   home: "\x1b[H",
   clearScreen: "\x1b[2J",
   clearToEnd: "\x1b[J",
-  clearLine: "\x1b[2K",
   clearLineEnd: "\x1b[K",
 } as const;
 

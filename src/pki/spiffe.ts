@@ -30,6 +30,15 @@ export function parseSpiffeId(uri: string, field = "spiffe_id"): SpiffeId {
   return Object.freeze({ id: uri, trustDomain, path });
 }
 
+/**
+ * A SPIFFE ID, or a prefix of IDs ending in "/" (a filter: "spiffe://td/team-a/"). An ID never ends in "/", so a
+ * trailing one can only mean a prefix: the ID it ends is what is checked.
+ */
+export function parseSpiffeIdOrPrefix(text: string, field: string): string {
+  parseSpiffeId(text.endsWith("/") ? text.slice(0, -1) : text, field);
+  return text;
+}
+
 /** Whether `name` is a valid SPIFFE trust domain name (`example.org`, `prod_eu-1.acme`). */
 export const isValidTrustDomain = (name: string): boolean => trustDomainProblem(name) === undefined;
 

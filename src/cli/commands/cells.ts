@@ -46,12 +46,10 @@ const STATS: Printer<NamedStats> = {
   name: (s) => s.name,
 };
 
-/** Every cell, all pages. */
-export const listCells = (client: AuraeClient): Promise<Cell[]> =>
-  allPages((pageToken) => client.cells.list({ pageSize: PAGE_SIZE, pageToken }), (page) => page.cells);
+/** Every cell (a cell and the cells below it, if given), all pages. */
+export const listCells = (client: AuraeClient, cell = ""): Promise<Cell[]> =>
+  allPages((pageToken) => client.cells.list({ cellName: cell, pageSize: PAGE_SIZE, pageToken }), (page) => page.cells);
 
-/** A cell and the cells nested in it. */
-export const isWithin = (cell: string, name: string): boolean => name === cell || name.startsWith(`${cell}/`);
 
 interface LimitOptions {
   memoryMax?: bigint;
@@ -161,7 +159,7 @@ export function registerCells(program: Command): void {
         if (!opts.stop || !showsProgress(out)) return void (await free());
         await withProgress(out, `freeing ${name}: stopping its executables`, async (progress) => {
           // Free stops the whole tree in one call; counting its executables as they exit shows how far it got.
-          const active = async () => (await listExecutables(client)).filter((x) => isWithin(name, x.spec?.cellName ?? "") && isActive(x)).length;
+          const active = async () => (await listExecutables(client, name)).filter(isActive).length;
           const total = await active();
           const poll = setInterval(() => {
             void active().then((left) => progress.update(`freeing ${name}: ${total - Math.min(total, left)}/${total} executables stopped`), () => undefined);

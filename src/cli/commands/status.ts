@@ -7,11 +7,11 @@ import { Cell, CellStats, type CellSpec } from "../../gen/aurae/cells/v1/cells.j
 import { Executable, ExecutableState, RestartMode } from "../../gen/aurae/executables/v1/executables.js";
 import { LogEntry, LogStream } from "../../gen/aurae/observe/v1/observe.js";
 import { fanOut, outputOptions } from "../context.js";
-import { encode, protoJson, table, type OutputOptions, type Row } from "../output.js";
+import { encode, formatRows, protoJson, type OutputOptions, type Row } from "../output.js";
 import { painter } from "../terminal.js";
 import { formatAge, formatBytes, formatUsage } from "../units.js";
-import { isWithin, listCells } from "./cells.js";
-import { describeExit, describeState, EXECUTABLE, listExecutables, STATE_NAMES } from "./executables.js";
+import { listCells } from "./cells.js";
+import { describeExit, describeState, EXECUTABLE, listExecutables, qualifiedName, STATE_NAMES } from "./executables.js";
 
 const LOG_LINES = 10;
 
@@ -45,10 +45,10 @@ async function readStatus(client: AuraeClient, target: string): Promise<Status> 
     client.cells.get({ name: target }),
     client.cells.stats({ name: target }),
     listExecutables(client, target),
-    listCells(client),
+    listCells(client, target),
     lastLines(client, target, ""),
   ]);
-  const nested = cells.map((c) => c.spec?.name ?? "").filter((n) => n !== target && isWithin(target, n));
+  const nested = cells.map((c) => c.spec?.name ?? "").filter((n) => n !== target);
   return { kind: "cell", cell: cell!, stats: stats!, executables, cells: nested, logs };
 }
 
@@ -105,10 +105,10 @@ function describe(s: Status): string {
   }
   lines.push(["Usage", describeUsage(s.stats)]);
   const width = Math.max(...lines.map(([k]) => k.length));
-  const name = s.kind === "executable" ? `${s.executable.spec?.cellName}/${s.executable.spec?.name}` : s.cell.spec?.name;
+  const name = s.kind === "executable" ? qualifiedName(s.executable) : s.cell.spec?.name;
   let text = `${dot} ${paint("bold", name ?? "")} - ${word}\n${lines.map(([k, v]) => `  ${k.padStart(width)}: ${v}`).join("\n")}\n`;
   if (s.kind === "cell" && s.executables.length)
-    text += `\n${table(EXECUTABLE.columns.map(([t]) => t), s.executables.map((x) => EXECUTABLE.columns.map(([, get]) => get(x)))).replace(/^(?=.)/gm, "  ")}`;
+    text += `\n${formatRows(s.executables.map((item) => ({ item })), EXECUTABLE, { format: "table", quiet: false }).replace(/^(?=.)/gm, "  ")}`;
   if (s.logs.length) text += `\n${s.logs.map((e) => describeLogLine(e)).join("\n")}\n`;
   return text;
 }

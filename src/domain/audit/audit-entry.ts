@@ -1,7 +1,7 @@
 // What the audit log records: one API call that changed something or was refused, who made it and how it ended;
 // and the filter a reader selects entries with. Documented for clients in proto/aurae/audit/v1/audit.proto.
 import { invalid } from "../../errors.js";
-import { parseSpiffeId } from "../../pki/spiffe.js";
+import { parseSpiffeIdOrPrefix } from "../../pki/spiffe.js";
 import type { AuditQuery } from "../../store/audit-store.js";
 import type { SequenceRange } from "../../store/sequenced-table.js";
 import { validateCellName } from "../names.js";
@@ -67,11 +67,7 @@ export function validateAuditFilter(filter: AuditFilter): AuditSelection {
   };
 }
 
-function validateIdentityFilter(identity: string): string {
-  // A SPIFFE ID never ends in "/", so a trailing one can only mean a prefix: check the ID it ends.
-  parseSpiffeId(identity.endsWith("/") ? identity.slice(0, -1) : identity, "identity");
-  return identity;
-}
+const validateIdentityFilter = (identity: string): string => parseSpiffeIdOrPrefix(identity, "identity");
 
 function validateMethodFilter(method: string): string {
   if (method.length > MAX_METHOD_CHARS || !METHOD.test(method))

@@ -283,7 +283,15 @@ export class Cells {
 
   /** The cell itself or the nearest ancestor that is frozen, if one is: the kernel keeps the whole subtree frozen. */
   frozenAt(name: string): string | undefined {
-    for (let cell: string | undefined = name; cell !== undefined; cell = parentCell(cell)) if (this.deps.cells.get(cell)?.frozen) return cell;
+    return this.#nearest(name, (row) => row.frozen === 1)?.name;
+  }
+
+  /** The nearest cell at or above `name` whose record passes `test`. */
+  #nearest(name: string, test: (row: CellRow) => boolean): CellRow | undefined {
+    for (let cell: string | undefined = name; cell !== undefined; cell = parentCell(cell)) {
+      const row = this.deps.cells.get(cell);
+      if (row && test(row)) return row;
+    }
     return undefined;
   }
 
@@ -297,11 +305,8 @@ export class Cells {
    * socket and SVID. Empty when there is none.
    */
   workloadEnv(cell: string): Readonly<Record<string, string>> {
-    for (let name: string | undefined = cell; name !== undefined; name = parentCell(name)) {
-      const row = this.deps.cells.get(name);
-      if (row && (JSON.parse(row.spec) as CellSpec).workloadIdentity) return this.#identities().describe(name).env;
-    }
-    return {};
+    const owner = this.#nearest(cell, (row) => (JSON.parse(row.spec) as CellSpec).workloadIdentity === true);
+    return owner ? this.#identities().describe(owner.name).env : {};
   }
 
   #identities(): WorkloadIdentities {

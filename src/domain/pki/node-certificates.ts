@@ -9,7 +9,7 @@ import { errnoCode, invalid, notFound, precondition } from "../../errors.js";
 import { readExtensions } from "../../pki/der.js";
 import { ISSUED_DIR } from "../../pki/files.js";
 import { canonicalSerial } from "../../pki/serial.js";
-import { parseSpiffeId } from "../../pki/spiffe.js";
+import { parseSpiffeId, parseSpiffeIdOrPrefix } from "../../pki/spiffe.js";
 import type { CertificateRow, CertificatesStore } from "../../store/certificates-store.js";
 import { decodePageToken, encodePageToken, validatePageSize, type PageRequest } from "../pagination.js";
 
@@ -68,7 +68,7 @@ export class NodeCertificates {
   }
 
   list(filter: { spiffeId: string }, page: PageRequest): { certificates: CertificateRecord[]; nextPageToken: string } {
-    if (filter.spiffeId !== "") parseSpiffeId(filter.spiffeId.endsWith("/") ? filter.spiffeId.slice(0, -1) : filter.spiffeId, "spiffe_id");
+    if (filter.spiffeId !== "") parseSpiffeIdOrPrefix(filter.spiffeId, "spiffe_id");
     const size = validatePageSize(page.pageSize);
     const [ms, serial] = decodePageToken(page.pageToken, 2);
     const after = page.pageToken === "" ? undefined : { issuedAtMs: pageKeyTime(ms!), serial: serial! };

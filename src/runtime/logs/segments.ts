@@ -18,11 +18,6 @@ import { join } from "node:path";
 import { errnoCode, internal, invalid, unavailable } from "../../errors.js";
 import { DEFAULT_CHUNK_BYTES, NEWLINE, openLogFile, readRecords, type LogRecord } from "./cri-log.js";
 
-export interface LogPosition {
-  /** global byte offset */
-  readonly offset: number;
-}
-
 export interface Segment {
   /** Global offset of its first byte. */
   readonly start: number;
