@@ -11,6 +11,7 @@ import { isMutating, methodAccess, setFieldAt, type MethodAccess } from "./authz
 import type { Connection, Connections } from "./identity.js";
 import type { CallLimits } from "./limits.js";
 import { malformation, MAX_REQUEST_BYTES, oversize } from "./malformed.js";
+import { boundDetails } from "./status.js";
 import { RefusalAudit } from "./refusal-audit.js";
 
 export interface CallGateDeps {
@@ -100,7 +101,7 @@ export class CallGate {
     };
     const refuse = ({ code, details }: Status): void => {
       finish({ code, details });
-      call.sendStatus({ code, details });
+      call.sendStatus({ code, details: boundDetails(details) });
     };
     /** Decides the call with its request; answers false after refusing it. */
     const authorize = (request: unknown): boolean => {
@@ -166,7 +167,8 @@ export class CallGate {
       },
       sendStatus: (st, next) => {
         finish(answerAfterCancel && st.code !== status.OK ? { ...st, details: `${st.details} (after the client cancelled or its deadline passed)` } : st);
-        next(st);
+        // A status quoting a huge request value (a health check's service name) would stall the connection.
+        next({ ...st, details: boundDetails(st.details) });
       },
     });
   };

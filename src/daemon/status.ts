@@ -19,11 +19,14 @@ const CODE: Record<ErrorKind, status> = {
 // cut, so the caller still gets its status (the start names the field).
 const MAX_DETAILS_CHARS = 1024;
 
+/** Status details short enough to travel; the call gate applies it to every answer, the health service's too. */
+export const boundDetails = (details: string): string =>
+  details.length > MAX_DETAILS_CHARS ? `${details.slice(0, MAX_DETAILS_CHARS)}… (cut)` : details;
+
 export function toStatus(err: unknown, log: Logger): Pick<StatusObject, "code" | "details"> {
   if (err instanceof AuraeError) {
     if (err.kind === "internal") log.error({ err }, "internal error in handler");
-    const details = err.message.length > MAX_DETAILS_CHARS ? `${err.message.slice(0, MAX_DETAILS_CHARS)}… (cut)` : err.message;
-    return { code: CODE[err.kind], details };
+    return { code: CODE[err.kind], details: boundDetails(err.message) };
   }
   if (err instanceof Error && err.name === "AbortError") return { code: status.CANCELLED, details: "cancelled" };
   log.error({ err }, "unexpected error in handler");

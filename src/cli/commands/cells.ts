@@ -197,7 +197,8 @@ export function registerCells(program: Command): void {
       printRows(rows, CELL, outputOptions(command), true);
     });
   addWatchOptions(cell.command("list").description("list cells")).action(async (opts: WatchOptions, command: Command) => {
-    if (opts.watch) return watchRows(command, CELL, opts.interval, listCells);
-    printRows(await fanOut(command, listCells), CELL, outputOptions(command));
+    const read = (client: AuraeClient) => listCells(client);
+    if (opts.watch) return watchRows(command, CELL, opts.interval, read);
+    printRows(await fanOut(command, read), CELL, outputOptions(command));
   });
 }
