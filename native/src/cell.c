@@ -68,13 +68,11 @@ static _Noreturn void run_reaper(const sigset_t *set) {
 }
 
 /* Keeps only fds 0-2 and the report pipe: nothing execs to close the shim's
- * close-on-exec fds for us. Before 5.9 there is no close_range; the few fds
- * left then are the shim's own and harmless. */
+ * close-on-exec fds for us. */
 static int close_others(int keep, struct shim_err *e) {
   if ((keep > 3 && close_fds_from(3, (unsigned)keep - 1, 0) < 0) ||
-      close_fds_from((unsigned)keep + 1, ~0U, 0) < 0) {
-    if (errno != ENOSYS) return fail(e, errno, "close_range");
-  }
+      close_fds_from((unsigned)keep + 1, ~0U, 0) < 0)
+    return fail(e, errno, "close fds other than %d", keep);
   return 0;
 }
 

@@ -118,11 +118,11 @@ struct session {
   struct exit_record rec;
 };
 
-/* close_range(2) through syscall(2): musl has no wrapper for it. */
+/* fds.c: close_range(2), or a walk of /proc/self/fd where the kernel lacks it
+ * (before 5.9) or its CLOSE_RANGE_CLOEXEC flag (before 5.11). */
 #define CLOSE_RANGE_CLOEXEC_FLAG 4 /* CLOSE_RANGE_CLOEXEC of <linux/close_range.h> */
-static inline int close_fds_from(unsigned first, unsigned last, unsigned flags) {
-  return (int)syscall(SYS_close_range, first, last, flags);
-}
+int close_fds_from(unsigned first, unsigned last, unsigned flags);
+int close_fds_by_walking(unsigned first, unsigned last, unsigned flags);
 
 /* report.c */
 int fail(struct shim_err *e, int errnum, const char *fmt, ...)

@@ -63,7 +63,7 @@ async function main(config: DaemonConfig): Promise<void> {
   const mode = await probeCgroupMode(config.cgroupFsRoot);
   const cgroups = await createCgroupDriver(mode, { fsRoot: config.cgroupFsRoot, root: config.cgroupRoot });
   await cgroups.init();
-  log.info({ mode, root: config.cgroupRoot }, "cgroups ready");
+  log.info({ mode, root: config.cgroupRoot, ...cgroups.features() }, "cgroups ready");
 
   const certificates: NodeCertificates = new NodeCertificates({
     store: store.certificates,

@@ -58,6 +58,8 @@ export interface CgroupDriver {
   readonly mode: CgroupMode;
   /** Creates the driver's root in every hierarchy it uses; run once at start-up. */
   init(): Promise<void>;
+  /** What init() found the kernel offers, for the daemon's start-up log. */
+  features(): CgroupFeatures;
   /** Every limit in `limits` the host cannot enforce (empty: all fine); create and update refuse the first. */
   check(limits: CgroupLimits): Promise<UnsupportedLimit[]>;
   /**
@@ -98,4 +100,12 @@ export interface CgroupDriver {
   isFrozen(path: string): Promise<boolean>;
   /** Usage of `path` including everything below it. */
   stats(path: string): Promise<CgroupStats>;
+}
+
+/** Kernel features a driver probed at init and uses when present. */
+export interface CgroupFeatures {
+  /** Controllers available under our root (v2), or the v1 hierarchies mounted. */
+  readonly controllers: readonly string[];
+  /** Whether cgroup.kill (5.14+) kills a tree at once; without it each process is signalled until none is left. */
+  readonly cgroupKill: boolean;
 }

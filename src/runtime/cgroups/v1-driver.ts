@@ -4,8 +4,9 @@
 import { access } from "node:fs/promises";
 import { join } from "node:path";
 import { internal, osError, unsupported } from "../../errors.js";
-import type { CgroupDriver, CgroupLimits, CgroupMode, CgroupStats, UnsupportedLimit } from "./driver.js";
+import type { CgroupDriver, CgroupFeatures, CgroupLimits, CgroupMode, CgroupStats, UnsupportedLimit } from "./driver.js";
 import {
+  cgroupFileExists,
   killUntilEmpty,
   listCgroupPaths,
   makeCgroupDir,
@@ -48,6 +49,7 @@ export interface V1DriverOptions {
 export class V1Driver implements CgroupDriver {
   readonly mode: CgroupMode;
   readonly #roots: string[];
+  #hasCgroupKill = false;
   readonly #freezer: { readonly kind: Freezer; readonly mount: string } | undefined;
   readonly #dirOf = (controller: V1Controller, path: string): string =>
     join(this.opts.hierarchies[controller], this.opts.root, path);
@@ -70,6 +72,12 @@ export class V1Driver implements CgroupDriver {
     // Our root is a new cpuset cgroup too (see v1-cpuset.ts); one left by an earlier run keeps its sets.
     const cpusetRoot = this.#dirOf("cpuset", "");
     if ((await readCgroupFileIfExists(cpusetRoot, "cpuset.cpus")) === "") await setNewCpuset(cpusetRoot, undefined);
+    // A hybrid host's unified hierarchy kills a tree at once on 5.14+; older kernels and pure v1 signal each process.
+    this.#hasCgroupKill = this.opts.unified !== undefined && (await cgroupFileExists(join(this.opts.unified, this.opts.root), "cgroup.kill"));
+  }
+
+  features(): CgroupFeatures {
+    return { controllers: Object.keys(this.opts.hierarchies), cgroupKill: this.#hasCgroupKill };
   }
 
   async check(limits: CgroupLimits): Promise<UnsupportedLimit[]> {
@@ -126,13 +134,7 @@ export class V1Driver implements CgroupDriver {
   }
 
   async kill(path: string): Promise<void> {
-    if (this.opts.unified) {
-      const killed = await writeCgroupFile(join(this.opts.unified, this.opts.root, path), "cgroup.kill", "1").then(
-        () => true,
-        () => false, // kernels before 5.14 have no cgroup.kill
-      );
-      if (killed) return;
-    }
+    if (this.opts.unified && this.#hasCgroupKill) return writeCgroupFile(join(this.opts.unified, this.opts.root, path), "cgroup.kill", "1");
     // A task in a frozen v1 freezer cgroup stays frozen with SIGKILL pending: thaw after signalling so it dies.
     const thaw = this.#freezer?.kind === V1_FREEZER ? () => this.thaw(path) : undefined;
     await killUntilEmpty(() => this.pids(path), `cgroup ${path}`, thaw).catch((err: unknown) => {

@@ -3,10 +3,19 @@
 // executables run in leaf cgroups below them, so enabling controllers on every cell is always allowed.
 import { access } from "node:fs/promises";
 import { dirname, join } from "node:path";
-import { osError } from "../../errors.js";
-import type { CgroupDriver, CgroupLimits, CgroupStats, UnsupportedLimit } from "./driver.js";
+import { internal, osError } from "../../errors.js";
+import type { CgroupDriver, CgroupFeatures, CgroupLimits, CgroupStats, UnsupportedLimit } from "./driver.js";
 import { DEFAULT_FREEZE_TIMEOUT_MS, freezeCgroup, isCgroupFrozen, thawCgroup, UNIFIED_FREEZER } from "./freeze.js";
-import { listCgroupPaths, makeCgroupDir, readCgroupFile, readProcsRecursive, removeCgroupDir, writeCgroupFile } from "./files.js";
+import {
+  cgroupFileExists,
+  killUntilEmpty,
+  listCgroupPaths,
+  makeCgroupDir,
+  readCgroupFile,
+  readProcsRecursive,
+  removeCgroupDir,
+  writeCgroupFile,
+} from "./files.js";
 import {
   CPU_BANDWIDTH,
   DEFAULT_CPU_PERIOD_US,
@@ -93,6 +102,8 @@ export class V2Driver implements CgroupDriver {
   readonly #root: string;
   readonly #freezeTimeoutMs: number;
   #controllers: readonly V2Controller[] = [];
+  /** cgroup.kill came in 5.14; before it, kill() signals each process (v2 lets SIGKILL through a frozen cgroup). */
+  #hasCgroupKill = false;
   readonly #dirOf = (controller: V2Controller, path: string): string | undefined =>
     this.#controllers.includes(controller) ? join(this.#root, path) : undefined;
 
@@ -112,6 +123,11 @@ export class V2Driver implements CgroupDriver {
     const available = await this.#available();
     this.#controllers = WANTED_CONTROLLERS.filter((c) => available.includes(c));
     await this.#enableControllers(this.#root);
+    this.#hasCgroupKill = await cgroupFileExists(this.#root, "cgroup.kill"); // every non-root cgroup has it on 5.14+
+  }
+
+  features(): CgroupFeatures {
+    return { controllers: [...this.#controllers], cgroupKill: this.#hasCgroupKill };
   }
 
   async check(limits: CgroupLimits): Promise<UnsupportedLimit[]> {
@@ -161,7 +177,10 @@ export class V2Driver implements CgroupDriver {
   }
 
   async kill(path: string): Promise<void> {
-    await writeCgroupFile(join(this.#root, path), "cgroup.kill", "1");
+    if (this.#hasCgroupKill) return writeCgroupFile(join(this.#root, path), "cgroup.kill", "1");
+    await killUntilEmpty(() => this.pids(path), `cgroup ${path}`).catch((err: unknown) => {
+      throw internal(`kill cgroup ${path}: ${(err as Error).message}`, { cause: err });
+    });
   }
 
   freeze(path: string): Promise<void> {

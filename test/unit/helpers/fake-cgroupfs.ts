@@ -55,7 +55,10 @@ export const V1_CONTROLLER_FILES: Readonly<Record<string, Readonly<Record<string
 };
 
 export interface FakeCgroupOptions {
-  /** Files the fake kernel does not offer (memory.swap.max without swap accounting, io.weight without iocost). */
+  /**
+   * Files the fake kernel does not offer (memory.swap.max without swap accounting, io.weight without iocost,
+   * cgroup.kill before 5.14).
+   */
   readonly without?: readonly string[];
 }
 
@@ -67,7 +70,8 @@ export async function makeFakeCgroup(dir: string, controllers: readonly string[]
   await mkdir(dir, { recursive: true });
   await writeFile(join(dir, "cgroup.controllers"), `${controllers.join(" ")}\n`);
   await writeFile(join(dir, "cgroup.subtree_control"), "");
-  await writeKernelFiles(dir, controllers.flatMap((c) => Object.entries(V2_CONTROLLER_FILES[c] ?? {})), opts, "w");
+  const files = [["cgroup.kill", ""] as [string, string], ...controllers.flatMap((c) => Object.entries(V2_CONTROLLER_FILES[c] ?? {}))];
+  await writeKernelFiles(dir, files, opts, "w");
   return dir;
 }
 

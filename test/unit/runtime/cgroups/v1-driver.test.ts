@@ -1,4 +1,6 @@
 import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { once } from "node:events";
 import { access, mkdir, readdir, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { test, type TestContext } from "node:test";
@@ -33,6 +35,8 @@ async function fakeV1(t: TestContext, opts: FakeV1Options = {}) {
   const freezer = !opts.hybrid && opts.freezer !== false ? mount("freezer") : undefined;
   for (const dir of [...Object.values(hierarchies), unified, freezer]) if (dir) await mkdir(dir, { recursive: true });
   await writeFakeFiles(hierarchies.cpuset, { "cpuset.cpus": "0-3", "cpuset.mems": "0-1" });
+  // The unified hierarchy's cgroups have cgroup.kill from 5.14 on.
+  if (unified && !opts.without?.includes("cgroup.kill")) await writeFakeFiles(join(unified, "aurae"), { "cgroup.kill": "" });
   const blockDir = mount("block");
   await writeFakeFiles(join(blockDir, "vda", "queue"), { scheduler: opts.bfq ? "mq-deadline kyber [bfq] none" : "[none] mq-deadline kyber bfq" });
   const driver = new V1Driver({ hierarchies, unified, freezer, root: "aurae", blockDir, freezeTimeoutMs: 300 });
@@ -352,6 +356,18 @@ test("kill on a hybrid host writes 1 to cgroup.kill in the unified hierarchy", a
   await mkdir(cell("unified", "web"));
   await driver.kill("web");
   assert.equal(await readCgroupValue(cell("unified", "web"), "cgroup.kill"), "1");
+});
+
+test("kill on a hybrid host without cgroup.kill (before 5.14) SIGKILLs every process the cell lists", async (t) => {
+  const { driver, cell } = await fakeV1(t, { hybrid: true, without: ["cgroup.kill"] });
+  assert.equal(driver.features().cgroupKill, false);
+  const sleeper = spawn("sleep", ["60"], { stdio: "ignore" });
+  t.after(() => sleeper.kill("SIGKILL"));
+  await writeFakeProcs(cell("unified", "web/x.exe"), [sleeper.pid!]);
+  const exited = once(sleeper, "exit");
+  sleeper.once("exit", () => void writeFakeProcs(cell("unified", "web/x.exe"), [])); // as the kernel would
+  await driver.kill("web");
+  assert.deepEqual(await exited, [null, "SIGKILL"]);
 });
 
 test("kill of a cell that holds no process returns at once on v1", async (t) => {

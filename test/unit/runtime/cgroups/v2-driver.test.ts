@@ -1,4 +1,6 @@
 import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { once } from "node:events";
 import { access, mkdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { test, type TestContext } from "node:test";
@@ -134,8 +136,23 @@ test("pids of an absent cell is empty", async (t) => {
 test("kill writes 1 to the cell's cgroup.kill", async (t) => {
   const { driver, root } = await initDriver(t);
   await mkdir(join(root, "web"));
+  assert.equal(driver.features().cgroupKill, true);
   await driver.kill("web");
   assert.equal(await readFile(join(root, "web", "cgroup.kill"), "utf8"), "1");
+});
+
+test("without cgroup.kill (before 5.14) kill SIGKILLs every process the cell lists", async (t) => {
+  const { driver, root } = await initDriver(t, HOST_CONTROLLERS, { without: ["cgroup.kill"] });
+  assert.equal(driver.features().cgroupKill, false);
+  const sleeper = spawn("sleep", ["60"], { stdio: "ignore" });
+  t.after(() => sleeper.kill("SIGKILL"));
+  const dir = join(root, "web", "x.exe");
+  await writeFakeProcs(dir, [sleeper.pid!]);
+  const exited = once(sleeper, "exit");
+  sleeper.once("exit", () => void writeFakeProcs(dir, [])); // the kernel would drop it from cgroup.procs
+  await driver.kill("web");
+  assert.deepEqual(await exited, [null, "SIGKILL"]);
+  await assert.rejects(access(join(root, "web", "cgroup.kill")), { code: "ENOENT" });
 });
 
 test("remove deletes an empty cell and is fine when it is already gone", async (t) => {
