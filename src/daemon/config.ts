@@ -38,6 +38,8 @@ export interface DaemonConfig {
   readonly logMaxBytes: number;
   /** At start, leave cgroups no desired state claims (and their processes) alone instead of removing them. */
   readonly keepLeftovers: boolean;
+  /** Remove them even when the node database is new (by default a new database leaves them alone). */
+  readonly removeLeftovers: boolean;
   /** On SIGTERM, stop every executable (deepest cells first) instead of leaving them running. */
   readonly stopWorkloadsOnExit: boolean;
   readonly logMaxFiles: number;
@@ -66,6 +68,7 @@ export const USAGE = `usage: auraed [options]
   --log-max-bytes SIZE  an executable's log segment  (AURAE_LOG_MAX_BYTES, default 10485760)
   --log-max-files N     segments kept per executable (AURAE_LOG_MAX_FILES, default 5)
   --keep-leftovers      at start, keep cgroups no desired state claims (to recover a lost database)
+  --remove-leftovers    remove them even when the node database is new (by default a new one leaves them alone)
   --stop-workloads-on-exit  on SIGTERM, stop every executable instead of leaving them running`;
 
 const DEFAULT_SHIM = fileURLToPath(new URL("../../native/build/aurae-shim", import.meta.url));
@@ -94,6 +97,7 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Dae
       "audit-max-age": { type: "string" },
       "log-max-bytes": { type: "string" },
       "keep-leftovers": { type: "boolean" },
+      "remove-leftovers": { type: "boolean" },
       "stop-workloads-on-exit": { type: "boolean" },
       "log-max-files": { type: "string" },
     },
@@ -118,6 +122,7 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Dae
   const logMaxFiles = integer(pick(flags["log-max-files"], "LOG_MAX_FILES", "5"), "--log-max-files", 1);
   return Object.freeze({
     keepLeftovers: flags["keep-leftovers"] ?? false,
+    removeLeftovers: flags["remove-leftovers"] ?? false,
     stopWorkloadsOnExit: flags["stop-workloads-on-exit"] ?? false,
     logMaxBytes,
     logMaxFiles,

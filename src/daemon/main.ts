@@ -31,12 +31,12 @@ import { cellIdentityRules } from "./authz/cell-identity.js";
 import { runsAsRoot } from "./authz/runs-as-root.js";
 import { loadPolicy } from "./authz/policy-file.js";
 import { Connections } from "./identity.js";
-import { lockStateDir } from "./instance-lock.js";
+import { lockInstance } from "./instance-lock.js";
 import { CallGate } from "./interceptors.js";
 import { CallLimits } from "./limits.js";
 import { Reloader } from "./reloader.js";
 import { BUNDLES_DIR, loadTrustMaterial } from "./tls/trust-material.js";
-import { startServer } from "./server.js";
+import { prepareSocket, startServer } from "./server.js";
 import { CellSockets } from "./workload-identities.js";
 import { auditService } from "./services/audit.js";
 import { cellService } from "./services/cells.js";
@@ -51,7 +51,9 @@ const SHUTDOWN_GRACE_MS = 5000;
 async function main(config: DaemonConfig): Promise<void> {
   await mkdir(config.stateDir, { recursive: true, mode: 0o700 });
   await chmod(config.stateDir, 0o700); // one made before (by hand, by an older auraed) is tightened too
-  await lockStateDir(config.stateDir);
+  // Every lock and the socket are checked before the kernel is touched: a refused auraed changes nothing.
+  await lockInstance({ stateDir: config.stateDir, cgroupFsRoot: config.cgroupFsRoot, cgroupRoot: config.cgroupRoot });
+  await prepareSocket(config);
   const daemonLogDir = join(config.stateDir, "daemon-log");
   // The daemon's log goes to stdout and to a rotated log that GetDaemonLogs serves.
   const logFile = new SegmentWriter({ dir: daemonLogDir, maxBytes: config.logMaxBytes, maxFiles: config.logMaxFiles });
@@ -100,7 +102,11 @@ async function main(config: DaemonConfig): Promise<void> {
     log: log.child({ area: "executables" }),
   });
   events.record({ kind: "daemon.started", attributes: { pid: String(process.pid) } });
-  await reconcileNode({ cells, executables, cgroups, events, log: log.child({ area: "reconcile" }), keepLeftovers: config.keepLeftovers });
+  // A database made just now knows nothing of what runs: what it finds under the cgroup root is someone's (a
+  // database moved aside, a state dir mistyped), never garbage, unless the operator says so.
+  const keepLeftovers = config.keepLeftovers || (store.isNew && !config.removeLeftovers);
+  if (store.isNew && keepLeftovers) log.warn({ root: config.cgroupRoot }, "new node database: cgroups it does not know are left alone (--remove-leftovers removes them)");
+  await reconcileNode({ cells, executables, cgroups, events, log: log.child({ area: "reconcile" }), keepLeftovers });
 
   const adminId = `spiffe://${config.trustDomains[0]}/admin`;
   // Reloads what security rests on while serving; a file that fails its checks leaves what is in force in place.

@@ -67,7 +67,6 @@ export async function startServer(config: DaemonConfig, deps: ServerDeps): Promi
     },
     deps.log,
   );
-  await prepareSocket(config);
   await listeners.listen({ kind: "unix", path: config.socketPath }, { name: "socket", scope: "*" });
   deps.log.info({ socket: config.socketPath }, "listening on the Unix socket");
   let tcpPort: number | undefined;
@@ -94,8 +93,11 @@ export async function startServer(config: DaemonConfig, deps: ServerDeps): Promi
   };
 }
 
-/** The socket directory is ours (0700); a socket left by a dead auraed is removed, a live one is refused. */
-async function prepareSocket(config: DaemonConfig): Promise<void> {
+/**
+ * The socket directory is ours (0700); a socket left by a dead auraed is removed, a live one is refused. main calls
+ * it before touching the kernel, so a refused auraed changes nothing.
+ */
+export async function prepareSocket(config: DaemonConfig): Promise<void> {
   await mkdir(config.runtimeDir, { recursive: true, mode: 0o700 });
   await chmod(config.runtimeDir, 0o700);
   const existing = await stat(config.socketPath).catch(() => undefined);

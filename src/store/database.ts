@@ -21,8 +21,8 @@ export function openDatabase(path: string): Db {
   } catch (err) {
     throw precondition(
       `open database ${path}: ${(err as Error).message}. To recover, stop auraed, move ${path} (and its -wal and -shm ` +
-        "files) aside, and start auraed with --keep-leftovers: it starts with no desired state and leaves running " +
-        "workloads alone (see the README, Recovery)",
+        "files) aside, and start auraed again: a new database starts with no desired state and leaves running " +
+        "workloads alone (--keep-leftovers keeps them on later starts too; see the README, Recovery)",
       { cause: err },
     );
   }

@@ -1,3 +1,4 @@
+import { existsSync, statSync } from "node:fs";
 import { AuditStore } from "./audit-store.js";
 import { CellsStore } from "./cells-store.js";
 import { CertificatesStore } from "./certificates-store.js";
@@ -13,7 +14,11 @@ export class Store {
   readonly audit: AuditStore;
   readonly certificates: CertificatesStore;
 
-  private constructor(private readonly db: Db) {
+  private constructor(
+    private readonly db: Db,
+    /** The database was created by this open: it knows of nothing that runs on the node. */
+    readonly isNew: boolean,
+  ) {
     this.cells = new CellsStore(db);
     this.executables = new ExecutablesStore(db);
     this.events = new EventsStore(db);
@@ -22,7 +27,8 @@ export class Store {
   }
 
   static open(path: string): Store {
-    return new Store(openDatabase(path));
+    const isNew = !existsSync(path) || statSync(path).size === 0; // before open, which creates it
+    return new Store(openDatabase(path), isNew);
   }
 
   /** Runs `fn` in one transaction: all of its writes land, or none. */

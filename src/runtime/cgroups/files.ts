@@ -1,7 +1,7 @@
 // Small, checked file operations on cgroupfs. Every failure names the file and keeps the errno as the cause.
 import { access, mkdir, open, readdir, readFile, rmdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { errnoCode, osError } from "../../errors.js";
+import { errnoCode, internal, osError } from "../../errors.js";
 
 export async function writeCgroupFile(dir: string, file: string, value: string): Promise<void> {
   const path = join(dir, file);
@@ -124,7 +124,28 @@ export async function childCgroups(dir: string): Promise<string[]> {
  * SIGKILLs what `listPids` finds until it finds nothing: the fallback where cgroup.kill does not exist.
  * `afterSignals` runs after each round of signals (the v1 freezer must thaw for them to land).
  */
-export async function killUntilEmpty(
+/**
+ * SIGKILLs every process in a cgroup tree: through `killFileDir`/cgroup.kill when given (5.14+), else by signalling
+ * what `listPids` finds until it finds nothing. A cgroup that is gone holds nothing to kill.
+ */
+export async function killCgroupTree(opts: {
+  readonly killFileDir: string | undefined;
+  readonly listPids: () => Promise<number[]>;
+  readonly what: string;
+  readonly afterSignals?: () => Promise<void>;
+}): Promise<void> {
+  if (opts.killFileDir !== undefined) {
+    await writeCgroupFile(opts.killFileDir, "cgroup.kill", "1").catch((err: unknown) => {
+      if (errnoCode((err as Error).cause) !== "ENOENT") throw err;
+    });
+    return;
+  }
+  await killUntilEmpty(opts.listPids, opts.what, opts.afterSignals).catch((err: unknown) => {
+    throw internal(`kill ${opts.what}: ${(err as Error).message}`, { cause: err });
+  });
+}
+
+async function killUntilEmpty(
   listPids: () => Promise<number[]>,
   what: string,
   afterSignals?: () => Promise<void>,

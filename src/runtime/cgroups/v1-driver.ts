@@ -3,18 +3,17 @@
 // freezer hierarchy is joined instead.
 import { access } from "node:fs/promises";
 import { join } from "node:path";
-import { internal, osError, unsupported } from "../../errors.js";
+import { osError, unsupported } from "../../errors.js";
 import type { CgroupDriver, CgroupFeatures, CgroupLimits, CgroupMode, CgroupStats, UnsupportedLimit } from "./driver.js";
 import {
   cgroupFileExists,
-  killUntilEmpty,
+  killCgroupTree,
   listCgroupPaths,
   makeCgroupDir,
   readCgroupFileIfExists,
   readProcsRecursive,
   removeCgroupDir,
   settleAll,
-  writeCgroupFile,
 } from "./files.js";
 import {
   DEFAULT_FREEZE_TIMEOUT_MS,
@@ -133,13 +132,11 @@ export class V1Driver implements CgroupDriver {
     return readProcsRecursive(this.opts.unified ? join(this.opts.unified, this.opts.root, path) : this.#dirOf("pids", path));
   }
 
-  async kill(path: string): Promise<void> {
-    if (this.opts.unified && this.#hasCgroupKill) return writeCgroupFile(join(this.opts.unified, this.opts.root, path), "cgroup.kill", "1");
+  kill(path: string): Promise<void> {
+    const unified = this.opts.unified && this.#hasCgroupKill ? join(this.opts.unified, this.opts.root, path) : undefined;
     // A task in a frozen v1 freezer cgroup stays frozen with SIGKILL pending: thaw after signalling so it dies.
     const thaw = this.#freezer?.kind === V1_FREEZER ? () => this.thaw(path) : undefined;
-    await killUntilEmpty(() => this.pids(path), `cgroup ${path}`, thaw).catch((err: unknown) => {
-      throw internal(`kill cgroup ${path}: ${(err as Error).message}`, { cause: err });
-    });
+    return killCgroupTree({ killFileDir: unified, listPids: () => this.pids(path), what: `cgroup ${path}`, afterSignals: thaw });
   }
 
   async freeze(path: string): Promise<void> {

@@ -3,12 +3,12 @@
 // executables run in leaf cgroups below them, so enabling controllers on every cell is always allowed.
 import { access } from "node:fs/promises";
 import { dirname, join } from "node:path";
-import { internal, osError } from "../../errors.js";
+import { osError } from "../../errors.js";
 import type { CgroupDriver, CgroupFeatures, CgroupLimits, CgroupStats, UnsupportedLimit } from "./driver.js";
 import { DEFAULT_FREEZE_TIMEOUT_MS, freezeCgroup, isCgroupFrozen, thawCgroup, UNIFIED_FREEZER } from "./freeze.js";
 import {
   cgroupFileExists,
-  killUntilEmpty,
+  killCgroupTree,
   listCgroupPaths,
   makeCgroupDir,
   readCgroupFile,
@@ -176,11 +176,9 @@ export class V2Driver implements CgroupDriver {
     return readProcsRecursive(join(this.#root, path));
   }
 
-  async kill(path: string): Promise<void> {
-    if (this.#hasCgroupKill) return writeCgroupFile(join(this.#root, path), "cgroup.kill", "1");
-    await killUntilEmpty(() => this.pids(path), `cgroup ${path}`).catch((err: unknown) => {
-      throw internal(`kill cgroup ${path}: ${(err as Error).message}`, { cause: err });
-    });
+  kill(path: string): Promise<void> {
+    const dir = join(this.#root, path);
+    return killCgroupTree({ killFileDir: this.#hasCgroupKill ? dir : undefined, listPids: () => this.pids(path), what: `cgroup ${path}` });
   }
 
   freeze(path: string): Promise<void> {

@@ -24,6 +24,7 @@ test("uses the documented defaults with no flag and no environment", () => {
     eventRetention: { maxEvents: 100_000, maxAgeMs: 604_800_000 },
     auditRetention: { maxEntries: 100_000, maxAgeMs: 2_592_000_000 },
     keepLeftovers: false,
+    removeLeftovers: false,
     stopWorkloadsOnExit: false,
   });
   assert.ok(isAbsolute(config.shimPath) && config.shimPath.endsWith("/native/build/aurae-shim"), config.shimPath);
@@ -78,6 +79,7 @@ test("takes every setting from AURAE_* environment variables", () => {
       eventRetention: { maxEvents: 10, maxAgeMs: 3_600_000 },
       auditRetention: { maxEntries: 20, maxAgeMs: 172_800_000 },
       keepLeftovers: false,
+      removeLeftovers: false,
       stopWorkloadsOnExit: false,
     },
   );

@@ -141,6 +141,11 @@ test("kill writes 1 to the cell's cgroup.kill", async (t) => {
   assert.equal(await readFile(join(root, "web", "cgroup.kill"), "utf8"), "1");
 });
 
+test("kill of a cell whose cgroup is gone (a reboot took it) does nothing", async (t) => {
+  const { driver } = await initDriver(t);
+  await driver.kill("gone");
+});
+
 test("without cgroup.kill (before 5.14) kill SIGKILLs every process the cell lists", async (t) => {
   const { driver, root } = await initDriver(t, HOST_CONTROLLERS, { without: ["cgroup.kill"] });
   assert.equal(driver.features().cgroupKill, false);
