@@ -43,6 +43,8 @@ export interface DaemonConfig {
   /** On SIGTERM, stop every executable (deepest cells first) instead of leaving them running. */
   readonly stopWorkloadsOnExit: boolean;
   readonly logMaxFiles: number;
+  /** How long a cell's workload SVID is valid; renewed at half-life. */
+  readonly workloadSvidTtlMs: number;
 }
 
 export const USAGE = `usage: auraed [options]
@@ -67,6 +69,7 @@ export const USAGE = `usage: auraed [options]
   --audit-max-age AGE   drop older audit entries     (AURAE_AUDIT_MAX_AGE, default 30d)
   --log-max-bytes SIZE  an executable's log segment  (AURAE_LOG_MAX_BYTES, default 10485760)
   --log-max-files N     segments kept per executable (AURAE_LOG_MAX_FILES, default 5)
+  --workload-svid-ttl AGE  a cell's workload SVID lifetime, renewed at half-life (AURAE_WORKLOAD_SVID_TTL, default 30d)
   --keep-leftovers      at start, keep cgroups no desired state claims (to recover a lost database)
   --remove-leftovers    remove them even when the node database is new (by default a new one leaves them alone)
   --stop-workloads-on-exit  on SIGTERM, stop every executable instead of leaving them running`;
@@ -97,6 +100,7 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Dae
       "audit-max-age": { type: "string" },
       "log-max-bytes": { type: "string" },
       "keep-leftovers": { type: "boolean" },
+      "workload-svid-ttl": { type: "string" },
       "remove-leftovers": { type: "boolean" },
       "stop-workloads-on-exit": { type: "boolean" },
       "log-max-files": { type: "string" },
@@ -123,6 +127,7 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Dae
   return Object.freeze({
     keepLeftovers: flags["keep-leftovers"] ?? false,
     removeLeftovers: flags["remove-leftovers"] ?? false,
+    workloadSvidTtlMs: atLeast(parseDurationMs(pick(flags["workload-svid-ttl"], "WORKLOAD_SVID_TTL", "30d"), "--workload-svid-ttl"), 10_000, "--workload-svid-ttl"),
     stopWorkloadsOnExit: flags["stop-workloads-on-exit"] ?? false,
     logMaxBytes,
     logMaxFiles,
@@ -158,6 +163,11 @@ function integer(text: string, flag: string, min: number): number {
   const value = Number(text);
   if (!/^\d+$/.test(text) || !Number.isSafeInteger(value) || value < min) throw invalid(flag, `must be an integer of at least ${min}, got "${text}"`);
   return value;
+}
+
+function atLeast(ms: number, minMs: number, flag: string): number {
+  if (ms < minMs) throw invalid(flag, `must be at least ${minMs / 1000}s, got ${ms} ms`);
+  return ms;
 }
 
 function absolute(path: string, flag: string): string {

@@ -75,7 +75,14 @@ async function main(config: DaemonConfig): Promise<void> {
     revoked: () => gate.recheck(),
   });
   await certificates.adoptIssuedFiles();
-  const cellSockets = new CellSockets({ runtimeDir: config.runtimeDir, trustDomain: config.trustDomains[0]!, certificates, log: log.child({ area: "cells" }) });
+  const cellSockets = new CellSockets({
+    runtimeDir: config.runtimeDir,
+    trustDomain: config.trustDomains[0]!,
+    certificates,
+    svidTtlMs: config.workloadSvidTtlMs,
+    events,
+    log: log.child({ area: "cells" }),
+  });
 
   const locks = new KeyedMutex();
   const shim = new ShimClient(config.shimPath);
@@ -102,11 +109,15 @@ async function main(config: DaemonConfig): Promise<void> {
     log: log.child({ area: "executables" }),
   });
   events.record({ kind: "daemon.started", attributes: { pid: String(process.pid) } });
-  // A database made just now knows nothing of what runs: what it finds under the cgroup root is someone's (a
-  // database moved aside, a state dir mistyped), never garbage, unless the operator says so.
-  const keepLeftovers = config.keepLeftovers || (store.isNew && !config.removeLeftovers);
-  if (store.isNew && keepLeftovers) log.warn({ root: config.cgroupRoot }, "new node database: cgroups it does not know are left alone (--remove-leftovers removes them)");
-  await reconcileNode({ cells, executables, cgroups, events, log: log.child({ area: "reconcile" }), keepLeftovers });
+  await reconcileNode({
+    cells,
+    executables,
+    cgroups,
+    events,
+    log: log.child({ area: "reconcile" }),
+    keepLeftovers: config.keepLeftovers,
+    newDatabase: store.isNew && !config.removeLeftovers,
+  });
 
   const adminId = `spiffe://${config.trustDomains[0]}/admin`;
   // Reloads what security rests on while serving; a file that fails its checks leaves what is in force in place.
@@ -156,6 +167,7 @@ async function main(config: DaemonConfig): Promise<void> {
     gate.close(); // its pending refusal summaries go to the audit log first
     audit.close();
     reloader.close();
+    cellSockets.close();
     await server.close(SHUTDOWN_GRACE_MS);
     if (config.stopWorkloadsOnExit) await executables.stopEverything(10_000).catch((err: unknown) => log.error({ err }, "stopping workloads failed"));
     executables.close();

@@ -1,25 +1,29 @@
 // Cells' workload identities, as the daemon provides them: per cell, a directory under the runtime dir holding an
-// SVID (renewed when half its life is gone), the CA that verifies auraed, a client config naming them, and a socket
-// served by auraed's own listeners whose callers reach only that cell's tree. Directories are named by a hash of
-// the cell, since a socket path must stay under 108 bytes whatever the cell's name.
+// SVID (renewed on a timer once half its life is gone, so a node up for longer than its lifetime keeps working), the
+// CA that verifies auraed, a client config naming them, and a socket served by auraed's own listeners whose callers
+// reach only that cell's tree. Directories are named by a hash of the cell, since a socket path must stay under 108
+// bytes whatever the cell's name.
 import { X509Certificate, createHash } from "node:crypto";
 import { mkdir, readFile, rename, rm, unlink, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { Logger } from "pino";
 import type { WorkloadIdentities, WorkloadIdentity } from "../domain/cells/workload-identity.js";
+import type { NewEvent } from "../domain/events/event.js";
 import type { NodeCertificates } from "../domain/pki/node-certificates.js";
 import { errnoCode } from "../errors.js";
 import { writePkiFiles } from "../pki/files.js";
 import { cellSpiffeId } from "./authz/cell-identity.js";
 import type { TlsListeners } from "./tls/listeners.js";
 
-const VALID_DAYS = 30;
-const DAY_MS = 86_400_000;
+const HOUR_MS = 3_600_000;
 
 export interface CellSocketsDeps {
   readonly runtimeDir: string;
   readonly trustDomain: string;
   readonly certificates: NodeCertificates;
+  /** An SVID's lifetime; it is renewed once half of it is gone. */
+  readonly svidTtlMs: number;
+  readonly events: { record(event: NewEvent): unknown };
   readonly log: Logger;
 }
 
@@ -28,6 +32,8 @@ export class CellSockets implements WorkloadIdentities {
   /** Cells provided before the listeners existed (at reconcile): opened by serve(). */
   readonly #pending = new Set<string>();
   readonly #open = new Set<string>();
+  #renewTimer: NodeJS.Timeout | undefined;
+  #renewing = false;
 
   constructor(private readonly deps: CellSocketsDeps) {}
 
@@ -37,21 +43,50 @@ export class CellSockets implements WorkloadIdentities {
   }
 
   async provide(cell: string): Promise<void> {
+    await this.#renewIfDue(cell);
+    if (this.#listeners) await this.#listen(cell);
+    else this.#pending.add(cell);
+  }
+
+  /**
+   * Renews each served cell's SVID once half its life is gone. One that fails is tried again on the next round, and
+   * once less than a quarter of its life is left, each round records a `cell.identity_expiring` event.
+   */
+  async renewDue(): Promise<void> {
+    if (this.#renewing) return;
+    this.#renewing = true;
+    try {
+      for (const cell of [...this.#open]) {
+        try {
+          await this.#renewIfDue(cell);
+        } catch (err) {
+          const svid = await this.#svid(join(this.#dir(cell), "svid.crt"));
+          this.deps.log.error({ err, cell, notAfter: svid?.validTo }, "renewing a workload identity failed");
+          if (svid && msLeft(svid) < this.deps.svidTtlMs / 4)
+            this.deps.events.record({ kind: "cell.identity_expiring", cell, attributes: { not_after: new Date(svid.validTo).toISOString(), reason: (err as Error).message } });
+        }
+      }
+    } finally {
+      this.#renewing = false;
+    }
+  }
+
+  async #renewIfDue(cell: string): Promise<void> {
     const dir = this.#dir(cell);
     await mkdir(dir, { recursive: true, mode: 0o700 });
     const current = await this.#svid(join(dir, "svid.crt"));
-    if (!current || Date.parse(current.validTo) - Date.now() < (VALID_DAYS / 2) * DAY_MS) {
-      const { spiffeId } = this.describe(cell);
-      const issued = await this.deps.certificates.issueWorkload(spiffeId, VALID_DAYS);
-      await writePkiFiles(dir, { svid: { certPem: issued.certPem, keyPem: issued.keyPem }, ca: { certPem: issued.caPem } }, { overwrite: true });
-      const config = `# The client config of cell ${cell}'s workloads, written by auraed.\n[auth]\nca_crt = "ca.crt"\nclient_crt = "svid.crt"\nclient_key = "svid.key"\n\n[system]\nsocket = "aurae.sock"\n`;
-      await writeFile(join(dir, "config.tmp"), config, { mode: 0o600 });
-      await rename(join(dir, "config.tmp"), join(dir, "config"));
-      this.deps.log.info({ cell, spiffeId }, "workload identity issued");
-      if (current) this.#revoke(current, "renewed");
-    }
-    if (this.#listeners) await this.#listen(cell);
-    else this.#pending.add(cell);
+    if (current && msLeft(current) >= this.deps.svidTtlMs / 2) return;
+    const { spiffeId } = this.describe(cell);
+    const notAfter = new Date(Date.now() + this.deps.svidTtlMs);
+    const issued = await this.deps.certificates.issueWorkload(spiffeId, notAfter);
+    await writePkiFiles(dir, { svid: { certPem: issued.certPem, keyPem: issued.keyPem }, ca: { certPem: issued.caPem } }, { overwrite: true });
+    const config = `# The client config of cell ${cell}'s workloads, written by auraed.\n[auth]\nca_crt = "ca.crt"\nclient_crt = "svid.crt"\nclient_key = "svid.key"\n\n[system]\nsocket = "aurae.sock"\n`;
+    await writeFile(join(dir, "config.tmp"), config, { mode: 0o600 });
+    await rename(join(dir, "config.tmp"), join(dir, "config"));
+    this.deps.log.info({ cell, notAfter, spiffeId }, "workload identity issued");
+    if (!current) return;
+    this.#revoke(current, "renewed");
+    this.deps.events.record({ kind: "cell.identity_renewed", cell, attributes: { not_after: notAfter.toISOString() } });
   }
 
   /** Also revokes the SVID, so that it cannot act on a later cell of the same name. */
@@ -68,6 +103,12 @@ export class CellSockets implements WorkloadIdentities {
     this.#listeners = listeners;
     for (const cell of this.#pending) await this.#listen(cell);
     this.#pending.clear();
+    const everyMs = Math.max(1000, Math.min(HOUR_MS, this.deps.svidTtlMs / 10));
+    this.#renewTimer = setInterval(() => void this.renewDue(), everyMs).unref();
+  }
+
+  close(): void {
+    clearInterval(this.#renewTimer);
   }
 
   async #listen(cell: string): Promise<void> {
@@ -103,3 +144,4 @@ export class CellSockets implements WorkloadIdentities {
 }
 
 const doorName = (cell: string): string => `cell:${cell}`;
+const msLeft = (svid: X509Certificate): number => Date.parse(svid.validTo) - Date.now();

@@ -15,15 +15,24 @@ export interface ReconcileDeps {
   readonly log: Logger;
   /** Leave unclaimed cgroups (and what runs in them) alone: for recovering a lost database by hand. */
   readonly keepLeftovers: boolean;
+  /**
+   * The node database was made by this start, so it knows nothing of what runs: what it finds under the cgroup root
+   * is someone's (a database moved aside, a mistyped --state-dir), never garbage. Left alone too.
+   */
+  readonly newDatabase: boolean;
 }
 
 export async function reconcileNode(deps: ReconcileDeps): Promise<void> {
   for (const err of await deps.cells.reconcile()) deps.log.error({ err }, "reconciling a cell failed");
   await deps.executables.recover();
-  if (deps.keepLeftovers) return;
   const claimed = new Set([...deps.cells.claimedCgroups(), ...deps.executables.claimedCgroups()]);
-  for (const path of await deps.cgroups.list()) {
-    if (claimed.has(path)) continue;
+  const leftovers = (await deps.cgroups.list()).filter((path) => !claimed.has(path));
+  if (leftovers.length > 0 && (deps.keepLeftovers || deps.newDatabase)) {
+    const why = deps.keepLeftovers ? "--keep-leftovers" : "the node database is new (--remove-leftovers removes them)";
+    deps.log.warn({ cgroups: leftovers.slice(0, 20), count: leftovers.length }, `left cgroups no desired state claims alone: ${why}`);
+    return;
+  }
+  for (const path of leftovers) {
     try {
       await deps.cgroups.kill(path);
       await deps.cgroups.remove(path);

@@ -47,6 +47,8 @@ export interface ClientCertOptions {
   readonly spiffeId: string;
   /** Default 365. */
   readonly validDays?: number;
+  /** Instead of validDays: the end of its validity (a workload SVID of a few hours). */
+  readonly notAfter?: Date;
 }
 
 export async function issueCertificate(ca: Pem, req: CertificateRequest): Promise<IssuedCertificate> {
@@ -87,7 +89,8 @@ export async function issueServerCert(ca: Pem, opts: ServerCertOptions): Promise
 
 /** A client certificate whose one URI SAN is `spiffeId` (an X.509-SVID); CN is the ID's last path segment. */
 export async function issueClientCert(ca: Pem, opts: ClientCertOptions): Promise<IssuedCertificate> {
-  return issueCertificate(ca, svidRequest(opts.spiffeId, "spiffeId", { validDays: opts.validDays ?? 365 }));
+  const when = opts.notAfter ? { notAfter: opts.notAfter } : { validDays: opts.validDays ?? 365 };
+  return issueCertificate(ca, svidRequest(opts.spiffeId, "spiffeId", when));
 }
 
 /** An X.509-SVID for `spiffeId` over a public key (PEM) its owner generated, valid until `notAfter`. */

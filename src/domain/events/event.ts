@@ -9,6 +9,8 @@ export const EVENT_KINDS = [
   "cell.frozen",
   "cell.thawed",
   "cell.freed",
+  "cell.identity_renewed",
+  "cell.identity_expiring",
   "executable.started",
   "executable.exited",
   "executable.restarted",

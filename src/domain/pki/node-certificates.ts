@@ -59,10 +59,10 @@ export class NodeCertificates {
   }
 
   /** An SVID with its key, made here, for a cell's workloads; recorded like any other. */
-  async issueWorkload(spiffeId: string, validDays: number): Promise<{ certPem: string; keyPem: string; caPem: string }> {
+  async issueWorkload(spiffeId: string, notAfter: Date): Promise<{ certPem: string; keyPem: string; caPem: string }> {
     const { issueClientCert } = await import("../../pki/issue.js");
     const ca = await this.#ca();
-    const issued = await issueClientCert(ca, { spiffeId, validDays });
+    const issued = await issueClientCert(ca, { spiffeId, notAfter });
     this.#record(issued.certPem, "client", "auraed (cell workload identity)");
     return { certPem: issued.certPem, keyPem: issued.keyPem, caPem: ca.certPem };
   }

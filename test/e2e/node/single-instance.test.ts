@@ -94,7 +94,7 @@ test("once the first stopped, an auraed with a new database leaves the cgroups i
   const second = spawnAuraed(aurae, { runtimeDir: join(aurae.dir, uniqueName("run")), stateDir: join(aurae.dir, uniqueName("state")) });
   t.after(() => second.stop());
   await waitFor(() => second.output().includes("auraed serving"), () => second.output());
-  assert.match(second.output(), /new node database: cgroups it does not know are left alone/);
+  assert.match(second.output(), /left cgroups no desired state claims alone: the node database is new/);
   assert.doesNotMatch(second.output(), /removed a cgroup/);
   assert.ok(isAlive(pid), "the first's workload lives");
   assert.ok(await hasCgroup(aurae.cgroupRoot, `${cell}/sleeper.exe`));

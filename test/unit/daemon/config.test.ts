@@ -25,6 +25,7 @@ test("uses the documented defaults with no flag and no environment", () => {
     auditRetention: { maxEntries: 100_000, maxAgeMs: 2_592_000_000 },
     keepLeftovers: false,
     removeLeftovers: false,
+    workloadSvidTtlMs: 2_592_000_000,
     stopWorkloadsOnExit: false,
   });
   assert.ok(isAbsolute(config.shimPath) && config.shimPath.endsWith("/native/build/aurae-shim"), config.shimPath);
@@ -80,6 +81,7 @@ test("takes every setting from AURAE_* environment variables", () => {
       auditRetention: { maxEntries: 20, maxAgeMs: 172_800_000 },
       keepLeftovers: false,
       removeLeftovers: false,
+      workloadSvidTtlMs: 2_592_000_000,
       stopWorkloadsOnExit: false,
     },
   );

@@ -33,6 +33,9 @@ export const protobufFileName = "aurae/events/v1/events.proto";
  *   cell.frozen             a cell was frozen (cell_name)
  *   cell.thawed             a cell was thawed (cell_name)
  *   cell.freed              a cell was removed (cell_name)
+ *   cell.identity_renewed   the cell's workload SVID was renewed at half its life (attributes: not_after)
+ *   cell.identity_expiring  renewing it failed with under a quarter of its life left; repeated each try until
+ *                           renewed (attributes: not_after, reason)
  *   executable.started      an executable was started by a caller (cell_name, executable_name; attributes: pid)
  *   executable.exited       an executable's process ended (attributes: code or signal, oom_killed "true"/"false";
  *                           lost "true" when the node lost it without seeing how it ended)
