@@ -7,6 +7,7 @@
 #include <grp.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -135,13 +136,32 @@ int apply_limits(const struct shim_opts *o, struct shim_err *e) {
   return 0;
 }
 
+/* A workload that is not root gets no way back to root's powers: every
+ * capability leaves the bounding set (so a file capability grants nothing)
+ * and the ambient set, and no_new_privs makes setuid binaries (sudo, su,
+ * mount) run as the caller. The bounding set needs CAP_SETPCAP, so this comes
+ * before setuid. */
+static int drop_capabilities(struct shim_err *e) {
+  for (int cap = 0;; cap++) {
+    if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) == 0) continue;
+    if (errno == EINVAL) break; /* past the kernel's last capability */
+    return fail(e, errno, "drop capability %d from the bounding set", cap);
+  }
+  /* Ambient capabilities came in 4.3; before it there are none to clear. */
+  if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0 && errno != EINVAL)
+    return fail(e, errno, "clear ambient capabilities");
+  return 0;
+}
+
 /* Groups first, uid last: each step needs the privilege the next one drops.
  * Without --groups, root's supplementary groups must not survive either. */
 int drop_credentials(const struct creds_opt *c, struct shim_err *e) {
   if (!c->has_uid) return 0;
+  if (c->uid != 0 && drop_capabilities(e) < 0) return -1;
   if (setgroups(c->n_groups, c->groups) < 0)
     return fail(e, errno, "setgroups %s", c->n_groups > 0 ? c->groups_text : "(none)");
   if (setgid(c->gid) < 0) return fail(e, errno, "setgid %u", (unsigned)c->gid);
   if (setuid(c->uid) < 0) return fail(e, errno, "setuid %u", (unsigned)c->uid);
+  if (c->uid != 0 && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) return fail(e, errno, "set no_new_privs");
   return 0;
 }

@@ -128,8 +128,9 @@ static int setup_child(const struct shim_opts *o, const struct spawn_fds *f,
   if (join_cgroups(o, &f->cgroup, e) < 0 || enter_namespaces(o, f->ns, e) < 0) return -1;
   if (o->cell_init && setup_cell(o, e) < 0) return -1;
   if (set_stdio(f, e) < 0) return -1;
-  if (chdir(o->cwd) < 0) return fail(e, errno, "chdir %s", o->cwd);
   if (apply_limits(o, e) < 0 || drop_credentials(&o->creds, e) < 0) return -1;
+  /* As the workload's user: root's right to enter any directory is not lent. */
+  if (chdir(o->cwd) < 0) return fail(e, errno, "chdir %s", o->cwd);
   if (o->cell_init) return become_reaper(o, f->report[1], e);
   if (o->stdin_closed) close(STDIN_FILENO);
   return exec_workload(o, e);

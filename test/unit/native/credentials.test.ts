@@ -6,7 +6,7 @@ import os from "node:os";
 import { before, test } from "node:test";
 import { buildShim, opts, runToError, runToExit, tempDir, useCleanup } from "./shim-harness.js";
 
-const { EINVAL, EPERM } = os.constants.errno;
+const { EACCES, EINVAL, EPERM } = os.constants.errno;
 const isRoot = process.getuid?.() === 0;
 /** A /proc status line's fields: kernels differ in trailing blanks. */
 const fields = (line: string): string[] => line.split(/\s+/).filter(Boolean);
@@ -36,12 +36,40 @@ test("--groups sets exactly the supplementary groups given", opts, async (t) => 
   assert.deepEqual(shim.contents("stdout").map(fields), [["Groups:", "4", "27"]]);
 });
 
-test("the workload changes directory while still root, then drops its credentials", opts, async (t) => {
+test("the workload enters its directory as its own user: one only root may enter fails the start", opts, async (t) => {
   if (!isRoot) return t.skip("needs root to change credentials");
   const dir = tempDir(useCleanup(t));
-  fs.chmodSync(dir, 0o700); // root's alone: nobody could not chdir here
+  fs.chmodSync(dir, 0o700); // root's alone
+  const { errno, message } = await runToError(t, { argv: ["pwd"], cwd: dir, flags: creds(65534, 65534, "") });
+  assert.equal(errno, EACCES);
+  assert.equal(message, `chdir ${dir}: Permission denied`);
+  fs.chmodSync(dir, 0o711); // now anyone may enter it
   const shim = await runToExit(t, { argv: ["pwd"], cwd: dir, flags: creds(65534, 65534, "") });
   assert.deepEqual(shim.contents("stdout"), [dir]);
+});
+
+const CAPS_AND_NNP = ["grep", "-E", "^(CapInh|CapPrm|CapEff|CapBnd|CapAmb|NoNewPrivs):", "/proc/self/status"];
+
+test("a workload that is not root keeps no capability in any set, and no_new_privs stops setuid binaries", opts, async (t) => {
+  if (!isRoot) return t.skip("needs root to change credentials");
+  const shim = await runToExit(t, { argv: CAPS_AND_NNP, flags: creds(65534, 65534, "") });
+  const status = Object.fromEntries(shim.contents("stdout").map((line) => fields(line) as [string, string]));
+  assert.deepEqual(status, {
+    "CapInh:": "0000000000000000",
+    "CapPrm:": "0000000000000000",
+    "CapEff:": "0000000000000000",
+    "CapBnd:": "0000000000000000",
+    "CapAmb:": "0000000000000000",
+    "NoNewPrivs:": "1",
+  });
+});
+
+test("a workload run as uid 0 keeps root's bounding set and may gain privileges", opts, async (t) => {
+  if (!isRoot) return t.skip("needs root to change credentials");
+  const shim = await runToExit(t, { argv: CAPS_AND_NNP, flags: creds(0, 0, "") });
+  const status = Object.fromEntries(shim.contents("stdout").map((line) => fields(line) as [string, string]));
+  assert.notEqual(status["CapBnd:"], "0000000000000000");
+  assert.equal(status["NoNewPrivs:"], "0");
 });
 
 test("a refused setuid is an err line naming the uid, and nothing runs", opts, async (t) => {
