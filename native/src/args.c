@@ -13,7 +13,7 @@ static const char *const usage =
     "usage: aurae-shim --state-dir DIR --log-dir DIR [--log-max-bytes N] [--log-max-files K]"
     " [--cgroup DIR]... [--oom-events FILE]"
     " [--cwd DIR] [--env-fd FD] [--user UID --group GID [--groups G1,G2,...]]"
-    " [--umask OCTAL] [--rlimit NAME=SOFT:HARD]... [--stdin null|closed] [--join-ns PID]"
+    " [--umask OCTAL] [--rlimit NAME=SOFT:HARD]... [--stdin null|closed] [--join-ns PID[:KINDS]]"
     " [--unshare pid,net,mnt,uts,ipc,cgroup] (-- ARGV0 [ARGS...] | --cell-init [--hostname NAME])";
 
 static int opt_cgroup(struct shim_opts *o, const char *value, struct shim_err *e) {

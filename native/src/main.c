@@ -2,7 +2,7 @@
  *            [--cgroup DIR]... [--oom-events FILE]
  *            [--cwd DIR] [--env-fd FD] [--user UID --group GID [--groups G,...]]
  *            [--umask OCTAL] [--rlimit NAME=SOFT:HARD]... [--stdin null|closed]
- *            [--join-ns PID] [--unshare cgroup] -- ARGV0 [ARGS...]
+ *            [--join-ns PID[:KINDS]] [--unshare cgroup] -- ARGV0 [ARGS...]
  * aurae-shim ... [--unshare pid,net,mnt,uts,ipc,cgroup] --cell-init [--hostname NAME]
  *
  * Reports on stdout, one line each: `err <errno> <message>` (nothing runs,

@@ -28,28 +28,37 @@ static int ns_flag(const char *name, size_t len) {
   return 0;
 }
 
-/* "" unshares nothing. */
-int opt_unshare(struct shim_opts *o, const char *value, struct shim_err *e) {
-  o->unshare = 0;
-  o->unshare_text = value;
+/* A comma-separated subset of pid,net,mnt,uts,ipc,cgroup as CLONE_NEW* flags. */
+static int parse_ns_list(const char *value, const char *flag, int *out, struct shim_err *e) {
+  *out = 0;
   const char *item;
   size_t len;
   for (const char *rest = *value != '\0' ? value : NULL; next_item(&rest, &item, &len);) {
-    int flag = ns_flag(item, len);
-    if (flag == 0)
-      return fail(e, EINVAL, "--unshare %s: want a comma-separated subset of pid,net,mnt,uts,ipc,cgroup",
-                  value);
-    o->unshare |= flag;
+    int bit = ns_flag(item, len);
+    if (bit == 0)
+      return fail(e, EINVAL, "%s %s: want a comma-separated subset of pid,net,mnt,uts,ipc,cgroup", flag, value);
+    *out |= bit;
   }
   return 0;
 }
 
+/* "" unshares nothing. */
+int opt_unshare(struct shim_opts *o, const char *value, struct shim_err *e) {
+  o->unshare_text = value;
+  return parse_ns_list(value, "--unshare", &o->unshare, e);
+}
+
+/* PID, or PID:KINDS naming the namespaces the cell isolates: each of those
+ * must differ from the shim's own, or PID is not the cell's reaper (it died
+ * and a host process took its pid) and the workload would run un-isolated. */
 int opt_join_ns(struct shim_opts *o, const char *value, struct shim_err *e) {
+  const char *colon = strchr(value, ':');
+  size_t pid_len = colon ? (size_t)(colon - value) : strlen(value);
   unsigned long long pid;
-  if (!parse_uint(value, strlen(value), 10, INT_MAX, &pid) || pid == 0)
-    return fail(e, EINVAL, "--join-ns %s: want a pid", value);
+  if (!parse_uint(value, pid_len, 10, INT_MAX, &pid) || pid == 0)
+    return fail(e, EINVAL, "--join-ns %s: want PID or PID:KINDS", value);
   o->join_pid = (pid_t)pid;
-  return 0;
+  return colon ? parse_ns_list(colon + 1, "--join-ns", &o->join_expect, e) : 0;
 }
 
 /* Namespace files are the same namespace when their nsfs inodes are. */
@@ -65,14 +74,17 @@ static int is_own_namespace(int nsfd, const char *dir, const char *name, bool *s
 }
 
 /* Keeps the fd only for a namespace the shim is not already in: setns into
- * our own mount namespace would still reset root and cwd. */
-static int open_if_other(int proc, const char *dir, int k, int *fd, struct shim_err *e) {
+ * our own mount namespace would still reset root and cwd. One the cell
+ * isolates must not be the shim's own. */
+static int open_if_other(int proc, const char *dir, int k, int expect, int *fd, struct shim_err *e) {
   char rel[32];
   snprintf(rel, sizeof rel, "ns/%s", ns_kinds[k].name);
   int nsfd = openat(proc, rel, O_RDONLY | O_CLOEXEC);
   if (nsfd < 0) return fail(e, errno, "open %s/%s", dir, rel);
   bool same = false;
   int rc = is_own_namespace(nsfd, dir, ns_kinds[k].name, &same, e);
+  if (rc == 0 && same && (expect & ns_kinds[k].flag) != 0)
+    rc = fail(e, ESRCH, "its %s namespace is the host's: not the cell's reaper (gone, its pid reused?)", ns_kinds[k].name);
   if (rc < 0 || same) close(nsfd);
   else *fd = nsfd;
   return rc;
@@ -88,7 +100,7 @@ int open_join_namespaces(const struct shim_opts *o, int fds[NS_COUNT], struct sh
   int proc = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (proc < 0) return fail(e, errno, "join namespaces of %d: open %s", (int)o->join_pid, dir);
   int rc = 0;
-  for (int k = 0; k <= NS_PID && rc == 0; k++) rc = open_if_other(proc, dir, k, &fds[k], e);
+  for (int k = 0; k <= NS_PID && rc == 0; k++) rc = open_if_other(proc, dir, k, o->join_expect, &fds[k], e);
   close(proc);
   return rc < 0 ? wrap(e, "join namespaces of %d", (int)o->join_pid) : 0;
 }

@@ -82,6 +82,7 @@ struct shim_opts {
   int unshare; /* CLONE_NEW* flags */
   const char *unshare_text;
   pid_t join_pid; /* 0: join no namespaces */
+  int join_expect;  /* CLONE_NEW* flags of the namespaces join_pid must not share with the shim */
   bool stdin_closed;
   int umask; /* -1: inherit the shim's */
   struct rlimit_opt *rlimits;

@@ -1,8 +1,7 @@
 import { invalid, quote } from "../../errors.js";
 import type { CgroupLimits } from "../../runtime/cgroups/driver.js";
+import type { Namespace } from "../../runtime/shim/shim-client.js";
 import { parentCell, validateCellName } from "../names.js";
-
-export type Namespace = "pid" | "net" | "mnt" | "uts" | "ipc" | "cgroup";
 
 export interface IoDeviceSpec {
   /** "/dev/vda" or "MAJOR:MINOR". */

@@ -12,6 +12,7 @@ import { parentCell, validateCellName } from "../names.js";
 import { decodePageToken, encodePageToken, validatePageSize, type PageRequest } from "../pagination.js";
 import { cellInitLeaf, isCellInitRunning, startCellInit, stopCellInit, type CellInitDeps } from "./cell-init.js";
 import { validateGracePeriodMs } from "../executables/executable-spec.js";
+import type { Namespace } from "../../runtime/shim/shim-client.js";
 import { apiField, isolatedNamespaces, validateCellSpec, type Cell, type CellSpec } from "./cell-spec.js";
 import type { WorkloadIdentities } from "./workload-identity.js";
 
@@ -42,7 +43,8 @@ export interface FreeOptions {
 
 /** Where an executable of a cell runs: the reaper whose namespaces it joins, and whether it gets its own cgroup ns. */
 export interface CellNamespaces {
-  readonly joinPid?: number;
+  /** The reaper to join, and the namespaces the cell isolates (which must not be the host's). */
+  readonly join?: { readonly pid: number; readonly isolated: readonly Namespace[] };
   readonly cgroup: boolean;
 }
 
@@ -250,7 +252,7 @@ export class Cells {
       pid = await startCellInit(this.deps, top.name, isolation);
       this.deps.cells.setInitPid(top.name, pid);
     }
-    return { joinPid: pid, cgroup: isolation.cgroup };
+    return { join: { pid, isolated: isolatedNamespaces(isolation) }, cgroup: isolation.cgroup };
   }
 
   async #stopExecutables(cell: string, graceMs: number): Promise<void> {

@@ -300,7 +300,7 @@ export class Executables implements CellWorkloads {
         umask: spec.umask,
         rlimits: spec.rlimits.map((r) => ({ resource: r.resource, soft: toBig(r.soft), hard: toBig(r.hard) })),
         stdin: spec.stdin,
-        joinNamespacesOf: namespaces.joinPid,
+        joinNamespacesOf: namespaces.join,
         unshare: namespaces.cgroup ? ["cgroup"] : undefined,
       });
       return { pid: spawned.pid, startedAtMs: Number(spawned.startedAtUnixNano / 1_000_000n) };

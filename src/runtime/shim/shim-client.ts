@@ -7,6 +7,9 @@ import { createInterface } from "node:readline";
 import type { Writable } from "node:stream";
 import { AuraeError, internal, invalid } from "../../errors.js";
 
+/** The shim's names of the namespaces it makes or joins. */
+export type Namespace = "pid" | "net" | "mnt" | "uts" | "ipc" | "cgroup";
+
 export interface SpawnRequest {
   /** Directory the shim owns (it makes it): pid, status.json and shim.log go here. */
   readonly stateDir: string;
@@ -29,10 +32,13 @@ export interface SpawnRequest {
   readonly rlimits?: readonly { readonly resource: string; readonly soft?: bigint; readonly hard?: bigint }[];
   /** What fd 0 is: /dev/null (the default) or nothing. */
   readonly stdin?: "null" | "closed";
-  /** Join the namespaces of this process (a cell's reaper). */
-  readonly joinNamespacesOf?: number;
+  /**
+   * Join the namespaces of this process (a cell's reaper); those in `isolated` must not be the shim's own, or the
+   * start is refused (ESRCH): a host process that took a dead reaper's pid would run the workload un-isolated.
+   */
+  readonly joinNamespacesOf?: { readonly pid: number; readonly isolated: readonly Namespace[] };
   /** Namespaces to make: any of them for a cell's init; for an executable only cgroup. */
-  readonly unshare?: readonly ("pid" | "net" | "mnt" | "uts" | "ipc" | "cgroup")[];
+  readonly unshare?: readonly Namespace[];
   /** Run the built-in reaper instead of argv (argv is then ignored and must be empty). */
   readonly cellInit?: { readonly hostname?: string };
 }
@@ -131,7 +137,7 @@ function limitArgs({ umask, rlimits = [] }: SpawnRequest): string[] {
 const limitText = (limit: bigint | undefined): string => (limit === undefined ? "unlimited" : String(limit));
 
 function namespaceArgs({ joinNamespacesOf, unshare = [] }: SpawnRequest): string[] {
-  const args = joinNamespacesOf === undefined ? [] : ["--join-ns", String(joinNamespacesOf)];
+  const args = joinNamespacesOf === undefined ? [] : ["--join-ns", `${joinNamespacesOf.pid}:${joinNamespacesOf.isolated.join(",")}`];
   if (unshare.length > 0) args.push("--unshare", unshare.join(","));
   return args;
 }

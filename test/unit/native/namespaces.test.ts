@@ -2,6 +2,7 @@
 // --join-ns puts a workload into them, --unshare cgroup gives an executable its own cgroup root. Every test kills
 // the reapers it started (which ends everything in their pid namespaces) and removes its dirs, even on failure.
 import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import { before, test, type TestContext } from "node:test";
@@ -20,10 +21,12 @@ import {
   type Shim,
 } from "./shim-harness.js";
 
-const { EINVAL, ENOENT, EPERM } = os.constants.errno;
+const { EINVAL, ENOENT, EPERM, ESRCH } = os.constants.errno;
 const NAMESPACES = ["pid", "mnt", "uts", "net", "ipc"];
 const isRoot = process.getuid?.() === 0;
-const joinNs = (pid: number): string[] => ["--join-ns", String(pid)];
+/** --join-ns as the daemon gives it: the reaper's pid and the namespaces its cell isolates. */
+const joinNs = (pid: number, isolated: readonly string[] = NAMESPACES): string[] =>
+  ["--join-ns", isolated.length > 0 ? `${pid}:${isolated.join(",")}` : String(pid)];
 
 before(buildShim);
 
@@ -156,7 +159,7 @@ test("a cell's init sets its hostname only in a uts namespace of its own, never 
 });
 
 test("joining a process whose namespaces are the shim's own changes nothing", opts, async (t) => {
-  const shim = await runToExit(t, { argv: ["hostname"], flags: joinNs(process.pid) });
+  const shim = await runToExit(t, { argv: ["hostname"], flags: joinNs(process.pid, []) });
   assert.deepEqual(shim.contents("stdout"), [os.hostname()]);
 });
 
@@ -176,13 +179,24 @@ test("a cell whose setup fails reports it like an exec failure, from the parent 
   assert.deepEqual([child.errno, child.message], [EPERM, "unshare mnt,uts: Operation not permitted"]);
 });
 
+test("joining a process whose namespaces the cell isolates but are the host's is refused: not the cell's reaper", opts, async (t) => {
+  if (!isRoot) return t.skip("needs root to join namespaces");
+  // A host process stands where a dead reaper's pid was reused: its namespaces are the shim's own.
+  const host = spawn("sleep", ["60"], { stdio: "ignore" });
+  t.after(() => host.kill("SIGKILL"));
+  const { errno, message } = await runToError(t, { argv: ["true"], flags: ["--join-ns", `${host.pid}:pid,mnt,net`] });
+  assert.equal(errno, ESRCH);
+  assert.match(message, new RegExp(`^join namespaces of ${host.pid}: its net namespace is the host's: not the cell's reaper`));
+});
+
 for (const [args, reason] of [
   [{ argv: ["true"], flags: ["--unshare", "net"] }, "--unshare net: an executable may unshare only cgroup"],
   [{ argv: ["true"], flags: ["--unshare", "cgroup,time"] }, "--unshare cgroup,time: want a comma-separated subset of"],
   [{ argv: ["true"], flags: ["--cell-init"] }, "--cell-init runs the built-in reaper: give no command after --"],
   [{ flags: ["--cell-init", "--join-ns", "1"] }, "--cell-init makes namespaces: it cannot --join-ns 1"],
   [{ argv: ["true"], flags: ["--hostname", "c"] }, "--hostname c: only a cell's reaper (--cell-init) has one"],
-  [{ argv: ["true"], flags: ["--join-ns", "0"] }, "--join-ns 0: want a pid"],
+  [{ argv: ["true"], flags: ["--join-ns", "0"] }, "--join-ns 0: want PID or PID:KINDS"],
+  [{ argv: ["true"], flags: ["--join-ns", "1:pid,time"] }, "--join-ns pid,time: want a comma-separated subset of"],
   [{ flags: [] }, "no command after --"],
 ] as const) {
   test(`refuses ${[...args.flags, ...("argv" in args ? ["--", ...args.argv] : [])].join(" ")}: ${reason}`, opts, async (t) => {

@@ -71,9 +71,9 @@ test("a cell's init gets --unshare, --cell-init and its hostname, and no command
   assert.deepEqual(shimArgs({ ...req, cellInit: {} }).slice(-1), ["--cell-init"]);
 });
 
-test("a workload joining a cell gets --join-ns with the reaper's pid", () => {
-  const req: SpawnRequest = { ...base, joinNamespacesOf: 4242, unshare: ["cgroup"] };
-  assert.deepEqual(shimArgs(req), [...head, "--join-ns", "4242", "--unshare", "cgroup", "--", "sh"]);
+test("a workload joining a cell gets --join-ns with the reaper's pid and the namespaces the cell isolates", () => {
+  const req: SpawnRequest = { ...base, joinNamespacesOf: { pid: 4242, isolated: ["pid", "mnt"] }, unshare: ["cgroup"] };
+  assert.deepEqual(shimArgs(req), [...head, "--join-ns", "4242:pid,mnt", "--unshare", "cgroup", "--", "sh"]);
 });
 
 test("refuses a cell's init with a command, naming argv", () => {
@@ -102,7 +102,7 @@ test("ShimClient starts a cell's reaper and a workload that joins it, the flags 
     ...base,
     ...{ stateDir: join(dir, "joined"), logDir: join(dir, "joined-log"), logMaxBytes: 4096, logMaxFiles: 2 },
     argv: ["sh", "-c", "echo $$ $(hostname) $(umask) $(id -u)"],
-    joinNamespacesOf: cellPid,
+    joinNamespacesOf: { pid: cellPid, isolated: ["pid", "mnt", "uts"] },
     umask: 0o077,
     user: { uid: 65534, gid: 65534, groups: [] },
   });
