@@ -71,8 +71,8 @@ async function ownV1OomKills(dir: string): Promise<Pick<RetiredUsage, "oomKills"
 
 // Not blkio.throttle.io_service_bytes_recursive of the cgroup: it goes on counting a removed child until the kernel
 // frees the child's blkg, a moment after the rmdir, then drops it (measured on Linux 6.18), so a sum of it and the
-// kept counts would count a child twice, then once. v1 counts bytes only on devices where blk-throttle is active
-// (a throttle rule was set on the device since boot).
+// kept counts would count a child twice, then once. Recent kernels (6.18 here) count v1 bytes only on devices where
+// blk-throttle is active (a throttle rule was set on the device since boot).
 async function ownV1IoBytes(dir: string): Promise<Pick<RetiredUsage, "ioReadBytes" | "ioWriteBytes">> {
   const bytes = sumBlkioBytes(await readCgroupFileIfExists(dir, "blkio.throttle.io_service_bytes"));
   return { ioReadBytes: bytes.read, ioWriteBytes: bytes.write };
