@@ -5,6 +5,7 @@ import { dirname, join } from "node:path";
 import { pino } from "pino";
 import { AuditLog } from "../domain/audit/audit-log.js";
 import { Cells } from "../domain/cells/cells.js";
+import { UsageKeepingCgroups } from "../domain/cells/usage-keeping-cgroups.js";
 import { EventLog } from "../domain/events/event-log.js";
 import { Executables } from "../domain/executables/executables.js";
 import { trashDir } from "../domain/executables/layout.js";
@@ -63,7 +64,7 @@ async function main(config: DaemonConfig): Promise<void> {
   const audit = new AuditLog({ store: store.audit, retention: config.auditRetention });
   await emptyTrash(trashDir(config.stateDir));
   const mode = await probeCgroupMode(config.cgroupFsRoot);
-  const cgroups = await createCgroupDriver(mode, { fsRoot: config.cgroupFsRoot, root: config.cgroupRoot });
+  const cgroups = new UsageKeepingCgroups(await createCgroupDriver(mode, { fsRoot: config.cgroupFsRoot, root: config.cgroupRoot }), store.cells);
   await cgroups.init();
   log.info({ mode, root: config.cgroupRoot, ...cgroups.features() }, "cgroups ready");
 

@@ -9,6 +9,13 @@ export interface CellRow {
   readonly frozen: number;
 }
 
+/** Counters of removed cgroups below a cell, kept because the kernel forgot them. */
+export interface RetiredUsageRow {
+  readonly oomKills: number;
+  readonly ioReadBytes: number;
+  readonly ioWriteBytes: number;
+}
+
 const COLUMNS = "name, spec, created_at_ms AS createdAtMs, init_pid AS initPid, frozen";
 
 export class CellsStore {
@@ -21,6 +28,8 @@ export class CellsStore {
   readonly #setInitPid;
   readonly #isolated;
   readonly #setFrozen;
+  readonly #retire;
+  readonly #retired;
 
   constructor(db: Db) {
     this.#insert = db.prepare<CellRow>(
@@ -40,6 +49,17 @@ export class CellsStore {
     this.#setInitPid = db.prepare<[number | null, string]>("UPDATE cells SET init_pid = ? WHERE name = ?");
     this.#setFrozen = db.prepare<[number, string]>("UPDATE cells SET frozen = ? WHERE name = ?");
     this.#isolated = db.prepare<[], CellRow>(`SELECT ${COLUMNS} FROM cells WHERE init_pid IS NOT NULL`);
+    // One statement, so every ancestor gets the counts or none does.
+    this.#retire = db.prepare<RetiredUsageRow & { path: string }>(
+      `UPDATE cells SET retired_oom_kills = retired_oom_kills + @oomKills,
+         retired_io_read_bytes = retired_io_read_bytes + @ioReadBytes,
+         retired_io_write_bytes = retired_io_write_bytes + @ioWriteBytes
+       WHERE substr(@path, 1, length(name) + 1) = name || '/'`,
+    );
+    this.#retired = db.prepare<[string], RetiredUsageRow>(
+      `SELECT retired_oom_kills AS oomKills, retired_io_read_bytes AS ioReadBytes, retired_io_write_bytes AS ioWriteBytes
+       FROM cells WHERE name = ?`,
+    );
   }
 
   insert(row: CellRow): void {
@@ -54,7 +74,6 @@ export class CellsStore {
     return this.#get.get(name);
   }
 
-  /** Cells named after `after`, in name order. */
   /** Cells named after `after`, in name order; with `under`, only that cell and the cells below it. */
   page(after: string, limit: number, under?: string): CellRow[] {
     return this.#page.all({ after, under: under || null, limit });
@@ -75,6 +94,16 @@ export class CellsStore {
 
   setFrozen(name: string, frozen: boolean): void {
     this.#setFrozen.run(frozen ? 1 : 0, name);
+  }
+
+  /** Adds the counters of the removed cgroup `path` ("web/api/x.exe", "web/api") to every cell above it. */
+  retire(path: string, usage: RetiredUsageRow): void {
+    this.#retire.run({ path, ...usage });
+  }
+
+  /** What removed cgroups below `name` counted; zeros for a cell that does not exist. */
+  retired(name: string): RetiredUsageRow {
+    return this.#retired.get(name) ?? { oomKills: 0, ioReadBytes: 0, ioWriteBytes: 0 };
   }
 
   /** Cells whose reaper the database knows of. */

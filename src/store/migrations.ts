@@ -78,4 +78,10 @@ export const MIGRATIONS: readonly string[] = [
   ) STRICT;
   CREATE INDEX certificates_issued ON certificates (issued_at_ms);
   `,
+  `
+  -- What removed cgroups below a cell counted that the kernel no longer includes in the cell's (cgroup v1)
+  ALTER TABLE cells ADD COLUMN retired_oom_kills INTEGER NOT NULL DEFAULT 0;
+  ALTER TABLE cells ADD COLUMN retired_io_read_bytes INTEGER NOT NULL DEFAULT 0;
+  ALTER TABLE cells ADD COLUMN retired_io_write_bytes INTEGER NOT NULL DEFAULT 0;
+  `,
 ];

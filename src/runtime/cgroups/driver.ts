@@ -54,6 +54,14 @@ export interface CgroupStats {
   readonly ioWriteBytes: number;
 }
 
+/**
+ * The cumulative counters of a removed cgroup that its ancestors stop counting: all zero where the kernel keeps a dead
+ * child's counts in its parent (v2, and cpuacct and the memory peak on v1).
+ */
+export type RetiredUsage = Pick<CgroupStats, "oomKills" | "ioReadBytes" | "ioWriteBytes">;
+
+export const NOTHING_RETIRED: RetiredUsage = Object.freeze({ oomKills: 0, ioReadBytes: 0, ioWriteBytes: 0 });
+
 export interface CgroupDriver {
   readonly mode: CgroupMode;
   /** Creates the driver's root in every hierarchy it uses; run once at start-up. */
@@ -78,8 +86,11 @@ export interface CgroupDriver {
    * copied from the parent.
    */
   createLeaf(path: string): Promise<void>;
-  /** Removes `path` in every hierarchy; it must hold no process and no child. Absent is fine. */
-  remove(path: string): Promise<void>;
+  /**
+   * Removes `path` in every hierarchy; it must hold no process and no child. Absent is fine. Answers what its
+   * ancestors' stats lose with it, read just before the rmdir, for the caller to keep.
+   */
+  remove(path: string): Promise<RetiredUsage>;
   /** Every directory a process joins (through its cgroup.procs) to be in `path`. */
   dirs(path: string): string[];
   /** The file whose `oom_kill N` line counts OOM kills of processes in `path`, if the host has one. */
@@ -98,7 +109,7 @@ export interface CgroupDriver {
   /** Thaws `path` and below; resolves once the kernel reports it thawed. */
   thaw(path: string): Promise<void>;
   isFrozen(path: string): Promise<boolean>;
-  /** Usage of `path` including everything below it. */
+  /** Usage of `path` including everything below it that still exists (see RetiredUsage for what is gone). */
   stats(path: string): Promise<CgroupStats>;
 }
 

@@ -1,7 +1,7 @@
 // Usage counters of a cgroup from each mode's files, in the units CgroupStats names. A file the host does not offer
 // (memory.peak before Linux 5.19, a controller not delegated) counts 0.
 import { join } from "node:path";
-import type { CgroupStats } from "./driver.js";
+import type { CgroupStats, RetiredUsage } from "./driver.js";
 import { childCgroups, readCgroupFileIfExists } from "./files.js";
 
 /** cgroup v2: every counter below is hierarchical except cpu.stat's throttling, which is the cgroup's own quota's. */
@@ -32,12 +32,14 @@ export type V1StatDirs = (controller: V1StatController) => string;
 // cpuacct.stat counts in USER_HZ ticks, which the kernel fixes at 100 per second for userspace on every architecture.
 const US_PER_USER_HZ_TICK = 10_000;
 
-/** cgroup v1: cpuacct, memory usage, pids and blkio counters are hierarchical; oom_kill is not, so it is summed. */
+/**
+ * cgroup v1: cpuacct, memory usage and pids are hierarchical; oom_kill and block I/O bytes are summed over the
+ * cgroups of the subtree that still exist (what removed ones counted is the caller's to keep: readV1RetiredUsage).
+ */
 export async function readV1Stats(dirOf: V1StatDirs): Promise<CgroupStats> {
   const read = (controller: V1StatController, file: string) => readCgroupFileIfExists(dirOf(controller), file);
   const cpuacct = flatKeyed(await read("cpuacct", "cpuacct.stat"));
   const cpu = flatKeyed(await read("cpu", "cpu.stat"));
-  const blkio = sumBlkioBytes(await read("blkio", "blkio.throttle.io_service_bytes_recursive"));
   return {
     cpuUsageUs: usFromNs(await read("cpuacct", "cpuacct.usage")),
     cpuUserUs: cpuacct("user") * US_PER_USER_HZ_TICK,
@@ -46,19 +48,44 @@ export async function readV1Stats(dirOf: V1StatDirs): Promise<CgroupStats> {
     cpuThrottledUs: Math.floor(cpu("throttled_time") / 1000),
     memoryCurrentBytes: count(await read("memory", "memory.usage_in_bytes")),
     memoryPeakBytes: count(await read("memory", "memory.max_usage_in_bytes")),
-    oomKills: await sumV1OomKills(dirOf("memory")),
+    ...(await sumOverSubtree(dirOf("memory"), ownV1OomKills)),
     pidsCurrent: count(await read("pids", "pids.current")),
-    ioReadBytes: blkio.read,
-    ioWriteBytes: blkio.write,
+    ...(await sumOverSubtree(dirOf("blkio"), ownV1IoBytes)),
   };
 }
 
+/**
+ * What a v1 cgroup's ancestors stop counting once it is removed: its own OOM kills and block I/O. cpuacct charges
+ * every ancestor as the task runs and memory.max_usage_in_bytes is each cgroup's own watermark, so those stay
+ * (measured on Linux 6.18: a parent's cpuacct.usage and peak are unchanged by a child's rmdir).
+ */
+export async function readV1RetiredUsage(dirOf: V1StatDirs): Promise<RetiredUsage> {
+  return { ...(await ownV1OomKills(dirOf("memory"))), ...(await ownV1IoBytes(dirOf("blkio"))) };
+}
+
 // A v1 memory cgroup counts in memory.oom_control only the kills of its own tasks (measured: a child's OOM kill
-// leaves the parent's oom_kill at 0), so usage "including everything below" sums the subtree.
-async function sumV1OomKills(dir: string): Promise<number> {
-  let kills = flatKeyed(await readCgroupFileIfExists(dir, "memory.oom_control"))("oom_kill");
-  for (const child of await childCgroups(dir)) kills += await sumV1OomKills(join(dir, child));
-  return kills;
+// leaves the parent's oom_kill at 0).
+async function ownV1OomKills(dir: string): Promise<Pick<RetiredUsage, "oomKills">> {
+  return { oomKills: flatKeyed(await readCgroupFileIfExists(dir, "memory.oom_control"))("oom_kill") };
+}
+
+// Not blkio.throttle.io_service_bytes_recursive of the cgroup: it goes on counting a removed child until the kernel
+// frees the child's blkg, a moment after the rmdir, then drops it (measured on Linux 6.18), so a sum of it and the
+// kept counts would count a child twice, then once. Recent kernels (6.18 here) count v1 bytes only on devices where
+// blk-throttle is active (a throttle rule was set on the device since boot).
+async function ownV1IoBytes(dir: string): Promise<Pick<RetiredUsage, "ioReadBytes" | "ioWriteBytes">> {
+  const bytes = sumBlkioBytes(await readCgroupFileIfExists(dir, "blkio.throttle.io_service_bytes"));
+  return { ioReadBytes: bytes.read, ioWriteBytes: bytes.write };
+}
+
+/** `own` of `dir` plus that of every cgroup below it, key by key. */
+async function sumOverSubtree<T extends Record<string, number>>(dir: string, own: (dir: string) => Promise<T>): Promise<T> {
+  const sum: Record<string, number> = { ...(await own(dir)) };
+  for (const child of await childCgroups(dir)) {
+    const below = await sumOverSubtree(join(dir, child), own);
+    for (const key of Object.keys(sum)) sum[key]! += below[key]!;
+  }
+  return sum as T;
 }
 
 /** A one-number file; "" (absent) is 0. */
@@ -89,7 +116,7 @@ function sumNestedKeyed(text: string): (key: string) => number {
 }
 
 /**
- * blkio.throttle.io_service_bytes_recursive: "MAJ:MIN Read N" (also Write, Sync, Async, Discard, Total) per device,
+ * blkio.throttle.io_service_bytes(_recursive): "MAJ:MIN Read N" (also Write, Sync, Async, Discard, Total) per device,
  * then "Total N"; a cgroup that has done no I/O lists only "Total 0".
  */
 function sumBlkioBytes(text: string): { read: number; write: number } {

@@ -4,7 +4,7 @@
 import { access } from "node:fs/promises";
 import { join } from "node:path";
 import { osError, unsupported } from "../../errors.js";
-import type { CgroupDriver, CgroupFeatures, CgroupLimits, CgroupMode, CgroupStats, UnsupportedLimit } from "./driver.js";
+import type { CgroupDriver, CgroupFeatures, CgroupLimits, CgroupMode, CgroupStats, RetiredUsage, UnsupportedLimit } from "./driver.js";
 import {
   cgroupFileExists,
   killCgroupTree,
@@ -25,7 +25,7 @@ import {
   type Freezer,
 } from "./freeze.js";
 import { missingLimitFile, refuseUnsupported, setFields, writeLimitFiles } from "./limit-files.js";
-import { readV1Stats } from "./stats.js";
+import { readV1RetiredUsage, readV1Stats } from "./stats.js";
 import { setNewCpuset, updateCpuset } from "./v1-cpuset.js";
 import { dropCpuQuota, V1_LIMIT_FILES, v1Refusal, writeV1Memory, type V1Controller } from "./v1-limits.js";
 
@@ -111,9 +111,14 @@ export class V1Driver implements CgroupDriver {
     await setNewCpuset(this.#dirOf("cpuset", path), undefined);
   }
 
-  /** Hierarchies are independent: their rmdirs go at once, each a thread-pool round trip of its own. */
-  async remove(path: string): Promise<void> {
+  /**
+   * Hierarchies are independent: their rmdirs go at once, each a thread-pool round trip of its own. The counters
+   * are read first: the cgroup holds no process, so nothing adds to them before the rmdir.
+   */
+  async remove(path: string): Promise<RetiredUsage> {
+    const retired = await readV1RetiredUsage((controller) => this.#dirOf(controller, path));
     await settleAll(this.dirs(path).map((dir) => removeCgroupDir(dir)));
+    return retired;
   }
 
   dirs(path: string): string[] {

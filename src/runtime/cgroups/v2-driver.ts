@@ -4,7 +4,15 @@
 import { access } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { osError } from "../../errors.js";
-import type { CgroupDriver, CgroupFeatures, CgroupLimits, CgroupStats, UnsupportedLimit } from "./driver.js";
+import {
+  NOTHING_RETIRED,
+  type CgroupDriver,
+  type CgroupFeatures,
+  type CgroupLimits,
+  type CgroupStats,
+  type RetiredUsage,
+  type UnsupportedLimit,
+} from "./driver.js";
 import { DEFAULT_FREEZE_TIMEOUT_MS, freezeCgroup, isCgroupFrozen, thawCgroup, UNIFIED_FREEZER } from "./freeze.js";
 import {
   cgroupFileExists,
@@ -156,8 +164,10 @@ export class V2Driver implements CgroupDriver {
     await makeCgroupDir(join(this.#root, path));
   }
 
-  async remove(path: string): Promise<void> {
+  /** A v2 parent keeps what a removed child counted (memory.events, io.stat, cpu.stat): nothing to retire. */
+  async remove(path: string): Promise<RetiredUsage> {
     await removeCgroupDir(join(this.#root, path));
+    return NOTHING_RETIRED;
   }
 
   dirs(path: string): string[] {

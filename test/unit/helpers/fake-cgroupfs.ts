@@ -48,6 +48,7 @@ export const V1_CONTROLLER_FILES: Readonly<Record<string, Readonly<Record<string
     "blkio.throttle.write_bps_device": "",
     "blkio.throttle.read_iops_device": "",
     "blkio.throttle.write_iops_device": "",
+    "blkio.throttle.io_service_bytes": "Total 0\n",
     "blkio.throttle.io_service_bytes_recursive": "Total 0\n",
     "blkio.bfq.weight": "100",
   },

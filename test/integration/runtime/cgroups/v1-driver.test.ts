@@ -1,11 +1,15 @@
 // The v1 driver as createCgroupDriver builds it for this host (hybrid here: v1 controllers, unified for tracking,
 // kill and freeze), on the real kernel. Each test reads the kernel's own files back.
 import assert from "node:assert/strict";
-import { access, writeFile } from "node:fs/promises";
-import { availableParallelism } from "node:os";
+import { spawn } from "node:child_process";
+import { once } from "node:events";
+import { access, rm, writeFile } from "node:fs/promises";
+import { availableParallelism, tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
 import { probeCgroupMode } from "../../../../src/runtime/cgroups/probe.js";
+import { directWriteArgv, directWriteDisk } from "../../../helpers/direct-io.js";
+import { uniqueName } from "../../../helpers/names.js";
 import { FS_ROOT, hasBfqDevice, isStill, realDisk, spawnCounter, useRealDriver, whyNoV1Driver } from "./real-cgroups.js";
 
 const V1_UNLIMITED = "9223372036854771712";
@@ -144,6 +148,36 @@ test("stats of a busy leaf count cpu, memory and pids, and its cell's stats incl
   for (const key of ["cpuUsageUs", "memoryCurrentBytes", "pidsCurrent", "oomKills"] as const)
     assert.ok(cell[key] >= leaf[key], `${key}: cell ${cell[key]} < leaf ${leaf[key]}`);
   await driver.thaw("web");
+});
+
+test("remove answers the OOM kills and bytes the cell's counters lose with a leaf; cpu usage and peak stay", { skip }, async (t) => {
+  const disk = await directWriteDisk(tmpdir());
+  if ("skip" in disk) return t.skip(disk.skip);
+  const { driver } = await useRealDriver(t, mode!);
+  const [major = 0, minor = 0] = disk.device.split(":").map(Number);
+  await driver.create("web", { memory: { maxBytes: 32 * MIB }, io: { devices: [{ major, minor, writeBps: 2 ** 40 }] } });
+  await driver.createLeaf("web/a.exe");
+  const file = join(tmpdir(), uniqueName("aurae-it-direct"));
+  t.after(() => rm(file, { force: true }));
+  // Waits for a line so it joins the leaf first, writes 8 MiB with O_DIRECT, then grows past the 32 MiB limit.
+  const script = `read go; ${directWriteArgv(file, 8).join(" ")} 2>/dev/null && exec dd if=/dev/zero of=/dev/null bs=128M count=1`;
+  const child = spawn("sh", ["-c", script], { stdio: ["pipe", "ignore", "ignore"] });
+  const exited = once(child, "exit");
+  t.after(() => void (child.exitCode === null && child.signalCode === null && child.kill("SIGKILL")));
+  await once(child, "spawn");
+  for (const dir of driver.dirs("web/a.exe")) await writeFile(join(dir, "cgroup.procs"), String(child.pid));
+  child.stdin.end("go\n");
+  assert.deepEqual((await exited)[1], "SIGKILL", "the OOM killer ended it");
+  const live = await driver.stats("web");
+  assert.equal(live.oomKills, 1);
+  assert.ok(live.ioWriteBytes >= 8 * MIB, `ioWriteBytes ${live.ioWriteBytes}`);
+  const retired = await driver.remove("web/a.exe");
+  assert.deepEqual(retired, { oomKills: 1, ioReadBytes: live.ioReadBytes, ioWriteBytes: live.ioWriteBytes });
+  const left = await driver.stats("web");
+  assert.deepEqual([left.oomKills, left.ioWriteBytes], [0, 0], "the kernel forgot them: the caller keeps what remove answered");
+  assert.equal(left.cpuUsageUs, live.cpuUsageUs, "cpuacct charged the cell as the leaf ran");
+  assert.equal(left.cpuUserUs + left.cpuSystemUs, live.cpuUserUs + live.cpuSystemUs);
+  assert.equal(left.memoryPeakBytes, live.memoryPeakBytes, "the peak is the cell's own watermark");
 });
 
 test("kill ends every process below the cell, frozen ones too; remove then deletes every directory", { skip }, async (t) => {

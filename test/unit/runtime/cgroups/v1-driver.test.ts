@@ -405,9 +405,10 @@ test("freeze without a freezer or unified hierarchy is unsupported", async (t) =
   await assert.rejects(driver.isFrozen("web"), { kind: "unsupported" });
 });
 
-test("stats reads v1 counters in CgroupStats units and sums oom_kill over the memory subtree", async (t) => {
+test("stats reads v1 counters in CgroupStats units and sums oom_kill and blkio bytes over the cgroups that exist", async (t) => {
   const { driver, cell } = await fakeV1(t);
   await driver.create("web", {});
+  await driver.createLeaf("web/a.exe");
   await writeFakeFiles(cell("cpuacct", "web"), {
     "cpuacct.usage": "1234567890\n",
     "cpuacct.stat": "user 150\nsystem 25\n",
@@ -423,9 +424,14 @@ test("stats reads v1 counters in CgroupStats units and sums oom_kill over the me
   await writeFakeFiles(cell("memory", "web/a.exe"), { "memory.oom_control": "oom_kill_disable 0\nunder_oom 0\noom_kill 2\n" });
   await writeFakeFiles(cell("pids", "web"), { "pids.current": "3\n" });
   await writeFakeFiles(cell("blkio", "web"), {
-    "blkio.throttle.io_service_bytes_recursive":
-      "254:0 Read 4096\n254:0 Write 8192\n254:0 Sync 12288\n254:0 Async 0\n254:0 Discard 0\n254:0 Total 12288\n" +
-      "7:0 Read 100\n7:0 Write 0\n7:0 Total 100\nTotal 12388\n",
+    "blkio.throttle.io_service_bytes": "254:0 Read 4096\n254:0 Write 0\n254:0 Total 4096\nTotal 4096\n",
+    // Still counting a removed child's 1 GiB for a moment after its rmdir, as the kernel does: never read.
+    "blkio.throttle.io_service_bytes_recursive": "254:0 Read 1073741824\n254:0 Write 1073741824\nTotal 2147483648\n",
+  });
+  await writeFakeFiles(cell("blkio", "web/a.exe"), {
+    "blkio.throttle.io_service_bytes":
+      "254:0 Read 0\n254:0 Write 8192\n254:0 Sync 8192\n254:0 Async 0\n254:0 Discard 0\n254:0 Total 8192\n" +
+      "7:0 Read 100\n7:0 Write 0\n7:0 Total 100\nTotal 8292\n",
   });
   assert.deepEqual(await driver.stats("web"), {
     cpuUsageUs: 1_234_567,
@@ -445,7 +451,7 @@ test("stats reads v1 counters in CgroupStats units and sums oom_kill over the me
 test("stats of a cell that has done no I/O reads the lone 'Total 0' of blkio as zero bytes", async (t) => {
   const { driver, cell } = await fakeV1(t);
   await driver.create("web", {});
-  await writeFakeFiles(cell("blkio", "web"), { "blkio.throttle.io_service_bytes_recursive": "Total 0\n" });
+  await writeFakeFiles(cell("blkio", "web"), { "blkio.throttle.io_service_bytes": "Total 0\n" });
   const stats = await driver.stats("web");
   assert.equal(stats.ioReadBytes, 0);
   assert.equal(stats.ioWriteBytes, 0);
