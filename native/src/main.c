@@ -47,6 +47,7 @@ static int prepare(struct session *s, struct shim_err *e) {
   s->log = logger_open(&o->log, e);
   if (s->log == NULL) return -1;
   if (o->oom_events != NULL) s->oom_before = read_oom_kills(o->oom_events);
+  if (write_pid_file(s->state_fd, "shim.pid", getpid(), e) < 0) return wrap(e, "record shim pid in %s", o->state_dir);
   return 0;
 }
 
@@ -56,7 +57,7 @@ static int start(struct session *s, struct shim_err *e) {
   s->rec = (struct exit_record){.pid = w->pid, .started_ns = now_ns()};
   logger_add(s->log, "stdout", w->out_fd);
   logger_add(s->log, "stderr", w->err_fd);
-  if (write_pid_file(s->state_fd, w->pid, e) < 0) {
+  if (write_pid_file(s->state_fd, "pid", w->pid, e) < 0) {
     /* The daemon would not know what runs: take it back. */
     kill(w->pid, SIGKILL);
     while (waitpid(w->pid, NULL, 0) < 0 && errno == EINTR) {

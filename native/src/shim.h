@@ -178,7 +178,7 @@ int spawn_workload(const struct shim_opts *o, struct workload *w, struct shim_er
 
 /* status.c */
 int open_state_dir(const char *path, struct shim_err *e);
-int write_pid_file(int dirfd, pid_t pid, struct shim_err *e);
+int write_pid_file(int dirfd, const char *name, pid_t pid, struct shim_err *e);
 int write_status(int dirfd, const struct exit_record *r, struct shim_err *e);
 
 /* segments.c: the log directory, one file per segment named by the global

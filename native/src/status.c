@@ -63,14 +63,16 @@ static int replace_file(int dirfd, const char *name, const char *data, size_t le
   return rc;
 }
 
-/* Not synced: the pid file matters only while this shim runs (a daemon that
- * crashed in the middle of a start adopts the workload by it), and a power
+/* "pid" (the workload's) and "shim.pid" (this shim's, by which the daemon
+ * notices a shim that died without writing a status). Not synced: they
+ * matter only while this shim runs (a daemon that crashed in the middle of a
+ * start adopts the workload by "pid"), and a power
  * cut ends the shim and its workload too; the next auraed then records the
  * run as lost whatever the file says (src/domain/executables/executables.ts). */
-int write_pid_file(int dirfd, pid_t pid, struct shim_err *e) {
+int write_pid_file(int dirfd, const char *name, pid_t pid, struct shim_err *e) {
   char text[16];
   int n = snprintf(text, sizeof text, "%d\n", (int)pid);
-  return replace_file(dirfd, "pid", text, (size_t)n, false, e);
+  return replace_file(dirfd, name, text, (size_t)n, false, e);
 }
 
 int write_status(int dirfd, const struct exit_record *r, struct shim_err *e) {

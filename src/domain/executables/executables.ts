@@ -10,7 +10,7 @@ import { SpawnError, type SpawnRequest, type Spawned } from "../../runtime/shim/
 import { discardDir } from "../../runtime/discard-dir.js";
 import { isShimRunning } from "../../runtime/shim/find-shim.js";
 import { readShimPid, readShimStatus, type ShimStatus } from "../../runtime/shim/shim-status.js";
-import { StatusWatch } from "../../runtime/shim/status-watch.js";
+import { SHIM_DIED, StatusWatch } from "../../runtime/shim/status-watch.js";
 import { sendSignal } from "../../runtime/signal.js";
 import { resolveCredentials } from "../../runtime/users.js";
 import type { ExecutableRow, ExecutablesStore } from "../../store/executables-store.js";
@@ -318,12 +318,17 @@ export class Executables implements CellWorkloads {
 
   async #watchExit(row: ExecutableRow): Promise<void> {
     const dir = runDir(executableDir(this.deps.stateRoot, row.cell, row.name), row.restartCount);
-    let status: ShimStatus | undefined;
+    let status: Awaited<ReturnType<StatusWatch["exited"]>>;
     try {
       status = await this.#exits.exited(dir);
     } catch (err) {
       // A status file that cannot be read says the process ended, but not how.
       this.deps.log.error({ err, cell: row.cell, name: row.name }, "unreadable exit status; recording the executable as lost");
+      return await this.#recordExit(row, LOST, Date.now());
+    }
+    if (status === SHIM_DIED) {
+      // Nobody reads the workload's output or will record its exit: it goes (recordExit empties its cgroup), as lost.
+      this.deps.log.error({ cell: row.cell, name: row.name, dir }, "the shim died without recording an exit; recording the executable as lost");
       return await this.#recordExit(row, LOST, Date.now());
     }
     if (status) await this.#recordExit(row, exitOf(status), Number(status.exitedAtUnixNano / 1_000_000n));

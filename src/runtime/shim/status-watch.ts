@@ -1,9 +1,15 @@
 // Waits for the status files of many running shims at once. An idle workload costs nothing: its state directory has
 // an inotify watch (libuv shares one inotify descriptor among all of them) and no timer of its own. A watch can miss
 // (it could not be set: the kernel's max_user_watches; the event queue overflowed), so one shared sweep every
-// `sweepMs` looks for a status file that arrived unannounced: one stat per waiting directory.
-import { existsSync, watch, type FSWatcher } from "node:fs";
+// `sweepMs` looks for a status file that arrived unannounced: one stat per waiting directory. The sweep also asks
+// whether each shim still lives (one kill(pid, 0)): a shim that died without writing a status (the OOM killer, an
+// operator's kill, a service manager stopping auraed's cgroup) would otherwise leave its executable running for ever.
+import { existsSync, readFileSync, watch, type FSWatcher } from "node:fs";
+import { join } from "node:path";
 import { readShimStatus, statusPath, type ShimStatus } from "./shim-status.js";
+
+/** What exited() answers when the shim is gone and wrote no status: how the workload ended is unknown. */
+export const SHIM_DIED = "shim-died";
 
 export interface StatusWatchOptions {
   /** How often the shared sweep runs while anyone waits; a missed event delays an exit by at most this. */
@@ -18,6 +24,9 @@ interface Waiter {
   /** Something may have changed since the last read. */
   dirty: boolean;
   wake: (() => void) | undefined;
+  /** The shim's pid once read and checked to be that shim (null: it recorded none, as shims before shim.pid). */
+  shimPid: number | null | undefined;
+  shimDied: boolean;
 }
 
 export class StatusWatch {
@@ -34,13 +43,14 @@ export class StatusWatch {
    * The status the shim writing into `stateDir` records, once it does; undefined if the watch closes first. Rejects
    * as readShimStatus does on a status file that cannot be read.
    */
-  async exited(stateDir: string): Promise<ShimStatus | undefined> {
+  async exited(stateDir: string): Promise<ShimStatus | typeof SHIM_DIED | undefined> {
     const waiter = this.#add(stateDir); // before the first read, so a status written during it is not missed
     try {
       while (!this.#closed) {
         waiter.dirty = false;
         const status = await readShimStatus(stateDir);
         if (status) return status;
+        if (waiter.shimDied) return SHIM_DIED; // read after it died: no status is coming
         if (!waiter.dirty && !this.#closed) await new Promise<void>((resolve) => (waiter.wake = resolve));
         waiter.wake = undefined;
       }
@@ -57,7 +67,7 @@ export class StatusWatch {
   }
 
   #add(dir: string): Waiter {
-    const waiter: Waiter = { dir, watcher: undefined, dirty: true, wake: undefined };
+    const waiter: Waiter = { dir, watcher: undefined, dirty: true, wake: undefined, shimPid: undefined, shimDied: false };
     waiter.watcher = watchDir(dir, () => mark(waiter));
     this.#waiters.add(waiter);
     // Not unref'd: while an exit is awaited the process stays up to see it (auraed stops its workloads on the way out,
@@ -77,7 +87,42 @@ export class StatusWatch {
   #sweepAll(): void {
     // Synchronous on purpose: a stat of a cached entry takes microseconds, a thread-pool round trip ~70 (1,000 waiters:
     // ~3 ms against ~70).
-    for (const waiter of this.#waiters) if (!waiter.dirty && existsSync(statusPath(waiter.dir))) mark(waiter);
+    for (const waiter of this.#waiters) {
+      if (waiter.dirty) continue;
+      if (existsSync(statusPath(waiter.dir))) mark(waiter);
+      else if (isShimGone(waiter)) {
+        waiter.shimDied = true;
+        mark(waiter);
+      }
+    }
+  }
+}
+
+function isShimGone(waiter: Waiter): boolean {
+  if (waiter.shimPid === undefined) {
+    const pid = Number(readText(join(waiter.dir, "shim.pid"))?.trim());
+    if (!Number.isInteger(pid) || pid <= 0) {
+      waiter.shimPid = null;
+      return false;
+    }
+    // Checked once: a pid taken over by another process since is not our shim.
+    if (!readText(`/proc/${pid}/cmdline`)?.includes(`\0--state-dir\0${waiter.dir}\0`)) return true;
+    waiter.shimPid = pid;
+  }
+  if (waiter.shimPid === null) return false;
+  try {
+    process.kill(waiter.shimPid, 0);
+    return false;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === "ESRCH";
+  }
+}
+
+function readText(path: string): string | undefined {
+  try {
+    return readFileSync(path, "latin1");
+  } catch {
+    return undefined;
   }
 }
 

@@ -25,7 +25,7 @@ const MIB = 1 << 20;
 
 before(buildShim);
 
-test("reports ok with the pid, writes the pid file and a status with exit code 0", opts, async (t) => {
+test("reports ok with the pid, writes the pid files (its own and the workload's) and a status with exit code 0", opts, async (t) => {
   const before = BigInt(Date.now()) * 1_000_000n;
   const shim = startShim(useCleanup(t), { argv: ["/bin/sh", "-c", "exit 0"] });
   const line = await shim.nextLine();
@@ -33,6 +33,7 @@ test("reports ok with the pid, writes the pid file and a status with exit code 0
   assert.ok(m, `ok line: ${JSON.stringify(line)}`);
   const pid = Number(m[1]);
   assert.equal(fs.readFileSync(path.join(shim.stateDir, "pid"), "utf8").trim(), String(pid));
+  assert.equal(fs.readFileSync(path.join(shim.stateDir, "shim.pid"), "utf8").trim(), String(shim.child.pid));
   assert.deepEqual(await shim.finish(), { lines: ["exited"], code: 0 });
   const status = shim.status();
   assert.deepEqual(Object.keys(status), [
@@ -55,7 +56,7 @@ test("reports ok with the pid, writes the pid file and a status with exit code 0
   const started = BigInt(status.startedAtUnixNano as string);
   assert.equal(started, BigInt(m[2]!));
   assert.ok(started >= before - 1_000_000_000n && started <= BigInt(status.exitedAtUnixNano as string));
-  assert.deepEqual(fs.readdirSync(shim.stateDir).sort(), ["log", "pid", "shim.log", "status.json"]);
+  assert.deepEqual(fs.readdirSync(shim.stateDir).sort(), ["log", "pid", "shim.log", "shim.pid", "status.json"]);
   assert.deepEqual(fs.readdirSync(shim.logDir), ["00000000000000000000.log"]);
   assert.equal(fs.statSync(shim.logDir).mode & 0o777, 0o750 & ~process.umask());
 });

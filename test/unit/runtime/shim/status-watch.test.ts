@@ -7,7 +7,7 @@ import { fileURLToPath } from "node:url";
 import { test } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
 import { statusPath } from "../../../../src/runtime/shim/shim-status.js";
-import { StatusWatch } from "../../../../src/runtime/shim/status-watch.js";
+import { SHIM_DIED, StatusWatch } from "../../../../src/runtime/shim/status-watch.js";
 import { tempDir } from "../../helpers/temp-dir.js";
 
 const STATUS = JSON.stringify({ pid: 7, startedAtUnixNano: "1", exitedAtUnixNano: "2", exitCode: 3, signal: null, oomKilled: false, logClosed: false });
@@ -30,7 +30,7 @@ test("answers the status a shim writes while waiting, told by inotify long befor
   await writeStatus(dir);
   const status = await within(exited, 1000);
   assert.notEqual(status, "pending");
-  assert.equal(status && status !== "pending" ? status.exitCode : undefined, 3);
+  assert.equal(typeof status === "object" ? status.exitCode : undefined, 3);
 });
 
 test("answers at once a status written before the wait began", async (t) => {
@@ -38,7 +38,8 @@ test("answers at once a status written before the wait began", async (t) => {
   await writeStatus(dir);
   const watch = new StatusWatch({ sweepMs: 60_000 });
   t.after(() => watch.close());
-  assert.equal((await watch.exited(dir))?.pid, 7);
+  const status = await watch.exited(dir);
+  assert.equal(typeof status === "object" ? status.pid : undefined, 7);
 });
 
 test("finds a status no event announced with its shared sweep", async (t) => {
@@ -66,7 +67,55 @@ test("waits on many directories at once, each answered by its own status", async
   assert.equal((await within(waits[17]!, 1000)) !== "pending", true);
   assert.equal(await within(waits[18]!, 50), "pending");
   for (const dir of dirs) if (dir !== dirs[17]) await writeStatus(dir);
-  assert.equal((await Promise.all(waits)).every((s) => s?.exitCode === 3), true);
+  assert.equal((await Promise.all(waits)).every((s) => typeof s === "object" && s.exitCode === 3), true);
+});
+
+/** A process whose command line names `dir` as a shim's does, standing in for the shim. */
+function fakeShim(t: { after(fn: () => unknown): void }, dir: string) {
+  const child = spawn("sh", ["-c", "sleep 60", "aurae-shim", "--state-dir", dir], { stdio: "ignore" });
+  t.after(() => child.kill("SIGKILL"));
+  return child;
+}
+
+test("answers SHIM_DIED once the shim named in shim.pid is gone without writing a status", async (t) => {
+  const dir = await tempDir(t);
+  const shim = fakeShim(t, dir);
+  await writeFile(join(dir, "shim.pid"), `${shim.pid}\n`);
+  const watch = new StatusWatch({ sweepMs: 50 });
+  t.after(() => watch.close());
+  const exited = watch.exited(dir);
+  assert.equal(await within(exited, 300), "pending", "alive: still waiting");
+  shim.kill("SIGKILL");
+  await once(shim, "exit");
+  assert.equal(await within(exited, 2000), SHIM_DIED);
+});
+
+test("a pid in shim.pid that another process holds now is not the shim: SHIM_DIED", async (t) => {
+  const dir = await tempDir(t);
+  await writeFile(join(dir, "shim.pid"), `${process.pid}\n`); // alive, but its command line is not this shim's
+  const watch = new StatusWatch({ sweepMs: 50 });
+  t.after(() => watch.close());
+  assert.equal(await within(watch.exited(dir), 2000), SHIM_DIED);
+});
+
+test("a status written as the shim exits wins over its death", async (t) => {
+  const dir = await tempDir(t);
+  const shim = fakeShim(t, dir);
+  await writeFile(join(dir, "shim.pid"), `${shim.pid}\n`);
+  shim.kill("SIGKILL");
+  await once(shim, "exit");
+  await writeStatus(dir);
+  const watch = new StatusWatch({ sweepMs: 50 });
+  t.after(() => watch.close());
+  const status = await within(watch.exited(dir), 2000);
+  assert.equal(typeof status === "object" ? status.exitCode : status, 3);
+});
+
+test("without shim.pid (a shim from before it) the wait goes on", async (t) => {
+  const dir = await tempDir(t);
+  const watch = new StatusWatch({ sweepMs: 50 });
+  t.after(() => watch.close());
+  assert.equal(await within(watch.exited(dir), 300), "pending");
 });
 
 test("close answers every wait with undefined and leaves no timer or watch behind", async (t) => {
