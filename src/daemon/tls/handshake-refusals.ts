@@ -53,7 +53,7 @@ export function certificateRefusal(socket: TLSSocket, anchors: readonly X509Cert
   const tlsCode = String(socket.authorizationError);
   const leaf = socket.getPeerX509Certificate();
   if (!leaf) return { reason: "no client certificate", tlsCode };
-  if (tlsCode !== "UNSPECIFIED" && !tlsCode.startsWith("UNABLE_TO_GET_ISSUER_CERT")) return { reason: `client certificate: ${tlsCode}`, tlsCode };
+  if (!UNKNOWN_ISSUER.has(tlsCode)) return { reason: `client certificate: ${tlsCode}`, tlsCode };
   const subject = oneLine(leaf.subject);
   const issuer = oneLine(leaf.issuer);
   const named = anchors.find((anchor) => leaf.checkIssued(anchor));
@@ -65,5 +65,8 @@ export function certificateRefusal(socket: TLSSocket, anchors: readonly X509Cert
     tlsCode,
   };
 }
+
+/** OpenSSL's codes for a chain it could not build to an anchor; which link failed is worked out here. */
+const UNKNOWN_ISSUER = new Set(["UNSPECIFIED", "UNABLE_TO_GET_ISSUER_CERT", "UNABLE_TO_GET_ISSUER_CERT_LOCALLY", "UNABLE_TO_VERIFY_LEAF_SIGNATURE"]);
 
 const oneLine = (name: string): string => name.replaceAll("\n", ", ");

@@ -55,7 +55,7 @@ export class TlsListeners {
     this.#sockets.set(server, sockets);
     const caps = new ConnectionCaps(this.limits);
     const refused = (peer: string, reason: string, msg: string, tlsCode?: string): void =>
-      this.#refusals.refused({ door: door.name, peer, reason, msg, ...(tlsCode !== undefined && { tlsCode }) });
+      this.#refusals.refused({ door: door.name, peer, ...(tlsCode !== undefined && { tlsCode }), reason, msg });
     server.on("connection", (raw: Socket) => {
       const counted = caps.accept(raw.remoteAddress);
       if (typeof counted === "string") {
