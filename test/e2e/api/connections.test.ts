@@ -41,9 +41,9 @@ async function idleConnection(target: Target): Promise<Socket> {
 async function handshake(target: Target, client?: { certPem: string; keyPem: string }): Promise<void> {
   const options: ConnectionOptions = { ...target, ca: aurae.pki.ca.certPem, servername: "localhost", ALPNProtocols: ["h2"], ...(client && { cert: client.certPem, key: client.keyPem }) };
   const socket = tlsConnect(options);
-  socket.on("error", () => undefined);
+  socket.on("error", () => undefined); // a refusal is the point; once() would reject on it
   socket.resume();
-  await once(socket, "close");
+  await new Promise((resolve) => socket.once("close", resolve));
 }
 
 const fdCount = async (): Promise<number> => (await readdir(`/proc/${aurae.pid}/fd`)).length;
