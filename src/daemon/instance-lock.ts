@@ -8,7 +8,9 @@ import { errnoCode, precondition } from "../errors.js";
 export async function lockStateDir(stateDir: string): Promise<void> {
   // The real path: a symlink to the same directory must find the same lock.
   const name = `\0aurae-state-${createHash("sha256").update(await realpath(stateDir)).digest("hex").slice(0, 32)}`;
-  const server = createServer();
+  // Anyone on the host may connect to an abstract socket (it has no file mode): each connection is closed at once,
+  // or every one would hold a descriptor of auraed's for good.
+  const server = createServer((socket) => socket.destroy());
   try {
     await new Promise<void>((done, fail) => {
       server.once("error", fail);

@@ -3,7 +3,7 @@
 // with plain reasons, and a request grpc-js itself refuses for its size is still audited.
 import assert from "node:assert/strict";
 import { once } from "node:events";
-import { readdir } from "node:fs/promises";
+import { readdir, readFile, readlink } from "node:fs/promises";
 import { connect as netConnect, type Socket } from "node:net";
 import { test } from "node:test";
 import { connect as tlsConnect, type ConnectionOptions } from "node:tls";
@@ -157,6 +157,35 @@ test("a flood of bad handshakes from one address is logged a bounded number of t
   const lines = await refusalLines("tcp", "::1");
   assert.ok(lines.length > 0, "the flood's refusals are logged");
   assert.ok(lines.length <= 10, `${lines.length} refusal lines for one peer within a minute, at most 10 expected`);
+});
+
+/** The abstract Unix sockets auraed listens on (its instance locks), as "\0name" addresses. */
+async function abstractListeners(): Promise<string[]> {
+  const inodes = new Set<string>();
+  for (const fd of await readdir(`/proc/${aurae.pid}/fd`)) {
+    const link = await readlink(`/proc/${aurae.pid}/fd/${fd}`).catch(() => "");
+    const inode = /^socket:\[(\d+)\]$/.exec(link)?.[1];
+    if (inode) inodes.add(inode);
+  }
+  // /proc/net/unix: Num RefCount Protocol Flags Type St Inode Path; flags 00010000 is a listening socket.
+  return (await readFile("/proc/net/unix", "utf8"))
+    .split("\n")
+    .map((line) => line.trim().split(/\s+/))
+    .filter((f) => f[3] === "00010000" && inodes.has(f[6] ?? "") && f[7]?.startsWith("@"))
+    .map((f) => `\0${f[7]!.slice(1).replace(/@+$/, "")}`); // Node pads the name with NULs, which this file shows as @
+}
+
+test("a connection to auraed's instance lock, an abstract socket anyone on the host can reach, is closed at once", async () => {
+  const locks = await abstractListeners();
+  assert.ok(locks.length > 0, "auraed holds its state directory's lock");
+  const before = await fdCount();
+  const idle = await Promise.all(locks.flatMap((lock) => Array.from({ length: 5 }, () => idleConnection({ path: lock }))));
+  try {
+    await until("the daemon has closed every one", async () => idle.every((c) => c.closed), 5000);
+    await until("no descriptor is left for them", async () => (await fdCount()) <= before);
+  } finally {
+    for (const c of idle) c.destroy();
+  }
 });
 
 test("a request over grpc-js's own 16 MiB limit is RESOURCE_EXHAUSTED and audited with its caller and method", async () => {
