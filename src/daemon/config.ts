@@ -7,6 +7,7 @@ import { DEFAULT_RETENTION, parseDurationMs, type Retention } from "../domain/ev
 import { invalid } from "../errors.js";
 import { isValidTrustDomain } from "../pki/spiffe.js";
 import type { CallLimitsConfig } from "./limits.js";
+import type { ConnectionLimitsConfig } from "./tls/connection-caps.js";
 import { parseTcpAddress } from "./tls/listeners.js";
 
 export interface DaemonConfig {
@@ -22,6 +23,8 @@ export interface DaemonConfig {
   readonly policyPath: string;
   /** Per identity: sustained calls per second (0: unlimited), burst, and server streams open at once. */
   readonly callLimits: CallLimitsConfig;
+  /** Per listener and per peer address: connections in their TLS handshake, connections open, handshake timeout. */
+  readonly connectionLimits: ConnectionLimitsConfig;
   /** "[::]:8080"-style listen address, or undefined when TCP is off. */
   readonly tcpAddress: string | undefined;
   readonly trustDomains: readonly string[];
@@ -59,6 +62,10 @@ export const USAGE = `usage: auraed [options]
   --rate-limit N        calls per second per identity, 0 for none (AURAE_RATE_LIMIT, default 2000)
   --rate-burst N        calls an idle identity may make at once   (AURAE_RATE_BURST, default 4000)
   --max-streams N       streams one identity may hold open        (AURAE_MAX_STREAMS, default 256)
+  --handshake-timeout AGE  close a connection not through TLS by then (AURAE_HANDSHAKE_TIMEOUT, default 10s)
+  --max-handshakes N    connections in their TLS handshake, per listener (AURAE_MAX_HANDSHAKES, default 128)
+  --max-handshakes-per-peer N  the same, per peer address     (AURAE_MAX_HANDSHAKES_PER_PEER, default 16)
+  --max-connections-per-peer N  connections open per peer address (AURAE_MAX_CONNECTIONS_PER_PEER, default 256)
   --cgroup-root NAME    our cgroup subtree           (AURAE_CGROUP_ROOT, default aurae)
   --cgroup-fs DIR       where cgroups are mounted    (AURAE_CGROUP_FS, default /sys/fs/cgroup)
   --shim PATH           the aurae-shim binary        (AURAE_SHIM, default: the one built by npm install)
@@ -90,6 +97,10 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Dae
       "rate-limit": { type: "string" },
       "rate-burst": { type: "string" },
       "max-streams": { type: "string" },
+      "handshake-timeout": { type: "string" },
+      "max-handshakes": { type: "string" },
+      "max-handshakes-per-peer": { type: "string" },
+      "max-connections-per-peer": { type: "string" },
       "cgroup-root": { type: "string" },
       "cgroup-fs": { type: "string" },
       shim: { type: "string" },
@@ -141,6 +152,12 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Dae
       ratePerSecond: integer(pick(flags["rate-limit"], "RATE_LIMIT", "2000"), "--rate-limit", 0),
       burst: integer(pick(flags["rate-burst"], "RATE_BURST", "4000"), "--rate-burst", 1),
       maxStreams: integer(pick(flags["max-streams"], "MAX_STREAMS", "256"), "--max-streams", 1),
+    }),
+    connectionLimits: Object.freeze({
+      handshakeTimeoutMs: parseDurationMs(pick(flags["handshake-timeout"], "HANDSHAKE_TIMEOUT", "10s"), "--handshake-timeout"),
+      maxHandshakes: integer(pick(flags["max-handshakes"], "MAX_HANDSHAKES", "128"), "--max-handshakes", 1),
+      maxHandshakesPerPeer: integer(pick(flags["max-handshakes-per-peer"], "MAX_HANDSHAKES_PER_PEER", "16"), "--max-handshakes-per-peer", 1),
+      maxConnectionsPerPeer: integer(pick(flags["max-connections-per-peer"], "MAX_CONNECTIONS_PER_PEER", "256"), "--max-connections-per-peer", 1),
     }),
     tcpAddress,
     trustDomains: Object.freeze(trustDomains),

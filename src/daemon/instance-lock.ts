@@ -31,7 +31,9 @@ export async function lockInstance(locks: InstanceLocks): Promise<void> {
 const digest = (text: string): string => createHash("sha256").update(text).digest("hex").slice(0, 32);
 
 async function holdLock(name: string, refusal: string): Promise<void> {
-  const server = createServer();
+  // Anyone on the host may connect to an abstract socket (it has no file mode): each connection is closed at once,
+  // or every one would hold a descriptor of auraed's for good.
+  const server = createServer((socket) => socket.destroy());
   try {
     await new Promise<void>((done, fail) => {
       server.once("error", fail);

@@ -10,7 +10,7 @@ import { Authorizer, type Caller } from "./authz/authorizer.js";
 import { isMutating, methodAccess, setFieldAt, type MethodAccess } from "./authz/methods.js";
 import type { Connection, Connections } from "./identity.js";
 import type { CallLimits } from "./limits.js";
-import { malformation, MAX_REQUEST_BYTES, oversize } from "./malformed.js";
+import { malformation, onTransportRefusal, oversize, oversizeRefusal } from "./malformed.js";
 import { boundDetails } from "./status.js";
 import { RefusalAudit } from "./refusal-audit.js";
 
@@ -103,6 +103,7 @@ export class CallGate {
       finish({ code, details });
       call.sendStatus({ code, details: boundDetails(details) });
     };
+    onTransportRefusal(call, finish);
     /** Decides the call with its request; answers false after refusing it. */
     const authorize = (request: unknown): boolean => {
       const decision = this.#decide(caller!, method, access, request);
@@ -141,7 +142,7 @@ export class CallGate {
           },
           onReceiveMessage: (message, nextMessage) => {
             const size = oversize(message);
-            if (size !== undefined) return refuse({ code: status.RESOURCE_EXHAUSTED, details: `the request is ${size} bytes, more than the ${MAX_REQUEST_BYTES} a request may be` });
+            if (size !== undefined) return refuse({ code: status.RESOURCE_EXHAUSTED, details: oversizeRefusal(size) });
             const problem = malformation(message);
             if (problem !== undefined) return refuse({ code: status.INVALID_ARGUMENT, details: `the request is not a valid message of ${method}: ${problem}` });
             if (Authorizer.needsRequest(access) && !handed && !authorize(message)) return;
@@ -158,7 +159,7 @@ export class CallGate {
             closeStream?.();
             // A change the handler already works on still happens: record its real outcome when it comes.
             if (isMutating(access) && handed && !finished) answerAfterCancel = true;
-            else finish({ code: status.CANCELLED, details: handed ? "cancelled by the client" : "ended before its request was read: cancelled by the client, or larger than grpc accepts" });
+            else finish({ code: status.CANCELLED, details: handed ? "cancelled by the client" : "ended before its request was read: cancelled by the client" });
           },
         }),
       sendMessage: (message, next) => {

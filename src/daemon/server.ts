@@ -65,6 +65,7 @@ export async function startServer(config: DaemonConfig, deps: ServerDeps): Promi
       deps.connections.admit(socket, door);
       injector.injectConnection(socket);
     },
+    config.connectionLimits,
     deps.log,
   );
   await listeners.listen({ kind: "unix", path: config.socketPath }, { name: "socket", scope: "*" });

@@ -2,10 +2,13 @@
 // handshake is what lets it swap certificates and trust bundles without dropping a connection, check each client's
 // SVID once per connection instead of once per call, and know which door (socket) a connection came through.
 import { chmod } from "node:fs/promises";
+import type { Socket } from "node:net";
 import { createServer, type Server, type TLSSocket } from "node:tls";
 import type { Logger } from "pino";
 import { invalid, precondition } from "../../errors.js";
 import type { CellScope } from "../authz/policy.js";
+import { ConnectionCaps, type ConnectionLimitsConfig } from "./connection-caps.js";
+import { certificateRefusal, HandshakeRefusalLog } from "./handshake-refusals.js";
 import type { TrustMaterial } from "./trust-material.js";
 
 /** A listener's identity: its name in logs and audit, and the cells a connection through it may reach. */
@@ -16,20 +19,20 @@ export interface Door {
 
 export type ListenAddress = { readonly kind: "unix"; readonly path: string } | { readonly kind: "tcp"; readonly host: string; readonly port: number };
 
-/** A client that has not finished its handshake by then is dropped. */
-const HANDSHAKE_TIMEOUT_MS = 10_000;
-
 export class TlsListeners {
   readonly #servers = new Map<Server, Door>();
   readonly #sockets = new Map<Server, Set<TLSSocket>>();
+  readonly #refusals: HandshakeRefusalLog;
   #material: TrustMaterial;
 
   constructor(
     material: TrustMaterial,
     private readonly onConnection: (socket: TLSSocket, door: Door) => void,
+    private readonly limits: ConnectionLimitsConfig,
     private readonly log: Logger,
   ) {
     this.#material = material;
+    this.#refusals = new HandshakeRefusalLog(log);
   }
 
   get material(): TrustMaterial {
@@ -46,22 +49,40 @@ export class TlsListeners {
       rejectUnauthorized: false,
       ALPNProtocols: ["h2"],
       minVersion: "TLSv1.2",
-      handshakeTimeout: HANDSHAKE_TIMEOUT_MS,
+      handshakeTimeout: this.limits.handshakeTimeoutMs,
     });
     const sockets = new Set<TLSSocket>();
     this.#sockets.set(server, sockets);
+    const caps = new ConnectionCaps(this.limits);
+    const refused = (peer: string, reason: string, msg: string, tlsCode?: string): void =>
+      this.#refusals.refused({ door: door.name, peer, ...(tlsCode !== undefined && { tlsCode }), reason, msg });
+    server.on("connection", (raw: Socket) => {
+      const counted = caps.accept(raw.remoteAddress);
+      if (typeof counted === "string") {
+        refused(raw.remoteAddress ?? "unix", counted, "connection refused");
+        return raw.destroy();
+      }
+      raw.once("close", counted);
+    });
     server.on("secureConnection", (socket: TLSSocket) => {
       sockets.add(socket);
-      socket.once("close", () => sockets.delete(socket));
+      const release = caps.established(socket.remoteAddress);
+      socket.once("close", () => {
+        sockets.delete(socket);
+        release();
+      });
       if (socket.authorized) return this.onConnection(socket, door);
-      this.log.warn({ door: door.name, peer: socket.remoteAddress ?? "unix", reason: `client certificate: ${String(socket.authorizationError)}` }, "TLS handshake refused");
+      const { reason, tlsCode } = certificateRefusal(socket, [...this.#material.bundles.values()].flat());
+      refused(socket.remoteAddress ?? "unix", reason, "TLS handshake refused", tlsCode);
       socket.destroy();
     });
     server.on("tlsClientError", (err: NodeJS.ErrnoException, socket) => {
-      const fields = { door: door.name, peer: socket.remoteAddress ?? "unix", reason: err.message };
+      const peer = socket.remoteAddress ?? "unix";
+      // Node reports a handshake timeout here but leaves the socket open: a peer that never speaks would keep it.
+      socket.destroy();
       // A peer that hangs up before a handshake (a liveness probe, a port scan) is no refusal worth a warning.
-      if (err.code === "ECONNRESET" || err.message === "socket hang up") this.log.debug(fields, "connection closed before TLS");
-      else this.log.warn(fields, "TLS handshake refused");
+      if (err.code === "ECONNRESET" || err.message === "socket hang up") this.log.debug({ door: door.name, peer, reason: err.message }, "connection closed before TLS");
+      else refused(peer, err.message, "TLS handshake refused");
     });
     await new Promise<void>((resolve, reject) => {
       server.once("error", (err) => reject(precondition(`listen on ${describe(address)}: ${err.message}`, { cause: err })));
@@ -93,6 +114,7 @@ export class TlsListeners {
       if (dropOpen) for (const socket of this.#sockets.get(server) ?? []) socket.destroy();
       this.#sockets.delete(server);
     }
+    if (doorName === undefined) this.#refusals.close();
   }
 }
 

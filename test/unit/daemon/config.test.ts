@@ -13,6 +13,7 @@ test("uses the documented defaults with no flag and no environment", () => {
     pkiDir: "/etc/aurae/pki",
     policyPath: "/etc/aurae/policy.toml",
     callLimits: { ratePerSecond: 2000, burst: 4000, maxStreams: 256 },
+    connectionLimits: { handshakeTimeoutMs: 10_000, maxHandshakes: 128, maxHandshakesPerPeer: 16, maxConnectionsPerPeer: 256 },
     tcpAddress: "[::]:8080",
     trustDomains: ["aurae.local"],
     cgroupFsRoot: "/sys/fs/cgroup",
@@ -58,6 +59,10 @@ test("takes every setting from AURAE_* environment variables", () => {
     AURAE_RATE_LIMIT: "0",
     AURAE_RATE_BURST: "7",
     AURAE_MAX_STREAMS: "9",
+    AURAE_HANDSHAKE_TIMEOUT: "2s",
+    AURAE_MAX_HANDSHAKES: "11",
+    AURAE_MAX_HANDSHAKES_PER_PEER: "3",
+    AURAE_MAX_CONNECTIONS_PER_PEER: "5",
   });
   assert.deepEqual(
     { ...config },
@@ -69,6 +74,7 @@ test("takes every setting from AURAE_* environment variables", () => {
       pkiDir: "/tmp/etc/pki",
       policyPath: "/tmp/policy.toml",
       callLimits: { ratePerSecond: 0, burst: 7, maxStreams: 9 },
+      connectionLimits: { handshakeTimeoutMs: 2000, maxHandshakes: 11, maxHandshakesPerPeer: 3, maxConnectionsPerPeer: 5 },
       tcpAddress: "127.0.0.1:9000",
       trustDomains: ["a.example", "b.example"],
       cgroupFsRoot: "/tmp/cgroup",
@@ -167,4 +173,17 @@ test("takes audit retention from --audit-max and --audit-max-age, refusing bad v
   });
   assert.throws(() => loadConfig(["--audit-max", "0"], {}), { kind: "invalid", field: "--audit-max" });
   assert.throws(() => loadConfig(["--audit-max-age", "forever"], {}), { kind: "invalid", field: "--audit-max-age" });
+});
+
+test("takes the connection limits from their flags, refusing bad values by flag", () => {
+  const flags = ["--handshake-timeout", "500ms", "--max-handshakes", "4", "--max-handshakes-per-peer", "2", "--max-connections-per-peer", "6"];
+  assert.deepEqual(loadConfig(flags, { AURAE_MAX_HANDSHAKES: "9" }).connectionLimits, {
+    handshakeTimeoutMs: 500,
+    maxHandshakes: 4,
+    maxHandshakesPerPeer: 2,
+    maxConnectionsPerPeer: 6,
+  });
+  assert.throws(() => loadConfig(["--handshake-timeout", "10"], {}), { kind: "invalid", field: "--handshake-timeout" });
+  for (const flag of ["--max-handshakes", "--max-handshakes-per-peer", "--max-connections-per-peer"])
+    assert.throws(() => loadConfig([flag, "0"], {}), { kind: "invalid", field: flag });
 });
