@@ -68,7 +68,7 @@ export function registerPki(program: Command): void {
     .option("--client-dir <dir>", "the client's directory; its certificate goes to <dir>/pki, its config to <dir>/config", join(homedir(), ".aurae"))
     .option("--trust-domain <name>", "SPIFFE trust domain", trustDomain, "aurae.local")
     .option("--spiffe-id <id>", "the admin's SPIFFE ID (default spiffe://<trust domain>/admin)")
-    .option("--if-missing", "do nothing, successfully, if a CA and client config already exist")
+    .option("--if-missing", "if a CA exists, keep it (and the policy); only give this user a client config from it if they have none")
     .action(async (opts: InitOptions, command: Command) => {
       // The global --socket names the socket the client config is to hold.
       const socket = command.optsWithGlobals<{ socket?: string }>().socket ?? DEFAULT_SOCKET;
@@ -165,7 +165,6 @@ async function issueOffline(opts: IssueOptions): Promise<Issued> {
 }
 
 interface InitPaths {
-  readonly configDir: string;
   readonly serverPki: string;
   readonly clientPki: string;
   readonly config: string;
@@ -173,7 +172,6 @@ interface InitPaths {
 }
 
 const initPaths = (opts: InitOptions): InitPaths => ({
-  configDir: opts.configDir,
   serverPki: join(opts.configDir, "pki"),
   clientPki: join(opts.clientDir, "pki"),
   config: join(opts.clientDir, "config"),
