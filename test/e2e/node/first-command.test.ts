@@ -24,7 +24,7 @@ test("dev.sh in a fresh clone puts aer on the PATH, serves, reaps its demo, and 
   const cgroupRoot = uniqueName("aurae-first");
   const running = new Set<DevRun>();
   t.after(async () => {
-    for (const dev of running) await dev.stop();
+    for (const dev of running) await dev.stop().catch((err: unknown) => t.diagnostic(`stopping dev.sh: ${String(err)}`));
     await removeCgroupRoot(cgroupRoot);
     await rm(dir, { recursive: true, force: true });
   });
