@@ -1,5 +1,5 @@
 // Human units on the command line: sizes ("32M", "1.5G", "4096") and durations ("500ms", "10s", "2m").
-import { InvalidArgumentError } from "commander";
+import { InvalidArgumentError, Option } from "commander";
 
 const SIZE_UNITS: Record<string, number> = { "": 1, k: 2 ** 10, m: 2 ** 20, g: 2 ** 30, t: 2 ** 40 };
 const DURATION_UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
@@ -16,6 +16,20 @@ export function parseDurationMs(text: string): number {
   const match = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)?$/.exec(text.trim());
   if (!match) throw new InvalidArgumentError(`"${text}" is not a duration such as 500ms, 10s or 2m`);
   return Math.round(Number(match[1]) * DURATION_UNITS[match[2] ?? "ms"]!);
+}
+
+/**
+ * A duration option (milliseconds) whose --help shows its default as a person types it ("2s", "1d"): commander
+ * would print the number of milliseconds.
+ */
+export const durationOption = (flags: string, description: string, defaultMs: number): Option =>
+  new Option(flags, description).argParser(parseDurationMs).default(defaultMs, formatDurationExactly(defaultMs));
+
+/** A duration in the largest unit that states it exactly, so that it reads back as the same value: "90s", "24h". */
+export function formatDurationExactly(ms: number): string {
+  for (const [unit, size] of [["d", 86_400_000], ["h", 3_600_000], ["m", 60_000], ["s", 1000]] as const)
+    if (ms >= size && ms % size === 0) return `${ms / size}${unit}`;
+  return `${ms}ms`;
 }
 
 export function parseInteger(text: string): number {

@@ -7,7 +7,7 @@ import type { AuraeClient } from "../client/connect.js";
 import { openClients, outputOptions, readEach } from "./context.js";
 import { encodeRecord, formatRows, jsonValues, type Printer } from "./output.js";
 import { ANSI } from "./terminal.js";
-import { formatDuration, parseDurationMs } from "./units.js";
+import { durationOption, formatDuration } from "./units.js";
 
 export interface WatchOptions {
   readonly watch?: boolean;
@@ -17,7 +17,7 @@ export interface WatchOptions {
 export const addWatchOptions = (command: Command): Command =>
   command
     .option("-w, --watch", "keep the list on screen, printing it again whenever it changes (Ctrl-C ends)")
-    .option("--interval <duration>", "with --watch: also read again this often", parseDurationMs, 2000);
+    .addOption(durationOption("--interval <duration>", "with --watch: also read again this often", 2000));
 
 export async function watchRows<T>(
   command: Command,

@@ -9,12 +9,13 @@ import type { Command } from "commander";
 import { InvalidArgumentError } from "commander";
 import { DEFAULT_SOCKET } from "../../client/client-config.js";
 import { Certificate } from "../../gen/aurae/pki/v1/pki.js";
-import { exists as alreadyExists } from "../../errors.js";
+import { AuraeError, errnoCode, exists as alreadyExists, osError } from "../../errors.js";
 import { ISSUED_DIR } from "../../pki/files.js";
-import { createCa, issueClientCert, issueServerCert, writePkiFiles, parseSpiffeId, isValidTrustDomain } from "../../pki/index.js";
+import { createCa, issueClientCert, issueServerCert, writePkiFiles, parseSpiffeId, isValidTrustDomain, type IssuedCertificate, type Pem } from "../../pki/index.js";
+import { displaySerial } from "../../pki/serial.js";
 import { outputOptions, withClient } from "../context.js";
 import { printRows, protoJson, type Printer } from "../output.js";
-import { formatAge, parseDurationMs } from "../units.js";
+import { durationOption, formatAge, parseDurationMs } from "../units.js";
 import { allPages, PAGE_SIZE } from "../pages.js";
 
 interface InitOptions {
@@ -29,6 +30,7 @@ interface IssueOptions {
   spiffeId: string;
   out: string;
   name: string;
+  /** Milliseconds. */
   ttl: number;
   offline?: boolean;
   configDir: string;
@@ -41,20 +43,20 @@ const trustDomain = (text: string): string => {
   return text;
 };
 
-const ttl = (text: string): number => Math.round(parseDurationMs(text) / 1000);
+const ttlSeconds = (ms: number): bigint => BigInt(Math.round(ms / 1000));
 const collect = (value: string, all: string[]): string[] => [...all, value];
 
 const CERTIFICATE: Printer<Certificate> = {
   columns: [
-    ["SERIAL", (c) => c.serial],
+    ["SERIAL", (c) => displaySerial(c.serial)],
     ["KIND", (c) => c.kind],
     ["IDENTITY", (c) => c.spiffeId || c.serverNames.join(",")],
     ["EXPIRES", (c) => c.notAfter?.toISOString() ?? ""],
     ["ISSUED BY", (c) => c.issuedBy],
     ["REVOKED", (c) => (c.revokedAt ? `${formatAge(c.revokedAt)} ago by ${c.revokedBy}${c.revokeReason ? `: ${c.revokeReason}` : ""}` : "-")],
   ],
-  toJson: (c) => protoJson(Certificate, c),
-  name: (c) => c.serial,
+  toJson: (c) => protoJson(Certificate, { ...c, serial: displaySerial(c.serial) }),
+  name: (c) => displaySerial(c.serial),
 };
 
 export function registerPki(program: Command): void {
@@ -66,37 +68,18 @@ export function registerPki(program: Command): void {
     .option("--client-dir <dir>", "the client's directory; its certificate goes to <dir>/pki, its config to <dir>/config", join(homedir(), ".aurae"))
     .option("--trust-domain <name>", "SPIFFE trust domain", trustDomain, "aurae.local")
     .option("--spiffe-id <id>", "the admin's SPIFFE ID (default spiffe://<trust domain>/admin)")
-    .option("--if-missing", "do nothing, successfully, if a CA and client config already exist")
+    .option("--if-missing", "if a CA exists, keep it (and the policy); only give this user a client config from it if they have none")
     .action(async (opts: InitOptions, command: Command) => {
       // The global --socket names the socket the client config is to hold.
       const socket = command.optsWithGlobals<{ socket?: string }>().socket ?? DEFAULT_SOCKET;
-      const serverPki = join(opts.configDir, "pki");
-      const clientPki = join(opts.clientDir, "pki");
-      const configPath = join(opts.clientDir, "config");
-      const policyPath = join(opts.configDir, "policy.toml");
-      if (opts.ifMissing && (await fileExists(join(serverPki, "ca.crt"))) && (await fileExists(configPath))) {
-        process.stdout.write(`PKI already exists in ${serverPki} and ${configPath}: left as is\n`);
+      const paths = initPaths(opts);
+      const spiffeId = parseSpiffeId(opts.spiffeId ?? `spiffe://${opts.trustDomain}/admin`, "--spiffe-id").id;
+      if (opts.ifMissing && (await fileExists(join(paths.serverPki, "ca.crt")))) {
+        if (await fileExists(paths.config)) process.stdout.write(`PKI already exists in ${paths.serverPki} and ${paths.config}: left as is\n`);
+        else await addClient(paths, spiffeId, socket);
         return;
       }
-      const spiffeId = parseSpiffeId(opts.spiffeId ?? `spiffe://${opts.trustDomain}/admin`, "--spiffe-id").id;
-      const ca = await createCa({ commonName: `Aurae CA (${opts.trustDomain})` });
-      const server = await issueServerCert(ca, {
-        commonName: "auraed",
-        dnsNames: [...new Set(["localhost", "auraed", hostname().toLowerCase()])],
-        ipAddresses: ["127.0.0.1", "::1"],
-      });
-      const admin = await issueClientCert(ca, { spiffeId });
-      for (const path of [configPath, policyPath])
-        if (await fileExists(path)) throw alreadyExists(`${path} already exists; refusing to overwrite it`);
-      await writePkiFiles(serverPki, { ca, server });
-      await writePkiFiles(join(serverPki, ISSUED_DIR), { admin: { certPem: admin.certPem } });
-      await writePkiFiles(clientPki, { admin });
-      await writeFile(policyPath, adminPolicy(spiffeId), { flag: "wx", mode: 0o600 });
-      await writeFile(configPath, clientConfig(join(serverPki, "ca.crt"), join(clientPki, "admin"), socket), { flag: "wx", mode: 0o600 });
-      process.stdout.write(
-        `created a CA and server certificate in ${serverPki} and the policy ${policyPath}\n` +
-          `created ${spiffeId} in ${clientPki} and the client config ${configPath}\n`,
-      );
+      await createNodePki(paths, opts.trustDomain, spiffeId, socket);
     });
   pki
     .command("issue")
@@ -104,7 +87,7 @@ export function registerPki(program: Command): void {
     .requiredOption("--spiffe-id <id>", "e.g. spiffe://aurae.local/ci")
     .requiredOption("--out <dir>", "directory for <name>.crt, <name>.key and <name>.ca.crt")
     .option("--name <name>", "file name stem", "client")
-    .option("--ttl <duration>", "lifetime: 1h, 30d, ...", ttl, 24 * 3600)
+    .addOption(durationOption("--ttl <duration>", "lifetime: 1h, 30d, ...", 24 * 3_600_000))
     .option("--offline", "sign with the CA key in --config-dir instead of asking auraed (bootstrap)")
     .option("--config-dir <dir>", "with --offline: auraed's config directory holding pki/ca.crt and pki/ca.key", "/etc/aurae")
     .action(async (opts: IssueOptions, command: Command) => {
@@ -138,12 +121,12 @@ export function registerPki(program: Command): void {
   pki
     .command("rotate-server")
     .description("issue auraed a new server certificate and serve it to new connections; open ones keep theirs")
-    .option("--ttl <duration>", "lifetime: 90d, 825d, ... (default 825d)", ttl, 0)
+    .option("--ttl <duration>", "lifetime: 90d, 825d, ... (default 825d)", parseDurationMs)
     .option("--dns-name <name>", "a DNS name for it (repeatable; default: the current certificate's names)", collect, [])
     .option("--ip <address>", "an IP address for it (repeatable)", collect, [])
-    .action((opts: { ttl: number; dnsName: string[]; ip: string[] }, command: Command) =>
+    .action((opts: { ttl?: number; dnsName: string[]; ip: string[] }, command: Command) =>
       withClient(command, async (client) => {
-        const { certificate } = await client.pki.rotateServerCertificate({ ttlSeconds: BigInt(opts.ttl), dnsNames: opts.dnsName, ipAddresses: opts.ip });
+        const { certificate } = await client.pki.rotateServerCertificate({ ttlSeconds: ttlSeconds(opts.ttl ?? 0), dnsNames: opts.dnsName, ipAddresses: opts.ip });
         printRows([{ item: certificate! }], CERTIFICATE, outputOptions(command), true);
       }),
     );
@@ -162,25 +145,92 @@ async function issueOnline(opts: IssueOptions, command: Command): Promise<Issued
     const issued = await client.pki.issueCertificate({
       spiffeId: opts.spiffeId,
       publicKeyPem: keys.publicKey.export({ type: "spki", format: "pem" }).toString(),
-      ttlSeconds: BigInt(opts.ttl),
+      ttlSeconds: ttlSeconds(opts.ttl),
     });
     return {
       certPem: issued.certificatePem,
       keyPem: keys.privateKey.export({ type: "pkcs8", format: "pem" }).toString(),
       caPem: issued.caPem,
-      serial: issued.certificate!.serial,
+      serial: displaySerial(issued.certificate!.serial),
     };
   });
 }
 
 async function issueOffline(opts: IssueOptions): Promise<Issued> {
   const caDir = join(opts.configDir, "pki");
-  const ca = { certPem: await readFile(join(caDir, "ca.crt"), "utf8"), keyPem: await readFile(join(caDir, "ca.key"), "utf8") };
-  const issued = await issueClientCert(ca, { spiffeId: opts.spiffeId, validDays: Math.max(1, Math.ceil(opts.ttl / 86_400)) });
-  // auraed records what it finds here when it starts, so that it can list and revoke it.
-  await writePkiFiles(join(caDir, ISSUED_DIR), { [`offline-${issued.serial}`]: { certPem: issued.certPem } });
-  return { ...issued, caPem: ca.certPem };
+  const ca = await readCa(caDir);
+  const issued = await issueClientCert(ca, { spiffeId: opts.spiffeId, validDays: Math.max(1, Math.ceil(opts.ttl / 86_400_000)) });
+  await recordOffline(caDir, issued);
+  return { ...issued, serial: displaySerial(issued.serial), caPem: ca.certPem };
 }
+
+interface InitPaths {
+  readonly serverPki: string;
+  readonly clientPki: string;
+  readonly config: string;
+  readonly policy: string;
+}
+
+const initPaths = (opts: InitOptions): InitPaths => ({
+  serverPki: join(opts.configDir, "pki"),
+  clientPki: join(opts.clientDir, "pki"),
+  config: join(opts.clientDir, "config"),
+  policy: join(opts.configDir, "policy.toml"),
+});
+
+async function createNodePki(paths: InitPaths, domain: string, spiffeId: string, socket: string): Promise<void> {
+  const ca = await createCa({ commonName: `Aurae CA (${domain})` });
+  const server = await issueServerCert(ca, {
+    commonName: "auraed",
+    dnsNames: [...new Set(["localhost", "auraed", hostname().toLowerCase()])],
+    ipAddresses: ["127.0.0.1", "::1"],
+  });
+  const admin = await issueClientCert(ca, { spiffeId });
+  for (const path of [paths.config, paths.policy])
+    if (await fileExists(path)) throw alreadyExists(`${path} already exists; refusing to overwrite it`);
+  await writePkiFiles(paths.serverPki, { ca, server });
+  await writePkiFiles(join(paths.serverPki, ISSUED_DIR), { admin: { certPem: admin.certPem } });
+  await writeFile(paths.policy, adminPolicy(spiffeId), { flag: "wx", mode: 0o600 });
+  await writeClient(paths, admin, socket);
+  process.stdout.write(
+    `created a CA and server certificate in ${paths.serverPki} and the policy ${paths.policy}\n` +
+      `created ${spiffeId} in ${paths.clientPki} and the client config ${paths.config}\n`,
+  );
+}
+
+// The node's CA and policy exist but this user has no client config (a second user, or a deleted ~/.aurae): sign
+// them a certificate with that CA, leaving the CA, the server's certificate and the policy as they are.
+async function addClient(paths: InitPaths, spiffeId: string, socket: string): Promise<void> {
+  const ca = await readCa(paths.serverPki);
+  const client = await issueClientCert(ca, { spiffeId });
+  await writeClient(paths, client, socket);
+  await recordOffline(paths.serverPki, client);
+  process.stdout.write(`PKI already exists in ${paths.serverPki}: created ${spiffeId} in ${paths.clientPki}, signed by its CA, and the client config ${paths.config}\n`);
+}
+
+async function writeClient(paths: InitPaths, client: IssuedCertificate, socket: string): Promise<void> {
+  await writePkiFiles(paths.clientPki, { admin: client });
+  await writeFile(paths.config, clientConfig(join(paths.serverPki, "ca.crt"), join(paths.clientPki, "admin"), socket), { flag: "wx", mode: 0o600 });
+}
+
+async function readCa(caDir: string): Promise<Pem> {
+  const keyPath = join(caDir, "ca.key");
+  const keyPem = await readFile(keyPath, "utf8").catch((err: unknown) => {
+    if (errnoCode(err) !== "EACCES") throw osError("read", keyPath, err);
+    throw new AuraeError(
+      "denied",
+      `read ${keyPath}: EACCES; run this as root, or have an admin of the node issue you a certificate ` +
+        `(aer pki issue --spiffe-id spiffe://<trust domain>/<you> --out ~/.aurae/pki --name client) and write ~/.aurae/config naming it (docs/getting-started.md)`,
+      undefined,
+      { cause: err },
+    );
+  });
+  return { certPem: await readFile(join(caDir, "ca.crt"), "utf8"), keyPem };
+}
+
+// auraed records what it finds here when it starts, so that it can list and revoke it.
+const recordOffline = (caDir: string, issued: IssuedCertificate): Promise<string[]> =>
+  writePkiFiles(join(caDir, ISSUED_DIR), { [`offline-${issued.serial}`]: { certPem: issued.certPem } });
 
 function adminPolicy(adminId: string): string {
   return `# Who may call what on this node (format: docs/security.md). auraed reloads this file when it changes.

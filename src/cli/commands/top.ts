@@ -9,7 +9,7 @@ import { openClients, outputOptions, type NodeClient } from "../context.js";
 import { describeFailure } from "../failure.js";
 import { encode, encodeRecord, table, type OutputOptions } from "../output.js";
 import { ANSI, terminalSize } from "../terminal.js";
-import { formatUsage, parseDurationMs } from "../units.js";
+import { durationOption, formatUsage } from "../units.js";
 import { listCells } from "./cells.js";
 import { listExecutables, STATE_NAMES } from "./executables.js";
 
@@ -40,7 +40,7 @@ export function registerTop(program: Command): void {
   program
     .command("top")
     .description("a live view of cells and executables with cpu %, memory and pids, busiest first (q quits)")
-    .option("--interval <duration>", "time between refreshes", parseDurationMs, 1000)
+    .addOption(durationOption("--interval <duration>", "time between refreshes", 1000))
     .option("--once", "print one frame (cpu % measured over one interval) and exit")
     .action(async (opts: { interval: number; once?: boolean }, command: Command) => {
       const out = outputOptions(command);

@@ -1,7 +1,7 @@
 // aer pki: a node's PKI and policy from nothing, then certificates through the daemon: issued with a TTL (the key
 // never leaves the client), listed from the node database, revoked at once, and the server's rotated.
 import assert from "node:assert/strict";
-import { X509Certificate } from "node:crypto";
+import { generateKeyPairSync, X509Certificate } from "node:crypto";
 import { access, mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -41,6 +41,26 @@ test("aer pki init creates a CA, certificates, the admin's policy and a client c
   await access(join(dir, `etc/pki/issued/offline-${serial}.crt`)); // auraed records it when it starts
 });
 
+test("aer pki init --if-missing gives a user without a client config a certificate from the node's existing CA", async (t) => {
+  const home = await mkdtemp(join(tmpdir(), "aer-second-"));
+  t.after(() => rm(home, { recursive: true, force: true }));
+  const caBefore = await readFile(join(aurae.pki.configDir, "pki/ca.crt"), "utf8");
+  const init = ["pki", "init", "--if-missing", "--config-dir", aurae.pki.configDir, "--client-dir", join(home, ".aurae"), "--trust-domain", "aurae.test"];
+  const second = await aerRaw([...init, "--socket", aurae.socketPath]);
+  assert.equal(second.code, 0, second.stderr);
+  assert.match(second.stdout, /created spiffe:\/\/aurae\.test\/admin in .*, signed by its CA/);
+  assert.equal(await readFile(join(aurae.pki.configDir, "pki/ca.crt"), "utf8"), caBefore, "the CA is left as it was");
+  const config = join(home, ".aurae/config");
+  assert.equal((await stat(config)).mode & 0o777, 0o600);
+  const health = await aerRaw(["health"], { HOME: home });
+  assert.equal(health.code, 0, health.stderr);
+  assert.match(health.stdout, /SERVING/);
+  const serial = new X509Certificate(await readFile(join(home, ".aurae/pki/admin.crt"))).serialNumber.toLowerCase();
+  await access(join(aurae.pki.configDir, `pki/issued/offline-${serial}.crt`)); // auraed can list and revoke it
+  t.after(() => rm(join(aurae.pki.configDir, `pki/issued/offline-${serial}.crt`), { force: true }));
+  assert.match((await aerRaw([...init, "--socket", aurae.socketPath])).stdout, /left as is/);
+});
+
 test("aer pki issue, list, revoke and rotate-server work through the daemon", async (t) => {
   const out = await mkdtemp(join(tmpdir(), "aer-issue-"));
   t.after(() => rm(out, { recursive: true, force: true }));
@@ -50,7 +70,8 @@ test("aer pki issue, list, revoke and rotate-server work through the daemon", as
   const lifetimeH = (Date.parse(cert.validTo) - Date.now()) / 3_600_000;
   assert.ok(lifetimeH > 1.9 && lifetimeH <= 2, `lifetime ${lifetimeH} h`);
   assert.equal((await stat(join(out, "ci.key"))).mode & 0o777, 0o600);
-  const serial = cert.serialNumber.toLowerCase().replace(/^0+/, "");
+  const serial = cert.serialNumber.toLowerCase(); // as issued, whole octets, as openssl shows it
+  assert.match(issued.stdout, new RegExp(`\\(serial ${serial}\\)`));
 
   // The new identity reaches the daemon (health is open to every authenticated caller).
   const ciConfig = join(out, "config");
@@ -87,6 +108,29 @@ test("aer pki issue, list, revoke and rotate-server work through the daemon", as
   assert.equal(rotated.code, 0, rotated.stderr);
   const after = new X509Certificate(await readFile(join(aurae.pki.configDir, "pki/server.crt")));
   assert.notEqual(after.serialNumber, before);
-  assert.equal((JSON.parse(rotated.stdout) as { serial: string }).serial, after.serialNumber.toLowerCase().replace(/^0+/, ""));
+  assert.equal((JSON.parse(rotated.stdout) as { serial: string }).serial, after.serialNumber.toLowerCase());
   assert.equal((await aer("health")).code, 0);
+});
+
+test("aer pki list, revoke and issue show a serial with a leading zero as issued, however revoke was given it", async () => {
+  // One serial in eight starts with a zero nibble: issue until one does.
+  let serial = "";
+  for (let i = 0; i < 100 && !serial.startsWith("0"); i++) {
+    const keys = generateKeyPairSync("ec", { namedCurve: "P-256" });
+    const { certificatePem } = await aurae.client.pki.issueCertificate({
+      spiffeId: "spiffe://aurae.test/zero",
+      publicKeyPem: keys.publicKey.export({ type: "spki", format: "pem" }).toString(),
+      ttlSeconds: 3600n,
+    });
+    serial = new X509Certificate(certificatePem).serialNumber.toLowerCase();
+  }
+  assert.match(serial, /^0[1-9a-f]/, "a serial with a leading zero in 100 tries");
+  const listed = await aer("pki", "list", "--spiffe-id", "spiffe://aurae.test/zero");
+  assert.match(listed.stdout, new RegExp(`^${serial} `, "m"), listed.stdout);
+  assert.ok((JSON.parse((await aer("pki", "list", "-o", "json")).stdout) as { serial: string }[]).some((c) => c.serial === serial));
+  const typed = serial.slice(1).toUpperCase().replace(/(..)(?=.)/g, "$1:"); // no leading zero, openssl -text style
+  const revoked = await aer("pki", "revoke", typed, "-o", "json");
+  assert.equal(revoked.code, 0, revoked.stderr);
+  assert.equal((JSON.parse(revoked.stdout) as { serial: string }).serial, serial);
+  assert.match((await aer("pki", "revoke", serial, "-q")).stdout, new RegExp(`^${serial}$`, "m"));
 });

@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { InvalidArgumentError } from "commander";
-import { formatBytes, formatDuration, formatUsage, parseDurationMs, parseInteger, parseSize, parseTime } from "../../../src/cli/units.js";
+import { type Command, InvalidArgumentError } from "commander";
+import { buildProgram } from "../../../src/cli/program.js";
+import { formatBytes, formatDuration, formatDurationExactly, formatUsage, parseDurationMs, parseInteger, parseSize, parseTime } from "../../../src/cli/units.js";
 
 const MIB = 2n ** 20n;
 
@@ -101,3 +102,22 @@ for (const [ms, text] of [[850, "850ms"], [12_400, "12s"], [300_000, "5m"], [3 *
 for (const [bytes, text] of [[512, "512B"], [1536, "1.5K"], [3.4 * 2 ** 20, "3.4M"], [2 ** 30, "1.0G"]] as const) {
   test(`formatUsage shows ${bytes} bytes as "${text}"`, () => assert.equal(formatUsage(BigInt(Math.round(bytes))), text));
 }
+
+for (const [ms, text] of [[86_400_000, "1d"], [90_000, "90s"], [1000, "1s"], [2500, "2500ms"], [36 * 3_600_000, "36h"], [0, "0ms"]] as const) {
+  test(`formatDurationExactly shows ${ms} ms as "${text}", which reads back as ${ms} ms`, () => {
+    assert.equal(formatDurationExactly(ms), text);
+    assert.equal(parseDurationMs(text), ms);
+  });
+}
+
+test("every aer option that takes a duration shows its default in --help with a unit, as it is typed", () => {
+  const commands = (command: Command): Command[] => [command, ...command.commands.flatMap(commands)];
+  const withDefaults = commands(buildProgram()).flatMap((command) =>
+    command.options.filter((option) => option.flags.includes("<duration>") && option.defaultValue !== undefined).map((option) => ({ command, option })),
+  );
+  assert.ok(withDefaults.length >= 3, "pki issue --ttl, top --interval and the lists' --interval have defaults");
+  for (const { command, option } of withDefaults) {
+    const help = command.createHelp().optionDescription(option);
+    assert.match(help, /\(default: \d+(ms|s|m|h|d)\)$/, `${command.name()} ${option.long}: ${help}`);
+  }
+});
