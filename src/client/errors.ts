@@ -103,8 +103,17 @@ export function clientErrorFrom(err: unknown, target: string): AuraeClientError 
   if (typeof grpcError.code !== "number") return new InternalError(String(err), { cause: err });
   const code = CODE_OF[grpcError.code] ?? "internal";
   const details = grpcError.details ?? grpcError.message ?? "";
-  const message = code === "unavailable" ? unavailableHint(details, target) : code === "deadline" ? deadlineHint(details, target) : details;
-  return clientError(code, message, { grpcCode: grpcError.code, cause: err });
+  return clientError(code, plainMessage(code, details, target), { grpcCode: grpcError.code, cause: err });
+}
+
+/** The daemon's own messages as they are; what grpc-js words for its maintainers, in a person's words. */
+function plainMessage(code: ClientErrorCode, details: string, target: string): string {
+  if (code === "unavailable") return unavailableHint(details, target);
+  if (code === "deadline") return deadlineHint(details, target);
+  // Something that speaks HTTP/2 but not gRPC (a web server, a proxy) answered.
+  const http = /^Received HTTP status code (\d+)$/.exec(details)?.[1];
+  if (http) return `${target} is not auraed: it answered with HTTP status ${http} (check the address)`;
+  return details;
 }
 
 /** A call the caller aborted: CANCELLED, whatever state the call was in. */

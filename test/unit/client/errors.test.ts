@@ -71,6 +71,11 @@ test("a refused connection is one plain line with the address and the remedy, no
   assert.equal(unresolved.message, "cannot reach nohost.invalid:8080: the host name does not resolve (check the address)");
 });
 
+test("an address where something else than auraed answers HTTP/2 says so rather than quoting grpc-js", () => {
+  const other = clientErrorFrom(grpcError(status.UNIMPLEMENTED, "Received HTTP status code 404"), "10.0.0.1:8080");
+  assert.equal(other.message, "10.0.0.1:8080 is not auraed: it answered with HTTP status 404 (check the address)");
+});
+
 test("a deadline that passed says how long the client waited for whom, without grpc-js's LB pick and addresses", () => {
   const late = clientErrorFrom(grpcError(status.DEADLINE_EXCEEDED, "Deadline exceeded after 1.002s,LB pick: 0.001s,remote_addr=[::1]:8080"), "[::1]:8080");
   assert.equal(late.code, "deadline");
