@@ -1,7 +1,7 @@
-// --watch on lists: print the list, then again whenever it changes, until Ctrl-C. A change is noticed at once from
-// the node's event stream (every change to cells and executables is an event) and, failing that, by reading again
-// every --interval; Ctrl-C ends it (exit 130). On a terminal a table is redrawn in place; piped, each new version follows the last (tables
-// after a blank line, JSON as one array a line, YAML as one document each).
+// --watch on lists: print the list, then again whenever it changes, until Ctrl-C (exit 130). A change is noticed at
+// once from the node's event stream (every change to cells and executables is an event) and, failing that, by
+// reading again every --interval. On a terminal a table is redrawn in place; piped, each new version follows the
+// last (tables after a blank line, JSON as one array a line, YAML as one document each).
 import type { Command } from "commander";
 import type { AuraeClient } from "../client/connect.js";
 import { openClients, outputOptions, readEach } from "./context.js";
