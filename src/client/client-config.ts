@@ -89,7 +89,7 @@ async function readConfigFile(
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === "ENOENT" && !mustExist) continue;
       throw new InvalidArgumentError(
-        `client config ${path} ${unreadable(err)} (check the path given by --config or AURAE_CONFIG; "aer pki init" creates a config)`,
+        `client config ${path} ${fileFault(err)} (check the path given by --config or AURAE_CONFIG; "aer pki init" creates a config)`,
         { cause: err },
       );
     }
@@ -102,13 +102,13 @@ async function readConfigFile(
   return undefined;
 }
 
-/** Why a file could not be read, in words: "does not exist", "cannot be read: permission denied". */
-export function unreadable(err: unknown): string {
+/** What went wrong with a file, after its path: "does not exist", "is not accessible (permission denied)". */
+export function fileFault(err: unknown): string {
   const code = (err as NodeJS.ErrnoException).code;
   if (code === "ENOENT") return "does not exist";
-  if (code === "EACCES" || code === "EPERM") return "cannot be read: permission denied";
+  if (code === "EACCES" || code === "EPERM") return "is not accessible (permission denied)";
   if (code === "EISDIR") return "is a directory, not a file";
-  return `cannot be read: ${code ?? String(err)}`;
+  return `could not be used: ${code ?? String(err)}`;
 }
 
 function section(data: Record<string, unknown> | undefined, name: string): Record<string, unknown> {

@@ -2,7 +2,7 @@
 import { readFile } from "node:fs/promises";
 import * as grpc from "@grpc/grpc-js";
 import type { Channel } from "./calls.js";
-import { resolveClientConfig, unreadable, type ClientOptions, type ResolvedClientConfig } from "./client-config.js";
+import { resolveClientConfig, fileFault, type ClientOptions, type ResolvedClientConfig } from "./client-config.js";
 import { InvalidArgumentError } from "./errors.js";
 import { serviceClient, type ServiceClient } from "./service-client.js";
 import { RESUMABLE, SERVICES, WAITING, type Services } from "./services.js";
@@ -63,7 +63,7 @@ async function credentials(config: ResolvedClientConfig): Promise<grpc.ChannelCr
     try {
       return await readFile(path);
     } catch (err) {
-      throw new InvalidArgumentError(`${what} ${path} ${unreadable(err)} (check ${key}${from}, or issue new credentials with "aer pki issue")`, {
+      throw new InvalidArgumentError(`${what} ${path} ${fileFault(err)} (check ${key}${from}, or issue new credentials with "aer pki issue")`, {
         cause: err,
       });
     }
