@@ -23,7 +23,7 @@ export function addGlobalOptions(program: Command): Command {
     .option("--node <address>", "reach auraed over TCP instead, e.g. [::1]:8080 or node-2:8080")
     .option("--nodes <addresses>", "read from several nodes at once, e.g. node-1:8080,node-2:8080", parseNodes)
     .addOption(new Option("-o, --output <format>", "output format").choices(OUTPUT_FORMATS).default("table"))
-    .option("-q, --quiet", "names only, one a line (health: nothing, only the exit code)");
+    .option("-q, --quiet", "names only, one a line (events, audit: sequences; health: nothing, only the exit code)");
 }
 
 export const globalOptions = (command: Command): GlobalOptions => command.optsWithGlobals<GlobalOptions>();

@@ -12,6 +12,9 @@ export const EXIT = {
   precondition: 6,
   invalid: 7,
   unauthenticated: 8,
+  executableFailed: 10,
+  interrupted: 130,
+  closedPipe: 141,
 } as const;
 
 export const EXIT_CODES_HELP = `Exit codes:
@@ -22,8 +25,11 @@ export const EXIT_CODES_HELP = `Exit codes:
   4  permission denied: the caller's identity may not make this call
   5  unavailable: the daemon is not running or not reachable, or did not answer in time
   6  failed precondition: the thing is in the wrong state, or already exists
-  7  invalid argument: the daemon (or the client config) refused a value
+  7  invalid argument: the daemon refused a value, or the client config (or a file it names) is missing or wrong
   8  authentication failed: a certificate is expired, untrusted or carries no SPIFFE ID
+  10  exec wait: the executable exited with a code other than 0, was killed by a signal, or was lost
+  130  interrupted: Ctrl-C ended a -f, --watch or wait (128 + SIGINT, as shells count it)
+  141  the output's reader went away (aer events | head -1): aer ends quietly, as SIGPIPE ends other tools
 With --nodes, the code of the first node that failed.`;
 
 export const exitCodeFor = (code: ClientErrorCode): number =>

@@ -2,7 +2,7 @@
 import { X509Certificate } from "node:crypto";
 import { readFile, stat } from "node:fs/promises";
 import { CommanderError } from "commander";
-import { resolveClientConfig, type ClientOptions } from "../client/client-config.js";
+import { fileFault, resolveClientConfig, type ClientOptions } from "../client/client-config.js";
 import { AuraeClientError, clientError } from "../client/errors.js";
 import { AuraeError } from "../errors.js";
 import { EXIT, exitCodeFor, exitCodeForKind } from "./exit-codes.js";
@@ -16,8 +16,13 @@ export function describeFailure(err: unknown): Failure {
   if (err instanceof CommanderError) return { message: "", exitCode: err.exitCode === 0 ? EXIT.ok : EXIT.usage };
   if (err instanceof AuraeClientError) return { message: clientMessage(err), exitCode: exitCodeFor(err.code) };
   if (err instanceof AuraeError) return { message: err.message, exitCode: exitCodeForKind(err.kind) };
+  // Node's own file errors read "ENOENT: no such file or directory, open '/etc/aurae/pki/ca.crt'".
+  if (isFileError(err)) return { message: `${err.path} ${fileFault(err)}`, exitCode: EXIT.failure };
   return { message: err instanceof Error ? err.message : String(err), exitCode: EXIT.failure };
 }
+
+const isFileError = (err: unknown): err is NodeJS.ErrnoException & { path: string } =>
+  err instanceof Error && typeof (err as NodeJS.ErrnoException).code === "string" && typeof (err as NodeJS.ErrnoException).path === "string";
 
 /** Writes the failure's line (commander already wrote its own) and returns its exit code. */
 export function reportFailure(err: unknown, prefix = ""): number {

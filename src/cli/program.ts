@@ -19,7 +19,8 @@ import { CLIENT_VERSION } from "./version.js";
 const OUTPUT_HELP = `Output: -o table (default) is for people; -o json is stable for scripts: the protobuf JSON mapping of each
 resource (camelCase fields, 64-bit integers as strings, enums by name, times in RFC 3339, every field present at
 its default, unset ones absent), an array for lists and an object for one resource; streams (logs, events) print
-one JSON object a line. Fields may be added, never renamed. -o yaml prints the same values; -q prints names (cell, or cell/executable) only.
+one JSON object a line. Fields may be added, never renamed. -o yaml prints the same values. -q prints names only
+(cell, or cell/executable), and for events and audit entries their sequences (to resume with --after).
 With --nodes every row is labelled: a NODE column, a "node" field, and JSON is always an array.
 Times (--since, --until) take an age (10m, -1h, 2d) or a time (2026-11-24T22:00:00Z).`;
 

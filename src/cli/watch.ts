@@ -1,10 +1,11 @@
-// --watch on lists: print the list, then again whenever it changes, until Ctrl-C. A change is noticed at once from
-// the node's event stream (every change to cells and executables is an event) and, failing that, by reading again
-// every --interval. On a terminal a table is redrawn in place; piped, each new version follows the last (tables
-// after a blank line, JSON as one array a line, YAML as one document each).
+// --watch on lists: print the list, then again whenever it changes, until Ctrl-C (exit 130). A change is noticed at
+// once from the node's event stream (every change to cells and executables is an event) and, failing that, by
+// reading again every --interval. On a terminal a table is redrawn in place; piped, each new version follows the
+// last (tables after a blank line, JSON as one array a line, YAML as one document each).
 import type { Command } from "commander";
 import type { AuraeClient } from "../client/connect.js";
 import { openClients, outputOptions, readEach } from "./context.js";
+import { untilInterrupted } from "./follow.js";
 import { encodeRecord, formatRows, jsonValues, type Printer } from "./output.js";
 import { ANSI } from "./terminal.js";
 import { durationOption, formatDuration } from "./units.js";
@@ -27,31 +28,29 @@ export async function watchRows<T>(
 ): Promise<void> {
   const out = outputOptions(command);
   const clients = await openClients(command);
-  const stop = new AbortController();
-  const onInterrupt = () => stop.abort();
-  process.once("SIGINT", onInterrupt);
   const redraw = process.stdout.isTTY === true && out.format === "table" && !out.quiet;
-  let wake = () => {};
-  for (const { client } of clients) void wakeOnEvents(client, stop.signal, () => wake());
   try {
-    let last: string | undefined;
-    while (!stop.signal.aborted) {
-      const rows = await readEach(clients, read);
-      const text = out.quiet || out.format === "table" ? formatRows(rows, printer, out) : encodeRecord(jsonValues(rows, printer), out.format);
-      if (text !== last) {
-        if (redraw) process.stdout.write(`${ANSI.home}${ANSI.clearScreen}every ${formatDuration(intervalMs)}, and on change: aer ${process.argv.slice(2).join(" ")}  ${new Date().toISOString()}\n\n${text}`);
-        else process.stdout.write(last === undefined || !(out.quiet || out.format === "table") ? text : `\n${text}`);
-        last = text;
+    await untilInterrupted(async (stop) => {
+      let wake = () => {};
+      for (const { client } of clients) void wakeOnEvents(client, stop, () => wake());
+      let last: string | undefined;
+      while (!stop.aborted) {
+        const rows = await readEach(clients, read);
+        const text = out.quiet || out.format === "table" ? formatRows(rows, printer, out) : encodeRecord(jsonValues(rows, printer), out.format);
+        if (text !== last) {
+          if (redraw) process.stdout.write(`${ANSI.home}${ANSI.clearScreen}every ${formatDuration(intervalMs)}, and on change: aer ${process.argv.slice(2).join(" ")}  ${new Date().toISOString()}\n\n${text}`);
+          else process.stdout.write(last === undefined || !(out.quiet || out.format === "table") ? text : `\n${text}`);
+          last = text;
+        }
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, intervalMs);
+          const done = () => (clearTimeout(timer), resolve());
+          wake = done;
+          stop.addEventListener("abort", done, { once: true });
+        });
       }
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, intervalMs);
-        const done = () => (clearTimeout(timer), resolve());
-        wake = done;
-        stop.signal.addEventListener("abort", done, { once: true });
-      });
-    }
+    });
   } finally {
-    process.off("SIGINT", onInterrupt);
     for (const { client } of clients) client.close();
   }
 }

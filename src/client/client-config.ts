@@ -88,7 +88,10 @@ async function readConfigFile(
       text = await readFile(path, "utf8");
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === "ENOENT" && !mustExist) continue;
-      throw new InvalidArgumentError(`read client config ${path}: ${(err as NodeJS.ErrnoException).code ?? err}`);
+      throw new InvalidArgumentError(
+        `client config ${path} ${fileFault(err)} (check the path given by --config or AURAE_CONFIG; "aer pki init" creates a config)`,
+        { cause: err },
+      );
     }
     try {
       return { path, data: parseToml(text) as Record<string, unknown> };
@@ -97,6 +100,15 @@ async function readConfigFile(
     }
   }
   return undefined;
+}
+
+/** What went wrong with a file, after its path: "does not exist", "is not accessible (permission denied)". */
+export function fileFault(err: unknown): string {
+  const code = (err as NodeJS.ErrnoException).code;
+  if (code === "ENOENT") return "does not exist";
+  if (code === "EACCES" || code === "EPERM") return "is not accessible (permission denied)";
+  if (code === "EISDIR") return "is a directory, not a file";
+  return `could not be used: ${code ?? String(err)}`;
 }
 
 function section(data: Record<string, unknown> | undefined, name: string): Record<string, unknown> {

@@ -2,7 +2,7 @@
 import { readFile } from "node:fs/promises";
 import * as grpc from "@grpc/grpc-js";
 import type { Channel } from "./calls.js";
-import { resolveClientConfig, type ClientOptions, type ResolvedClientConfig } from "./client-config.js";
+import { resolveClientConfig, fileFault, type ClientOptions, type ResolvedClientConfig } from "./client-config.js";
 import { InvalidArgumentError } from "./errors.js";
 import { serviceClient, type ServiceClient } from "./service-client.js";
 import { RESUMABLE, SERVICES, WAITING, type Services } from "./services.js";
@@ -58,17 +58,20 @@ function defaultDeadlineMs(options: Pick<ClientOptions, "deadlineMs">): number {
 }
 
 async function credentials(config: ResolvedClientConfig): Promise<grpc.ChannelCredentials> {
-  const read = async (path: string, what: string): Promise<Buffer> => {
+  const from = config.configPath === undefined ? "" : ` in ${config.configPath}`;
+  const read = async (path: string, what: string, key: string): Promise<Buffer> => {
     try {
       return await readFile(path);
     } catch (err) {
-      throw new InvalidArgumentError(`read ${what} ${path}: ${(err as NodeJS.ErrnoException).code ?? err}`);
+      throw new InvalidArgumentError(`${what} ${path} ${fileFault(err)} (check ${key}${from}, or issue new credentials with "aer pki issue")`, {
+        cause: err,
+      });
     }
   };
   const [ca, key, cert] = await Promise.all([
-    read(config.caCrt, "CA certificate"),
-    read(config.clientKey, "client key"),
-    read(config.clientCrt, "client certificate"),
+    read(config.caCrt, "CA certificate", "ca_crt"),
+    read(config.clientKey, "client key", "client_key"),
+    read(config.clientCrt, "client certificate", "client_crt"),
   ]);
   return grpc.credentials.createSsl(ca, key, cert);
 }

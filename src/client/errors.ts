@@ -103,17 +103,44 @@ export function clientErrorFrom(err: unknown, target: string): AuraeClientError 
   if (typeof grpcError.code !== "number") return new InternalError(String(err), { cause: err });
   const code = CODE_OF[grpcError.code] ?? "internal";
   const details = grpcError.details ?? grpcError.message ?? "";
-  const message = code === "unavailable" ? unavailableHint(details, target) : details;
-  return clientError(code, message, { grpcCode: grpcError.code, cause: err });
+  return clientError(code, plainMessage(code, details, target), { grpcCode: grpcError.code, cause: err });
+}
+
+/** The daemon's own messages as they are; what grpc-js words for its maintainers, in a person's words. */
+function plainMessage(code: ClientErrorCode, details: string, target: string): string {
+  if (code === "unavailable") return unavailableHint(details, target);
+  if (code === "deadline") return deadlineHint(details, target);
+  // Something that speaks HTTP/2 but not gRPC (a web server, a proxy) answered.
+  const http = /^Received HTTP status code (\d+)$/.exec(details)?.[1];
+  if (http) return `${target} is not auraed: it answered with HTTP status ${http} (check the address)`;
+  return details;
 }
 
 /** A call the caller aborted: CANCELLED, whatever state the call was in. */
 export const cancelled = (signal: AbortSignal): CancelledError => new CancelledError("cancelled", { cause: signal.reason });
 
+// grpc-js words a failure to connect for its own maintainers ("No connection established. Last error: connect
+// ECONNREFUSED 127.0.0.1:1 (<time>). Resolution note: "): keep the one fact a person can act on, and the remedy.
+const CONNECT_FAULTS: readonly (readonly [RegExp, (where: string) => string])[] = [
+  [/ECONNREFUSED/, (where) => `daemon not running at ${where}: connection refused (start auraed there, or check the address)`],
+  [/ENOENT/, (where) => `daemon not running at ${where}: no socket there (start auraed, or check the socket path)`],
+  [/EACCES|EPERM/, (where) => `permission denied: cannot reach ${where} (run as root, or as the socket's owner)`],
+  [/ETIMEDOUT|EHOSTUNREACH|ENETUNREACH/, (where) => `cannot reach ${where}: the host is unreachable (check the address and the network)`],
+  [/Name resolution failed|ENOTFOUND|EAI_AGAIN/, (where) => `cannot reach ${where}: the host name does not resolve (check the address)`],
+  [/No connection established|failed to connect/i, (where) => `daemon not running at ${where} (start auraed there, or check the address)`],
+];
+
 function unavailableHint(details: string, target: string): string {
   // grpc-js reports TLS failures as UNAVAILABLE; say what they are.
   if (/certificate|handshake|SSL|TLS|alert/i.test(details)) return `authentication failed talking to ${target}: ${details}`;
-  if (/ENOENT|ECONNREFUSED|No connection established|failed to connect/i.test(details))
-    return `daemon not running at ${target.replace(/^unix:/, "")} (${details})`;
-  return `daemon unavailable at ${target}: ${details}`;
+  const fault = CONNECT_FAULTS.find(([pattern]) => pattern.test(details));
+  return fault ? fault[1](target.replace(/^unix:/, "")) : `daemon unavailable at ${target}: ${details}`;
+}
+
+/** grpc-js's "Deadline exceeded after 1.000s,LB pick: 0.001s,remote_addr=..." becomes "no answer ... within 1s". */
+function deadlineHint(details: string, target: string): string {
+  if (!/^deadline exceeded/i.test(details)) return details;
+  const seconds = /after ([\d.]+)s/.exec(details)?.[1];
+  const within = seconds === undefined ? "before the call's deadline" : `within ${Number(seconds)}s, the call's deadline`;
+  return `no answer from ${target.replace(/^unix:/, "")} ${within} (the daemon may be busy: give the call a longer deadline)`;
 }

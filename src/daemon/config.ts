@@ -74,7 +74,7 @@ export const USAGE = `usage: auraed [options]
   --events-max-age AGE  drop older events: 7d, 12h   (AURAE_EVENTS_MAX_AGE, default 7d)
   --audit-max N         newest audit entries kept    (AURAE_AUDIT_MAX, default 100000)
   --audit-max-age AGE   drop older audit entries     (AURAE_AUDIT_MAX_AGE, default 30d)
-  --log-max-bytes SIZE  an executable's log segment  (AURAE_LOG_MAX_BYTES, default 10485760)
+  --log-max-bytes SIZE  an executable's log segment: 512KiB, 10MiB, 1G, bytes (AURAE_LOG_MAX_BYTES, default 10MiB)
   --log-max-files N     segments kept per executable (AURAE_LOG_MAX_FILES, default 5)
   --workload-svid-ttl AGE  a cell's workload SVID lifetime, renewed at half-life (AURAE_WORKLOAD_SVID_TTL, default 30d)
   --keep-leftovers      at start, keep cgroups no desired state claims (to recover a lost database)
@@ -133,7 +133,7 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Dae
   const logLevel = pick(flags["log-level"], "LOG_LEVEL", "info");
   if (!["trace", "debug", "info", "warn", "error", "fatal"].includes(logLevel))
     throw invalid("--log-level", `unknown level "${logLevel}"`);
-  const logMaxBytes = integer(pick(flags["log-max-bytes"], "LOG_MAX_BYTES", "10485760"), "--log-max-bytes", 4096);
+  const logMaxBytes = byteSize(pick(flags["log-max-bytes"], "LOG_MAX_BYTES", "10MiB"), "--log-max-bytes", 4096);
   const logMaxFiles = integer(pick(flags["log-max-files"], "LOG_MAX_FILES", "5"), "--log-max-files", 1);
   return Object.freeze({
     keepLeftovers: flags["keep-leftovers"] ?? false,
@@ -185,6 +185,16 @@ function integer(text: string, flag: string, min: number): number {
 function atLeast(ms: number, minMs: number, flag: string): number {
   if (ms < minMs) throw invalid(flag, `must be at least ${minMs / 1000}s, got ${ms} ms`);
   return ms;
+}
+
+const SIZE_UNITS: Readonly<Record<string, number>> = { "": 1, k: 2 ** 10, m: 2 ** 20, g: 2 ** 30 };
+
+/** Bytes from "10MiB", "10Mi", "10M" or "10485760": binary multiples, as aer's sizes and the kernel's files use. */
+function byteSize(text: string, flag: string, min: number): number {
+  const match = /^(\d+)\s*(?:([kmg])(?:ib|i|b)?|b)?$/i.exec(text.trim());
+  const value = match ? Number(match[1]) * SIZE_UNITS[(match[2] ?? "").toLowerCase()]! : NaN;
+  if (!Number.isSafeInteger(value) || value < min) throw invalid(flag, `must be a size of at least ${min} bytes such as 512KiB or 10MiB, got "${text}"`);
+  return value;
 }
 
 function absolute(path: string, flag: string): string {

@@ -8,8 +8,11 @@ import { runScript } from "./run-script.js";
 const USAGE = `usage: aurae run <script.ts> [args...]   run a script (top-level await, relative imports, "aurae" is the client)
        aurae check <script.ts>...        type-check scripts against the client's types`;
 
+const isHelp = (arg: string | undefined): boolean => arg === "--help" || arg === "-h";
+
 const [command, ...rest] = process.argv.slice(2);
-if (command === "--help" || command === "-h") {
+// `aurae run --help` asks for help, not for a script named --help; after the script, --help is the script's.
+if (isHelp(command) || ((command === "run" || command === "check") && isHelp(rest[0]))) {
   process.stdout.write(`${USAGE}\n`);
 } else if (command === "run" && rest[0] !== undefined) {
   await runScript(rest[0], rest.slice(1)).catch(reportRunFailure);

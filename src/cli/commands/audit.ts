@@ -62,6 +62,7 @@ export function registerAudit(program: Command): void {
           for await (const { entries } of client.audit.watch(request, { signal })) yield entries;
         },
         line: describe,
+        sequence: (record) => record.sequence,
         type: AuditEntry,
       });
     });

@@ -47,6 +47,7 @@ export function registerEvents(program: Command): void {
           for await (const { events } of client.events.watch(request, { signal })) yield events.filter(wanted);
         },
         line: describe,
+        sequence: (record) => record.sequence,
         type: Event,
       });
     });

@@ -1,8 +1,10 @@
 import { constants } from "node:os";
 import { InvalidArgumentError, Option, type Command } from "commander";
 import type { AuraeClient } from "../../client/connect.js";
+import { clientError, DeadlineExceededError } from "../../client/errors.js";
 import { Executable, ExecutableState, RestartMode, StdinMode } from "../../gen/aurae/executables/v1/executables.js";
 import { fanOut, outputOptions, withClient } from "../context.js";
+import { EXIT } from "../exit-codes.js";
 import { printRows, protoJson, type Printer } from "../output.js";
 import { withProgress } from "../progress.js";
 import { formatDuration, parseDurationMs, parseInteger } from "../units.js";
@@ -28,6 +30,12 @@ export function describeExit(x: Executable): string {
   if (exit.lost) return "lost";
   return exit.oomKilled ? `${how} (OOM-killed)` : how;
 }
+
+/** Exited with a code other than 0, killed by a signal, or lost: how `exec wait` tells a script it failed. */
+const hasFailed = (x: Executable): boolean => {
+  const exit = x.status?.exit;
+  return exit !== undefined && (exit.lost || exit.signal !== undefined || (exit.code ?? 0) !== 0);
+};
 
 /** "web/api/hello": the cell path and the executable's name, as aer status takes it. */
 export const qualifiedName = (x: Executable): string => `${x.spec?.cellName ?? ""}/${x.spec?.name ?? ""}`;
@@ -158,10 +166,10 @@ export function registerExecutables(program: Command): void {
     );
   exec
     .command("wait")
-    .description("wait until an executable has exited for good, then show it")
+    .description("wait until an executable has exited for good, then show it; exit 10 if it failed (a code other than 0, a signal, lost)")
     .argument("<cell>")
     .argument("<name>")
-    .option("--timeout <duration>", "give up after this long", parseDurationMs)
+    .option("--timeout <duration>", "give up after this long (exit 5)", parseDurationMs)
     .action((cell: string, name: string, opts: { timeout?: number }, command: Command) =>
       withClient(command, async (client) => {
         const started = Date.now();
@@ -170,11 +178,15 @@ export function registerExecutables(program: Command): void {
           const tick = setInterval(() => progress.update(`waiting for ${cell}/${name}: ${describeState(now!)}, ${formatDuration(Date.now() - started)}`), 250);
           try {
             return (await client.executables.wait({ cellName: cell, name }, { deadline: opts.timeout })).executable;
+          } catch (err) {
+            if (!(err instanceof DeadlineExceededError) || opts.timeout === undefined) throw err;
+            throw clientError("deadline", `${cell}/${name} has not exited after ${formatDuration(opts.timeout)} (wait longer with --timeout, or end it with "aer exec stop ${cell} ${name}")`, { cause: err });
           } finally {
             clearInterval(tick);
           }
         });
         printOne(command, executable);
+        if (hasFailed(executable!)) process.exitCode = EXIT.executableFailed;
       }),
     );
   exec

@@ -42,7 +42,7 @@ test("audit --denied --identity shows a refused caller; --since and --until take
   assert.equal((await aer("audit", "--identity", nobody, "--since", new Date(Date.now() + 60_000).toISOString())).stdout, "");
 });
 
-test("audit -f prints new entries as they are recorded, until Ctrl-C, which exits 0", async (t) => {
+test("audit -f prints new entries as they are recorded, until Ctrl-C, which exits 130 (128 + SIGINT)", async (t) => {
   const cell = uniqueName("cli-auditf");
   const follow = spawnAer(t, aurae, ["audit", "-f", "--from-now", "--cell", cell]);
   await new Promise((r) => setTimeout(r, 500));
@@ -51,7 +51,7 @@ test("audit -f prints new entries as they are recorded, until Ctrl-C, which exit
   await eventually("the allocation's entry", () => follow.stdout().includes("CellService/Allocate"));
   follow.child.kill("SIGINT");
   await eventually("aer to exit", () => follow.child.exitCode !== null);
-  assert.equal(follow.child.exitCode, 0);
+  assert.equal(follow.child.exitCode, 130);
 });
 
 test("audit exits 7 on a filter the daemon refuses and 2 on a time that does not parse", async () => {

@@ -87,7 +87,7 @@ test("cell list --watch prints the list again as soon as a cell appears (from th
   for (const line of lines) assert.ok(Array.isArray(JSON.parse(line)), "one JSON array a line");
   watch.child.kill("SIGINT");
   await eventually("aer to exit on Ctrl-C", () => watch.child.exitCode !== null);
-  assert.equal(watch.child.exitCode, 0);
+  assert.equal(watch.child.exitCode, 130, "Ctrl-C: 128 + SIGINT");
 });
 
 test("cell free --stop takes a tree down, and shows no progress when stderr is not a terminal", async () => {

@@ -27,7 +27,7 @@ async function configWith(cert: Pem, ca?: Pem): Promise<string> {
 test("aer --help documents the exit codes and the output formats", async () => {
   const help = await aerRaw(["--help"]);
   assert.equal(help.code, 0);
-  for (const line of [/^ {2}2 {2}usage/m, /^ {2}3 {2}not found/m, /^ {2}4 {2}permission denied/m, /^ {2}5 {2}unavailable/m, /^ {2}6 {2}failed precondition/m, /^ {2}7 {2}invalid argument/m, /^ {2}8 {2}authentication failed/m, /-o json is stable for scripts/])
+  for (const line of [/^ {2}2 {2}usage/m, /^ {2}3 {2}not found/m, /^ {2}4 {2}permission denied/m, /^ {2}5 {2}unavailable/m, /^ {2}6 {2}failed precondition/m, /^ {2}7 {2}invalid argument/m, /^ {2}8 {2}authentication failed/m, /^ {2}10 {2}exec wait: the executable exited with a code other than 0/m, /^ {2}130 {2}interrupted/m, /^ {2}141 {2}the output's reader went away/m, /-o json is stable for scripts/])
     assert.match(help.stdout, line);
 });
 
@@ -82,6 +82,32 @@ test("a client config without credentials: exit 7, naming the field and how to m
   const result = await aerRaw(["--config", path, "health"], { HOME: aurae.dir });
   assert.equal(result.code, 7);
   assert.match(result.stderr, /^aer: no CA certificate .*configured: run "aer pki init".*\n$/);
+});
+
+test("no daemon at a TCP address: exit 5, one plain line naming the address and what to do, no grpc-js wording", async () => {
+  assert.deepEqual(await aer("--node", "127.0.0.1:1", "cell", "list"), {
+    code: 5,
+    stdout: "",
+    stderr: "aer: daemon not running at 127.0.0.1:1: connection refused (start auraed there, or check the address)\n",
+  });
+});
+
+test("a --config file that does not exist: exit 7, one plain line naming the file and what to do", async () => {
+  const path = join(aurae.dir, uniqueName("no-such-config"));
+  assert.deepEqual(await aerRaw(["--config", path, "health"]), {
+    code: 7,
+    stdout: "",
+    stderr: `aer: client config ${path} does not exist (check the path given by --config or AURAE_CONFIG; "aer pki init" creates a config)\n`,
+  });
+});
+
+test("a credential file the config names that does not exist: exit 7, naming the file and the setting", async () => {
+  const path = join(aurae.dir, uniqueName("cfg-missing-key"));
+  const gone = join(aurae.dir, uniqueName("gone.key"));
+  await writeFile(path, `[auth]\nca_crt = "${join(aurae.pki.configDir, "pki", "ca.crt")}"\nclient_crt = "${gone}.crt"\nclient_key = "${gone}"\n[system]\nsocket = "${aurae.socketPath}"\n`);
+  const result = await aerRaw(["--config", path, "health"]);
+  assert.equal(result.code, 7);
+  assert.match(result.stderr, new RegExp(`^aer: client (key|certificate) ${gone}(\\.crt)? does not exist \\(check client_(key|crt) in ${path}, or issue new credentials with "aer pki issue"\\)\n$`));
 });
 
 test("usage errors exit 2 with commander's one line: unknown command, unknown option, missing argument", async () => {

@@ -33,7 +33,7 @@ test("events --since keeps only recent events; --after resumes after a sequence"
   assert.equal((await aer("events", "--kind", "daemon.started", "--after", daemon.at(-1).sequence)).stdout, "");
 });
 
-test("events -f prints new events as they are recorded, until Ctrl-C, which exits 0", async (t) => {
+test("events -f prints new events as they are recorded, until Ctrl-C, which exits 130 (128 + SIGINT)", async (t) => {
   const cell = uniqueName("cli-evf");
   const follow = spawnAer(t, aurae, ["events", "-f", "--from-now", "--cell", cell]);
   await new Promise((r) => setTimeout(r, 500));
@@ -42,7 +42,7 @@ test("events -f prints new events as they are recorded, until Ctrl-C, which exit
   await eventually("the allocation event", () => follow.stdout().includes("cell.allocated"));
   follow.child.kill("SIGINT");
   await eventually("aer to exit", () => follow.child.exitCode !== null);
-  assert.equal(follow.child.exitCode, 0);
+  assert.equal(follow.child.exitCode, 130);
 });
 
 test("events exits 7 on a filter the daemon refuses and 2 on a sequence that does not parse", async () => {

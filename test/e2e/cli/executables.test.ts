@@ -43,7 +43,7 @@ test("exec start prints the executable; -o json is the protobuf JSON of an Execu
   assert.equal((await aer("exec", "start", cell, "once", "--", "sleep", "300")).code, 0);
   assert.deepEqual(await aer("exec", "signal", cell, "once", "TERM"), { code: 0, stdout: "", stderr: "" });
   const waited = await aer("-o", "json", "exec", "wait", cell, "once");
-  assert.equal(waited.code, 0, waited.stderr);
+  assert.equal(waited.code, 10, "ended by a signal: exec wait's code for a failed executable");
   assert.equal(waited.stderr, "", "no progress when stderr is not a terminal");
   const exit = JSON.parse(waited.stdout).status.exit;
   assert.equal(exit.signal, 15);
@@ -72,6 +72,19 @@ test("exec list prints every executable: a JSON array, -q cell/name lines, --cel
   assert.match(watch.stdout(), new RegExp(`${cell}/two\\n\\n${cell}/one\\n`), "each version after a blank line");
 });
 
+test("exec wait exits 10 when the executable failed (a code other than 0, a signal), 0 when it exited 0, and prints it either way", async (t) => {
+  const cell = await cellForTest(t);
+  assert.equal((await aer("exec", "start", cell, "fails", "--shell", "--", "exit 3")).code, 0);
+  const failed = await aer("-o", "json", "exec", "wait", cell, "fails");
+  assert.equal(failed.code, 10, failed.stderr);
+  assert.equal(JSON.parse(failed.stdout).status.exit.code, 3);
+  assert.equal((await aer("exec", "start", cell, "killed", "--shell", "--", "kill -KILL $$")).code, 0);
+  const killed = await aer("-q", "exec", "wait", cell, "killed");
+  assert.deepEqual(killed, { code: 10, stdout: `${cell}/killed\n`, stderr: "" });
+  assert.equal((await aer("exec", "start", cell, "fine", "--", "true")).code, 0);
+  assert.equal((await aer("exec", "wait", cell, "fine")).code, 0);
+});
+
 test("exec commands exit 3 for a missing executable, 7 for a refused name, 6 when not running, 5 when wait times out, 2 on usage", async (t) => {
   const cell = await cellForTest(t);
   const missing = await aer("exec", "get", cell, "nothing");
@@ -84,8 +97,12 @@ test("exec commands exit 3 for a missing executable, 7 for a refused name, 6 whe
   const notRunning = await aer("exec", "signal", cell, "done", "HUP");
   assert.equal(notRunning.code, 6, notRunning.stderr);
   assert.equal((await aer("exec", "start", cell, "long", "--", "sleep", "300")).code, 0);
-  const timedOut = await aer("exec", "wait", cell, "long", "--timeout", "300ms");
-  assert.equal(timedOut.code, 5, timedOut.stderr);
+  const timedOut = await aer("exec", "wait", cell, "long", "--timeout", "1s");
+  assert.deepEqual(timedOut, {
+    code: 5,
+    stdout: "",
+    stderr: `aer: ${cell}/long has not exited after 1s (wait longer with --timeout, or end it with "aer exec stop ${cell} long")\n`,
+  });
   assert.equal((await aer("exec", "signal", cell, "long", "NOSUCHSIGNAL")).code, 2);
   assert.equal((await aer("exec", "start", cell, "x", "--restart", "sometimes", "--", "true")).code, 2);
 });

@@ -28,14 +28,15 @@ test("aer status shows the executable, its cell and its last lines in a terminal
   assert.match(screen, /^\S+Z web: ready$/m);
 });
 
-test("aer logs -f shows lines as they are written and ends on Ctrl-C with exit code 0", async (t) => {
+test("aer logs -f shows lines as they are written and ends on Ctrl-C with exit code 130", async (t) => {
   const cell = await cellWith(t, "ticker", "i=0; while :; do i=$((i+1)); echo tick $i; sleep 0.2; done");
   const term = await openTerminal(t, `${AER} logs -f ${cell} ticker`, env());
   await term.waitFor(/^tick 3$/m);
   await term.waitFor(/^tick 8$/m); // still following: later lines arrive on the same screen
   await term.sendKeys("C-c");
   const screen = await term.waitFor(/EXIT=\d+/);
-  assert.match(screen, /EXIT=0/);
+  assert.match(screen, /EXIT=130/);
+  assert.doesNotMatch(screen, /aer: /, "an interruption is no failure to report");
 });
 
 test("aer top draws a refreshing view on the alternate screen, busiest cell first, and q quits cleanly", async (t) => {

@@ -125,10 +125,11 @@ test('with no config file anywhere tells to run "aer pki init", listing the defa
   });
 });
 
-test("refuses an explicit config file that does not exist, naming it", async (t) => {
+test("refuses an explicit config file that does not exist in one plain line naming it, with no errno code", async (t) => {
   const path = join(await tempDir(t, "aurae-client-config-"), "missing.toml");
-  await assert.rejects(resolve({ config: path, ...CREDENTIALS }), { code: "invalid", message: `read client config ${path}: ENOENT` });
-  await assert.rejects(resolve({ env: { AURAE_CONFIG: path }, ...CREDENTIALS }), { message: `read client config ${path}: ENOENT` });
+  const message = `client config ${path} does not exist (check the path given by --config or AURAE_CONFIG; "aer pki init" creates a config)`;
+  await assert.rejects(resolve({ config: path, ...CREDENTIALS }), { code: "invalid", message });
+  await assert.rejects(resolve({ env: { AURAE_CONFIG: path }, ...CREDENTIALS }), { message });
 });
 
 test("refuses a file that is not TOML, naming it", async (t) => {

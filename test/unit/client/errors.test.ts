@@ -53,11 +53,34 @@ test("an INVALID_ARGUMENT names the field the daemon's message starts with", () 
 test("UNAVAILABLE says the daemon is not running at the socket, or that TLS failed", () => {
   const down = clientErrorFrom(grpcError(status.UNAVAILABLE, "No connection established. Last error: connect ENOENT /run/aurae/aurae.sock"), TARGET);
   assert.ok(down instanceof UnavailableError);
-  assert.match(down.message, /^daemon not running at \/run\/aurae\/aurae\.sock \(No connection established/);
+  assert.equal(down.message, "daemon not running at /run/aurae/aurae.sock: no socket there (start auraed, or check the socket path)");
   const tls = clientErrorFrom(grpcError(status.UNAVAILABLE, "certificate has expired"), "[::1]:8080");
   assert.equal(tls.message, "authentication failed talking to [::1]:8080: certificate has expired");
   const dropped = clientErrorFrom(grpcError(status.UNAVAILABLE, "Connection dropped"), TARGET);
   assert.equal(dropped.message, `daemon unavailable at ${TARGET}: Connection dropped`);
+});
+
+test("a refused connection is one plain line with the address and the remedy, none of grpc-js's own wording", () => {
+  const refused = clientErrorFrom(
+    grpcError(status.UNAVAILABLE, "No connection established. Last error: connect ECONNREFUSED 127.0.0.1:1 (2026-12-07T20:40:00.000Z). Resolution note: "),
+    "127.0.0.1:1",
+  );
+  assert.ok(refused instanceof UnavailableError);
+  assert.equal(refused.message, "daemon not running at 127.0.0.1:1: connection refused (start auraed there, or check the address)");
+  const unresolved = clientErrorFrom(grpcError(status.UNAVAILABLE, "Name resolution failed for target dns:nohost.invalid:8080"), "nohost.invalid:8080");
+  assert.equal(unresolved.message, "cannot reach nohost.invalid:8080: the host name does not resolve (check the address)");
+});
+
+test("an address where something else than auraed answers HTTP/2 says so rather than quoting grpc-js", () => {
+  const other = clientErrorFrom(grpcError(status.UNIMPLEMENTED, "Received HTTP status code 404"), "10.0.0.1:8080");
+  assert.equal(other.message, "10.0.0.1:8080 is not auraed: it answered with HTTP status 404 (check the address)");
+});
+
+test("a deadline that passed says how long the client waited for whom, without grpc-js's LB pick and addresses", () => {
+  const late = clientErrorFrom(grpcError(status.DEADLINE_EXCEEDED, "Deadline exceeded after 1.002s,LB pick: 0.001s,remote_addr=[::1]:8080"), "[::1]:8080");
+  assert.equal(late.code, "deadline");
+  assert.equal(late.message, "no answer from [::1]:8080 within 1.002s, the call's deadline (the daemon may be busy: give the call a longer deadline)");
+  assert.equal(clientErrorFrom(grpcError(status.DEADLINE_EXCEEDED, "Deadline exceeded"), TARGET).message.split(" (")[0], "no answer from /run/aurae/aurae.sock before the call's deadline");
 });
 
 test("errors raised in the client carry the status their code stands for", () => {

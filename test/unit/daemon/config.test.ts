@@ -166,6 +166,17 @@ test("refuses log retention below what a segment needs, naming the flag", () => 
   assert.throws(() => loadConfig(["--log-max-files", "0"], {}), { kind: "invalid", field: "--log-max-files" });
 });
 
+test("--log-max-bytes takes a size with a unit (1MiB, 512KiB, 1M) as the age options take theirs, or bytes", () => {
+  assert.equal(loadConfig(["--log-max-bytes", "1MiB"], {}).logMaxBytes, 1_048_576);
+  assert.equal(loadConfig(["--log-max-bytes", "512KiB"], {}).logMaxBytes, 524_288);
+  assert.equal(loadConfig(["--log-max-bytes", "1M"], {}).logMaxBytes, 1_048_576);
+  assert.equal(loadConfig([], { AURAE_LOG_MAX_BYTES: "2GiB" }).logMaxBytes, 2 ** 31);
+  assert.equal(loadConfig(["--log-max-bytes", "65536"], {}).logMaxBytes, 65_536);
+  assert.throws(() => loadConfig(["--log-max-bytes", "1MB/s"], {}), { kind: "invalid", field: "--log-max-bytes", message: /got "1MB\/s"/ });
+  assert.throws(() => loadConfig(["--log-max-bytes", "10 parsecs"], {}), { kind: "invalid", field: "--log-max-bytes" });
+  assert.throws(() => loadConfig(["--log-max-bytes", "1KiB"], {}), { kind: "invalid", field: "--log-max-bytes", message: /at least 4096 bytes/ });
+});
+
 test("takes audit retention from --audit-max and --audit-max-age, refusing bad values by flag", () => {
   assert.deepEqual(loadConfig(["--audit-max", "500", "--audit-max-age", "12h"], { AURAE_AUDIT_MAX: "7" }).auditRetention, {
     maxEntries: 500,
