@@ -78,4 +78,8 @@ export const MIGRATIONS: readonly string[] = [
   ) STRICT;
   CREATE INDEX certificates_issued ON certificates (issued_at_ms);
   `,
+  `
+  -- JSON object of strings: the labels of the event's cell or executable when it was recorded, for label selectors
+  ALTER TABLE events ADD COLUMN labels TEXT NOT NULL DEFAULT '{}';
+  `,
 ];
