@@ -1,4 +1,5 @@
 import type { Db } from "./database.js";
+import { selectorCondition, selectorParam, type SelectorRequirement } from "./label-selector-sql.js";
 
 export interface CellRow {
   readonly name: string;
@@ -37,9 +38,10 @@ export class CellsStore {
     );
     this.#delete = db.prepare<[string]>("DELETE FROM cells WHERE name = ?");
     this.#get = db.prepare<[string], CellRow>(`SELECT ${COLUMNS} FROM cells WHERE name = ?`);
-    this.#page = db.prepare<{ after: string; under: string | null; limit: number }, CellRow>(
+    this.#page = db.prepare<{ after: string; under: string | null; selector: string | null; limit: number }, CellRow>(
       `SELECT ${COLUMNS} FROM cells
        WHERE name > @after AND (@under IS NULL OR name = @under OR substr(name, 1, length(@under) + 1) = @under || '/')
+         AND ${selectorCondition("spec, '$.labels'", "@selector")}
        ORDER BY name LIMIT @limit`,
     );
     this.#descendants = db.prepare<{ name: string }, { name: string }>(
@@ -74,9 +76,12 @@ export class CellsStore {
     return this.#get.get(name);
   }
 
-  /** Cells named after `after`, in name order; with `under`, only that cell and the cells below it. */
-  page(after: string, limit: number, under?: string): CellRow[] {
-    return this.#page.all({ after, under: under || null, limit });
+  /**
+   * Cells named after `after`, in name order; with `under`, only that cell and the cells below it; with `selector`,
+   * only those whose spec's labels match it.
+   */
+  page(after: string, limit: number, under?: string, selector?: readonly SelectorRequirement[]): CellRow[] {
+    return this.#page.all({ after, under: under || null, selector: selectorParam(selector), limit });
   }
 
   /** Names of every cell below `name` (children, grandchildren, ...), in name order. */

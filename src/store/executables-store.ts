@@ -1,4 +1,5 @@
 import type { Db } from "./database.js";
+import { selectorCondition, selectorParam, type SelectorRequirement } from "./label-selector-sql.js";
 
 export type ExecutableStateRow = "starting" | "running" | "stopping" | "exited" | "backoff";
 
@@ -59,10 +60,11 @@ export class ExecutablesStore {
     );
     this.#delete = db.prepare<[string, string]>("DELETE FROM executables WHERE cell = ? AND name = ?");
     this.#get = db.prepare<[string, string], ExecutableRow>(`SELECT ${COLUMNS} FROM executables WHERE cell = ? AND name = ?`);
-    this.#page = db.prepare<{ afterCell: string; afterName: string; under: string | null; limit: number }, ExecutableRow>(
+    this.#page = db.prepare<{ afterCell: string; afterName: string; under: string | null; selector: string | null; limit: number }, ExecutableRow>(
       `SELECT ${COLUMNS} FROM executables
        WHERE (cell > @afterCell OR (cell = @afterCell AND name > @afterName))
          AND (@under IS NULL OR cell = @under OR substr(cell, 1, length(@under) + 1) = @under || '/')
+         AND ${selectorCondition("spec, '$.labels'", "@selector")}
        ORDER BY cell, name LIMIT @limit`,
     );
     this.#inCell = db.prepare<[string], ExecutableRow>(`SELECT ${COLUMNS} FROM executables WHERE cell = ?`);
@@ -102,9 +104,12 @@ export class ExecutablesStore {
     return this.#get.get(cell, name);
   }
 
-  /** Executables after the (cell, name) cursor, in that order; with `under`, only those of that cell and below. */
-  page(after: { cell: string; name: string }, limit: number, under?: string): ExecutableRow[] {
-    return this.#page.all({ afterCell: after.cell, afterName: after.name, under: under || null, limit });
+  /**
+   * Executables after the (cell, name) cursor, in that order; with `under`, only those of that cell and below; with
+   * `selector`, only those whose spec's labels match it.
+   */
+  page(after: { cell: string; name: string }, limit: number, under?: string, selector?: readonly SelectorRequirement[]): ExecutableRow[] {
+    return this.#page.all({ afterCell: after.cell, afterName: after.name, under: under || null, selector: selectorParam(selector), limit });
   }
 
   inCell(cell: string): ExecutableRow[] {

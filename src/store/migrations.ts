@@ -84,4 +84,8 @@ export const MIGRATIONS: readonly string[] = [
   ALTER TABLE cells ADD COLUMN retired_io_read_bytes INTEGER NOT NULL DEFAULT 0;
   ALTER TABLE cells ADD COLUMN retired_io_write_bytes INTEGER NOT NULL DEFAULT 0;
   `,
+  `
+  -- JSON object of strings: the labels of the event's cell or executable when it was recorded, for label selectors
+  ALTER TABLE events ADD COLUMN labels TEXT NOT NULL DEFAULT '{}';
+  `,
 ];

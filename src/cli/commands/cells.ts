@@ -3,6 +3,7 @@ import type { AuraeClient } from "../../client/connect.js";
 import type { DeepPartial } from "../../client/service-client.js";
 import { Cell, CellStats, type CellSpec } from "../../gen/aurae/cells/v1/cells.js";
 import { fanOut, outputOptions, withClient } from "../context.js";
+import { addLabelOption, addSelectorOptions, withLabels, type SelectorOptions } from "../labels.js";
 import { printRows, protoJson, type Printer } from "../output.js";
 import { withProgress } from "../progress.js";
 import { showsProgress } from "../terminal.js";
@@ -46,9 +47,9 @@ const STATS: Printer<NamedStats> = {
   name: (s) => s.name,
 };
 
-/** Every cell (a cell and the cells below it, if given), all pages. */
-export const listCells = (client: AuraeClient, cell = ""): Promise<Cell[]> =>
-  allPages((pageToken) => client.cells.list({ cellName: cell, pageSize: PAGE_SIZE, pageToken }), (page) => page.cells);
+/** Every cell (a cell and the cells below it, if given; those a label selector matches, if given), all pages. */
+export const listCells = (client: AuraeClient, cell = "", labelSelector = ""): Promise<Cell[]> =>
+  allPages((pageToken) => client.cells.list({ cellName: cell, labelSelector, pageSize: PAGE_SIZE, pageToken }), (page) => page.cells);
 
 
 interface LimitOptions {
@@ -66,6 +67,7 @@ interface LimitOptions {
   ioWeight?: number;
   ioLimit: string[];
   isolate?: string[];
+  label: Record<string, string>;
 }
 
 const NAMESPACES = ["pid", "network", "mount", "uts", "ipc", "cgroup"] as const;
@@ -108,11 +110,12 @@ function specFrom(name: string, o: LimitOptions): DeepPartial<CellSpec> {
     pids: o.pidsMax === undefined ? undefined : { max: big(o.pidsMax) },
     io: some(o.ioWeight) || o.ioLimit.length > 0 ? { weight: o.ioWeight, devices: o.ioLimit.map(ioDevice) } : undefined,
     isolation: o.isolate && Object.fromEntries(o.isolate.map((ns) => [ns, true])),
+    labels: o.label,
   };
 }
 
 function limitOptions(command: Command): Command {
-  return command
+  return addLabelOption(command, "cell")
     .option("--memory-max <size>", "hard memory limit, e.g. 64M", parseSize)
     .option("--memory-high <size>", "memory throttle limit (cgroup v2)", parseSize)
     .option("--memory-low <size>", "best-effort memory protection (cgroup v2)", parseSize)
@@ -138,7 +141,7 @@ export function registerCells(program: Command): void {
         printRows([{ item: allocated! }], CELL, outputOptions(command), true);
       }),
     );
-  limitOptions(cell.command("update").description("replace the limits of a live cell (limits not given return to unlimited)").argument("<name>"))
+  limitOptions(cell.command("update").description("replace the limits and labels of a live cell (those not given return to unlimited, or go)").argument("<name>"))
     .option("--isolate <namespaces>", "the cell's namespaces, as allocated (they cannot change)", parseIsolation)
     .action((name: string, opts: LimitOptions, command: Command) =>
       withClient(command, async (client) => {
@@ -196,9 +199,12 @@ export function registerCells(program: Command): void {
       const rows = await fanOut(command, async (client) => [(await client.cells.get({ name })).cell!]);
       printRows(rows, CELL, outputOptions(command), true);
     });
-  addWatchOptions(cell.command("list").description("list cells")).action(async (opts: WatchOptions, command: Command) => {
-    const read = (client: AuraeClient) => listCells(client);
-    if (opts.watch) return watchRows(command, CELL, opts.interval, read);
-    printRows(await fanOut(command, read), CELL, outputOptions(command));
-  });
+  addSelectorOptions(addWatchOptions(cell.command("list").description("list cells (under a cell: it and the cells below it)")))
+    .argument("[cell]", 'only this cell and the cells below it ("web" lists web and web/api, not webapp)')
+    .action(async (under: string | undefined, opts: WatchOptions & SelectorOptions, command: Command) => {
+      const read = (client: AuraeClient) => listCells(client, under, opts.selector);
+      const printer = withLabels(CELL, opts.showLabels, (c) => c.spec?.labels);
+      if (opts.watch) return watchRows(command, printer, opts.interval, read);
+      printRows(await fanOut(command, read), printer, outputOptions(command));
+    });
 }

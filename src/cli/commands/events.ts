@@ -10,6 +10,7 @@ interface EventsOptions {
   since?: Date;
   cell?: string;
   kind: string[];
+  selector?: string;
 }
 
 const describe = (e: Event, node: string | undefined): string =>
@@ -32,6 +33,7 @@ export function registerEvents(program: Command): void {
     .option("--since <time>", "only events recorded since a time or an age: 10m, -1h, 2026-11-24T22:00:00Z", (t: string) => parseTime(t))
     .option("--cell <cell>", "only events of this cell and the cells below it")
     .option("--kind <kind>", 'only this kind, or a prefix such as "executable." (repeatable)', (k: string, all: string[]) => [...all, k], [])
+    .option("-l, --selector <selector>", "only events whose cell or executable had matching labels, e.g. app=web,tier!=db")
     .action(async (opts: EventsOptions, command: Command) => {
       const request = {
         afterSequence: BigInt(opts.after ?? 0),
@@ -39,6 +41,7 @@ export function registerEvents(program: Command): void {
         follow: opts.follow ?? false,
         cellName: opts.cell ?? "",
         kinds: opts.kind,
+        labelSelector: opts.selector ?? "",
       };
       // The event log has no time index: --since skips older events here, as they arrive in sequence order.
       const wanted = (e: Event) => !opts.since || (e.time !== undefined && e.time >= opts.since);

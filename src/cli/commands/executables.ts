@@ -5,6 +5,7 @@ import { clientError, DeadlineExceededError } from "../../client/errors.js";
 import { Executable, ExecutableState, RestartMode, StdinMode } from "../../gen/aurae/executables/v1/executables.js";
 import { fanOut, outputOptions, withClient } from "../context.js";
 import { EXIT } from "../exit-codes.js";
+import { addLabelOption, addSelectorOptions, withLabels, type SelectorOptions } from "../labels.js";
 import { printRows, protoJson, type Printer } from "../output.js";
 import { withProgress } from "../progress.js";
 import { formatDuration, parseDurationMs, parseInteger } from "../units.js";
@@ -43,9 +44,9 @@ export const qualifiedName = (x: Executable): string => `${x.spec?.cellName ?? "
 /** Running, or about to run again: what stopping a cell has to wait for. */
 export const isActive = (x: Executable): boolean => x.status?.state !== ExecutableState.EXECUTABLE_STATE_EXITED;
 
-/** Every executable (of one cell, if given), all pages. */
-export const listExecutables = (client: AuraeClient, cell = ""): Promise<Executable[]> =>
-  allPages((pageToken) => client.executables.list({ cellName: cell, pageSize: PAGE_SIZE, pageToken }), (page) => page.executables);
+/** Every executable (of one cell and those below it, if given; those a label selector matches, if given), all pages. */
+export const listExecutables = (client: AuraeClient, cell = "", labelSelector = ""): Promise<Executable[]> =>
+  allPages((pageToken) => client.executables.list({ cellName: cell, labelSelector, pageSize: PAGE_SIZE, pageToken }), (page) => page.executables);
 
 export const EXECUTABLE: Printer<Executable> = {
   columns: [
@@ -84,6 +85,7 @@ interface StartOptions {
   restart: "no" | "on-failure" | "always";
   maxRestarts: number;
   maxRestartDelay?: number;
+  label: Record<string, string>;
 }
 
 const RESTART_MODES = {
@@ -113,8 +115,7 @@ const collectEnv = (entry: string, env: Record<string, string>): Record<string, 
 
 export function registerExecutables(program: Command): void {
   const exec = program.command("exec").description("start, stop and inspect executables");
-  exec
-    .command("start")
+  addLabelOption(exec.command("start"), "executable")
     .description("run a program in a cell (no shell unless --shell: argv is executed as given)")
     .argument("<cell>")
     .argument("<name>")
@@ -148,6 +149,7 @@ export function registerExecutables(program: Command): void {
             rlimits: opts.rlimit,
             stdin: opts.stdinClosed ? StdinMode.STDIN_MODE_CLOSED : StdinMode.STDIN_MODE_NULL,
             restart: { mode: RESTART_MODES[opts.restart], maxRestarts: opts.maxRestarts, maxDelayMs: opts.maxRestartDelay },
+            labels: opts.label,
           },
         });
         printOne(command, executable);
@@ -211,12 +213,13 @@ export function registerExecutables(program: Command): void {
       const rows = await fanOut(command, async (client) => [(await client.executables.get({ cellName: cell, name })).executable!]);
       printRows(rows, EXECUTABLE, outputOptions(command), true);
     });
-  addWatchOptions(exec.command("list").description("list executables"))
-    .option("--cell <cell>", "only this cell's")
-    .action(async (opts: WatchOptions & { cell?: string }, command: Command) => {
-      const read = (client: AuraeClient) => listExecutables(client, opts.cell);
-      if (opts.watch) return watchRows(command, EXECUTABLE, opts.interval, read);
-      printRows(await fanOut(command, read), EXECUTABLE, outputOptions(command));
+  addSelectorOptions(addWatchOptions(exec.command("list").description("list executables")))
+    .option("--cell <cell>", "only this cell's and those of the cells below it")
+    .action(async (opts: WatchOptions & SelectorOptions & { cell?: string }, command: Command) => {
+      const read = (client: AuraeClient) => listExecutables(client, opts.cell, opts.selector);
+      const printer = withLabels(EXECUTABLE, opts.showLabels, (x) => x.spec?.labels);
+      if (opts.watch) return watchRows(command, printer, opts.interval, read);
+      printRows(await fanOut(command, read), printer, outputOptions(command));
     });
 }
 

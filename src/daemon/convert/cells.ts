@@ -40,13 +40,14 @@ export function cellSpecFromProto(m: pb.CellSpec): CellSpec {
     }),
     ...(isolation && { isolation: { ...isolation } }),
     ...(m.workloadIdentity && { workloadIdentity: true }),
+    ...(Object.keys(m.labels).length > 0 && { labels: m.labels }),
   };
 }
 
 const big = (n: number | undefined): bigint | undefined => (n === undefined ? undefined : BigInt(n));
 
 export function cellToProto(cell: Cell): pb.Cell {
-  const { name, cpu, cpuset, memory, pids, io, isolation, workloadIdentity } = cell.spec;
+  const { name, cpu, cpuset, memory, pids, io, isolation, workloadIdentity, labels } = cell.spec;
   return {
     spec: {
       name,
@@ -72,6 +73,7 @@ export function cellToProto(cell: Cell): pb.Cell {
       },
       isolation: isolation && { ...isolation },
       workloadIdentity: workloadIdentity ?? false,
+      labels: { ...labels },
     },
     status: {
       createdAt: cell.createdAt,

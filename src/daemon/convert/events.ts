@@ -1,10 +1,12 @@
 // The one file that knows both shapes of an event and of the requests that select events.
 import type { EventFilter, RecordedEvent } from "../../domain/events/event.js";
 import type { WatchQuery } from "../../domain/events/event-log.js";
+import { parseLabelSelector } from "../../domain/labels/label-selector.js";
 import type * as pb from "../../gen/aurae/events/v1/events.js";
 import { uint64ToNumber } from "./int64.js";
 
-export const eventFilterFromProto = (m: { cellName: string; kinds: string[] }): EventFilter => ({ cell: m.cellName, kinds: m.kinds });
+export const eventFilterFromProto = (m: { cellName: string; kinds: string[]; labelSelector: string }): EventFilter =>
+  ({ cell: m.cellName, kinds: m.kinds, selector: parseLabelSelector(m.labelSelector) });
 
 export const watchQueryFromProto = (m: pb.WatchRequest): WatchQuery => ({
   ...eventFilterFromProto(m),
@@ -20,4 +22,5 @@ export const eventToProto = (e: RecordedEvent): pb.Event => ({
   cellName: e.cell ?? "",
   executableName: e.executable ?? "",
   attributes: { ...e.attributes },
+  labels: { ...e.labels },
 });

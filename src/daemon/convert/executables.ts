@@ -47,6 +47,7 @@ export const executableSpecFromProto = (m: pb.ExecutableSpec): ExecutableSpec =>
     maxRestarts: m.restart?.maxRestarts ?? 0,
     maxDelayMs: m.restart?.maxDelayMs ?? DEFAULT_MAX_RESTART_DELAY_MS,
   },
+  ...(Object.keys(m.labels).length > 0 && { labels: m.labels }),
 });
 
 const STATE: Record<ExecutableState, pb.ExecutableState> = {
@@ -82,6 +83,7 @@ export function executableToProto(x: Executable): pb.Executable {
       rlimits: spec.rlimits.map((r) => ({ resource: r.resource, soft: big(r.soft), hard: big(r.hard) })),
       stdin: STDIN_TO_PROTO[spec.stdin],
       restart: { mode: RESTART_TO_PROTO[spec.restart.mode], maxRestarts: spec.restart.maxRestarts, maxDelayMs: spec.restart.maxDelayMs },
+      labels: { ...spec.labels },
     },
     status: {
       state: STATE[x.state],

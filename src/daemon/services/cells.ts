@@ -1,5 +1,6 @@
 import type { Logger } from "pino";
 import type { Cells } from "../../domain/cells/cells.js";
+import { parseLabelSelector } from "../../domain/labels/label-selector.js";
 import type { CellServiceServer } from "../../gen/aurae/cells/v1/cells.js";
 import { cellSpecFromProto, cellStatsToProto, cellToProto } from "../convert/cells.js";
 import { required } from "../convert/int64.js";
@@ -19,7 +20,7 @@ export const cellService = ({ cells, log }: { cells: Cells; log: Logger }): Cell
   stats: unary(log, async (req) => ({ stats: cellStatsToProto(await cells.stats(req.name)) })),
   get: unary(log, async (req) => ({ cell: cellToProto(await cells.get(req.name)) })),
   list: unary(log, async (req) => {
-    const page = await cells.list(req, req.cellName);
+    const page = await cells.list(req, req.cellName, parseLabelSelector(req.labelSelector));
     return { cells: page.cells.map(cellToProto), nextPageToken: page.nextPageToken };
   }),
 });

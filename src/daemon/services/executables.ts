@@ -1,5 +1,6 @@
 import type { Logger } from "pino";
 import type { Executables } from "../../domain/executables/executables.js";
+import { parseLabelSelector } from "../../domain/labels/label-selector.js";
 import type { ExecutableServiceServer } from "../../gen/aurae/executables/v1/executables.js";
 import { executableSpecFromProto, executableToProto } from "../convert/executables.js";
 import { required } from "../convert/int64.js";
@@ -21,7 +22,7 @@ export const executableService = ({ executables, log }: { executables: Executabl
   wait: unary(log, async (req, signal) => ({ executable: executableToProto(await executables.wait(req.cellName, req.name, signal)) })),
   get: unary(log, async (req) => ({ executable: executableToProto(executables.get(req.cellName, req.name)) })),
   list: unary(log, async (req) => {
-    const page = executables.list(req.cellName === "" ? undefined : req.cellName, req);
+    const page = executables.list(req.cellName === "" ? undefined : req.cellName, req, parseLabelSelector(req.labelSelector));
     return { executables: page.executables.map(executableToProto), nextPageToken: page.nextPageToken };
   }),
 });

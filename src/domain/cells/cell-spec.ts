@@ -1,6 +1,7 @@
 import { invalid, quote } from "../../errors.js";
 import type { CgroupLimits } from "../../runtime/cgroups/driver.js";
 import type { Namespace } from "../../runtime/shim/shim-client.js";
+import { validateLabels, type Labels } from "../labels/labels.js";
 import { parentCell, validateCellName } from "../names.js";
 
 export interface IoDeviceSpec {
@@ -31,6 +32,8 @@ export interface CellSpec extends Omit<CgroupLimits, "io"> {
   readonly isolation?: Isolation;
   /** Its workloads get an identity and a socket of their own (see workload-identity.ts). */
   readonly workloadIdentity?: boolean;
+  /** Kubernetes-style labels that List selects by; absent: none. */
+  readonly labels?: Labels;
 }
 
 export interface Cell {
@@ -72,6 +75,7 @@ export function validateCellSpec(spec: CellSpec): CellSpec {
   if ((io?.devices?.length ?? 0) > MAX_IO_DEVICES) throw invalid("spec.io.devices", `has ${io!.devices!.length} devices, at most ${MAX_IO_DEVICES}`);
   io?.devices?.forEach((d, i) => validateIoDevice(d, `spec.io.devices[${i}]`));
   if (isolation) validateIsolation(spec.name, isolation);
+  if (spec.labels) validateLabels(spec.labels, "spec.labels");
   return spec;
 }
 

@@ -8,6 +8,7 @@ import type { CellRow, CellsStore } from "../../store/cells-store.js";
 import type { ExecutablesStore } from "../../store/executables-store.js";
 import type { NewEvent } from "../events/event.js";
 import type { KeyedMutex } from "../keyed-mutex.js";
+import type { LabelSelector } from "../labels/label-selector.js";
 import { parentCell, validateCellName } from "../names.js";
 import { decodePageToken, encodePageToken, validatePageSize, type PageRequest } from "../pagination.js";
 import { cellInitLeaf, isCellInitRunning, startCellInit, stopCellInit, type CellInitDeps } from "./cell-init.js";
@@ -65,6 +66,8 @@ async function inApiTerms(applying: Promise<void>): Promise<void> {
   }
 }
 
+const labelsOf = (row: CellRow): CellSpec["labels"] => (JSON.parse(row.spec) as CellSpec).labels;
+
 /** The lock shared by a whole cell tree: its top-level segment. */
 export const treeLock = (cell: string): string => cell.split("/", 1)[0]!;
 
@@ -87,7 +90,7 @@ export class Cells {
         if (spec.workloadIdentity) await this.#identities().provide(spec.name);
         const row: CellRow = { name: spec.name, spec: JSON.stringify(spec), createdAtMs: Date.now(), initPid, frozen: 0 };
         this.deps.cells.insert(row);
-        this.deps.events.record({ kind: "cell.allocated", cell: spec.name });
+        this.deps.events.record({ kind: "cell.allocated", cell: spec.name, labels: spec.labels });
         return await this.#toCell(row);
       } catch (err) {
         // A limit the kernel refused, a reaper that did not start: leave no cgroup that no cell owns.
@@ -112,7 +115,7 @@ export class Cells {
       if (spec.workloadIdentity) await this.#identities().provide(spec.name);
       else if (current.workloadIdentity) await this.#identities().withdraw(spec.name);
       this.deps.cells.setSpec(spec.name, JSON.stringify(spec));
-      this.deps.events.record({ kind: "cell.updated", cell: spec.name });
+      this.deps.events.record({ kind: "cell.updated", cell: spec.name, labels: spec.labels });
       return this.#toCell({ ...row, spec: JSON.stringify(spec) });
     });
   }
@@ -143,10 +146,11 @@ export class Cells {
       for (const cell of order) await this.#stopExecutables(cell, 0);
       if (row.initPid !== null) await stopCellInit(this.deps, name, row.initPid);
       for (const cell of order) {
-        if ((JSON.parse(this.require(cell).spec) as CellSpec).workloadIdentity) await this.#identities().withdraw(cell);
+        const spec = JSON.parse(this.require(cell).spec) as CellSpec;
+        if (spec.workloadIdentity) await this.#identities().withdraw(cell);
         await this.deps.cgroups.remove(cell);
         this.deps.cells.delete(cell);
-        this.deps.events.record({ kind: "cell.freed", cell });
+        this.deps.events.record({ kind: "cell.freed", cell, labels: spec.labels });
       }
     });
   }
@@ -158,7 +162,7 @@ export class Cells {
       const row = this.require(name);
       await this.deps.cgroups.freeze(name);
       this.deps.cells.setFrozen(name, true);
-      this.deps.events.record({ kind: "cell.frozen", cell: name });
+      this.deps.events.record({ kind: "cell.frozen", cell: name, labels: labelsOf(row) });
       return this.#toCell({ ...row, frozen: 1 });
     });
   }
@@ -173,7 +177,7 @@ export class Cells {
       if (frozen !== undefined) throw precondition(`cell "${name}" is frozen with its ancestor "${frozen}": thaw "${frozen}"`);
       await this.deps.cgroups.thaw(name);
       this.deps.cells.setFrozen(name, false);
-      this.deps.events.record({ kind: "cell.thawed", cell: name });
+      this.deps.events.record({ kind: "cell.thawed", cell: name, labels: labelsOf(row) });
       return this.#toCell({ ...row, frozen: 0 });
     });
   }
@@ -187,12 +191,15 @@ export class Cells {
     return this.#toCell(this.#requireValid(name));
   }
 
-  /** A page of cells in name order; with `under`, only that cell and the cells below it. */
-  async list(page: PageRequest, under = ""): Promise<{ cells: Cell[]; nextPageToken: string }> {
+  /**
+   * A page of cells in name order; with `under`, only that cell and the cells below it; with a selector, only the
+   * cells whose labels match it.
+   */
+  async list(page: PageRequest, under = "", selector: LabelSelector = []): Promise<{ cells: Cell[]; nextPageToken: string }> {
     const size = validatePageSize(page.pageSize);
     const [after] = decodePageToken(page.pageToken, 1);
     if (under !== "") validateCellName(under, "cell_name");
-    const rows = this.deps.cells.page(after!, size + 1, under);
+    const rows = this.deps.cells.page(after!, size + 1, under, selector);
     const cells = await Promise.all(rows.slice(0, size).map((row) => this.#toCell(row)));
     return { cells, nextPageToken: rows.length > size ? encodePageToken([cells.at(-1)!.spec.name]) : "" };
   }

@@ -40,6 +40,7 @@ export class EventLog {
       cell: event.cell ?? null,
       executable: event.executable ?? null,
       attributes: JSON.stringify(event.attributes ?? {}),
+      labels: JSON.stringify(event.labels ?? {}),
     });
   }
 
@@ -73,5 +74,6 @@ function toRecordedEvent(row: EventRow): RecordedEvent {
     ...(row.cell !== null && { cell: row.cell }),
     ...(row.executable !== null && { executable: row.executable }),
     attributes: JSON.parse(row.attributes) as Record<string, string>,
+    labels: JSON.parse(row.labels) as Record<string, string>,
   };
 }

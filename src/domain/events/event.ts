@@ -1,6 +1,8 @@
 // What the event log records: the kinds of event, the shape of one before and after it is recorded, and the filter
 // a reader selects events with. The kinds and their attributes are documented in proto/aurae/events/v1/events.proto.
 import { invalid, quote } from "../../errors.js";
+import type { Labels } from "../labels/labels.js";
+import type { LabelSelector } from "../labels/label-selector.js";
 import { validateCellName } from "../names.js";
 
 export const EVENT_KINDS = [
@@ -29,6 +31,8 @@ export interface NewEvent {
   readonly cell?: string;
   readonly executable?: string;
   readonly attributes?: Readonly<Record<string, string>>;
+  /** The labels of the cell or executable the event is about, as they are now. */
+  readonly labels?: Labels;
 }
 
 /** An event as the log holds it. Its kind is a string: a database written by a later auraed may hold new kinds. */
@@ -39,6 +43,7 @@ export interface RecordedEvent {
   readonly cell?: string;
   readonly executable?: string;
   readonly attributes: Readonly<Record<string, string>>;
+  readonly labels: Labels;
 }
 
 export interface EventFilter {
@@ -46,6 +51,8 @@ export interface EventFilter {
   readonly cell?: string;
   /** Only events of these kinds: exact, or a prefix ending in "." ("executable."). Absent or empty: every kind. */
   readonly kinds?: readonly string[];
+  /** Only events whose labels (those their cell or executable had when they were recorded) match. */
+  readonly selector?: LabelSelector;
 }
 
 const KIND = /^[a-z_.]+$/;
@@ -64,6 +71,7 @@ export function validateEventFilter(filter: EventFilter): EventFilter {
   return {
     ...(filter.cell !== undefined && filter.cell !== "" && { cell: validateCellName(filter.cell, "cell_name") }),
     ...(kinds.length > 0 && { kinds }),
+    ...(filter.selector && filter.selector.length > 0 && { selector: filter.selector }),
   };
 }
 

@@ -1,5 +1,6 @@
 import { isAbsolute } from "node:path";
 import { invalid, quote } from "../../errors.js";
+import { validateLabels, type Labels } from "../labels/labels.js";
 import { validateCellName, validateExecutableName } from "../names.js";
 
 export type StdinMode = "null" | "closed";
@@ -35,6 +36,8 @@ export interface ExecutableSpec {
   readonly rlimits: readonly Rlimit[];
   readonly stdin: StdinMode;
   readonly restart: RestartPolicy;
+  /** Kubernetes-style labels that List selects by; absent: none. */
+  readonly labels?: Labels;
 }
 
 export type ExecutableState = "starting" | "running" | "stopping" | "exited" | "backoff";
@@ -103,6 +106,7 @@ export function validateExecutableSpec(spec: ExecutableSpec): ExecutableSpec {
   const twice = resources.findIndex((r, i) => resources.indexOf(r) !== i);
   if (twice >= 0) throw invalid(`spec.rlimits[${twice}].resource`, `${quote(resources[twice]!)} is set more than once`);
   validateRestart(spec.restart);
+  if (spec.labels) validateLabels(spec.labels, "spec.labels");
   return spec;
 }
 

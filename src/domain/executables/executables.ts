@@ -17,6 +17,7 @@ import type { ExecutableRow, ExecutablesStore } from "../../store/executables-st
 import { treeLock, type CellWorkloads, type Cells } from "../cells/cells.js";
 import { exitAttributes, type NewEvent } from "../events/event.js";
 import type { KeyedMutex } from "../keyed-mutex.js";
+import type { LabelSelector } from "../labels/label-selector.js";
 import { validateCellName, validateExecutableName } from "../names.js";
 import { decodePageToken, encodePageToken, validatePageSize, type PageRequest } from "../pagination.js";
 import {
@@ -104,7 +105,7 @@ export class Executables implements CellWorkloads {
         throw err;
       }
       const row = this.#running(starting, spawned);
-      this.deps.events.record({ kind: "executable.started", cell: spec.cell, executable: spec.name, attributes: { pid: String(row.pid) } });
+      this.deps.events.record({ kind: "executable.started", cell: spec.cell, executable: spec.name, attributes: { pid: String(row.pid) }, labels: spec.labels });
       return toExecutable(row);
     });
   }
@@ -130,7 +131,7 @@ export class Executables implements CellWorkloads {
     if (row.state === "exited") return toExecutable(row); // as CRI StopContainer: stopping a stopped one is no error
     if (row.state === "backoff") return toExecutable(this.#cancelRestart(row));
     this.deps.store.markStopping(cell, name, { signal, deadlineMs: Date.now() + graceMs });
-    this.deps.events.record({ kind: "executable.stopped", cell, executable: name, attributes: { signal: String(signal) } });
+    this.deps.events.record({ kind: "executable.stopped", cell, executable: name, attributes: { signal: String(signal) }, labels: labelsOf(row) });
     this.#changes.notify(keyOf(cell, name));
     await this.#signalMainProcess(row, signal);
     if (!(await this.#waitExited(cell, name, graceMs))) {
@@ -160,11 +161,12 @@ export class Executables implements CellWorkloads {
     return toExecutable(this.#require(cell, name));
   }
 
-  list(cell: string | undefined, page: PageRequest): { executables: Executable[]; nextPageToken: string } {
+  /** A page in (cell, name) order; with `cell`, only that cell's and those below; with a selector, only matches. */
+  list(cell: string | undefined, page: PageRequest, selector: LabelSelector = []): { executables: Executable[]; nextPageToken: string } {
     if (cell !== undefined) validateCellName(cell, "cell_name");
     const size = validatePageSize(page.pageSize);
     const [afterCell, afterName] = decodePageToken(page.pageToken, 2);
-    const rows = this.deps.store.page({ cell: afterCell!, name: afterName! }, size + 1, cell);
+    const rows = this.deps.store.page({ cell: afterCell!, name: afterName! }, size + 1, cell, selector);
     const executables = rows.slice(0, size).map(toExecutable);
     const last = executables.at(-1)?.spec;
     return { executables, nextPageToken: rows.length > size && last ? encodePageToken([last.cell, last.name]) : "" };
@@ -362,8 +364,8 @@ export class Executables implements CellWorkloads {
       this.deps.store.setExited(cell, name, exitedAtMs, exitStatus);
     }
     this.deps.log.info({ cell, name, pid: row.pid, exit, restart: decision }, "executable exited");
-    if (exit.oomKilled) this.deps.events.record({ kind: "executable.oom_killed", cell, executable: name, attributes: { pid: String(row.pid) } });
-    this.deps.events.record({ kind: "executable.exited", cell, executable: name, attributes: exitAttributes(exit) });
+    if (exit.oomKilled) this.deps.events.record({ kind: "executable.oom_killed", cell, executable: name, attributes: { pid: String(row.pid) }, labels: spec.labels });
+    this.deps.events.record({ kind: "executable.exited", cell, executable: name, attributes: exitAttributes(exit), labels: spec.labels });
     this.#changes.notify(keyOf(cell, name));
   }
 
@@ -394,7 +396,7 @@ export class Executables implements CellWorkloads {
       this.deps.store.put(starting);
       try {
         const next = this.#running(starting, await this.#spawn(JSON.parse(row.spec) as ExecutableSpec, starting.restartCount));
-        this.deps.events.record({ kind: "executable.restarted", cell, executable: name, attributes: { restart_count: String(next.restartCount), pid: String(next.pid) } });
+        this.deps.events.record({ kind: "executable.restarted", cell, executable: name, attributes: { restart_count: String(next.restartCount), pid: String(next.pid) }, labels: labelsOf(row) });
       } catch (err) {
         this.deps.log.error({ err, cell, name }, "restart failed; the executable stays exited");
         this.deps.store.put({ ...row, state: "exited", nextRestartAtMs: null });
@@ -465,6 +467,8 @@ const exitOf = (status: ShimStatus): ExitStatus => ({
   cpuSystemUs: status.cpuSystemUs,
 });
 const toBig = (n: number | undefined): bigint | undefined => (n === undefined ? undefined : BigInt(n));
+
+const labelsOf = (row: ExecutableRow): ExecutableSpec["labels"] => (JSON.parse(row.spec) as ExecutableSpec).labels;
 
 function toExecutable(row: ExecutableRow): Executable {
   const exit = row.exitStatus === null ? null : (JSON.parse(row.exitStatus) as ExitStatus | null);

@@ -20,6 +20,8 @@ const KNOWN_STRINGS: Readonly<Record<string, readonly [good: readonly string[], 
   mems: [["0", ""], ["1", "0-1", "7"]],
   argv: [["hello", "-n", "", "a b", "ünï", "$HOME"], ["\0"]],
   "env.key": [["PATH", "HOME", "LANG", "_", "a-b.c", "LD_PRELOAD"], ["A B", "A=B", "1A", "ÜNÏ", ""]],
+  "labels.key": [["app", "tier", "example.com/app", "a.b_c-D9"], ["", "-app", "a/b/c", "/app", "Example.com/app", "a b", "x".repeat(64)]],
+  label_selector: [["", "app=web", "app==web,tier!=db", "!app", "tier", "env in (a,b)", "env notin (a,)"], ["app in (", "a,,b", "app=web,", "a b", "env in ()", "-a=b", "a>1"]],
 };
 /** Ranges an integer field of this name usually takes: [pattern, min, max]. */
 const KNOWN_INTEGERS: readonly (readonly [RegExp, number, number])[] = [

@@ -50,7 +50,7 @@ for (let version = 0; version < LATEST; version++) {
       ]);
     }
     const events = new EventsStore(db);
-    assert.equal(events.insert({ timeMs: 4000, kind: "daemon.started", cell: null, executable: null, attributes: "{}" }), 1);
+    assert.equal(events.insert({ timeMs: 4000, kind: "daemon.started", cell: null, executable: null, attributes: "{}", labels: "{}" }), 1);
     const fresh = openDatabase(join(await tempDir(t), "fresh.db"));
     t.after(() => fresh.close());
     assert.deepEqual(tablesOf(db), tablesOf(fresh));

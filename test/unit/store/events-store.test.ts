@@ -12,7 +12,7 @@ async function openStore(t: TestContext): Promise<EventsStore> {
 }
 
 const row = (timeMs: number, kind: string, cell: string | null = null): Omit<EventRow, "sequence"> =>
-  ({ timeMs, kind, cell, executable: null, attributes: "{}" });
+  ({ timeMs, kind, cell, executable: null, attributes: "{}", labels: "{}" });
 
 const ALL = { after: 0, through: Number.MAX_SAFE_INTEGER, limit: 1000 };
 

@@ -6,6 +6,7 @@ import { test, type TestContext } from "node:test";
 import { EventLog, type WatchQuery } from "../../../../src/domain/events/event-log.js";
 import type { NewEvent, RecordedEvent } from "../../../../src/domain/events/event.js";
 import type { Retention } from "../../../../src/domain/events/retention.js";
+import { parseLabelSelector } from "../../../../src/domain/labels/label-selector.js";
 import { openDatabase } from "../../../../src/store/database.js";
 import { EventsStore } from "../../../../src/store/events-store.js";
 import { tempDir } from "../../helpers/temp-dir.js";
@@ -51,18 +52,24 @@ function recordCells(events: EventLog, count: number): RecordedEvent[] {
   return Array.from({ length: count }, (_, i) => events.record({ kind: "cell.allocated", cell: `c${i}` }));
 }
 
-test("records each event with the next sequence, its time, names and attributes, and reads it back the same", async (t) => {
+test("records each event with the next sequence, its time, names, attributes and labels, and reads it back the same", async (t) => {
   const { events } = await openLog(t);
   const before = Date.now();
-  const recorded = events.record({ kind: "executable.exited", cell: "web/api", executable: "server", attributes: { code: "3", oom_killed: "false" } });
+  const recorded = events.record({
+    kind: "executable.exited", cell: "web/api", executable: "server", attributes: { code: "3", oom_killed: "false" }, labels: { app: "web" },
+  });
   const daemon = events.record({ kind: "daemon.stopped" });
   assert.equal(daemon.sequence, recorded.sequence + 1);
   assert.ok(recorded.time.getTime() >= before && recorded.time.getTime() <= Date.now());
   assert.deepEqual(
     { ...recorded, time: undefined },
-    { sequence: recorded.sequence, time: undefined, kind: "executable.exited", cell: "web/api", executable: "server", attributes: { code: "3", oom_killed: "false" } },
+    {
+      sequence: recorded.sequence, time: undefined, kind: "executable.exited", cell: "web/api", executable: "server",
+      attributes: { code: "3", oom_killed: "false" }, labels: { app: "web" },
+    },
   );
   assert.deepEqual(daemon.attributes, {});
+  assert.deepEqual(daemon.labels, {});
   assert.equal("cell" in daemon, false);
   assert.deepEqual(await readAll(events), [recorded, daemon]);
   assert.deepEqual(events.list({}, { pageSize: 0, pageToken: "" }).events, [recorded, daemon]);
@@ -110,6 +117,25 @@ test("filters by kind: exact kinds, and prefixes ending in a dot", async (t) => 
   assert.deepEqual(await kindsOf(["executable.exit"]), [], "an exact kind is not a prefix");
   assert.deepEqual(await kindsOf([]), kinds);
   assert.deepEqual((await readAll(events, { kinds: ["cell."], cell: "a" })).map((e) => e.kind), ["cell.allocated", "cell.freed"]);
+});
+
+test("filters by label selector on the labels each event was recorded with, in List and in a following Watch", async (t) => {
+  const { events } = await openLog(t);
+  events.record({ kind: "cell.allocated", cell: "a", labels: { app: "web" } });
+  events.record({ kind: "cell.allocated", cell: "b", labels: { app: "db" } });
+  events.record({ kind: "daemon.started" });
+  const selector = parseLabelSelector("app notin (db)");
+  const cellsOf = (list: RecordedEvent[]) => list.map((e) => e.cell ?? "-");
+  assert.deepEqual(cellsOf(events.list({ selector }, { pageSize: 0, pageToken: "" }).events), ["a", "-"]);
+  assert.deepEqual(cellsOf(events.list({ selector: parseLabelSelector("app") }, { pageSize: 1, pageToken: "" }).events), ["a"]);
+  const ac = new AbortController();
+  const watch = events.watch({ ...WATCH, selector: parseLabelSelector("app=web"), follow: true }, ac.signal);
+  assert.deepEqual(cellsOf((await watch.next()).value as RecordedEvent[]), ["a"]);
+  const next = watch.next();
+  events.record({ kind: "cell.updated", cell: "b", labels: { app: "db" } });
+  events.record({ kind: "cell.updated", cell: "b", labels: { app: "web" } }); // the labels it had then decide
+  assert.deepEqual(cellsOf((await next).value as RecordedEvent[]), ["b"]);
+  ac.abort();
 });
 
 test("watches from a sequence: the events after it, then, following, each new one as it is recorded", async (t) => {

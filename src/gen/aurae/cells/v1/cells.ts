@@ -46,6 +46,18 @@ export interface CellSpec {
    * `aurae run` script inside the cell connects as the cell. The SVID is renewed by auraed; its key is root's (0600).
    */
   workloadIdentity: boolean;
+  /**
+   * Labels, as in Kubernetes: keys are an optional DNS subdomain prefix and "/", then a name of 1-63 characters of
+   * A-Z, a-z, 0-9, "-", "_" and "." that starts and ends with a letter or digit; values are empty or such a name.
+   * At most 64 labels of at most 16384 characters in all. List selects cells by them (label_selector); events of
+   * the cell carry them. Update replaces them with the spec's.
+   */
+  labels: { [key: string]: string };
+}
+
+export interface CellSpec_LabelsEntry {
+  key: string;
+  value: string;
 }
 
 /** CpuLimits bound cpu time (cgroup v2 cpu.max; v1 cpu.cfs_quota_us and cpu.cfs_period_us). */
@@ -212,6 +224,12 @@ export interface ListRequest {
   pageToken: string;
   /** Only this cell and the cells below it ("web" matches "web" and "web/api", not "webapp"). Empty: every cell. */
   cellName: string;
+  /**
+   * Only cells whose labels match this selector, in Kubernetes syntax: requirements separated by commas, each
+   * "key=value", "key==value", "key!=value", "key", "!key", "key in (v1,v2)" or "key notin (v1,v2)". "!=" and
+   * "notin" also match cells without the key. Empty: every cell.
+   */
+  labelSelector: string;
 }
 
 export interface ListResponse {
@@ -262,6 +280,7 @@ function createBaseCellSpec(): CellSpec {
     io: undefined,
     isolation: undefined,
     workloadIdentity: false,
+    labels: {},
   };
 }
 
@@ -291,6 +310,9 @@ export const CellSpec: MessageFns<CellSpec> = {
     if (message.workloadIdentity !== false) {
       writer.uint32(64).bool(message.workloadIdentity);
     }
+    globalThis.Object.entries(message.labels).forEach(([key, value]: [string, string]) => {
+      CellSpec_LabelsEntry.encode({ key: key as any, value }, writer.uint32(74).fork()).join();
+    });
     return writer;
   },
 
@@ -371,6 +393,17 @@ export const CellSpec: MessageFns<CellSpec> = {
             message.workloadIdentity = reader.bool();
             continue;
           }
+          case 9: {
+            if (tag !== 74) {
+              break;
+            }
+
+            const entry9 = CellSpec_LabelsEntry.decode(reader, reader.uint32());
+            if (entry9.value !== undefined) {
+              message.labels[entry9.key] = entry9.value;
+            }
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -397,6 +430,20 @@ export const CellSpec: MessageFns<CellSpec> = {
         : isSet(object.workload_identity)
         ? globalThis.Boolean(object.workload_identity)
         : false,
+      labels: isObject(object.labels)
+        ? (globalThis.Object.entries(object.labels) as [string, any][]).reduce(
+          (acc: { [key: string]: string }, [key, value]: [string, any]) => {
+            globalThis.Object.defineProperty(acc, key, {
+              value: globalThis.String(value),
+              enumerable: true,
+              configurable: true,
+              writable: true,
+            });
+            return acc;
+          },
+          {},
+        )
+        : {},
     };
   },
 
@@ -426,6 +473,15 @@ export const CellSpec: MessageFns<CellSpec> = {
     if (message.workloadIdentity !== false) {
       obj.workloadIdentity = message.workloadIdentity;
     }
+    if (message.labels) {
+      const entries = globalThis.Object.entries(message.labels) as [string, string][];
+      if (entries.length > 0) {
+        obj.labels = {};
+        entries.forEach(([k, v]) => {
+          obj.labels[k] = v;
+        });
+      }
+    }
     return obj;
   },
 
@@ -450,6 +506,100 @@ export const CellSpec: MessageFns<CellSpec> = {
       ? Isolation.fromPartial(object.isolation)
       : undefined;
     message.workloadIdentity = object.workloadIdentity ?? false;
+    message.labels = (globalThis.Object.entries(object.labels ?? {}) as [string, string][]).reduce(
+      (acc: { [key: string]: string }, [key, value]: [string, string]) => {
+        if (value !== undefined) {
+          acc[key] = globalThis.String(value);
+        }
+        return acc;
+      },
+      {},
+    );
+    return message;
+  },
+};
+
+function createBaseCellSpec_LabelsEntry(): CellSpec_LabelsEntry {
+  return { key: "", value: "" };
+}
+
+export const CellSpec_LabelsEntry: MessageFns<CellSpec_LabelsEntry> = {
+  encode(message: CellSpec_LabelsEntry, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.key !== "") {
+      writer.uint32(10).string(message.key);
+    }
+    if (message.value !== "") {
+      writer.uint32(18).string(message.value);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): CellSpec_LabelsEntry {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseCellSpec_LabelsEntry();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.key = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.value = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): CellSpec_LabelsEntry {
+    return {
+      key: isSet(object.key) ? globalThis.String(object.key) : "",
+      value: isSet(object.value) ? globalThis.String(object.value) : "",
+    };
+  },
+
+  toJSON(message: CellSpec_LabelsEntry): unknown {
+    const obj: any = {};
+    if (message.key !== "") {
+      obj.key = message.key;
+    }
+    if (message.value !== "") {
+      obj.value = message.value;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<CellSpec_LabelsEntry>, I>>(base?: I): CellSpec_LabelsEntry {
+    return CellSpec_LabelsEntry.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<CellSpec_LabelsEntry>, I>>(object: I): CellSpec_LabelsEntry {
+    const message = createBaseCellSpec_LabelsEntry();
+    message.key = object.key ?? "";
+    message.value = object.value ?? "";
     return message;
   },
 };
@@ -2339,7 +2489,7 @@ export const GetResponse: MessageFns<GetResponse> = {
 };
 
 function createBaseListRequest(): ListRequest {
-  return { pageSize: 0, pageToken: "", cellName: "" };
+  return { pageSize: 0, pageToken: "", cellName: "", labelSelector: "" };
 }
 
 export const ListRequest: MessageFns<ListRequest> = {
@@ -2352,6 +2502,9 @@ export const ListRequest: MessageFns<ListRequest> = {
     }
     if (message.cellName !== "") {
       writer.uint32(26).string(message.cellName);
+    }
+    if (message.labelSelector !== "") {
+      writer.uint32(34).string(message.labelSelector);
     }
     return writer;
   },
@@ -2393,6 +2546,14 @@ export const ListRequest: MessageFns<ListRequest> = {
             message.cellName = reader.string();
             continue;
           }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.labelSelector = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -2422,6 +2583,11 @@ export const ListRequest: MessageFns<ListRequest> = {
         : isSet(object.cell_name)
         ? globalThis.String(object.cell_name)
         : "",
+      labelSelector: isSet(object.labelSelector)
+        ? globalThis.String(object.labelSelector)
+        : isSet(object.label_selector)
+        ? globalThis.String(object.label_selector)
+        : "",
     };
   },
 
@@ -2436,6 +2602,9 @@ export const ListRequest: MessageFns<ListRequest> = {
     if (message.cellName !== "") {
       obj.cellName = message.cellName;
     }
+    if (message.labelSelector !== "") {
+      obj.labelSelector = message.labelSelector;
+    }
     return obj;
   },
 
@@ -2447,6 +2616,7 @@ export const ListRequest: MessageFns<ListRequest> = {
     message.pageSize = object.pageSize ?? 0;
     message.pageToken = object.pageToken ?? "";
     message.cellName = object.cellName ?? "";
+    message.labelSelector = object.labelSelector ?? "";
     return message;
   },
 };
@@ -3447,6 +3617,10 @@ function fromJsonTimestamp(o: any): Date {
   } else {
     return fromTimestamp(Timestamp.fromJSON(o));
   }
+}
+
+function isObject(value: any): boolean {
+  return typeof value === "object" && value !== null;
 }
 
 function isSet(value: any): boolean {

@@ -58,9 +58,20 @@ export interface Event {
   /** Empty unless the event is about an executable. */
   executableName: string;
   attributes: { [key: string]: string };
+  /**
+   * The labels of the cell (for cell.* events) or of the executable (for executable.* events) when the event was
+   * recorded; empty for the daemon's own events. Kept with the event, so a later change of labels never changes
+   * which events a label selector matches, and a watch resumed with its last sequence misses nothing.
+   */
+  labels: { [key: string]: string };
 }
 
 export interface Event_AttributesEntry {
+  key: string;
+  value: string;
+}
+
+export interface Event_LabelsEntry {
   key: string;
   value: string;
 }
@@ -82,6 +93,11 @@ export interface WatchRequest {
    * 100. Empty: every kind.
    */
   kinds: string[];
+  /**
+   * Only events whose labels match this selector, with the syntax of aurae.cells.v1.ListRequest.label_selector.
+   * Empty: every event.
+   */
+  labelSelector: string;
 }
 
 export interface WatchResponse {
@@ -98,6 +114,8 @@ export interface ListRequest {
   cellName: string;
   /** As in WatchRequest. */
   kinds: string[];
+  /** As in WatchRequest. */
+  labelSelector: string;
 }
 
 export interface ListResponse {
@@ -108,7 +126,7 @@ export interface ListResponse {
 }
 
 function createBaseEvent(): Event {
-  return { sequence: 0n, time: undefined, kind: "", cellName: "", executableName: "", attributes: {} };
+  return { sequence: 0n, time: undefined, kind: "", cellName: "", executableName: "", attributes: {}, labels: {} };
 }
 
 export const Event: MessageFns<Event> = {
@@ -133,6 +151,9 @@ export const Event: MessageFns<Event> = {
     }
     globalThis.Object.entries(message.attributes).forEach(([key, value]: [string, string]) => {
       Event_AttributesEntry.encode({ key: key as any, value }, writer.uint32(50).fork()).join();
+    });
+    globalThis.Object.entries(message.labels).forEach(([key, value]: [string, string]) => {
+      Event_LabelsEntry.encode({ key: key as any, value }, writer.uint32(58).fork()).join();
     });
     return writer;
   },
@@ -201,6 +222,17 @@ export const Event: MessageFns<Event> = {
             }
             continue;
           }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            const entry7 = Event_LabelsEntry.decode(reader, reader.uint32());
+            if (entry7.value !== undefined) {
+              message.labels[entry7.key] = entry7.value;
+            }
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -242,6 +274,20 @@ export const Event: MessageFns<Event> = {
           {},
         )
         : {},
+      labels: isObject(object.labels)
+        ? (globalThis.Object.entries(object.labels) as [string, any][]).reduce(
+          (acc: { [key: string]: string }, [key, value]: [string, any]) => {
+            globalThis.Object.defineProperty(acc, key, {
+              value: globalThis.String(value),
+              enumerable: true,
+              configurable: true,
+              writable: true,
+            });
+            return acc;
+          },
+          {},
+        )
+        : {},
     };
   },
 
@@ -271,6 +317,15 @@ export const Event: MessageFns<Event> = {
         });
       }
     }
+    if (message.labels) {
+      const entries = globalThis.Object.entries(message.labels) as [string, string][];
+      if (entries.length > 0) {
+        obj.labels = {};
+        entries.forEach(([k, v]) => {
+          obj.labels[k] = v;
+        });
+      }
+    }
     return obj;
   },
 
@@ -285,6 +340,15 @@ export const Event: MessageFns<Event> = {
     message.cellName = object.cellName ?? "";
     message.executableName = object.executableName ?? "";
     message.attributes = (globalThis.Object.entries(object.attributes ?? {}) as [string, string][]).reduce(
+      (acc: { [key: string]: string }, [key, value]: [string, string]) => {
+        if (value !== undefined) {
+          acc[key] = globalThis.String(value);
+        }
+        return acc;
+      },
+      {},
+    );
+    message.labels = (globalThis.Object.entries(object.labels ?? {}) as [string, string][]).reduce(
       (acc: { [key: string]: string }, [key, value]: [string, string]) => {
         if (value !== undefined) {
           acc[key] = globalThis.String(value);
@@ -382,8 +446,93 @@ export const Event_AttributesEntry: MessageFns<Event_AttributesEntry> = {
   },
 };
 
+function createBaseEvent_LabelsEntry(): Event_LabelsEntry {
+  return { key: "", value: "" };
+}
+
+export const Event_LabelsEntry: MessageFns<Event_LabelsEntry> = {
+  encode(message: Event_LabelsEntry, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.key !== "") {
+      writer.uint32(10).string(message.key);
+    }
+    if (message.value !== "") {
+      writer.uint32(18).string(message.value);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): Event_LabelsEntry {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseEvent_LabelsEntry();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.key = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.value = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): Event_LabelsEntry {
+    return {
+      key: isSet(object.key) ? globalThis.String(object.key) : "",
+      value: isSet(object.value) ? globalThis.String(object.value) : "",
+    };
+  },
+
+  toJSON(message: Event_LabelsEntry): unknown {
+    const obj: any = {};
+    if (message.key !== "") {
+      obj.key = message.key;
+    }
+    if (message.value !== "") {
+      obj.value = message.value;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<Event_LabelsEntry>, I>>(base?: I): Event_LabelsEntry {
+    return Event_LabelsEntry.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<Event_LabelsEntry>, I>>(object: I): Event_LabelsEntry {
+    const message = createBaseEvent_LabelsEntry();
+    message.key = object.key ?? "";
+    message.value = object.value ?? "";
+    return message;
+  },
+};
+
 function createBaseWatchRequest(): WatchRequest {
-  return { afterSequence: 0n, fromNow: false, follow: false, cellName: "", kinds: [] };
+  return { afterSequence: 0n, fromNow: false, follow: false, cellName: "", kinds: [], labelSelector: "" };
 }
 
 export const WatchRequest: MessageFns<WatchRequest> = {
@@ -405,6 +554,9 @@ export const WatchRequest: MessageFns<WatchRequest> = {
     }
     for (const v of message.kinds) {
       writer.uint32(42).string(v!);
+    }
+    if (message.labelSelector !== "") {
+      writer.uint32(50).string(message.labelSelector);
     }
     return writer;
   },
@@ -462,6 +614,14 @@ export const WatchRequest: MessageFns<WatchRequest> = {
             message.kinds.push(reader.string());
             continue;
           }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.labelSelector = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -493,6 +653,11 @@ export const WatchRequest: MessageFns<WatchRequest> = {
         ? globalThis.String(object.cell_name)
         : "",
       kinds: globalThis.Array.isArray(object?.kinds) ? object.kinds.map((e: any) => globalThis.String(e)) : [],
+      labelSelector: isSet(object.labelSelector)
+        ? globalThis.String(object.labelSelector)
+        : isSet(object.label_selector)
+        ? globalThis.String(object.label_selector)
+        : "",
     };
   },
 
@@ -513,6 +678,9 @@ export const WatchRequest: MessageFns<WatchRequest> = {
     if (message.kinds?.length) {
       obj.kinds = message.kinds;
     }
+    if (message.labelSelector !== "") {
+      obj.labelSelector = message.labelSelector;
+    }
     return obj;
   },
 
@@ -528,6 +696,7 @@ export const WatchRequest: MessageFns<WatchRequest> = {
     message.follow = object.follow ?? false;
     message.cellName = object.cellName ?? "";
     message.kinds = object.kinds?.map((e) => e) || [];
+    message.labelSelector = object.labelSelector ?? "";
     return message;
   },
 };
@@ -600,7 +769,7 @@ export const WatchResponse: MessageFns<WatchResponse> = {
 };
 
 function createBaseListRequest(): ListRequest {
-  return { pageSize: 0, pageToken: "", cellName: "", kinds: [] };
+  return { pageSize: 0, pageToken: "", cellName: "", kinds: [], labelSelector: "" };
 }
 
 export const ListRequest: MessageFns<ListRequest> = {
@@ -616,6 +785,9 @@ export const ListRequest: MessageFns<ListRequest> = {
     }
     for (const v of message.kinds) {
       writer.uint32(34).string(v!);
+    }
+    if (message.labelSelector !== "") {
+      writer.uint32(42).string(message.labelSelector);
     }
     return writer;
   },
@@ -665,6 +837,14 @@ export const ListRequest: MessageFns<ListRequest> = {
             message.kinds.push(reader.string());
             continue;
           }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.labelSelector = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -695,6 +875,11 @@ export const ListRequest: MessageFns<ListRequest> = {
         ? globalThis.String(object.cell_name)
         : "",
       kinds: globalThis.Array.isArray(object?.kinds) ? object.kinds.map((e: any) => globalThis.String(e)) : [],
+      labelSelector: isSet(object.labelSelector)
+        ? globalThis.String(object.labelSelector)
+        : isSet(object.label_selector)
+        ? globalThis.String(object.label_selector)
+        : "",
     };
   },
 
@@ -712,6 +897,9 @@ export const ListRequest: MessageFns<ListRequest> = {
     if (message.kinds?.length) {
       obj.kinds = message.kinds;
     }
+    if (message.labelSelector !== "") {
+      obj.labelSelector = message.labelSelector;
+    }
     return obj;
   },
 
@@ -724,6 +912,7 @@ export const ListRequest: MessageFns<ListRequest> = {
     message.pageToken = object.pageToken ?? "";
     message.cellName = object.cellName ?? "";
     message.kinds = object.kinds?.map((e) => e) || [];
+    message.labelSelector = object.labelSelector ?? "";
     return message;
   },
 };

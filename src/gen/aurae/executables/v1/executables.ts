@@ -199,10 +199,22 @@ export interface ExecutableSpec {
   umask?: number | undefined;
   rlimits: Rlimit[];
   stdin: StdinMode;
-  restart: RestartPolicy | undefined;
+  restart:
+    | RestartPolicy
+    | undefined;
+  /**
+   * Labels, with the rules of aurae.cells.v1.CellSpec.labels. List selects executables by them (label_selector);
+   * events of the executable carry them.
+   */
+  labels: { [key: string]: string };
 }
 
 export interface ExecutableSpec_EnvEntry {
+  key: string;
+  value: string;
+}
+
+export interface ExecutableSpec_LabelsEntry {
   key: string;
   value: string;
 }
@@ -341,6 +353,11 @@ export interface ListRequest {
   pageSize: number;
   /** The next_page_token of the previous page, or empty for the first page. */
   pageToken: string;
+  /**
+   * Only executables whose labels match this selector, with the syntax of aurae.cells.v1.ListRequest.label_selector.
+   * Empty: every executable.
+   */
+  labelSelector: string;
 }
 
 export interface ListResponse {
@@ -364,6 +381,7 @@ function createBaseExecutableSpec(): ExecutableSpec {
     rlimits: [],
     stdin: 0,
     restart: undefined,
+    labels: {},
   };
 }
 
@@ -408,6 +426,9 @@ export const ExecutableSpec: MessageFns<ExecutableSpec> = {
     if (message.restart !== undefined) {
       RestartPolicy.encode(message.restart, writer.uint32(106).fork()).join();
     }
+    globalThis.Object.entries(message.labels).forEach(([key, value]: [string, string]) => {
+      ExecutableSpec_LabelsEntry.encode({ key: key as any, value }, writer.uint32(114).fork()).join();
+    });
     return writer;
   },
 
@@ -531,6 +552,17 @@ export const ExecutableSpec: MessageFns<ExecutableSpec> = {
             message.restart = RestartPolicy.decode(reader, reader.uint32());
             continue;
           }
+          case 14: {
+            if (tag !== 114) {
+              break;
+            }
+
+            const entry14 = ExecutableSpec_LabelsEntry.decode(reader, reader.uint32());
+            if (entry14.value !== undefined) {
+              message.labels[entry14.key] = entry14.value;
+            }
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -579,6 +611,20 @@ export const ExecutableSpec: MessageFns<ExecutableSpec> = {
       rlimits: globalThis.Array.isArray(object?.rlimits) ? object.rlimits.map((e: any) => Rlimit.fromJSON(e)) : [],
       stdin: isSet(object.stdin) ? stdinModeFromJSON(object.stdin) : 0,
       restart: isSet(object.restart) ? RestartPolicy.fromJSON(object.restart) : undefined,
+      labels: isObject(object.labels)
+        ? (globalThis.Object.entries(object.labels) as [string, any][]).reduce(
+          (acc: { [key: string]: string }, [key, value]: [string, any]) => {
+            globalThis.Object.defineProperty(acc, key, {
+              value: globalThis.String(value),
+              enumerable: true,
+              configurable: true,
+              writable: true,
+            });
+            return acc;
+          },
+          {},
+        )
+        : {},
     };
   },
 
@@ -629,6 +675,15 @@ export const ExecutableSpec: MessageFns<ExecutableSpec> = {
     if (message.restart !== undefined) {
       obj.restart = RestartPolicy.toJSON(message.restart);
     }
+    if (message.labels) {
+      const entries = globalThis.Object.entries(message.labels) as [string, string][];
+      if (entries.length > 0) {
+        obj.labels = {};
+        entries.forEach(([k, v]) => {
+          obj.labels[k] = v;
+        });
+      }
+    }
     return obj;
   },
 
@@ -660,6 +715,15 @@ export const ExecutableSpec: MessageFns<ExecutableSpec> = {
     message.restart = (object.restart !== undefined && object.restart !== null)
       ? RestartPolicy.fromPartial(object.restart)
       : undefined;
+    message.labels = (globalThis.Object.entries(object.labels ?? {}) as [string, string][]).reduce(
+      (acc: { [key: string]: string }, [key, value]: [string, string]) => {
+        if (value !== undefined) {
+          acc[key] = globalThis.String(value);
+        }
+        return acc;
+      },
+      {},
+    );
     return message;
   },
 };
@@ -743,6 +807,91 @@ export const ExecutableSpec_EnvEntry: MessageFns<ExecutableSpec_EnvEntry> = {
   },
   fromPartial<I extends Exact<DeepPartial<ExecutableSpec_EnvEntry>, I>>(object: I): ExecutableSpec_EnvEntry {
     const message = createBaseExecutableSpec_EnvEntry();
+    message.key = object.key ?? "";
+    message.value = object.value ?? "";
+    return message;
+  },
+};
+
+function createBaseExecutableSpec_LabelsEntry(): ExecutableSpec_LabelsEntry {
+  return { key: "", value: "" };
+}
+
+export const ExecutableSpec_LabelsEntry: MessageFns<ExecutableSpec_LabelsEntry> = {
+  encode(message: ExecutableSpec_LabelsEntry, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.key !== "") {
+      writer.uint32(10).string(message.key);
+    }
+    if (message.value !== "") {
+      writer.uint32(18).string(message.value);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ExecutableSpec_LabelsEntry {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseExecutableSpec_LabelsEntry();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.key = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.value = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ExecutableSpec_LabelsEntry {
+    return {
+      key: isSet(object.key) ? globalThis.String(object.key) : "",
+      value: isSet(object.value) ? globalThis.String(object.value) : "",
+    };
+  },
+
+  toJSON(message: ExecutableSpec_LabelsEntry): unknown {
+    const obj: any = {};
+    if (message.key !== "") {
+      obj.key = message.key;
+    }
+    if (message.value !== "") {
+      obj.value = message.value;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ExecutableSpec_LabelsEntry>, I>>(base?: I): ExecutableSpec_LabelsEntry {
+    return ExecutableSpec_LabelsEntry.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ExecutableSpec_LabelsEntry>, I>>(object: I): ExecutableSpec_LabelsEntry {
+    const message = createBaseExecutableSpec_LabelsEntry();
     message.key = object.key ?? "";
     message.value = object.value ?? "";
     return message;
@@ -2220,7 +2369,7 @@ export const GetResponse: MessageFns<GetResponse> = {
 };
 
 function createBaseListRequest(): ListRequest {
-  return { cellName: "", pageSize: 0, pageToken: "" };
+  return { cellName: "", pageSize: 0, pageToken: "", labelSelector: "" };
 }
 
 export const ListRequest: MessageFns<ListRequest> = {
@@ -2233,6 +2382,9 @@ export const ListRequest: MessageFns<ListRequest> = {
     }
     if (message.pageToken !== "") {
       writer.uint32(26).string(message.pageToken);
+    }
+    if (message.labelSelector !== "") {
+      writer.uint32(34).string(message.labelSelector);
     }
     return writer;
   },
@@ -2274,6 +2426,14 @@ export const ListRequest: MessageFns<ListRequest> = {
             message.pageToken = reader.string();
             continue;
           }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.labelSelector = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -2303,6 +2463,11 @@ export const ListRequest: MessageFns<ListRequest> = {
         : isSet(object.page_token)
         ? globalThis.String(object.page_token)
         : "",
+      labelSelector: isSet(object.labelSelector)
+        ? globalThis.String(object.labelSelector)
+        : isSet(object.label_selector)
+        ? globalThis.String(object.label_selector)
+        : "",
     };
   },
 
@@ -2317,6 +2482,9 @@ export const ListRequest: MessageFns<ListRequest> = {
     if (message.pageToken !== "") {
       obj.pageToken = message.pageToken;
     }
+    if (message.labelSelector !== "") {
+      obj.labelSelector = message.labelSelector;
+    }
     return obj;
   },
 
@@ -2328,6 +2496,7 @@ export const ListRequest: MessageFns<ListRequest> = {
     message.cellName = object.cellName ?? "";
     message.pageSize = object.pageSize ?? 0;
     message.pageToken = object.pageToken ?? "";
+    message.labelSelector = object.labelSelector ?? "";
     return message;
   },
 };
