@@ -178,11 +178,11 @@ function usage(key: string, s: CellStats | ExecutableStats, samples: Samples): P
   };
 }
 
-/** Cells by cpu, busiest first (then by name), each followed by its executables. */
+/** Cells by cpu, busiest first (then by name), each followed by its executables, busiest first too. */
 function sortByCpu(rows: TopRow[]): TopRow[] {
-  const cells = rows.filter((r) => r.executable === undefined);
-  cells.sort((a, b) => (b.cpuPercent ?? 0) - (a.cpuPercent ?? 0) || `${a.node}${a.cell}`.localeCompare(`${b.node}${b.cell}`));
-  return cells.flatMap((c) => [c, ...rows.filter((r) => r.executable !== undefined && r.cell === c.cell && r.node === c.node)]);
+  const busiest = (a: TopRow, b: TopRow) => (b.cpuPercent ?? 0) - (a.cpuPercent ?? 0) || `${a.node}${a.cell}${a.executable}`.localeCompare(`${b.node}${b.cell}${b.executable}`);
+  const cells = rows.filter((r) => r.executable === undefined).sort(busiest);
+  return cells.flatMap((c) => [c, ...rows.filter((r) => r.executable !== undefined && r.cell === c.cell && r.node === c.node).sort(busiest)]);
 }
 
 function render(rows: readonly TopRow[]): string {
