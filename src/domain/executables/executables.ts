@@ -147,7 +147,8 @@ export class Executables implements CellWorkloads {
    * or started by someone else while it stopped.
    */
   async restart(cell: string, name: string, opts: StopOptions): Promise<Executable> {
-    this.#requireThawed(cell, name);
+    this.#require(cell, name);
+    this.#requireThawed(cell, name); // refused before the stop, not after it
     const stopped = await this.stop(cell, name, opts);
     return this.deps.locks.run(treeLock(cell), async () => {
       const row = this.#require(cell, name);

@@ -2,7 +2,7 @@
 // the log goes on), an exited one at once; recorded in the event log and the audit log like Stop.
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { ExecutableState, FailedPreconditionError, NotFoundError } from "../../../src/client/index.js";
+import { ExecutableState, executablesV1, FailedPreconditionError, NotFoundError } from "../../../src/client/index.js";
 import { cellForTest } from "../../helpers/cell-for-test.js";
 import { useDaemon } from "../../helpers/daemon.js";
 import { collectLogs, runToExit } from "../../helpers/executables.js";
@@ -49,4 +49,14 @@ test("Restart of an exited executable starts it at once; of a missing one answer
   await assert.rejects(aurae.client.executables.restart({ cellName: cell, name: "nap" }), (err: Error) => err instanceof FailedPreconditionError && /is frozen/.test(err.message));
   assert.equal((await aurae.client.executables.get({ cellName: cell, name: "nap" })).executable?.status?.state, ExecutableState.EXECUTABLE_STATE_RUNNING, "refused before stopping it");
   await aurae.client.cells.thaw({ name: cell });
+});
+
+test("a Restart counts toward the policy's max_restarts, as systemd's start limit counts manual starts", async (t) => {
+  const cell = await cellForTest(aurae, t, "restart-rpc");
+  const restart = { mode: executablesV1.RestartMode.RESTART_MODE_ON_FAILURE, maxRestarts: 1 };
+  await aurae.client.executables.start({ spec: { cellName: cell, name: "svc", argv: ["sleep", "300"], restart } });
+  await aurae.client.executables.restart({ cellName: cell, name: "svc", gracePeriodMs: 1000 });
+  await aurae.client.executables.signal({ cellName: cell, name: "svc", signal: 9 }); // a failure the policy would restart
+  const { executable } = await aurae.client.executables.wait({ cellName: cell, name: "svc" }, { deadline: 10_000 });
+  assert.deepEqual([executable?.status?.restartCount, executable?.status?.exit?.signal], [1, 9], "the policy's one restart was used by the Restart");
 });

@@ -225,7 +225,7 @@ export interface Rlimit {
  */
 export interface RestartPolicy {
   mode: RestartMode;
-  /** Most restarts; 0: no limit. */
+  /** Most restarts; 0: no limit. Restarts by Restart count too, as systemd's start limit counts manual starts. */
   maxRestarts: number;
   /** Longest wait between restarts, in milliseconds. Unset: 300000 (5 minutes). */
   maxDelayMs?: number | undefined;
@@ -269,7 +269,7 @@ export interface ExecutableStatus {
   exit:
     | ExitStatus
     | undefined;
-  /** How often the restart policy started it again. */
+  /** How often it was started again: by its restart policy or by Restart. Each run has its own number (the first is 0). */
   restartCount: number;
   /** Set in BACKOFF: when the next start is due. */
   nextRestartAt: Date | undefined;
