@@ -14,6 +14,8 @@ import { describeExit, listExecutables, qualifiedName, STATE_NAMES } from "./exe
 import { CGROUPS } from "./version.js";
 
 const RECENT_EVENTS = 10;
+/** The order states are counted in: what runs first, what ended last. */
+const STATE_ORDER = ["running", "stopping", "starting", "backoff", "exited"];
 
 export interface NodeOverview {
   readonly health: string;
@@ -34,10 +36,11 @@ export async function readNodeOverview(client: AuraeClient): Promise<NodeOvervie
     listExecutables(client),
     recentEvents(client),
   ]);
+  const stateOf = (x: Executable) => STATE_NAMES[x.status?.state ?? ExecutableState.EXECUTABLE_STATE_UNSPECIFIED];
   const byState: Record<string, number> = {};
-  for (const x of executables) {
-    const state = STATE_NAMES[x.status?.state ?? ExecutableState.EXECUTABLE_STATE_UNSPECIFIED];
-    byState[state] = (byState[state] ?? 0) + 1;
+  for (const state of [...STATE_ORDER, ...executables.map(stateOf)]) {
+    const n = executables.filter((x) => stateOf(x) === state).length;
+    if (n > 0) byState[state] = n;
   }
   return {
     health: ServingStatus[status] ?? String(status),

@@ -97,7 +97,7 @@ test("status with no target shows the node: health, daemon, kernel and cgroup mo
   assert.match(text, new RegExp(`^ +Daemon: auraed ${info.version}, pid ${info.pid}, up \\S+$`, "m"));
   assert.match(text, new RegExp(`^ +Kernel: ${info.kernelRelease}, cgroup (v1|v2|hybrid), node up \\S+$`, "m"));
   assert.match(text, /^ +Cells: [1-9]\d*/m);
-  assert.match(text, /^ +Executables: [1-9]\d* \(.*\d+ running.*\)$/m);
+  assert.match(text, /^ +Executables: [1-9]\d* \(\d+ running(, \d+ \w+)*, \d+ exited\)$/m, "counts by state, running first");
   assert.match(text, new RegExp(`^ +Failed: .*${cell}/bad \\(code 4\\)`, "m"));
   const events = text.split("Recent events:\n")[1]!.trim().split("\n");
   assert.ok(events.length >= 1 && events.length <= 10, events.join("\n"));
