@@ -27,7 +27,7 @@ export type Services = typeof SERVICES;
  * default deadline would cut them short, so only a deadline the caller gives applies. */
 export const WAITING: { readonly [S in keyof Services]?: readonly (keyof Services[S]["methods"])[] } = {
   cells: ["free"],
-  executables: ["wait", "stop"],
+  executables: ["wait", "stop", "restart"],
 };
 
 /** Log reads continue after the cursor of the last response (it overrides offset, tail and since). */

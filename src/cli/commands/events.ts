@@ -13,7 +13,8 @@ interface EventsOptions {
   selector?: string;
 }
 
-const describe = (e: Event, node: string | undefined): string =>
+/** One event as a line: sequence, time, kind, cell/executable and attributes (after the node, when given). */
+export const describeEvent = (e: Event, node?: string): string =>
   [
     ...(node === undefined ? [] : [node]),
     String(e.sequence).padStart(8),
@@ -49,7 +50,7 @@ export function registerEvents(program: Command): void {
         read: async function* (client, signal) {
           for await (const { events } of client.events.watch(request, { signal })) yield events.filter(wanted);
         },
-        line: describe,
+        line: describeEvent,
         sequence: (record) => record.sequence,
         type: Event,
       });

@@ -198,9 +198,26 @@ export function registerExecutables(program: Command): void {
     .argument("<name>")
     .option("-s, --signal <signal>", "first signal (name or number)", parseSignal)
     .option("--grace <duration>", "wait before SIGKILL, e.g. 10s", parseDurationMs)
-    .action((cell: string, name: string, opts: { signal?: number; grace?: number }, command: Command) =>
+    .action((cell: string, name: string, opts: StopFlags, command: Command) =>
       withClient(command, async (client) => {
-        const { executable } = await client.executables.stop({ cellName: cell, name, signal: opts.signal, gracePeriodMs: opts.grace });
+        const { executable } = await withStopCountdown(command, `stopping ${cell}/${name}`, opts, () =>
+          client.executables.stop({ cellName: cell, name, signal: opts.signal, gracePeriodMs: opts.grace }),
+        );
+        printOne(command, executable);
+      }),
+    );
+  exec
+    .command("restart")
+    .description("stop an executable as stop does, then start the same spec again (an exited one starts at once)")
+    .argument("<cell>")
+    .argument("<name>")
+    .option("-s, --signal <signal>", "first signal (name or number)", parseSignal)
+    .option("--grace <duration>", "wait before SIGKILL, e.g. 10s", parseDurationMs)
+    .action((cell: string, name: string, opts: StopFlags, command: Command) =>
+      withClient(command, async (client) => {
+        const { executable } = await withStopCountdown(command, `restarting ${cell}/${name}`, opts, () =>
+          client.executables.restart({ cellName: cell, name, signal: opts.signal, gracePeriodMs: opts.grace }),
+        );
         printOne(command, executable);
       }),
     );
@@ -221,6 +238,36 @@ export function registerExecutables(program: Command): void {
       if (opts.watch) return watchRows(command, printer, opts.interval, read);
       printRows(await fanOut(command, read), printer, outputOptions(command));
     });
+}
+
+interface StopFlags {
+  signal?: number;
+  grace?: number;
+}
+
+/** The daemon's grace period when a stop names none. */
+const DEFAULT_GRACE_MS = 10_000;
+
+/**
+ * A countdown on a terminal while a stop's grace period runs ("stopping web/x: SIGTERM sent, SIGKILL in 27s"), so a
+ * long --grace does not look like a hang.
+ */
+function withStopCountdown<T>(command: Command, label: string, opts: StopFlags, work: () => Promise<T>): Promise<T> {
+  const signal = SIGNAL_NAMES.get(opts.signal ?? constants.signals.SIGTERM) ?? `signal ${opts.signal}`;
+  const killAt = Date.now() + (opts.grace ?? DEFAULT_GRACE_MS);
+  return withProgress(outputOptions(command), label, async (progress) => {
+    const tick = () => {
+      const leftMs = killAt - Date.now();
+      progress.update(leftMs > 0 ? `${label}: ${signal} sent, SIGKILL in ${formatDuration(Math.ceil(leftMs / 1000) * 1000)}` : `${label}: SIGKILL sent, waiting for the exit`);
+    };
+    tick();
+    const timer = setInterval(tick, 250);
+    try {
+      return await work();
+    } finally {
+      clearInterval(timer);
+    }
+  });
 }
 
 /** "running, pid 1234", "backoff, restart 3", "exited, code 0". */

@@ -1,61 +1,93 @@
 // `aer status <cell>[/<executable>]`: one resource the way systemctl status shows a unit: its state, what limits it,
-// what it uses right now, how it last ended, and its last log lines.
+// what it uses right now, its processes, how it last ended, and its last log lines. With no target: the node.
 import type { Command } from "commander";
 import type { AuraeClient } from "../../client/connect.js";
 import { AuraeClientError } from "../../client/errors.js";
 import { Cell, CellStats, type CellSpec } from "../../gen/aurae/cells/v1/cells.js";
-import { Executable, ExecutableState, RestartMode } from "../../gen/aurae/executables/v1/executables.js";
-import { LogEntry, LogStream } from "../../gen/aurae/observe/v1/observe.js";
+import { Executable, ExecutableState, ExecutableStats, RestartMode } from "../../gen/aurae/executables/v1/executables.js";
+import { ListProcessesResponse, LogEntry, LogStream, Process } from "../../gen/aurae/observe/v1/observe.js";
 import { fanOut, outputOptions } from "../context.js";
 import { encode, formatRows, protoJson, type OutputOptions, type Row } from "../output.js";
+import { processTreeLines } from "../process-tree.js";
 import { painter } from "../terminal.js";
 import { formatAge, formatBytes, formatUsage } from "../units.js";
 import { listCells } from "./cells.js";
 import { describeExit, describeState, EXECUTABLE, listExecutables, qualifiedName, STATE_NAMES } from "./executables.js";
+import { describeNodeOverview, nodeOverviewJson, readNodeOverview, type NodeOverview } from "./node-overview.js";
 
 const LOG_LINES = 10;
 
 type Status =
-  | { readonly kind: "executable"; readonly executable: Executable; readonly cell: Cell; readonly stats: CellStats; readonly logs: LogEntry[] }
-  | { readonly kind: "cell"; readonly cell: Cell; readonly stats: CellStats; readonly executables: Executable[]; readonly cells: string[]; readonly logs: LogEntry[] };
+  | {
+      readonly kind: "executable";
+      readonly executable: Executable;
+      readonly cell: Cell;
+      /** Absent when it has no process. */
+      readonly stats: ExecutableStats | undefined;
+      readonly processes: ListProcessesResponse;
+      readonly logs: LogEntry[];
+    }
+  | {
+      readonly kind: "cell";
+      readonly cell: Cell;
+      readonly stats: CellStats;
+      readonly executables: Executable[];
+      readonly cells: string[];
+      readonly processes: ListProcessesResponse;
+      readonly logs: LogEntry[];
+    }
+  | { readonly kind: "node"; readonly overview: NodeOverview };
 
 export function registerStatus(program: Command): void {
   program
     .command("status")
-    .description(`show a cell or an executable: state, pid, limits, usage, restarts, last exit and the last ${LOG_LINES} log lines (-q: the state only)`)
-    .argument("<target>", 'a cell ("web", "web/api") or an executable in it ("web/hello"); an executable wins when both exist')
-    .action(async (target: string, _opts, command: Command) => {
+    .description(
+      `show a cell or an executable: state, pid, limits, usage, processes, restarts, last exit and the last ${LOG_LINES} log lines (-q: the state only); ` +
+        "with no target the node: health, versions, cgroup mode, counts, failed executables and recent events",
+    )
+    .argument("[target]", 'a cell ("web", "web/api") or an executable in it ("web/hello"); an executable wins when both exist')
+    .action(async (target: string | undefined, _opts, command: Command) => {
       const out = outputOptions(command);
       const rows = await fanOut(command, async (client) => [await readStatus(client, target)]);
       process.stdout.write(formatStatus(rows, out));
     });
 }
 
-async function readStatus(client: AuraeClient, target: string): Promise<Status> {
+async function readStatus(client: AuraeClient, target: string | undefined): Promise<Status> {
+  if (target === undefined) return { kind: "node", overview: await readNodeOverview(client) };
   const slash = target.lastIndexOf("/");
   if (slash > 0) {
     const [cellName, name] = [target.slice(0, slash), target.slice(slash + 1)];
-    const executable = await client.executables.get({ cellName, name }).then((r) => r.executable, notFoundAsUndefined);
+    const executable = await client.executables.get({ cellName, name }).then((r) => r.executable, orUndefinedOn("not-found"));
     if (executable) {
-      const [{ cell }, { stats }, logs] = await Promise.all([client.cells.get({ name: cellName }), client.cells.stats({ name: cellName }), lastLines(client, cellName, name)]);
-      return { kind: "executable", executable, cell: cell!, stats: stats!, logs };
+      const [{ cell }, stats, processes, logs] = await Promise.all([
+        client.cells.get({ name: cellName }),
+        client.executables.stats({ cellName, name }).then((r) => r.stats, orUndefinedOn("precondition")),
+        client.observe.listProcesses({ cellName, executableName: name }),
+        lastLines(client, cellName, name),
+      ]);
+      return { kind: "executable", executable, cell: cell!, stats, processes, logs };
     }
   }
-  const [{ cell }, { stats }, executables, cells, logs] = await Promise.all([
+  const [{ cell }, { stats }, executables, cells, processes, logs] = await Promise.all([
     client.cells.get({ name: target }),
     client.cells.stats({ name: target }),
     listExecutables(client, target),
     listCells(client, target),
+    client.observe.listProcesses({ cellName: target, executableName: "" }),
     lastLines(client, target, ""),
   ]);
   const nested = cells.map((c) => c.spec?.name ?? "").filter((n) => n !== target);
-  return { kind: "cell", cell: cell!, stats: stats!, executables, cells: nested, logs };
+  return { kind: "cell", cell: cell!, stats: stats!, executables, cells: nested, processes, logs };
 }
 
-const notFoundAsUndefined = (err: unknown): undefined => {
-  if (err instanceof AuraeClientError && err.code === "not-found") return undefined;
-  throw err;
-};
+/** A rejection handler: undefined for an answer with error code `code` (an expected absence), else the error. */
+const orUndefinedOn =
+  (code: AuraeClientError["code"]) =>
+  (err: unknown): undefined => {
+    if (err instanceof AuraeClientError && err.code === code) return undefined;
+    throw err;
+  };
 
 async function lastLines(client: AuraeClient, cellName: string, executableName: string): Promise<LogEntry[]> {
   const entries: LogEntry[] = [];
@@ -73,18 +105,23 @@ function formatStatus(rows: readonly Row<Status>[], out: OutputOptions): string 
 }
 
 function statusJson(s: Status): object {
+  if (s.kind === "node") return nodeOverviewJson(s.overview);
   const logs = s.logs.map((e) => ({ ...(protoJson(LogEntry, e) as object), text: e.line.toString("utf8") }));
-  const common = { cell: protoJson(Cell, s.cell), stats: protoJson(CellStats, s.stats), logs };
-  if (s.kind === "executable") return { kind: s.kind, executable: protoJson(Executable, s.executable), ...common };
-  return { kind: s.kind, ...common, executables: s.executables.map((x) => protoJson(Executable, x)), cells: s.cells };
+  const common = { cell: protoJson(Cell, s.cell), processes: s.processes.processes.map((p) => protoJson(Process, p)), logs };
+  if (s.kind === "executable")
+    return { kind: s.kind, executable: protoJson(Executable, s.executable), ...common, ...(s.stats && { stats: protoJson(ExecutableStats, s.stats) }) };
+  return { kind: s.kind, ...common, stats: protoJson(CellStats, s.stats), executables: s.executables.map((x) => protoJson(Executable, x)), cells: s.cells };
 }
 
-const stateWord = (s: Status): string =>
-  s.kind === "executable" ? STATE_NAMES[s.executable.status?.state ?? ExecutableState.EXECUTABLE_STATE_UNSPECIFIED] : s.cell.status?.frozen ? "frozen" : "active";
+function stateWord(s: Status): string {
+  if (s.kind === "node") return s.overview.health === "SERVING" ? "serving" : s.overview.health.toLowerCase();
+  return s.kind === "executable" ? STATE_NAMES[s.executable.status?.state ?? ExecutableState.EXECUTABLE_STATE_UNSPECIFIED] : s.cell.status?.frozen ? "frozen" : "active";
+}
 
 const paint = painter(process.stdout);
 
 function describe(s: Status): string {
+  if (s.kind === "node") return describeNodeOverview(s.overview, (healthy) => (healthy ? paint("green", "●") : paint("red", "●")));
   const word = stateWord(s);
   const dot = word === "running" || word === "active" ? paint("green", "●") : word === "backoff" || word === "frozen" ? paint("yellow", "●") : "○";
   const lines: [string, string][] = [];
@@ -103,10 +140,16 @@ function describe(s: Status): string {
     if (s.cells.length) lines.push(["Cells", s.cells.join(", ")]);
     lines.push(["Executables", `${s.executables.length} (${s.executables.filter((x) => x.status?.state === ExecutableState.EXECUTABLE_STATE_RUNNING).length} running)`]);
   }
-  lines.push(["Usage", describeUsage(s.stats)]);
+  lines.push(["Usage", s.stats ? describeUsage(s.stats) : "-"]);
+  const { processes, omitted } = s.processes;
+  lines.push(["Processes", `${processes.length + omitted}`]);
   const width = Math.max(...lines.map(([k]) => k.length));
-  const name = s.kind === "executable" ? qualifiedName(s.executable) : s.cell.spec?.name;
-  let text = `${dot} ${paint("bold", name ?? "")} - ${word}\n${lines.map(([k, v]) => `  ${k.padStart(width)}: ${v}`).join("\n")}\n`;
+  const cell = s.cell.spec?.name ?? "";
+  // A cell's processes under each executable, named relative to the cell ("web", "inner/db").
+  const group = s.kind === "cell" ? (p: Process) => `${p.cellName === cell ? "" : `${p.cellName.slice(cell.length + 1)}/`}${p.executableName}` : undefined;
+  const tree = [...processTreeLines(processes, group), ...(omitted ? [`… and ${omitted} more`] : [])].map((l) => `  ${" ".repeat(width + 2)}${l}`);
+  const name = s.kind === "executable" ? qualifiedName(s.executable) : cell;
+  let text = `${dot} ${paint("bold", name)} - ${word}\n${[...lines.map(([k, v]) => `  ${k.padStart(width)}: ${v}`), ...tree].join("\n")}\n`;
   if (s.kind === "cell" && s.executables.length)
     text += `\n${formatRows(s.executables.map((item) => ({ item })), EXECUTABLE, { format: "table", quiet: false }).replace(/^(?=.)/gm, "  ")}`;
   if (s.logs.length) text += `\n${s.logs.map((e) => describeLogLine(e)).join("\n")}\n`;
@@ -137,7 +180,7 @@ export function describeLimits(spec: CellSpec | undefined): string {
   return parts.length ? parts.join(", ") : "none";
 }
 
-const describeUsage = (s: CellStats): string =>
+const describeUsage = (s: CellStats | ExecutableStats): string =>
   `cpu ${(Number(s.cpuUsageUs) / 1e6).toFixed(2)}s, memory ${formatUsage(s.memoryCurrentBytes)} (peak ${formatUsage(s.memoryPeakBytes)}), ` +
   `pids ${s.pidsCurrent}, oom kills ${s.oomKills}, io ${formatUsage(s.ioReadBytes)} read / ${formatUsage(s.ioWriteBytes)} written`;
 

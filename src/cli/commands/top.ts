@@ -1,10 +1,10 @@
-// `aer top`: cells and their executables with cpu, memory and pids, refreshed in place like systemd-cgtop, busiest
-// cell first. Plain ANSI on the alternate screen, so it works in any terminal and over SSH; q or Ctrl-C quits.
+// `aer top`: cells and, under each, its executables with their own cpu, memory and pids, refreshed in place like
+// systemd-cgtop, busiest cell first. Plain ANSI on the alternate screen, so it works in any terminal and over SSH; q or Ctrl-C quits.
 // Not on a terminal, or with -o json|yaml, it prints one frame per interval (with --once, one frame) instead.
 import type { Command } from "commander";
 import type { AuraeClient } from "../../client/connect.js";
 import type { Cell, CellStats } from "../../gen/aurae/cells/v1/cells.js";
-import { ExecutableState, type Executable } from "../../gen/aurae/executables/v1/executables.js";
+import { ExecutableState, type Executable, type ExecutableStats } from "../../gen/aurae/executables/v1/executables.js";
 import { openClients, outputOptions, type NodeClient } from "../context.js";
 import { describeFailure } from "../failure.js";
 import { encode, encodeRecord, table, type OutputOptions } from "../output.js";
@@ -13,7 +13,7 @@ import { durationOption, formatUsage } from "../units.js";
 import { listCells } from "./cells.js";
 import { listExecutables, STATE_NAMES } from "./executables.js";
 
-/** One line of the view: a cell, or an executable under its cell (which has no usage of its own in the API). */
+/** One line of the view: a cell, or an executable under its cell (usage only while it has a process). */
 interface TopRow {
   readonly node?: string;
   readonly cell: string;
@@ -33,13 +33,13 @@ interface Frame {
   readonly errors: { readonly node: string | undefined; readonly message: string; readonly exitCode: number }[];
 }
 
-/** The cpu time each cell had used at the previous sample, to turn into a rate. */
+/** The cpu time each cell and executable had used at the previous sample, to turn into a rate. */
 type Samples = Map<string, { readonly at: number; readonly cpuUs: number }>;
 
 export function registerTop(program: Command): void {
   program
     .command("top")
-    .description("a live view of cells and executables with cpu %, memory and pids, busiest first (q quits)")
+    .description("a live view of cells and their executables, each with its cpu %, memory and pids, busiest first (q quits)")
     .addOption(durationOption("--interval <duration>", "time between refreshes", 1000))
     .option("--once", "print one frame (cpu % measured over one interval) and exit")
     .action(async (opts: { interval: number; once?: boolean }, command: Command) => {
@@ -128,28 +128,49 @@ async function rowsOf(client: AuraeClient, node: string | undefined, samples: Sa
   const [cells, executables] = await Promise.all([listCells(client), listExecutables(client)]);
   // A cell freed between the list and its stats has no stats: it is left out of this frame.
   const stats = await Promise.all(cells.map((c) => client.cells.stats({ name: c.spec?.name ?? "" }).then((r) => r.stats, () => undefined)));
+  // One without a process (exited, or exiting between the list and its stats) has no usage: its row shows none.
+  const own = await Promise.all(
+    executables.map((x) => (hasProcess(x) ? client.executables.stats({ cellName: x.spec?.cellName ?? "", name: x.spec?.name ?? "" }).then((r) => r.stats, () => undefined) : undefined)),
+  );
   const rows: TopRow[] = [];
   cells.forEach((cell, i) => {
     const s = stats[i];
     if (!s) return;
     rows.push(cellRow(cell, s, node, samples));
-    for (const x of executables.filter((x) => x.spec?.cellName === cell.spec?.name)) rows.push(executableRow(x, node));
+    executables.forEach((x, j) => x.spec?.cellName === cell.spec?.name && rows.push(executableRow(x, own[j], node, samples)));
   });
   return rows;
 }
 
-function cellRow(cell: Cell, s: CellStats, node: string | undefined, samples: Samples): TopRow {
-  const name = cell.spec?.name ?? "";
-  const key = `${node ?? ""}\0${name}`;
+const hasProcess = (x: Executable): boolean =>
+  x.status?.state === ExecutableState.EXECUTABLE_STATE_RUNNING || x.status?.state === ExecutableState.EXECUTABLE_STATE_STOPPING;
+
+const cellRow = (cell: Cell, s: CellStats, node: string | undefined, samples: Samples): TopRow => ({
+  ...(node === undefined ? {} : { node }),
+  cell: cell.spec?.name ?? "",
+  state: cell.status?.frozen ? "frozen" : "active",
+  ...usage(`${node ?? ""}\0${cell.spec?.name}`, s, samples),
+});
+
+const executableRow = (x: Executable, s: ExecutableStats | undefined, node: string | undefined, samples: Samples): TopRow => ({
+  ...(node === undefined ? {} : { node }),
+  cell: x.spec?.cellName ?? "",
+  executable: x.spec?.name ?? "",
+  state: STATE_NAMES[x.status?.state ?? ExecutableState.EXECUTABLE_STATE_UNSPECIFIED],
+  ...(x.status?.pid ? { pid: x.status.pid } : {}),
+  // A run of its own: a restart (a new pid) starts its counters over, so the sample is per pid.
+  ...(s && usage(`${node ?? ""}\0${x.spec?.cellName}\0${x.spec?.name}\0${x.status?.pid}`, s, samples)),
+  restarts: x.status?.restartCount ?? 0,
+});
+
+/** cpu % since the previous sample of `key` (none at the first), memory and pids. */
+function usage(key: string, s: CellStats | ExecutableStats, samples: Samples): Pick<TopRow, "cpuPercent" | "memoryBytes" | "memoryPeakBytes" | "pids"> {
   const now = performance.now();
   const cpuUs = Number(s.cpuUsageUs);
   const before = samples.get(key);
   samples.set(key, { at: now, cpuUs });
   const cpuPercent = before && now > before.at ? Math.max(0, ((cpuUs - before.cpuUs) / ((now - before.at) * 1000)) * 100) : undefined;
   return {
-    ...(node === undefined ? {} : { node }),
-    cell: name,
-    state: cell.status?.frozen ? "frozen" : "active",
     cpuPercent: cpuPercent === undefined ? undefined : Math.round(cpuPercent * 10) / 10,
     memoryBytes: Number(s.memoryCurrentBytes),
     memoryPeakBytes: Number(s.memoryPeakBytes),
@@ -157,20 +178,11 @@ function cellRow(cell: Cell, s: CellStats, node: string | undefined, samples: Sa
   };
 }
 
-const executableRow = (x: Executable, node: string | undefined): TopRow => ({
-  ...(node === undefined ? {} : { node }),
-  cell: x.spec?.cellName ?? "",
-  executable: x.spec?.name ?? "",
-  state: STATE_NAMES[x.status?.state ?? ExecutableState.EXECUTABLE_STATE_UNSPECIFIED],
-  ...(x.status?.pid ? { pid: x.status.pid } : {}),
-  restarts: x.status?.restartCount ?? 0,
-});
-
-/** Cells by cpu, busiest first (then by name), each followed by its executables. */
+/** Cells by cpu, busiest first (then by name), each followed by its executables, busiest first too. */
 function sortByCpu(rows: TopRow[]): TopRow[] {
-  const cells = rows.filter((r) => r.executable === undefined);
-  cells.sort((a, b) => (b.cpuPercent ?? 0) - (a.cpuPercent ?? 0) || `${a.node}${a.cell}`.localeCompare(`${b.node}${b.cell}`));
-  return cells.flatMap((c) => [c, ...rows.filter((r) => r.executable !== undefined && r.cell === c.cell && r.node === c.node)]);
+  const busiest = (a: TopRow, b: TopRow) => (b.cpuPercent ?? 0) - (a.cpuPercent ?? 0) || `${a.node}${a.cell}${a.executable}`.localeCompare(`${b.node}${b.cell}${b.executable}`);
+  const cells = rows.filter((r) => r.executable === undefined).sort(busiest);
+  return cells.flatMap((c) => [c, ...rows.filter((r) => r.executable !== undefined && r.cell === c.cell && r.node === c.node).sort(busiest)]);
 }
 
 function render(rows: readonly TopRow[]): string {

@@ -5,7 +5,7 @@ import { encode, jsonValues, printRows, protoJson, type Printer, type Row } from
 import { formatDuration } from "../units.js";
 import { CLIENT_VERSION } from "../version.js";
 
-const CGROUPS: Record<CgroupMode, string> = {
+export const CGROUPS: Record<CgroupMode, string> = {
   [CgroupMode.CGROUP_MODE_V1]: "v1",
   [CgroupMode.CGROUP_MODE_V2]: "v2",
   [CgroupMode.CGROUP_MODE_HYBRID]: "hybrid",

@@ -49,8 +49,12 @@ const METHODS: ReadonlyMap<string, MethodAccess> = new Map<string, MethodAccess>
   [`${EXECUTABLES}Wait`, { access: "read", cell: "cellName" }],
   [`${EXECUTABLES}Get`, { access: "read", cell: "cellName" }],
   [`${EXECUTABLES}List`, { access: "read", filter: "cellName" }],
+  // Runs again a spec the node already accepted, as the restart policy does: no new process credentials to check.
+  [`${EXECUTABLES}Restart`, { access: "write", cell: "cellName" }],
+  [`${EXECUTABLES}Stats`, { access: "read", cell: "cellName" }],
   [`${OBSERVE}GetLogs`, { access: "read", cell: "cellName" }],
   [`${OBSERVE}GetDaemonLogs`, { access: "node-read" }],
+  [`${OBSERVE}ListProcesses`, { access: "read", cell: "cellName" }],
   [`${EVENTS}Watch`, { access: "read", filter: "cellName" }],
   [`${EVENTS}List`, { access: "read", filter: "cellName" }],
   [`${AUDIT}List`, { access: "admin" }],

@@ -8,7 +8,9 @@ import {
   type RestartMode,
   type StdinMode,
 } from "../../domain/executables/executable-spec.js";
+import type { CellStats } from "../../domain/cells/cells.js";
 import * as pb from "../../gen/aurae/executables/v1/executables.js";
+import { cellStatsToProto } from "./cells.js";
 import { enumFromProto } from "./enums.js";
 import { uint64ToNumber } from "./int64.js";
 
@@ -102,4 +104,10 @@ export function executableToProto(x: Executable): pb.Executable {
       nextRestartAt: x.nextRestartAt,
     },
   };
+}
+
+/** A cell's counters without throttling, which only a cell's own cpu quota has. */
+export function executableStatsToProto(s: CellStats): pb.ExecutableStats {
+  const { cpuThrottledPeriods: _periods, cpuThrottledUs: _us, ...usage } = cellStatsToProto(s);
+  return usage;
 }

@@ -2,7 +2,7 @@ import type { Logger } from "pino";
 import type { Executables } from "../../domain/executables/executables.js";
 import { parseLabelSelector } from "../../domain/labels/label-selector.js";
 import type { ExecutableServiceServer } from "../../gen/aurae/executables/v1/executables.js";
-import { executableSpecFromProto, executableToProto } from "../convert/executables.js";
+import { executableSpecFromProto, executableStatsToProto, executableToProto } from "../convert/executables.js";
 import { required } from "../convert/int64.js";
 import { unary } from "../rpc.js";
 
@@ -15,6 +15,10 @@ export const executableService = ({ executables, log }: { executables: Executabl
       await executables.stop(req.cellName, req.name, { signal: req.signal, graceMs: req.gracePeriodMs }),
     ),
   })),
+  restart: unary(log, async (req) => ({
+    executable: executableToProto(await executables.restart(req.cellName, req.name, { signal: req.signal, graceMs: req.gracePeriodMs })),
+  })),
+  stats: unary(log, async (req) => ({ stats: executableStatsToProto(await executables.stats(req.cellName, req.name)) })),
   signal: unary(log, async (req) => {
     await executables.signal(req.cellName, req.name, req.signal);
     return {};

@@ -6,7 +6,8 @@ import { readLogs } from "../../domain/logs/read-logs.js";
 import type { GetDaemonLogsResponse, GetLogsResponse, ObserveServiceServer } from "../../gen/aurae/observe/v1/observe.js";
 import { int64ToNumber } from "../convert/int64.js";
 import { logBatchToProto, logQueryFromProto } from "../convert/logs.js";
-import { serverStream } from "../rpc.js";
+import { processListToProto } from "../convert/processes.js";
+import { serverStream, unary } from "../rpc.js";
 
 export interface ObserveServiceDeps {
   readonly executables: Executables;
@@ -24,4 +25,5 @@ export const observeService = ({ executables, daemonLogDir, log }: ObserveServic
     const query = { ...logQueryFromProto({ ...req, streams: [] }), accept: atLeastLevel(req.level) };
     for await (const batch of readLogs(daemonLog(daemonLogDir), query, signal)) yield logBatchToProto(batch);
   }),
+  listProcesses: unary(log, async (req) => processListToProto(await executables.processes(req.cellName, req.executableName || undefined))),
 });

@@ -5,7 +5,7 @@
 // exit into a delayed start of the same executable.
 import type { Logger } from "pino";
 import { exists, internal, invalid, notFound, precondition, type AuraeError } from "../../errors.js";
-import type { CgroupDriver } from "../../runtime/cgroups/driver.js";
+import type { CgroupDriver, CgroupStats } from "../../runtime/cgroups/driver.js";
 import { SpawnError, type SpawnRequest, type Spawned } from "../../runtime/shim/shim-client.js";
 import { discardDir } from "../../runtime/discard-dir.js";
 import { isShimRunning } from "../../runtime/shim/find-shim.js";
@@ -28,6 +28,7 @@ import {
   type ExitStatus,
 } from "./executable-spec.js";
 import { executableDir, leafCgroup, logDir, runDir, trashDir } from "./layout.js";
+import { listProcesses, type ProcessList } from "./processes.js";
 import { decideRestart } from "./restart.js";
 import { StateChanges } from "./state-changes.js";
 
@@ -75,9 +76,7 @@ export class Executables implements CellWorkloads {
     const spec = validateExecutableSpec(input);
     return this.deps.locks.run(treeLock(spec.cell), async () => {
       this.deps.cells.require(spec.cell);
-      const frozen = this.deps.cells.frozenAt(spec.cell);
-      // A process that joins a frozen cgroup stops before it execs: the start would wait for it for ever.
-      if (frozen !== undefined) throw precondition(`cell "${frozen}" is frozen: thaw it before starting "${spec.name}" in "${spec.cell}"`);
+      this.#requireThawed(spec.cell, spec.name);
       const previous = this.deps.store.get(spec.cell, spec.name);
       if (previous && previous.state !== "exited")
         throw exists(`executable "${spec.name}" in cell "${spec.cell}" is ${previous.state}: stop it before starting it again`);
@@ -142,11 +141,47 @@ export class Executables implements CellWorkloads {
     return toExecutable(this.#require(cell, name));
   }
 
+  /**
+   * Stops the executable as stop() does, then runs its spec again as its next run: restart_count + 1 (each run has
+   * its own state directory, and the log goes on), the policy's back-off from the start. An exited executable, or
+   * one waiting in backoff, starts at once. The start takes the tree lock and refuses if the executable was replaced
+   * or started by someone else while it stopped.
+   */
+  async restart(cell: string, name: string, opts: StopOptions): Promise<Executable> {
+    this.#require(cell, name);
+    this.#requireThawed(cell, name); // refused before the stop, not after it
+    const stopped = await this.stop(cell, name, opts);
+    return this.deps.locks.run(treeLock(cell), async () => {
+      const row = this.#require(cell, name);
+      if (row.state !== "exited" || row.startedAtMs !== stopped.startedAt.getTime())
+        throw precondition(`executable "${name}" in cell "${cell}" was started by another call while it restarted; it is ${row.state}`);
+      this.#requireThawed(cell, name);
+      return toExecutable(await this.#runAgain({ ...row, backoffStep: 0 }, { requested: "true" }));
+    });
+  }
+
+  /** Usage of the executable's own cgroup: its process and every descendant. */
+  async stats(cell: string, name: string): Promise<CgroupStats> {
+    this.#requireProcess(this.#require(cell, name));
+    const stats = await this.deps.cgroups.stats(leafCgroup(cell, name));
+    // Its leaf is removed once it exits, and reads as zeros: an exit during the read is reported, not zeros.
+    this.#requireProcess(this.#require(cell, name));
+    return stats;
+  }
+
+  /** The processes of one executable, or (without `name`) of every executable of `cell` and the cells below it. */
+  async processes(cell: string, name: string | undefined): Promise<ProcessList> {
+    if (name !== undefined) return listProcesses([this.#require(cell, name)], this.deps);
+    validateCellName(cell, "cell_name");
+    this.deps.cells.require(cell);
+    const under = this.deps.store.active().filter((x) => x.cell === cell || x.cell.startsWith(`${cell}/`));
+    return listProcesses(under, this.deps);
+  }
+
   async signal(cell: string, name: string, signal: number): Promise<void> {
     checkSignal(signal);
     const row = this.#require(cell, name);
-    if (row.state !== "running" && row.state !== "stopping")
-      throw precondition(`executable "${name}" in cell "${cell}" is ${row.state}: it has no process to signal`);
+    this.#requireProcess(row);
     await this.#signalMainProcess(row, signal);
   }
 
@@ -385,24 +420,38 @@ export class Executables implements CellWorkloads {
       if (!row || row.state !== "backoff" || this.#closed) return;
       // As in start: not into a frozen cell. Try again later; it stays in backoff until the cell is thawed.
       if (this.deps.cells.frozenAt(cell) !== undefined) return this.#scheduleRestart(cell, name, Date.now() + FROZEN_RETRY_MS);
-      const starting: ExecutableRow = {
-        ...row,
-        state: "starting",
-        pid: 0,
-        startedAtMs: Date.now(),
-        restartCount: row.restartCount + 1,
-        nextRestartAtMs: null,
-      };
-      this.deps.store.put(starting);
-      try {
-        const next = this.#running(starting, await this.#spawn(JSON.parse(row.spec) as ExecutableSpec, starting.restartCount));
-        this.deps.events.record({ kind: "executable.restarted", cell, executable: name, attributes: { restart_count: String(next.restartCount), pid: String(next.pid) }, labels: labelsOf(row) });
-      } catch (err) {
-        this.deps.log.error({ err, cell, name }, "restart failed; the executable stays exited");
-        this.deps.store.put({ ...row, state: "exited", nextRestartAtMs: null });
-      }
-      this.#changes.notify(keyOf(cell, name));
+      await this.#runAgain(row, {}).catch((err: unknown) => this.deps.log.error({ err, cell, name }, "restart failed; the executable stays exited"));
     });
+  }
+
+  /**
+   * Starts the recorded spec of an executable that exited as its next run; run under the tree lock. Desired state
+   * first, as in start. If the spawn fails the executable is recorded as exited again and the error thrown.
+   */
+  async #runAgain(row: ExecutableRow, attributes: Record<string, string>): Promise<ExecutableRow> {
+    const starting: ExecutableRow = { ...row, state: "starting", pid: 0, startedAtMs: Date.now(), restartCount: row.restartCount + 1, nextRestartAtMs: null };
+    this.deps.store.put(starting);
+    try {
+      const next = this.#running(starting, await this.#spawn(JSON.parse(row.spec) as ExecutableSpec, starting.restartCount));
+      const { cell, name } = row;
+      this.deps.events.record({ kind: "executable.restarted", cell, executable: name, attributes: { restart_count: String(next.restartCount), pid: String(next.pid), ...attributes }, labels: labelsOf(row) });
+      return next;
+    } catch (err) {
+      this.deps.store.put({ ...row, state: "exited", nextRestartAtMs: null });
+      this.#changes.notify(keyOf(row.cell, row.name));
+      throw err;
+    }
+  }
+
+  /** As in start: a process that joins a frozen cgroup stops before it execs, and the start would wait for ever. */
+  #requireThawed(cell: string, name: string): void {
+    const frozen = this.deps.cells.frozenAt(cell);
+    if (frozen !== undefined) throw precondition(`cell "${frozen}" is frozen: thaw it before starting "${name}" in "${cell}"`);
+  }
+
+  #requireProcess(row: ExecutableRow): void {
+    if (row.state !== "running" && row.state !== "stopping")
+      throw precondition(`executable "${row.name}" in cell "${row.cell}" is ${row.state}: it has no process`);
   }
 
   #cancelRestart(row: ExecutableRow): ExecutableRow {

@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { useDaemon } from "../../helpers/daemon.js";
 import { uniqueName } from "../../helpers/names.js";
-import { aerOf } from "./run-aer.js";
+import { aerOf, eventually } from "./run-aer.js";
 
 const aurae = useDaemon();
 const aer = aerOf(aurae);
@@ -26,7 +26,8 @@ test("status of an executable: state, pid, command, restarts, cell limits, usage
   assert.match(text, /^ +Command: for i in \$\(seq 1 12\)/m);
   assert.match(text, /^ +Restarts: 0 \(policy always\)$/m);
   assert.match(text, new RegExp(`^ +Cell: ${cell} \\(memory max 64M, pids max 50\\)$`, "m"));
-  assert.match(text, /^ +Usage: cpu \d+\.\d\ds, memory \S+ \(peak \S+\), pids [1-9]\d*, oom kills 0, io /m);
+  assert.match(text, /^ +Usage: cpu \d+\.\d\ds, memory \S+ \(peak \S+\), pids 1, oom kills 0, io /m);
+  assert.match(text, new RegExp(`^ +Processes: 1\\n +└─${pid} sleep 300$`, "m"));
   const logs = text.split("\n\n")[1]!.trim().split("\n");
   assert.equal(logs.length, 10, logs.join("\n"));
   assert.match(logs.at(-1)!, /^\S+Z web: (line 12|warning)$/);
@@ -35,7 +36,7 @@ test("status of an executable: state, pid, command, restarts, cell limits, usage
 test("status -o json of an executable: kind, executable, cell, stats and logs; -q the state alone", async (t) => {
   const cell = await busyCell(t);
   const json = JSON.parse((await aer("-o", "json", "status", `${cell}/web`)).stdout);
-  assert.deepEqual(Object.keys(json).sort(), ["cell", "executable", "kind", "logs", "stats"]);
+  assert.deepEqual(Object.keys(json).sort(), ["cell", "executable", "kind", "logs", "processes", "stats"]);
   assert.equal(json.kind, "executable");
   assert.equal(json.executable.status.state, "EXECUTABLE_STATE_RUNNING");
   assert.equal(json.cell.spec.name, cell);
@@ -56,12 +57,59 @@ test("status of a cell: limits, isolation, nested cells, its executables and the
   assert.match(text, /^ +Executables: 1 \(1 running\)$/m);
   assert.match(text, new RegExp(`^ {2}${cell}\\s+web\\s+running\\s+\\d+`, "m"));
   const json = JSON.parse((await aer("-o", "json", "status", cell)).stdout);
-  assert.deepEqual(Object.keys(json).sort(), ["cell", "cells", "executables", "kind", "logs", "stats"]);
+  assert.deepEqual(Object.keys(json).sort(), ["cell", "cells", "executables", "kind", "logs", "processes", "stats"]);
   assert.deepEqual(json.cells, [`${cell}/inner`]);
   assert.equal(json.executables[0].spec.name, "web");
   assert.equal((await aer("-q", "cell", "freeze", cell)).code, 0);
   assert.equal((await aer("-q", "status", cell)).stdout, "frozen\n");
   assert.equal((await aer("cell", "thaw", cell)).code, 0);
+});
+
+test("status of an executable shows its own usage and its processes as a tree; of a cell, every executable's tree", async (t) => {
+  const cell = await busyCell(t); // "web" is one process in the cell besides these
+  assert.equal((await aer("cell", "allocate", `${cell}/inner`)).code, 0);
+  assert.equal((await aer("exec", "start", `${cell}/inner`, "db", "--", "sleep", "303")).code, 0);
+  assert.equal((await aer("exec", "start", cell, "tree", "--shell", "--", "sleep 301 & sleep 302; wait")).code, 0);
+  const tree = JSON.parse((await aer("-o", "json", "exec", "get", cell, "tree")).stdout).status.pid;
+  await eventually("the shell started both sleeps", async () => /Processes: 3$/m.test((await aer("status", `${cell}/tree`)).stdout));
+  const text = (await aer("status", `${cell}/tree`)).stdout;
+  assert.match(text, /^ +Usage: .*, pids 3, /m, "the executable's own pids, not the cell's");
+  const [, sleep1, sleep2] = /^ {13}└─\d+ .*\n {15}├─(\d+) sleep 301\n {15}└─(\d+) sleep 302$/m.exec(text) ?? [];
+  assert.match(text, new RegExp(`^ +Processes: 3\\n {13}└─${tree} /bin/sh -c sleep 301 & sleep 302; wait\\n`, "m"), text);
+  assert.ok(sleep1 && sleep2, text);
+  const json = JSON.parse((await aer("-o", "json", "status", `${cell}/tree`)).stdout);
+  assert.deepEqual(json.processes.map((p: { pid: number; ppid: number }) => [p.pid, p.ppid]), [[tree, json.processes[0].ppid], [Number(sleep1), tree], [Number(sleep2), tree]]);
+  assert.equal(json.stats.pidsCurrent, "3");
+
+  const whole = (await aer("status", cell)).stdout;
+  assert.match(whole, /^ +Processes: 5$/m);
+  assert.match(whole, new RegExp(`^ +├─tree\\n +│ └─${tree} /bin/sh -c .*\\n(.*\\n){2} +├─web\\n +│ └─\\d+ sleep 300\\n +└─inner/db\\n +└─\\d+ sleep 303$`, "m"), whole);
+});
+
+test("status with no target shows the node: health, daemon, kernel and cgroup mode, counts, failed executables, recent events", async (t) => {
+  const cell = await busyCell(t);
+  assert.equal((await aer("exec", "start", cell, "bad", "--", "sh", "-c", "exit 4")).code, 0);
+  await aer("exec", "wait", cell, "bad");
+  const info = JSON.parse((await aer("-o", "json", "version")).stdout).daemon;
+  const text = (await aer("status")).stdout;
+  assert.match(text, new RegExp(`^● ${info.hostname} - serving\\n`));
+  assert.match(text, /^ +Health: SERVING$/m);
+  assert.match(text, new RegExp(`^ +Daemon: auraed ${info.version}, pid ${info.pid}, up \\S+$`, "m"));
+  assert.match(text, new RegExp(`^ +Kernel: ${info.kernelRelease}, cgroup (v1|v2|hybrid), node up \\S+$`, "m"));
+  assert.match(text, /^ +Cells: [1-9]\d*/m);
+  assert.match(text, /^ +Executables: [1-9]\d* \(\d+ running(, \d+ \w+)*, \d+ exited\)$/m, "counts by state, running first");
+  assert.match(text, new RegExp(`^ +Failed: .*${cell}/bad \\(code 4\\)`, "m"));
+  const events = text.split("Recent events:\n")[1]!.trim().split("\n");
+  assert.ok(events.length >= 1 && events.length <= 10, events.join("\n"));
+  assert.match(events.at(-1)!, new RegExp(`executable\\.exited +${cell}/bad +code=4`), "the newest event last");
+
+  const json = JSON.parse((await aer("-o", "json", "status")).stdout);
+  assert.deepEqual(Object.keys(json).sort(), ["cells", "events", "executables", "failed", "health", "kind", "node"]);
+  assert.equal(json.kind, "node");
+  assert.equal(json.node.pid, info.pid);
+  assert.ok(json.executables.running >= 1 && json.executables.exited >= 1, JSON.stringify(json.executables));
+  assert.ok(json.failed.some((x: { spec: { cellName: string; name: string } }) => x.spec.cellName === cell && x.spec.name === "bad"));
+  assert.equal((await aer("-q", "status")).stdout, "serving\n");
 });
 
 test("status exits 3 for a cell or executable that does not exist", async (t) => {
@@ -84,14 +132,15 @@ test("top --once prints the cells busiest first with cpu %, memory and pids, eac
   assert.match(lines[0]!, /^CELL \/ EXECUTABLE\s+STATE\s+PID\s+CPU%\s+MEMORY\s+PEAK\s+PIDS\s+RESTARTS$/);
   assert.match(lines[1]!, new RegExp(`^${busy}\\s+active\\s+-\\s+(\\d+\\.\\d)\\s`));
   assert.ok(Number(/\s(\d+\.\d)\s/.exec(lines[1]!)![1]) > 20, lines[1]);
-  assert.match(lines[2]!, /^ {2}spin\s+running\s+\d+\s/);
+  assert.match(lines[2]!, /^ {2}spin\s+running\s+\d+\s+(\d+\.\d)\s+\S+\s+\S+\s+1\s+0$/);
+  assert.ok(Number(/^ {2}spin\s+running\s+\d+\s+(\d+\.\d)/.exec(lines[2]!)![1]) > 20, `the executable's own cpu: ${lines[2]}`);
   assert.ok(lines.some((l) => new RegExp(`^${idle}\\s+active`).test(l)));
 
   const json = JSON.parse((await aer("-o", "json", "top", "--once", "--interval", "300ms")).stdout);
   const busyRow = json.find((r: { cell: string; executable?: string }) => r.cell === busy && r.executable === undefined);
   assert.deepEqual(Object.keys(busyRow).sort(), ["cell", "cpuPercent", "memoryBytes", "memoryPeakBytes", "pids", "state"]);
   const spinRow = json.find((r: { executable?: string }) => r.executable === "spin");
-  assert.deepEqual(Object.keys(spinRow).sort(), ["cell", "executable", "pid", "restarts", "state"]);
+  assert.deepEqual(Object.keys(spinRow).sort(), ["cell", "cpuPercent", "executable", "memoryBytes", "memoryPeakBytes", "pid", "pids", "restarts", "state"]);
   assert.ok((await aer("-q", "top", "--once", "--interval", "100ms")).stdout.includes(`${busy}/spin\n`));
 });
 

@@ -69,6 +69,18 @@ test("exec wait shows a progress line on a terminal while it waits, and clears i
   assert.doesNotMatch(screen, /waiting for/, "the progress line is cleared");
 });
 
+test("exec stop --grace counts down to SIGKILL on a terminal, and clears the line before printing the result", async (t) => {
+  const cell = await cellWith(t, "stubborn", "trap '' TERM; while :; do sleep 1; done");
+  const term = await openTerminal(t, `${AER} exec stop ${cell} stubborn --grace 4s`, env());
+  const first = await term.waitFor(new RegExp(`[⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏] stopping ${cell}/stubborn: SIGTERM sent, SIGKILL in [34]s`));
+  const seconds = Number(/SIGKILL in (\d)s/.exec(first)![1]);
+  await term.waitFor(new RegExp(`stopping ${cell}/stubborn: SIGTERM sent, SIGKILL in [1-${seconds - 1}]s`)); // it counts down
+  const screen = await term.waitFor(/EXIT=\d+/, 20_000);
+  assert.match(screen, /EXIT=0/);
+  assert.match(screen, new RegExp(`^${cell}\\s+stubborn\\s+exited\\s+\\d+\\s+signal SIGKILL`, "m"));
+  assert.doesNotMatch(screen, /stopping/, "the countdown is cleared");
+});
+
 test("cell free --stop counts the executables stopped so far on a terminal, and clears the line when done", async (t) => {
   const cell = await cellWith(t, "stubborn-a", "trap '' TERM; while :; do sleep 1; done");
   assert.equal((await aer("exec", "start", cell, "stubborn-b", "--shell", "--", "trap '' TERM; while :; do sleep 1; done")).code, 0);

@@ -52,6 +52,19 @@ test("roles grant kinds of access; nothing is granted by default", () => {
   assert.equal(decide(authz, caller("spiffe://td/readers/x"), "/some.new.v1.Service/Method").allowed, false); // unclassified: admin only
 });
 
+test("Restart is an operator's, within its cells, like Stop; Stats and ListProcesses a reader's", () => {
+  const authz = new Authorizer(policy);
+  const EXECUTABLES = "/aurae.executables.v1.ExecutableService/";
+  const [reader, ops] = [caller("spiffe://td/readers/x"), caller("spiffe://td/ops/deploy")];
+  assert.equal(decide(authz, reader, `${EXECUTABLES}Restart`, { cellName: "a", name: "x" }).allowed, false);
+  assert.equal(decide(authz, ops, `${EXECUTABLES}Restart`, { cellName: "a/web", name: "x" }).allowed, true);
+  assert.equal(decide(authz, ops, `${EXECUTABLES}Restart`, { cellName: "b", name: "x" }).allowed, false);
+  assert.equal(decide(authz, reader, `${EXECUTABLES}Stats`, { cellName: "web", name: "x" }).allowed, true);
+  assert.equal(decide(authz, ops, `${EXECUTABLES}Stats`, { cellName: "b", name: "x" }).allowed, false);
+  assert.equal(decide(authz, reader, "/aurae.observe.v1.ObserveService/ListProcesses", { cellName: "web" }).allowed, true);
+  assert.equal(decide(authz, ops, "/aurae.observe.v1.ObserveService/ListProcesses", { cellName: "b" }).allowed, false);
+});
+
 test("a caller confined to cells reaches them and what is below, nothing else", () => {
   const authz = new Authorizer(policy);
   const ops = caller("spiffe://td/ops/deploy");

@@ -39,7 +39,8 @@ export const protobufFileName = "aurae/events/v1/events.proto";
  *   executable.started      an executable was started by a caller (cell_name, executable_name; attributes: pid)
  *   executable.exited       an executable's process ended (attributes: code or signal, oom_killed "true"/"false";
  *                           lost "true" when the node lost it without seeing how it ended)
- *   executable.restarted    the restart policy started it again (attributes: restart_count, pid)
+ *   executable.restarted    the restart policy started it again (attributes: restart_count, pid), or a caller's
+ *                           Restart did (attributes also: requested "true")
  *   executable.oom_killed   the kernel's OOM killer ended it, just before its executable.exited (attributes: pid)
  *   executable.stopped      a caller asked to stop it, when the first signal is sent (attributes: signal)
  *   daemon.started          auraed started and is about to serve (attributes: pid)

@@ -237,7 +237,7 @@ export interface Rlimit {
  */
 export interface RestartPolicy {
   mode: RestartMode;
-  /** Most restarts; 0: no limit. */
+  /** Most restarts; 0: no limit. Restarts by Restart count too, as systemd's start limit counts manual starts. */
   maxRestarts: number;
   /** Longest wait between restarts, in milliseconds. Unset: 300000 (5 minutes). */
   maxDelayMs?: number | undefined;
@@ -281,7 +281,7 @@ export interface ExecutableStatus {
   exit:
     | ExitStatus
     | undefined;
-  /** How often the restart policy started it again. */
+  /** How often it was started again: by its restart policy or by Restart. Each run has its own number (the first is 0). */
   restartCount: number;
   /** Set in BACKOFF: when the next start is due. */
   nextRestartAt: Date | undefined;
@@ -364,6 +364,45 @@ export interface ListResponse {
   executables: Executable[];
   /** Empty on the last page. */
   nextPageToken: string;
+}
+
+export interface RestartRequest {
+  cellName: string;
+  name: string;
+  /** As in StopRequest: the first signal (unset: SIGTERM) and the wait before SIGKILL (unset: 10000). */
+  signal?: number | undefined;
+  gracePeriodMs?: number | undefined;
+}
+
+export interface RestartResponse {
+  executable: Executable | undefined;
+}
+
+export interface StatsRequest {
+  cellName: string;
+  name: string;
+}
+
+/**
+ * ExecutableStats is the resource usage of one executable: its process and every descendant, which all stay in its
+ * cgroup. The counters start with the current run.
+ */
+export interface ExecutableStats {
+  cpuUsageUs: bigint;
+  cpuUserUs: bigint;
+  cpuSystemUs: bigint;
+  memoryCurrentBytes: bigint;
+  /** Highest memory use seen; 0 where the kernel does not track it. */
+  memoryPeakBytes: bigint;
+  /** Processes the OOM killer killed in the executable's cgroup. */
+  oomKills: bigint;
+  pidsCurrent: bigint;
+  ioReadBytes: bigint;
+  ioWriteBytes: bigint;
+}
+
+export interface StatsResponse {
+  stats: ExecutableStats | undefined;
 }
 
 function createBaseExecutableSpec(): ExecutableSpec {
@@ -2592,6 +2631,642 @@ export const ListResponse: MessageFns<ListResponse> = {
   },
 };
 
+function createBaseRestartRequest(): RestartRequest {
+  return { cellName: "", name: "", signal: undefined, gracePeriodMs: undefined };
+}
+
+export const RestartRequest: MessageFns<RestartRequest> = {
+  encode(message: RestartRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.cellName !== "") {
+      writer.uint32(10).string(message.cellName);
+    }
+    if (message.name !== "") {
+      writer.uint32(18).string(message.name);
+    }
+    if (message.signal !== undefined) {
+      writer.uint32(24).int32(message.signal);
+    }
+    if (message.gracePeriodMs !== undefined) {
+      writer.uint32(32).uint32(message.gracePeriodMs);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RestartRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRestartRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.cellName = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.name = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.signal = reader.int32();
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.gracePeriodMs = reader.uint32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): RestartRequest {
+    return {
+      cellName: isSet(object.cellName)
+        ? globalThis.String(object.cellName)
+        : isSet(object.cell_name)
+        ? globalThis.String(object.cell_name)
+        : "",
+      name: isSet(object.name) ? globalThis.String(object.name) : "",
+      signal: isSet(object.signal) ? globalThis.Number(object.signal) : undefined,
+      gracePeriodMs: isSet(object.gracePeriodMs)
+        ? globalThis.Number(object.gracePeriodMs)
+        : isSet(object.grace_period_ms)
+        ? globalThis.Number(object.grace_period_ms)
+        : undefined,
+    };
+  },
+
+  toJSON(message: RestartRequest): unknown {
+    const obj: any = {};
+    if (message.cellName !== "") {
+      obj.cellName = message.cellName;
+    }
+    if (message.name !== "") {
+      obj.name = message.name;
+    }
+    if (message.signal !== undefined) {
+      obj.signal = Math.round(message.signal);
+    }
+    if (message.gracePeriodMs !== undefined) {
+      obj.gracePeriodMs = Math.round(message.gracePeriodMs);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<RestartRequest>, I>>(base?: I): RestartRequest {
+    return RestartRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<RestartRequest>, I>>(object: I): RestartRequest {
+    const message = createBaseRestartRequest();
+    message.cellName = object.cellName ?? "";
+    message.name = object.name ?? "";
+    message.signal = object.signal ?? undefined;
+    message.gracePeriodMs = object.gracePeriodMs ?? undefined;
+    return message;
+  },
+};
+
+function createBaseRestartResponse(): RestartResponse {
+  return { executable: undefined };
+}
+
+export const RestartResponse: MessageFns<RestartResponse> = {
+  encode(message: RestartResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.executable !== undefined) {
+      Executable.encode(message.executable, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RestartResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRestartResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.executable = Executable.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): RestartResponse {
+    return { executable: isSet(object.executable) ? Executable.fromJSON(object.executable) : undefined };
+  },
+
+  toJSON(message: RestartResponse): unknown {
+    const obj: any = {};
+    if (message.executable !== undefined) {
+      obj.executable = Executable.toJSON(message.executable);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<RestartResponse>, I>>(base?: I): RestartResponse {
+    return RestartResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<RestartResponse>, I>>(object: I): RestartResponse {
+    const message = createBaseRestartResponse();
+    message.executable = (object.executable !== undefined && object.executable !== null)
+      ? Executable.fromPartial(object.executable)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseStatsRequest(): StatsRequest {
+  return { cellName: "", name: "" };
+}
+
+export const StatsRequest: MessageFns<StatsRequest> = {
+  encode(message: StatsRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.cellName !== "") {
+      writer.uint32(10).string(message.cellName);
+    }
+    if (message.name !== "") {
+      writer.uint32(18).string(message.name);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): StatsRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseStatsRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.cellName = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.name = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): StatsRequest {
+    return {
+      cellName: isSet(object.cellName)
+        ? globalThis.String(object.cellName)
+        : isSet(object.cell_name)
+        ? globalThis.String(object.cell_name)
+        : "",
+      name: isSet(object.name) ? globalThis.String(object.name) : "",
+    };
+  },
+
+  toJSON(message: StatsRequest): unknown {
+    const obj: any = {};
+    if (message.cellName !== "") {
+      obj.cellName = message.cellName;
+    }
+    if (message.name !== "") {
+      obj.name = message.name;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<StatsRequest>, I>>(base?: I): StatsRequest {
+    return StatsRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<StatsRequest>, I>>(object: I): StatsRequest {
+    const message = createBaseStatsRequest();
+    message.cellName = object.cellName ?? "";
+    message.name = object.name ?? "";
+    return message;
+  },
+};
+
+function createBaseExecutableStats(): ExecutableStats {
+  return {
+    cpuUsageUs: 0n,
+    cpuUserUs: 0n,
+    cpuSystemUs: 0n,
+    memoryCurrentBytes: 0n,
+    memoryPeakBytes: 0n,
+    oomKills: 0n,
+    pidsCurrent: 0n,
+    ioReadBytes: 0n,
+    ioWriteBytes: 0n,
+  };
+}
+
+export const ExecutableStats: MessageFns<ExecutableStats> = {
+  encode(message: ExecutableStats, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.cpuUsageUs !== 0n) {
+      if (BigInt.asIntN(64, message.cpuUsageUs) !== message.cpuUsageUs) {
+        throw new globalThis.Error("value provided for field message.cpuUsageUs of type int64 too large");
+      }
+      writer.uint32(8).int64(message.cpuUsageUs);
+    }
+    if (message.cpuUserUs !== 0n) {
+      if (BigInt.asIntN(64, message.cpuUserUs) !== message.cpuUserUs) {
+        throw new globalThis.Error("value provided for field message.cpuUserUs of type int64 too large");
+      }
+      writer.uint32(16).int64(message.cpuUserUs);
+    }
+    if (message.cpuSystemUs !== 0n) {
+      if (BigInt.asIntN(64, message.cpuSystemUs) !== message.cpuSystemUs) {
+        throw new globalThis.Error("value provided for field message.cpuSystemUs of type int64 too large");
+      }
+      writer.uint32(24).int64(message.cpuSystemUs);
+    }
+    if (message.memoryCurrentBytes !== 0n) {
+      if (BigInt.asIntN(64, message.memoryCurrentBytes) !== message.memoryCurrentBytes) {
+        throw new globalThis.Error("value provided for field message.memoryCurrentBytes of type int64 too large");
+      }
+      writer.uint32(32).int64(message.memoryCurrentBytes);
+    }
+    if (message.memoryPeakBytes !== 0n) {
+      if (BigInt.asIntN(64, message.memoryPeakBytes) !== message.memoryPeakBytes) {
+        throw new globalThis.Error("value provided for field message.memoryPeakBytes of type int64 too large");
+      }
+      writer.uint32(40).int64(message.memoryPeakBytes);
+    }
+    if (message.oomKills !== 0n) {
+      if (BigInt.asIntN(64, message.oomKills) !== message.oomKills) {
+        throw new globalThis.Error("value provided for field message.oomKills of type int64 too large");
+      }
+      writer.uint32(48).int64(message.oomKills);
+    }
+    if (message.pidsCurrent !== 0n) {
+      if (BigInt.asIntN(64, message.pidsCurrent) !== message.pidsCurrent) {
+        throw new globalThis.Error("value provided for field message.pidsCurrent of type int64 too large");
+      }
+      writer.uint32(56).int64(message.pidsCurrent);
+    }
+    if (message.ioReadBytes !== 0n) {
+      if (BigInt.asIntN(64, message.ioReadBytes) !== message.ioReadBytes) {
+        throw new globalThis.Error("value provided for field message.ioReadBytes of type int64 too large");
+      }
+      writer.uint32(64).int64(message.ioReadBytes);
+    }
+    if (message.ioWriteBytes !== 0n) {
+      if (BigInt.asIntN(64, message.ioWriteBytes) !== message.ioWriteBytes) {
+        throw new globalThis.Error("value provided for field message.ioWriteBytes of type int64 too large");
+      }
+      writer.uint32(72).int64(message.ioWriteBytes);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ExecutableStats {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseExecutableStats();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.cpuUsageUs = reader.int64() as bigint;
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.cpuUserUs = reader.int64() as bigint;
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.cpuSystemUs = reader.int64() as bigint;
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.memoryCurrentBytes = reader.int64() as bigint;
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.memoryPeakBytes = reader.int64() as bigint;
+            continue;
+          }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.oomKills = reader.int64() as bigint;
+            continue;
+          }
+          case 7: {
+            if (tag !== 56) {
+              break;
+            }
+
+            message.pidsCurrent = reader.int64() as bigint;
+            continue;
+          }
+          case 8: {
+            if (tag !== 64) {
+              break;
+            }
+
+            message.ioReadBytes = reader.int64() as bigint;
+            continue;
+          }
+          case 9: {
+            if (tag !== 72) {
+              break;
+            }
+
+            message.ioWriteBytes = reader.int64() as bigint;
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ExecutableStats {
+    return {
+      cpuUsageUs: isSet(object.cpuUsageUs)
+        ? BigInt(object.cpuUsageUs)
+        : isSet(object.cpu_usage_us)
+        ? BigInt(object.cpu_usage_us)
+        : 0n,
+      cpuUserUs: isSet(object.cpuUserUs)
+        ? BigInt(object.cpuUserUs)
+        : isSet(object.cpu_user_us)
+        ? BigInt(object.cpu_user_us)
+        : 0n,
+      cpuSystemUs: isSet(object.cpuSystemUs)
+        ? BigInt(object.cpuSystemUs)
+        : isSet(object.cpu_system_us)
+        ? BigInt(object.cpu_system_us)
+        : 0n,
+      memoryCurrentBytes: isSet(object.memoryCurrentBytes)
+        ? BigInt(object.memoryCurrentBytes)
+        : isSet(object.memory_current_bytes)
+        ? BigInt(object.memory_current_bytes)
+        : 0n,
+      memoryPeakBytes: isSet(object.memoryPeakBytes)
+        ? BigInt(object.memoryPeakBytes)
+        : isSet(object.memory_peak_bytes)
+        ? BigInt(object.memory_peak_bytes)
+        : 0n,
+      oomKills: isSet(object.oomKills)
+        ? BigInt(object.oomKills)
+        : isSet(object.oom_kills)
+        ? BigInt(object.oom_kills)
+        : 0n,
+      pidsCurrent: isSet(object.pidsCurrent)
+        ? BigInt(object.pidsCurrent)
+        : isSet(object.pids_current)
+        ? BigInt(object.pids_current)
+        : 0n,
+      ioReadBytes: isSet(object.ioReadBytes)
+        ? BigInt(object.ioReadBytes)
+        : isSet(object.io_read_bytes)
+        ? BigInt(object.io_read_bytes)
+        : 0n,
+      ioWriteBytes: isSet(object.ioWriteBytes)
+        ? BigInt(object.ioWriteBytes)
+        : isSet(object.io_write_bytes)
+        ? BigInt(object.io_write_bytes)
+        : 0n,
+    };
+  },
+
+  toJSON(message: ExecutableStats): unknown {
+    const obj: any = {};
+    if (message.cpuUsageUs !== 0n) {
+      obj.cpuUsageUs = message.cpuUsageUs.toString();
+    }
+    if (message.cpuUserUs !== 0n) {
+      obj.cpuUserUs = message.cpuUserUs.toString();
+    }
+    if (message.cpuSystemUs !== 0n) {
+      obj.cpuSystemUs = message.cpuSystemUs.toString();
+    }
+    if (message.memoryCurrentBytes !== 0n) {
+      obj.memoryCurrentBytes = message.memoryCurrentBytes.toString();
+    }
+    if (message.memoryPeakBytes !== 0n) {
+      obj.memoryPeakBytes = message.memoryPeakBytes.toString();
+    }
+    if (message.oomKills !== 0n) {
+      obj.oomKills = message.oomKills.toString();
+    }
+    if (message.pidsCurrent !== 0n) {
+      obj.pidsCurrent = message.pidsCurrent.toString();
+    }
+    if (message.ioReadBytes !== 0n) {
+      obj.ioReadBytes = message.ioReadBytes.toString();
+    }
+    if (message.ioWriteBytes !== 0n) {
+      obj.ioWriteBytes = message.ioWriteBytes.toString();
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ExecutableStats>, I>>(base?: I): ExecutableStats {
+    return ExecutableStats.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ExecutableStats>, I>>(object: I): ExecutableStats {
+    const message = createBaseExecutableStats();
+    message.cpuUsageUs = (object.cpuUsageUs !== undefined && object.cpuUsageUs !== null)
+      ? BigInt(object.cpuUsageUs)
+      : 0n;
+    message.cpuUserUs = (object.cpuUserUs !== undefined && object.cpuUserUs !== null) ? BigInt(object.cpuUserUs) : 0n;
+    message.cpuSystemUs = (object.cpuSystemUs !== undefined && object.cpuSystemUs !== null)
+      ? BigInt(object.cpuSystemUs)
+      : 0n;
+    message.memoryCurrentBytes = (object.memoryCurrentBytes !== undefined && object.memoryCurrentBytes !== null)
+      ? BigInt(object.memoryCurrentBytes)
+      : 0n;
+    message.memoryPeakBytes = (object.memoryPeakBytes !== undefined && object.memoryPeakBytes !== null)
+      ? BigInt(object.memoryPeakBytes)
+      : 0n;
+    message.oomKills = (object.oomKills !== undefined && object.oomKills !== null) ? BigInt(object.oomKills) : 0n;
+    message.pidsCurrent = (object.pidsCurrent !== undefined && object.pidsCurrent !== null)
+      ? BigInt(object.pidsCurrent)
+      : 0n;
+    message.ioReadBytes = (object.ioReadBytes !== undefined && object.ioReadBytes !== null)
+      ? BigInt(object.ioReadBytes)
+      : 0n;
+    message.ioWriteBytes = (object.ioWriteBytes !== undefined && object.ioWriteBytes !== null)
+      ? BigInt(object.ioWriteBytes)
+      : 0n;
+    return message;
+  },
+};
+
+function createBaseStatsResponse(): StatsResponse {
+  return { stats: undefined };
+}
+
+export const StatsResponse: MessageFns<StatsResponse> = {
+  encode(message: StatsResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.stats !== undefined) {
+      ExecutableStats.encode(message.stats, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): StatsResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseStatsResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.stats = ExecutableStats.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): StatsResponse {
+    return { stats: isSet(object.stats) ? ExecutableStats.fromJSON(object.stats) : undefined };
+  },
+
+  toJSON(message: StatsResponse): unknown {
+    const obj: any = {};
+    if (message.stats !== undefined) {
+      obj.stats = ExecutableStats.toJSON(message.stats);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<StatsResponse>, I>>(base?: I): StatsResponse {
+    return StatsResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<StatsResponse>, I>>(object: I): StatsResponse {
+    const message = createBaseStatsResponse();
+    message.stats = (object.stats !== undefined && object.stats !== null)
+      ? ExecutableStats.fromPartial(object.stats)
+      : undefined;
+    return message;
+  },
+};
+
 /** ExecutableService runs processes in cells and follows them to their exit. */
 export type ExecutableServiceDefinition = typeof ExecutableServiceDefinition;
 export const ExecutableServiceDefinition = {
@@ -2658,6 +3333,32 @@ export const ExecutableServiceDefinition = {
       requestType: ListRequest as typeof ListRequest,
       requestStream: false,
       responseType: ListResponse as typeof ListResponse,
+      responseStream: false,
+      options: {},
+    },
+    /**
+     * Restart stops the executable as Stop does (signal, grace period, SIGKILL), then starts the same spec again, as
+     * `systemctl restart`; an executable that exited (or waits in BACKOFF) is started at once. The new run keeps the
+     * executable's log and counts in restart_count like a restart by its policy, and its policy's back-off starts over.
+     * It answers once the new process runs.
+     */
+    restart: {
+      name: "Restart",
+      requestType: RestartRequest as typeof RestartRequest,
+      requestStream: false,
+      responseType: RestartResponse as typeof RestartResponse,
+      responseStream: false,
+      options: {},
+    },
+    /**
+     * Stats reads the resource usage of the executable's own cgroup (its process and every descendant): NOT_FOUND
+     * for an unknown cell or executable, FAILED_PRECONDITION when it has no process (not running or stopping).
+     */
+    stats: {
+      name: "Stats",
+      requestType: StatsRequest as typeof StatsRequest,
+      requestStream: false,
+      responseType: StatsResponse as typeof StatsResponse,
       responseStream: false,
       options: {},
     },
@@ -2736,6 +3437,34 @@ export const ExecutableServiceService = {
     responseSerialize: (value: ListResponse): Buffer => Buffer.from(ListResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): ListResponse => ListResponse.decode(value),
   },
+  /**
+   * Restart stops the executable as Stop does (signal, grace period, SIGKILL), then starts the same spec again, as
+   * `systemctl restart`; an executable that exited (or waits in BACKOFF) is started at once. The new run keeps the
+   * executable's log and counts in restart_count like a restart by its policy, and its policy's back-off starts over.
+   * It answers once the new process runs.
+   */
+  restart: {
+    path: "/aurae.executables.v1.ExecutableService/Restart" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: RestartRequest): Buffer => Buffer.from(RestartRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): RestartRequest => RestartRequest.decode(value),
+    responseSerialize: (value: RestartResponse): Buffer => Buffer.from(RestartResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): RestartResponse => RestartResponse.decode(value),
+  },
+  /**
+   * Stats reads the resource usage of the executable's own cgroup (its process and every descendant): NOT_FOUND
+   * for an unknown cell or executable, FAILED_PRECONDITION when it has no process (not running or stopping).
+   */
+  stats: {
+    path: "/aurae.executables.v1.ExecutableService/Stats" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: StatsRequest): Buffer => Buffer.from(StatsRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): StatsRequest => StatsRequest.decode(value),
+    responseSerialize: (value: StatsResponse): Buffer => Buffer.from(StatsResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): StatsResponse => StatsResponse.decode(value),
+  },
 } as const;
 
 export interface ExecutableServiceServer extends UntypedServiceImplementation {
@@ -2760,6 +3489,18 @@ export interface ExecutableServiceServer extends UntypedServiceImplementation {
   get: handleUnaryCall<GetRequest, GetResponse>;
   /** List returns executables in (cell, name) order, a page at a time. */
   list: handleUnaryCall<ListRequest, ListResponse>;
+  /**
+   * Restart stops the executable as Stop does (signal, grace period, SIGKILL), then starts the same spec again, as
+   * `systemctl restart`; an executable that exited (or waits in BACKOFF) is started at once. The new run keeps the
+   * executable's log and counts in restart_count like a restart by its policy, and its policy's back-off starts over.
+   * It answers once the new process runs.
+   */
+  restart: handleUnaryCall<RestartRequest, RestartResponse>;
+  /**
+   * Stats reads the resource usage of the executable's own cgroup (its process and every descendant): NOT_FOUND
+   * for an unknown cell or executable, FAILED_PRECONDITION when it has no process (not running or stopping).
+   */
+  stats: handleUnaryCall<StatsRequest, StatsResponse>;
 }
 
 export interface ExecutableServiceClient extends Client {
@@ -2855,6 +3596,46 @@ export interface ExecutableServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: ListResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * Restart stops the executable as Stop does (signal, grace period, SIGKILL), then starts the same spec again, as
+   * `systemctl restart`; an executable that exited (or waits in BACKOFF) is started at once. The new run keeps the
+   * executable's log and counts in restart_count like a restart by its policy, and its policy's back-off starts over.
+   * It answers once the new process runs.
+   */
+  restart(
+    request: RestartRequest,
+    callback: (error: ServiceError | null, response: RestartResponse) => void,
+  ): ClientUnaryCall;
+  restart(
+    request: RestartRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: RestartResponse) => void,
+  ): ClientUnaryCall;
+  restart(
+    request: RestartRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: RestartResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * Stats reads the resource usage of the executable's own cgroup (its process and every descendant): NOT_FOUND
+   * for an unknown cell or executable, FAILED_PRECONDITION when it has no process (not running or stopping).
+   */
+  stats(
+    request: StatsRequest,
+    callback: (error: ServiceError | null, response: StatsResponse) => void,
+  ): ClientUnaryCall;
+  stats(
+    request: StatsRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: StatsResponse) => void,
+  ): ClientUnaryCall;
+  stats(
+    request: StatsRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: StatsResponse) => void,
   ): ClientUnaryCall;
 }
 

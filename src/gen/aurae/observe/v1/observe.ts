@@ -12,9 +12,12 @@ import {
   Client,
   type ClientOptions,
   type ClientReadableStream,
+  type ClientUnaryCall,
   type handleServerStreamingCall,
+  type handleUnaryCall,
   makeGenericClientConstructor,
   type Metadata,
+  type ServiceError,
   type UntypedServiceImplementation,
 } from "@grpc/grpc-js";
 import { Timestamp } from "../../../google/protobuf/timestamp.js";
@@ -126,6 +129,32 @@ export interface GetDaemonLogsResponse {
   entries: LogEntry[];
   cursor: string;
   skippedBytes: bigint;
+}
+
+export interface ListProcessesRequest {
+  cellName: string;
+  /** One executable of the cell; empty: every executable of the cell and of the cells below it. */
+  executableName: string;
+}
+
+/** Process is one process as the node's /proc shows it, with host pids. */
+export interface Process {
+  pid: number;
+  /** Its parent; a pid outside the list (the shim, or a pid of another cgroup) when it is the top of a tree. */
+  ppid: number;
+  /** The executable whose cgroup holds it. */
+  cellName: string;
+  executableName: string;
+  /** Its command line; empty for a process that has none left (a zombie): see comm. */
+  argv: string[];
+  /** The kernel's short name of the process (/proc/<pid>/comm). */
+  comm: string;
+}
+
+export interface ListProcessesResponse {
+  processes: Process[];
+  /** Processes left out past the first 1000. */
+  omitted: number;
 }
 
 function createBaseGetLogsRequest(): GetLogsRequest {
@@ -900,6 +929,343 @@ export const GetDaemonLogsResponse: MessageFns<GetDaemonLogsResponse> = {
   },
 };
 
+function createBaseListProcessesRequest(): ListProcessesRequest {
+  return { cellName: "", executableName: "" };
+}
+
+export const ListProcessesRequest: MessageFns<ListProcessesRequest> = {
+  encode(message: ListProcessesRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.cellName !== "") {
+      writer.uint32(10).string(message.cellName);
+    }
+    if (message.executableName !== "") {
+      writer.uint32(18).string(message.executableName);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListProcessesRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListProcessesRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.cellName = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.executableName = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ListProcessesRequest {
+    return {
+      cellName: isSet(object.cellName)
+        ? globalThis.String(object.cellName)
+        : isSet(object.cell_name)
+        ? globalThis.String(object.cell_name)
+        : "",
+      executableName: isSet(object.executableName)
+        ? globalThis.String(object.executableName)
+        : isSet(object.executable_name)
+        ? globalThis.String(object.executable_name)
+        : "",
+    };
+  },
+
+  toJSON(message: ListProcessesRequest): unknown {
+    const obj: any = {};
+    if (message.cellName !== "") {
+      obj.cellName = message.cellName;
+    }
+    if (message.executableName !== "") {
+      obj.executableName = message.executableName;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ListProcessesRequest>, I>>(base?: I): ListProcessesRequest {
+    return ListProcessesRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ListProcessesRequest>, I>>(object: I): ListProcessesRequest {
+    const message = createBaseListProcessesRequest();
+    message.cellName = object.cellName ?? "";
+    message.executableName = object.executableName ?? "";
+    return message;
+  },
+};
+
+function createBaseProcess(): Process {
+  return { pid: 0, ppid: 0, cellName: "", executableName: "", argv: [], comm: "" };
+}
+
+export const Process: MessageFns<Process> = {
+  encode(message: Process, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.pid !== 0) {
+      writer.uint32(8).int32(message.pid);
+    }
+    if (message.ppid !== 0) {
+      writer.uint32(16).int32(message.ppid);
+    }
+    if (message.cellName !== "") {
+      writer.uint32(26).string(message.cellName);
+    }
+    if (message.executableName !== "") {
+      writer.uint32(34).string(message.executableName);
+    }
+    for (const v of message.argv) {
+      writer.uint32(42).string(v!);
+    }
+    if (message.comm !== "") {
+      writer.uint32(50).string(message.comm);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): Process {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseProcess();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.pid = reader.int32();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.ppid = reader.int32();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.cellName = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.executableName = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.argv.push(reader.string());
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.comm = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): Process {
+    return {
+      pid: isSet(object.pid) ? globalThis.Number(object.pid) : 0,
+      ppid: isSet(object.ppid) ? globalThis.Number(object.ppid) : 0,
+      cellName: isSet(object.cellName)
+        ? globalThis.String(object.cellName)
+        : isSet(object.cell_name)
+        ? globalThis.String(object.cell_name)
+        : "",
+      executableName: isSet(object.executableName)
+        ? globalThis.String(object.executableName)
+        : isSet(object.executable_name)
+        ? globalThis.String(object.executable_name)
+        : "",
+      argv: globalThis.Array.isArray(object?.argv) ? object.argv.map((e: any) => globalThis.String(e)) : [],
+      comm: isSet(object.comm) ? globalThis.String(object.comm) : "",
+    };
+  },
+
+  toJSON(message: Process): unknown {
+    const obj: any = {};
+    if (message.pid !== 0) {
+      obj.pid = Math.round(message.pid);
+    }
+    if (message.ppid !== 0) {
+      obj.ppid = Math.round(message.ppid);
+    }
+    if (message.cellName !== "") {
+      obj.cellName = message.cellName;
+    }
+    if (message.executableName !== "") {
+      obj.executableName = message.executableName;
+    }
+    if (message.argv?.length) {
+      obj.argv = message.argv;
+    }
+    if (message.comm !== "") {
+      obj.comm = message.comm;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<Process>, I>>(base?: I): Process {
+    return Process.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<Process>, I>>(object: I): Process {
+    const message = createBaseProcess();
+    message.pid = object.pid ?? 0;
+    message.ppid = object.ppid ?? 0;
+    message.cellName = object.cellName ?? "";
+    message.executableName = object.executableName ?? "";
+    message.argv = object.argv?.map((e) => e) || [];
+    message.comm = object.comm ?? "";
+    return message;
+  },
+};
+
+function createBaseListProcessesResponse(): ListProcessesResponse {
+  return { processes: [], omitted: 0 };
+}
+
+export const ListProcessesResponse: MessageFns<ListProcessesResponse> = {
+  encode(message: ListProcessesResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.processes) {
+      Process.encode(v!, writer.uint32(10).fork()).join();
+    }
+    if (message.omitted !== 0) {
+      writer.uint32(16).int32(message.omitted);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListProcessesResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListProcessesResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.processes.push(Process.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.omitted = reader.int32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ListProcessesResponse {
+    return {
+      processes: globalThis.Array.isArray(object?.processes)
+        ? object.processes.map((e: any) => Process.fromJSON(e))
+        : [],
+      omitted: isSet(object.omitted) ? globalThis.Number(object.omitted) : 0,
+    };
+  },
+
+  toJSON(message: ListProcessesResponse): unknown {
+    const obj: any = {};
+    if (message.processes?.length) {
+      obj.processes = message.processes.map((e) => Process.toJSON(e));
+    }
+    if (message.omitted !== 0) {
+      obj.omitted = Math.round(message.omitted);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ListProcessesResponse>, I>>(base?: I): ListProcessesResponse {
+    return ListProcessesResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ListProcessesResponse>, I>>(object: I): ListProcessesResponse {
+    const message = createBaseListProcessesResponse();
+    message.processes = object.processes?.map((e) => Process.fromPartial(e)) || [];
+    message.omitted = object.omitted ?? 0;
+    return message;
+  },
+};
+
 /** ObserveService reads what workloads print. */
 export type ObserveServiceDefinition = typeof ObserveServiceDefinition;
 export const ObserveServiceDefinition = {
@@ -930,6 +1296,18 @@ export const ObserveServiceDefinition = {
       requestStream: false,
       responseType: GetDaemonLogsResponse as typeof GetDaemonLogsResponse,
       responseStream: true,
+      options: {},
+    },
+    /**
+     * ListProcesses lists the processes running in one executable's cgroup, or in every executable of a cell and of
+     * the cells below it, as `systemctl status` shows a unit's cgroup: in (cell, executable, pid) order, at most 1000.
+     */
+    listProcesses: {
+      name: "ListProcesses",
+      requestType: ListProcessesRequest as typeof ListProcessesRequest,
+      requestStream: false,
+      responseType: ListProcessesResponse as typeof ListProcessesResponse,
+      responseStream: false,
       options: {},
     },
   },
@@ -967,6 +1345,20 @@ export const ObserveServiceService = {
       Buffer.from(GetDaemonLogsResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): GetDaemonLogsResponse => GetDaemonLogsResponse.decode(value),
   },
+  /**
+   * ListProcesses lists the processes running in one executable's cgroup, or in every executable of a cell and of
+   * the cells below it, as `systemctl status` shows a unit's cgroup: in (cell, executable, pid) order, at most 1000.
+   */
+  listProcesses: {
+    path: "/aurae.observe.v1.ObserveService/ListProcesses" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: ListProcessesRequest): Buffer => Buffer.from(ListProcessesRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ListProcessesRequest => ListProcessesRequest.decode(value),
+    responseSerialize: (value: ListProcessesResponse): Buffer =>
+      Buffer.from(ListProcessesResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ListProcessesResponse => ListProcessesResponse.decode(value),
+  },
 } as const;
 
 export interface ObserveServiceServer extends UntypedServiceImplementation {
@@ -982,6 +1374,11 @@ export interface ObserveServiceServer extends UntypedServiceImplementation {
    * workload's, with the same cursor, tail, since, until and follow.
    */
   getDaemonLogs: handleServerStreamingCall<GetDaemonLogsRequest, GetDaemonLogsResponse>;
+  /**
+   * ListProcesses lists the processes running in one executable's cgroup, or in every executable of a cell and of
+   * the cells below it, as `systemctl status` shows a unit's cgroup: in (cell, executable, pid) order, at most 1000.
+   */
+  listProcesses: handleUnaryCall<ListProcessesRequest, ListProcessesResponse>;
 }
 
 export interface ObserveServiceClient extends Client {
@@ -1010,6 +1407,25 @@ export interface ObserveServiceClient extends Client {
     metadata?: Metadata,
     options?: Partial<CallOptions>,
   ): ClientReadableStream<GetDaemonLogsResponse>;
+  /**
+   * ListProcesses lists the processes running in one executable's cgroup, or in every executable of a cell and of
+   * the cells below it, as `systemctl status` shows a unit's cgroup: in (cell, executable, pid) order, at most 1000.
+   */
+  listProcesses(
+    request: ListProcessesRequest,
+    callback: (error: ServiceError | null, response: ListProcessesResponse) => void,
+  ): ClientUnaryCall;
+  listProcesses(
+    request: ListProcessesRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ListProcessesResponse) => void,
+  ): ClientUnaryCall;
+  listProcesses(
+    request: ListProcessesRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ListProcessesResponse) => void,
+  ): ClientUnaryCall;
 }
 
 export const ObserveServiceClient = makeGenericClientConstructor(
