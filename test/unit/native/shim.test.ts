@@ -159,11 +159,13 @@ test("--stdin closed leaves fd 0 closed in the workload; the default and --stdin
 });
 
 test("records the CPU time of the workload and the children it reaped, not the time it slept", opts, async (t) => {
-  // timeout reaps the busy shell, so its time is in what wait4 reports for timeout.
-  const busy = await runToExit(t, { argv: ["timeout", "0.4", "sh", "-c", "while :; do :; done"] });
+  // The shell reaps python, which burns 0.3 s of CPU however busy the machine is (its own clock, not the wall's), so
+  // its time is in what wait4 reports for the shell.
+  const burn = "import time; end = time.process_time() + 0.3\nwhile time.process_time() < end: pass";
+  const busy = await runToExit(t, { argv: ["sh", "-c", `python3 -c '${burn}'; exit 3`] });
   const cpu = (s: Shim): number => (s.status().cpuUserUs as number) + (s.status().cpuSystemUs as number);
-  assert.equal(busy.status().exitCode, 124);
-  assert.ok(cpu(busy) >= 200_000, `busy for 0.4 s: ${JSON.stringify(busy.status())}`);
+  assert.equal(busy.status().exitCode, 3);
+  assert.ok(cpu(busy) >= 280_000, `busy for 0.3 s of CPU: ${JSON.stringify(busy.status())}`);
   const idle = await runToExit(t, { argv: ["sleep", "0.3"] });
   assert.ok(cpu(idle) < 100_000, `asleep for 0.3 s: ${JSON.stringify(idle.status())}`);
 });
