@@ -6,7 +6,9 @@ import type { AuraeClient } from "../../client/connect.js";
 import type { Cell, CellStats } from "../../gen/aurae/cells/v1/cells.js";
 import { ExecutableState, type Executable, type ExecutableStats } from "../../gen/aurae/executables/v1/executables.js";
 import { openClients, outputOptions, type NodeClient } from "../context.js";
+import { EXIT } from "../exit-codes.js";
 import { describeFailure } from "../failure.js";
+import { untilInterrupted } from "../follow.js";
 import { encode, encodeRecord, table, type OutputOptions } from "../output.js";
 import { ANSI, terminalSize } from "../terminal.js";
 import { durationOption, formatUsage } from "../units.js";
@@ -57,13 +59,9 @@ export function registerTop(program: Command): void {
 async function runBatch(clients: readonly NodeClient[], intervalMs: number, out: OutputOptions, once: boolean): Promise<void> {
   const samples: Samples = new Map();
   await sample(clients, samples); // cpu % needs two samples: the first frame would have none
-  const stop = new AbortController();
-  const onInterrupt = () => stop.abort();
-  process.once("SIGINT", onInterrupt);
-  try {
-    while (!stop.signal.aborted) {
-      await sleep(intervalMs, stop.signal);
-      if (stop.signal.aborted) break;
+  await untilInterrupted(async (signal) => {
+    while (!signal.aborted) {
+      await sleep(intervalMs, signal);
       const frame = await sample(clients, samples);
       for (const e of frame.errors) {
         process.stderr.write(`aer: ${e.node ? `node ${e.node}: ` : ""}${e.message}\n`);
@@ -74,16 +72,15 @@ async function runBatch(clients: readonly NodeClient[], intervalMs: number, out:
       else process.stdout.write(once ? encode(frame.rows, out.format) : encodeRecord(frame.rows, out.format));
       if (once) break;
     }
-  } finally {
-    process.off("SIGINT", onInterrupt);
-  }
+  });
 }
 
 async function runInteractive(clients: readonly NodeClient[], intervalMs: number): Promise<void> {
   const samples: Samples = new Map();
   const stop = new AbortController();
   const onKey = (key: Buffer) => {
-    // q, Q, Ctrl-C (raw mode delivers it as a byte instead of a signal), Esc.
+    // q, Q, Esc quit; Ctrl-C (raw mode delivers it as a byte instead of a signal) too, exiting 130 as if signalled.
+    if (key[0] === 0x03) process.exitCode ||= EXIT.interrupted;
     if ([0x71, 0x51, 0x03, 0x1b].includes(key[0]!)) stop.abort();
   };
   let last: Frame | undefined;

@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { useDaemon } from "../../helpers/daemon.js";
 import { uniqueName } from "../../helpers/names.js";
-import { aerOf, eventually } from "./run-aer.js";
+import { aerOf, eventually, spawnAer } from "./run-aer.js";
 
 const aurae = useDaemon();
 const aer = aerOf(aurae);
@@ -148,4 +148,12 @@ test("top --once exits 5 and says so when the daemon is not there", async () => 
   const result = await aer("--socket", `${aurae.dir}/none.sock`, "top", "--once");
   assert.equal(result.code, 5);
   assert.match(result.stderr, /^aer: daemon not running at /);
+});
+
+test("top off a terminal prints a frame per interval until Ctrl-C, which exits 130 (128 + SIGINT)", async (t) => {
+  const top = spawnAer(t, aurae, ["-o", "json", "top", "--interval", "200ms"]);
+  await eventually("a first frame", () => top.stdout().length > 0 || top.child.exitCode !== null);
+  top.child.kill("SIGINT");
+  await eventually("aer to exit on Ctrl-C", () => top.child.exitCode !== null);
+  assert.equal(top.child.exitCode, 130);
 });
