@@ -29,4 +29,6 @@ export const auditEntryToProto = (e: RecordedAuditEntry): pb.AuditEntry => ({
   code: e.code,
   details: e.details,
   peer: e.peer,
+  pending: e.pending,
+  replacesSequence: BigInt(e.replacesSequence ?? 0),
 });
