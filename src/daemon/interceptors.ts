@@ -182,12 +182,14 @@ export class CallGate {
             });
           },
           onReceiveHalfClose: (next) => {
-            // A client that ends its side without a request is refused all the same.
-            if (held) return void (finished || refuse(held));
-            next();
+            if (!held) return next();
+            // A client that ends its side without a request is refused all the same, naming no cell.
+            if (!finished) refuse(held);
           },
           onCancel: () => {
             closeStream?.();
+            // A refused caller that gives up before its request arrived is on record with its refusal.
+            if (held) return finish(held);
             // A change the handler already works on still happens: record its real outcome when it comes.
             if (isMutating(access) && handed && !finished) answerAfterCancel = true;
             else finish({ code: status.CANCELLED, details: handed ? "cancelled by the client" : "ended before its request was read: cancelled by the client, or larger than grpc accepts" });
