@@ -45,10 +45,11 @@ export interface AuditEntry {
   cellName: string;
   /**
    * The gRPC status code the call ended with, by name: "OK", "PERMISSION_DENIED", "UNAUTHENTICATED",
-   * "INVALID_ARGUMENT", "NOT_FOUND", ...
+   * "INVALID_ARGUMENT", "NOT_FOUND", ...; "UNKNOWN" for a call auraed stopped in the middle of (see pending). Empty
+   * while pending.
    */
   code: string;
-  /** The status message; empty on success. Long texts are cut to 2048 characters. */
+  /** The status message; empty on success and while pending. Long texts are cut to 2048 characters. */
   details: string;
   /** Where the call came from: "unix" for the Unix socket, else the remote address and port ("[::1]:53412"). */
   peer: string;
