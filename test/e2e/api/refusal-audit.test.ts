@@ -3,6 +3,7 @@
 // `aer audit --cell X` (a cell filter) finds every refused attempt on X.
 import assert from "node:assert/strict";
 import { test } from "node:test";
+import * as grpc from "@grpc/grpc-js";
 import { AuraeClientError, PermissionDeniedError, UnauthenticatedError } from "../../../src/client/index.js";
 import { useDaemon } from "../../helpers/daemon.js";
 import { certificateOf, clientAs, clientWith, usePolicy } from "../../helpers/identities.js";
@@ -76,4 +77,26 @@ test("a caller over its rate is recorded with the cell it asked about", async ()
   const over = results.filter((r) => r.status === "rejected" && r.reason instanceof AuraeClientError && r.reason.grpcCode === 8).length;
   assert.ok(over > 0, "no call was over the rate");
   assert.deepEqual(await refusalsOn(cell, "RESOURCE_EXHAUSTED"), Array.from({ length: over }, () => `${id} Get ${cell} RESOURCE_EXHAUSTED`));
+});
+
+test("a refused caller that sends no request, or gives up before it, is still on record with its refusal", async (t) => {
+  const id = `spiffe://${td}/refused/${uniqueName("silent")}`;
+  const { certificate } = await clientAs(aurae, id);
+  await usePolicy(aurae, policy({ identities: [id] }));
+  t.after(() => usePolicy(aurae, policy()));
+  const credentials = grpc.credentials.createSsl(Buffer.from(aurae.pki.ca.certPem), Buffer.from(certificate.keyPem), Buffer.from(certificate.certPem));
+  const raw = new grpc.Client(`unix:${aurae.socketPath}`, credentials, { "grpc.ssl_target_name_override": "localhost" });
+  t.after(() => raw.close());
+  // GetLogs names its cell in the request, so the refusal waits for it: these calls send headers and no message.
+  const open = (done: (err: grpc.ServiceError | null) => void) =>
+    raw.makeClientStreamRequest("/aurae.observe.v1.ObserveService/GetLogs", (b: Buffer) => b, (b: Buffer) => b, new grpc.Metadata(), { deadline: Date.now() + 10_000 }, done);
+  const ended = await new Promise<grpc.ServiceError | null>((resolve) => open(resolve).end());
+  assert.equal(ended?.code, grpc.status.PERMISSION_DENIED, "a request stream ended without a message is refused all the same");
+  const cancelled = await new Promise<grpc.ServiceError | null>((resolve) => {
+    const call = open(resolve);
+    setTimeout(() => call.cancel(), 300);
+  });
+  assert.equal(cancelled?.code, grpc.status.CANCELLED);
+  const { entries } = await aurae.client.audit.list({ pageSize: 1000, filter: { identity: id } });
+  assert.deepEqual(entries.map((e) => `${e.method.split("/").pop()} ${e.code}`), ["GetLogs PERMISSION_DENIED", "GetLogs PERMISSION_DENIED"]);
 });
