@@ -16,6 +16,8 @@ export interface Connection {
   readonly peer: string;
   readonly serial: string;
   readonly verdict: SvidVerdict;
+  /** The SPIFFE ID the certificate was last verified to hold, still known once it expired: refusals name it. */
+  readonly identity: string | undefined;
 }
 
 interface Entry {
@@ -26,6 +28,7 @@ interface Entry {
   readonly peer: string;
   readonly serial: string;
   verdict: SvidVerdict;
+  identity: string | undefined;
   bundles: TrustBundles;
 }
 
@@ -52,13 +55,15 @@ export class Connections {
     const chain = chainOf(peerCertificate);
     const bundles = this.#bundles;
     const serial = chain[0] && canonicalSerial(chain[0].serialNumber);
+    const verdict: SvidVerdict = serial === undefined ? { ok: false, reason: "client certificate has no usable serial number" } : verifyClientSvid(chain, bundles);
     this.#byCertificate.set(peerCertificate, {
       chain,
       notAfterMs: chain[0] ? Date.parse(chain[0].validTo) : 0,
       door,
       peer: socket.remoteAddress ?? "unix",
       serial: serial ?? "",
-      verdict: serial === undefined ? { ok: false, reason: "client certificate has no usable serial number" } : verifyClientSvid(chain, bundles),
+      verdict,
+      identity: verdict.ok ? verdict.id.id : undefined,
       bundles,
     });
   }
@@ -71,6 +76,7 @@ export class Connections {
     const bundles = this.#bundles;
     if (entry.bundles !== bundles && entry.serial !== "") {
       entry.verdict = verifyClientSvid(entry.chain, bundles);
+      if (entry.verdict.ok) entry.identity = entry.verdict.id.id;
       entry.bundles = bundles;
     }
     if (entry.verdict.ok && Date.now() > entry.notAfterMs)

@@ -1,13 +1,15 @@
 // Runs before any handler, for every service (ours, health and reflection alike), in this order: is the caller
 // within its rate, who is calling (the connection's SVID), is it denied outright, may it call this method on this
-// cell, may it open another stream. Every mutating call and every refusal is audited; every call is logged. Open
-// streams are decided again whenever what they were allowed on changes (policy, revocations, trust, expiry).
+// cell, may it open another stream. Every mutating call and every refusal is audited, naming the caller and the cell;
+// every call is logged. A mutation is on record as pending before its handler acts, and completed when it is
+// answered. Open streams are decided again whenever what they were allowed on changes (policy, revocations, trust,
+// expiry).
 import { ServerInterceptingCall, status, type ServerInterceptor, type ServerInterceptingCallInterface, type StatusObject } from "@grpc/grpc-js";
 import type { Logger } from "pino";
-import { DENIED_CODES, type AuditEntry } from "../domain/audit/audit-entry.js";
+import { DENIED_CODES, type AuditEntry, type AuditIntent } from "../domain/audit/audit-entry.js";
 import { AuraeError } from "../errors.js";
 import { Authorizer, type Caller } from "./authz/authorizer.js";
-import { isMutating, methodAccess, setFieldAt, type MethodAccess } from "./authz/methods.js";
+import { changesState, isMutating, methodAccess, setFieldAt, type MethodAccess } from "./authz/methods.js";
 import type { Connection, Connections } from "./identity.js";
 import type { CallLimits } from "./limits.js";
 import { malformation, onTransportRefusal, oversize, oversizeRefusal } from "./malformed.js";
@@ -18,7 +20,12 @@ export interface CallGateDeps {
   readonly connections: Connections;
   readonly authorizer: Authorizer;
   readonly limits: CallLimits;
-  readonly audit: { record(entry: AuditEntry): unknown };
+  readonly audit: {
+    record(entry: AuditEntry): unknown;
+    /** Records a mutation as pending before it is acted on; answers what `complete` takes. */
+    begin(intent: AuditIntent): number;
+    complete(pendingSequence: number, entry: AuditEntry): unknown;
+  };
   /** Whether a Start request would run its process as root (uid, gid or a supplementary group 0). */
   readonly runsAsRoot: (request: unknown) => Promise<boolean>;
   readonly log: Logger;
@@ -75,9 +82,13 @@ export class CallGate {
     const auth = call.getAuthContext();
     let caller: Caller | undefined;
     /** The connection's SPIFFE ID, once read: a caller refused before it was admitted is still named. */
-    let verifiedId: string | undefined;
+    let knownId: string | undefined;
     let peer = "unknown";
     let cell: string | undefined;
+    /** A refusal decided before the request was read, answered once it has been, to name its cell. */
+    let held: Status | undefined;
+    /** The audit entry recording this mutation as pending, once its request went on to the handler. */
+    let pendingSequence: number | undefined;
     let handed = false; // the request went on to the handler
     let nonRootOnly = false;
     let answerAfterCancel = false;
@@ -91,12 +102,13 @@ export class CallGate {
       closeStream?.();
       if (stream) this.#streams.delete(stream);
       const refused = REFUSALS.has(st.code);
-      const fields = { method, identity: caller?.id.id ?? verifiedId, cell, peer, code: status[st.code], ms: Math.round((performance.now() - startedAt) * 1000) / 1000 };
+      const fields = { method, identity: caller?.id.id ?? knownId, cell, peer, code: status[st.code], ms: Math.round((performance.now() - startedAt) * 1000) / 1000 };
       if (refused) log.warn({ ...fields, reason: st.details }, "call refused");
       else if (isMutating(access)) log.info(fields, "call");
       else log.debug(fields, "call");
-      const entry = { identity: caller?.id.id ?? verifiedId ?? "", method, ...(cell !== undefined && { cell }), code: status[st.code], details: st.details ?? "", peer };
-      if (refused) this.#refusals.refused(entry);
+      const entry = { identity: caller?.id.id ?? knownId ?? "", method, ...(cell !== undefined && { cell }), code: status[st.code], details: st.details ?? "", peer };
+      if (pendingSequence !== undefined) audit.complete(pendingSequence, entry);
+      else if (refused) this.#refusals.refused(entry);
       else if (isMutating(access)) audit.record(entry);
     };
     const refuse = ({ code, details }: Status): void => {
@@ -104,6 +116,17 @@ export class CallGate {
       call.sendStatus({ code, details: boundDetails(details) });
     };
     onTransportRefusal(call, finish);
+    /** A refusal before the request is read: when the request names the cell, it is read first (never handled). */
+    const refuseBeforeRequest = (refusal: Status): void => {
+      if (!Authorizer.needsRequest(access)) return refuse(refusal);
+      held = refusal;
+      call.startRead();
+    };
+    /** Hands the request to the handler, a mutation once it is on record as pending. */
+    const hand = (message: unknown, next: (message: unknown) => void): void => {
+      if (changesState(access)) pendingSequence = audit.begin({ identity: caller!.id.id, method, ...(cell !== undefined && { cell }), peer });
+      next(message);
+    };
     /** Decides the call with its request; answers false after refusing it. */
     const authorize = (request: unknown): boolean => {
       const decision = this.#decide(caller!, method, access, request);
@@ -125,38 +148,49 @@ export class CallGate {
           onReceiveMetadata: (metadata, nextMetadata) => {
             const connection = this.deps.connections.of(auth);
             peer = connection ? `${connection.door.name}:${connection.peer}` : "unknown";
+            knownId = connection?.identity;
             // The budget comes first, so a refused caller cannot flood the audit log and the daemon log.
-            verifiedId = connection?.verdict.ok ? connection.verdict.id.id : undefined;
-            const overRate = limits.takeCall(verifiedId ?? `unauthenticated:${connection?.serial ?? peer}`);
-            if (overRate) return refuse({ code: status.RESOURCE_EXHAUSTED, details: overRate });
+            const overRate = limits.takeCall(connection?.verdict.ok ? connection.verdict.id.id : `unauthenticated:${connection?.serial ?? peer}`);
+            if (overRate) return refuseBeforeRequest({ code: status.RESOURCE_EXHAUSTED, details: overRate });
             const admitted = this.#admit(connection);
-            if ("refusal" in admitted) return refuse(admitted.refusal);
+            if ("refusal" in admitted) return refuseBeforeRequest(admitted.refusal);
             caller = admitted.caller;
             if (!Authorizer.needsRequest(access) && !authorize(undefined)) return;
             if (definition.responseStream) {
               const opened = limits.openStream(caller.id.id);
-              if (typeof opened === "string") return refuse({ code: status.RESOURCE_EXHAUSTED, details: opened });
+              if (typeof opened === "string") return refuseBeforeRequest({ code: status.RESOURCE_EXHAUSTED, details: opened });
               closeStream = opened;
             }
             nextMetadata(metadata);
           },
           onReceiveMessage: (message, nextMessage) => {
+            if (held) {
+              cell = Authorizer.cellOf(access, message);
+              return refuse(held);
+            }
             const size = oversize(message);
             if (size !== undefined) return refuse({ code: status.RESOURCE_EXHAUSTED, details: oversizeRefusal(size) });
             const problem = malformation(message);
             if (problem !== undefined) return refuse({ code: status.INVALID_ARGUMENT, details: `the request is not a valid message of ${method}: ${problem}` });
             if (Authorizer.needsRequest(access) && !handed && !authorize(message)) return;
             handed = true;
-            if (!nonRootOnly) return nextMessage(message);
+            if (!nonRootOnly) return hand(message, nextMessage);
             // A user that does not resolve is the handler's to refuse, naming the field.
             void this.deps.runsAsRoot(message).catch(() => false).then((root) => {
-              if (!root) return nextMessage(message);
+              if (!root) return hand(message, nextMessage);
               handed = false;
               refuse({ code: status.PERMISSION_DENIED, details: `permission denied: ${caller!.id.id} may start executables in "${cell}" only as a user other than root: set spec.user (and spec.group) to one` });
             });
           },
+          onReceiveHalfClose: (next) => {
+            if (!held) return next();
+            // A client that ends its side without a request is refused all the same, naming no cell.
+            if (!finished) refuse(held);
+          },
           onCancel: () => {
             closeStream?.();
+            // A refused caller that gives up before its request arrived is on record with its refusal.
+            if (held) return finish(held);
             // A change the handler already works on still happens: record its real outcome when it comes.
             if (isMutating(access) && handed && !finished) answerAfterCancel = true;
             else finish({ code: status.CANCELLED, details: handed ? "cancelled by the client" : "ended before its request was read: cancelled by the client" });

@@ -17,6 +17,10 @@ export interface AuditRow {
   readonly code: string;
   readonly details: string;
   readonly peer: string;
+  /** 1 while the call it records is being acted on (code and details empty), else 0. */
+  readonly pending: 0 | 1;
+  /** The sequence of the pending row this row completed, or null. */
+  readonly replaces: number | null;
 }
 
 export interface AuditQuery extends SequenceRange {
@@ -36,11 +40,13 @@ export interface AuditQuery extends SequenceRange {
 
 type Params = Record<string, string | number>;
 
-const COLUMNS = "sequence, time_ms AS timeMs, identity, method, cell, code, details, peer";
+const COLUMNS = "sequence, time_ms AS timeMs, identity, method, cell, code, details, peer, pending, replaces";
 
 export class AuditStore extends SequencedTable {
   readonly #db: Db;
   readonly #insert;
+  readonly #deletePending;
+  readonly #pending;
   /** One statement per combination of filters, prepared on first use. */
   readonly #pages = new Map<string, Statement<Params, AuditRow>>();
 
@@ -48,14 +54,31 @@ export class AuditStore extends SequencedTable {
     super(db, "audit");
     this.#db = db;
     this.#insert = db.prepare<Omit<AuditRow, "sequence">>(
-      `INSERT INTO audit (time_ms, identity, method, cell, code, details, peer)
-       VALUES (@timeMs, @identity, @method, @cell, @code, @details, @peer)`,
+      `INSERT INTO audit (time_ms, identity, method, cell, code, details, peer, pending, replaces)
+       VALUES (@timeMs, @identity, @method, @cell, @code, @details, @peer, @pending, @replaces)`,
     );
+    this.#deletePending = db.prepare<[number]>("DELETE FROM audit WHERE sequence = ? AND pending = 1");
+    this.#pending = db.prepare<[], AuditRow>(`SELECT ${COLUMNS} FROM audit WHERE pending = 1 ORDER BY sequence`);
   }
 
   /** Appends a row and answers its sequence. */
   insert(row: Omit<AuditRow, "sequence">): number {
     return Number(this.#insert.run(row).lastInsertRowid);
+  }
+
+  /** Deletes the pending row of this sequence (its call has ended); a completed or pruned one stays as it is. */
+  deletePending(sequence: number): void {
+    this.#deletePending.run(sequence);
+  }
+
+  /** Every pending row, in sequence order. */
+  pendingRows(): AuditRow[] {
+    return this.#pending.all();
+  }
+
+  /** Runs `fn` in one transaction: all of its writes land, or none. */
+  transaction<T>(fn: () => T): T {
+    return this.#db.transaction(fn)();
   }
 
   /** Rows matching the query, in sequence order. */

@@ -88,4 +88,11 @@ export const MIGRATIONS: readonly string[] = [
   -- JSON object of strings: the labels of the event's cell or executable when it was recorded, for label selectors
   ALTER TABLE events ADD COLUMN labels TEXT NOT NULL DEFAULT '{}';
   `,
+  `
+  -- A mutation is recorded as pending before auraed acts on it; its outcome replaces that row (a new sequence, so
+  -- that watchers see it). A pending row left by a daemon that died is completed by the next one at its start.
+  ALTER TABLE audit ADD COLUMN pending INTEGER NOT NULL DEFAULT 0;  -- 1: received, acted on, not yet answered
+  ALTER TABLE audit ADD COLUMN replaces INTEGER;                    -- the sequence of the pending row this completes
+  CREATE INDEX audit_pending ON audit (sequence) WHERE pending = 1;
+  `,
 ];

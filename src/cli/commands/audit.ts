@@ -18,7 +18,10 @@ interface AuditOptions {
 /** "CellService/Free" for "/aurae.cells.v1.CellService/Free": the package is noise in a table, JSON keeps it. */
 const shortMethod = (method: string): string => /([^./]+\/[^/]+)$/.exec(method)?.[1] ?? method;
 
-/** time, identity, method, cell, result, details; "-" for an unauthenticated caller and a call on no cell. */
+/**
+ * time, identity, method, cell, result, details; "-" for an unauthenticated caller and a call on no cell; PENDING for
+ * a call being acted on (its outcome follows as an entry of its own).
+ */
 const describe = (e: AuditEntry, node: string | undefined): string =>
   [
     ...(node === undefined ? [] : [node]),
@@ -26,7 +29,7 @@ const describe = (e: AuditEntry, node: string | undefined): string =>
     (e.identity || "-").padEnd(30),
     shortMethod(e.method).padEnd(24),
     (e.cellName || "-").padEnd(16),
-    e.code.padEnd(17),
+    (e.pending ? "PENDING" : e.code).padEnd(17),
     e.details,
   ].join("  ").trimEnd();
 

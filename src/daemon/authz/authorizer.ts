@@ -65,8 +65,13 @@ export class Authorizer {
     return access.cell !== undefined || access.filter !== undefined;
   }
 
+  /** The cell a request acts on or lists, as it names it; undefined when it names none. */
+  static cellOf(access: MethodAccess, request: unknown): string | undefined {
+    return access.cell ? fieldAt(request, access.cell) : access.filter ? fieldAt(request, access.filter) || undefined : undefined;
+  }
+
   decide(caller: Caller, method: string, access: MethodAccess, request: unknown): Decision {
-    const cell = access.cell ? fieldAt(request, access.cell) : access.filter ? fieldAt(request, access.filter) || undefined : undefined;
+    const cell = Authorizer.cellOf(access, request);
     const deny = (reason: string): Decision => ({ allowed: false, reason, cell });
     if (access.access === "public") return { allowed: true, cell, fillFilter: undefined };
     const name = method.slice(1);

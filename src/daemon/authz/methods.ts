@@ -25,6 +25,8 @@ export interface MethodAccess {
   readonly filter?: string;
   /** It starts a process, whose user the caller's rules may require not to be root. */
   readonly startsProcess?: boolean;
+  /** An admin method that changes nothing: audited once answered, never pending. */
+  readonly readsOnly?: boolean;
 }
 
 const CELLS = "/aurae.cells.v1.CellService/";
@@ -57,10 +59,10 @@ const METHODS: ReadonlyMap<string, MethodAccess> = new Map<string, MethodAccess>
   [`${OBSERVE}ListProcesses`, { access: "read", cell: "cellName" }],
   [`${EVENTS}Watch`, { access: "read", filter: "cellName" }],
   [`${EVENTS}List`, { access: "read", filter: "cellName" }],
-  [`${AUDIT}List`, { access: "admin" }],
-  [`${AUDIT}Watch`, { access: "admin" }],
+  [`${AUDIT}List`, { access: "admin", readsOnly: true }],
+  [`${AUDIT}Watch`, { access: "admin", readsOnly: true }],
   [`${PKI}IssueCertificate`, { access: "admin" }],
-  [`${PKI}ListCertificates`, { access: "admin" }],
+  [`${PKI}ListCertificates`, { access: "admin", readsOnly: true }],
   [`${PKI}RevokeCertificate`, { access: "admin" }],
   [`${PKI}RotateServerCertificate`, { access: "admin" }],
   // Version and kernel facts, as harmless as a health check and as useful to every caller.
@@ -75,8 +77,11 @@ const UNCLASSIFIED: MethodAccess = { access: "admin" };
 
 export const methodAccess = (path: string): MethodAccess => METHODS.get(path) ?? UNCLASSIFIED;
 
-/** Whether a method changes state: those are audited even when allowed. */
+/** Whether a method changes state or reads the node's security: those are audited even when allowed. */
 export const isMutating = (access: MethodAccess): boolean => access.access === "write" || access.access === "admin";
+
+/** Whether a method changes state: it is on record as pending before its handler acts. */
+export const changesState = (access: MethodAccess): boolean => isMutating(access) && access.readsOnly !== true;
 
 /** The string at a dotted path of a decoded request, or undefined. */
 export function fieldAt(request: unknown, path: string): string | undefined {

@@ -1,8 +1,15 @@
 // The one file that knows both shapes of an audit entry and of the requests that select entries.
 import type { AuditFilter, RecordedAuditEntry } from "../../domain/audit/audit-entry.js";
 import type { AuditWatchQuery } from "../../domain/audit/audit-log.js";
-import type * as pb from "../../gen/aurae/audit/v1/audit.js";
+import * as pb from "../../gen/aurae/audit/v1/audit.js";
+import { keepExactTimestamps } from "./exact-timestamps.js";
 import { uint64ToNumber } from "./int64.js";
+
+/** AuditService, whose filters' Timestamps are checked as sent: the Dates of its requests are then times to compare. */
+export const AuditServiceExact = keepExactTimestamps(pb.AuditServiceService, {
+  list: { "filter.since": [3, 5], "filter.until": [3, 6] },
+  watch: { "filter.since": [4, 5], "filter.until": [4, 6] },
+});
 
 export const auditFilterFromProto = (m: pb.Filter | undefined): AuditFilter => ({
   identity: m?.identity ?? "",
@@ -29,4 +36,6 @@ export const auditEntryToProto = (e: RecordedAuditEntry): pb.AuditEntry => ({
   code: e.code,
   details: e.details,
   peer: e.peer,
+  pending: e.pending,
+  replacesSequence: BigInt(e.replacesSequence ?? 0),
 });

@@ -1,7 +1,7 @@
 import type { LogBatch, LogQuery } from "../../domain/logs/read-logs.js";
 import * as pb from "../../gen/aurae/observe/v1/observe.js";
 import { enumFromProto } from "./enums.js";
-import { timestampFromProto } from "./timestamp.js";
+import { keepExactTimestamps } from "./exact-timestamps.js";
 
 // A stream selected must be one: UNSPECIFIED in the list is a mistake, not "both" (that is the empty list).
 const STREAM_NAMES: Record<pb.LogStream.LOG_STREAM_STDOUT | pb.LogStream.LOG_STREAM_STDERR, "stdout" | "stderr"> = {
@@ -9,10 +9,14 @@ const STREAM_NAMES: Record<pb.LogStream.LOG_STREAM_STDOUT | pb.LogStream.LOG_STR
   [pb.LogStream.LOG_STREAM_STDERR]: "stderr",
 };
 
-function nanos(date: Date | undefined, field: string): bigint | undefined {
-  const valid = timestampFromProto(date, field);
-  return valid === undefined ? undefined : BigInt(valid.getTime()) * 1_000_000n;
-}
+/** ObserveService, whose since and until keep the nanoseconds a Date drops (records are stamped to the nanosecond). */
+export const ObserveServiceExact = keepExactTimestamps(pb.ObserveServiceService, {
+  getLogs: { since: 7, until: 8 },
+  getDaemonLogs: { since: 4, until: 5 },
+});
+
+// since and until were checked as sent (ObserveServiceExact).
+const nanos = (date: Date | undefined): bigint | undefined => (date === undefined ? undefined : BigInt(date.getTime()) * 1_000_000n);
 
 export const logQueryFromProto = (req: Omit<pb.GetLogsRequest, "cellName" | "executableName" | "offset">): LogQuery => ({
   follow: req.follow,
@@ -20,8 +24,8 @@ export const logQueryFromProto = (req: Omit<pb.GetLogsRequest, "cellName" | "exe
     streams: new Set(req.streams.map((s, i) => enumFromProto(STREAM_NAMES, s, `streams[${i}]`, pb.LogStream))),
   }),
   ...(req.tail !== undefined && { tail: req.tail }),
-  ...(req.since && { sinceUnixNano: nanos(req.since, "since") }),
-  ...(req.until && { untilUnixNano: nanos(req.until, "until") }),
+  ...(req.since && { sinceUnixNano: nanos(req.since) }),
+  ...(req.until && { untilUnixNano: nanos(req.until) }),
   ...(req.cursor !== "" && { cursor: req.cursor }),
 });
 

@@ -25,9 +25,17 @@ export interface AuditEntry {
   readonly peer: string;
 }
 
+/** A mutation about to be acted on: recorded as pending, its outcome not yet known. */
+export type AuditIntent = Omit<AuditEntry, "code" | "details">;
+
 export interface RecordedAuditEntry extends AuditEntry {
   readonly sequence: number;
+  /** When the call was answered; for a pending entry, when it was received. */
   readonly time: Date;
+  /** The call is being acted on: code and details are "" until a completed entry replaces this one. */
+  readonly pending: boolean;
+  /** The sequence of the pending entry this completed one replaced. */
+  readonly replacesSequence?: number;
 }
 
 export interface AuditFilter {

@@ -3,7 +3,7 @@
 import type { AuditRow, AuditStore } from "../../store/audit-store.js";
 import { Journal, type WatchPosition } from "../journal/journal.js";
 import type { PageRequest } from "../pagination.js";
-import { validateAuditFilter, type AuditEntry, type AuditFilter, type AuditSelection, type RecordedAuditEntry } from "./audit-entry.js";
+import { validateAuditFilter, type AuditEntry, type AuditFilter, type AuditIntent, type AuditSelection, type RecordedAuditEntry } from "./audit-entry.js";
 
 /** How much of the audit log is kept: at most maxEntries entries, none older than maxAgeMs. */
 export interface AuditRetention {
@@ -30,8 +30,18 @@ export const MAX_AUDIT_TEXT_CHARS = 2048;
 
 type AuditFields = Omit<AuditRow, "sequence" | "timeMs">;
 
+/**
+ * The outcome of a call a previous auraed was acting on when it stopped (killed, crashed, power lost). Nothing tells
+ * how far it got: UNKNOWN, as gRPC uses it for an error whose cause and effect are unknown.
+ */
+export const INTERRUPTED = {
+  code: "UNKNOWN",
+  details: "auraed stopped before answering this call (it was killed, crashed or lost power): it may have taken effect, in whole or in part; check the current state",
+} as const;
+
 export class AuditLog {
   readonly #journal: Journal<AuditFields, AuditSelection, RecordedAuditEntry>;
+  readonly #store: AuditStore;
 
   constructor(deps: AuditLogDeps) {
     const retention = deps.retention ?? DEFAULT_AUDIT_RETENTION;
@@ -42,18 +52,29 @@ export class AuditLog {
       toRecord: toRecordedEntry,
       noun: "entry",
     });
+    this.#store = deps.store;
+    // The lock on the state directory is held: nobody else is acting on these calls any more.
+    for (const row of deps.store.pendingRows()) this.complete(row.sequence, { ...toRecordedEntry(row), ...INTERRUPTED });
   }
 
   /** Writes the entry, then wakes the watchers. Synchronous: the call it records is answered only once it is on disk. */
   record(entry: AuditEntry): RecordedAuditEntry {
-    return this.#journal.append({
-      identity: clip(entry.identity),
-      method: clip(entry.method),
-      cell: entry.cell === undefined || entry.cell === "" ? null : clip(entry.cell),
-      code: clip(entry.code),
-      // A success has nothing to say beyond its code (grpc-js gives it the message "OK").
-      details: entry.code === "OK" ? "" : clip(entry.details),
-      peer: clip(entry.peer),
+    return this.#journal.append(fieldsOf(entry, { pending: 0, replaces: null }));
+  }
+
+  /**
+   * Records a mutation as pending, before it is acted on, so that it is on record even if auraed dies during it;
+   * `complete` replaces it with the outcome. Answers the pending entry's sequence.
+   */
+  begin(intent: AuditIntent): number {
+    return this.#journal.append(fieldsOf({ ...intent, code: "", details: "" }, { pending: 1, replaces: null })).sequence;
+  }
+
+  /** Replaces the pending entry of `pendingSequence` with the outcome, in one transaction: one of them is always on record. */
+  complete(pendingSequence: number, entry: AuditEntry): RecordedAuditEntry {
+    return this.#store.transaction(() => {
+      this.#store.deletePending(pendingSequence);
+      return this.#journal.append(fieldsOf(entry, { pending: 0, replaces: pendingSequence }));
     });
   }
 
@@ -83,6 +104,19 @@ export class AuditLog {
   }
 }
 
+function fieldsOf(entry: AuditEntry, state: Pick<AuditFields, "pending" | "replaces">): AuditFields {
+  return {
+    identity: clip(entry.identity),
+    method: clip(entry.method),
+    cell: entry.cell === undefined || entry.cell === "" ? null : clip(entry.cell),
+    code: clip(entry.code),
+    // A success has nothing to say beyond its code (grpc-js gives it the message "OK").
+    details: entry.code === "OK" ? "" : clip(entry.details),
+    peer: clip(entry.peer),
+    ...state,
+  };
+}
+
 const clip = (text: string): string => (text.length > MAX_AUDIT_TEXT_CHARS ? `${text.slice(0, MAX_AUDIT_TEXT_CHARS - 1)}…` : text);
 
 function toRecordedEntry(row: AuditRow): RecordedAuditEntry {
@@ -95,5 +129,7 @@ function toRecordedEntry(row: AuditRow): RecordedAuditEntry {
     code: row.code,
     details: row.details,
     peer: row.peer,
+    pending: row.pending === 1,
+    ...(row.replaces !== null && { replacesSequence: row.replaces }),
   };
 }

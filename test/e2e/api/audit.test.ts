@@ -103,16 +103,21 @@ test("filters by method or service, by cell subtree and by time, in List and Wat
   await both({ cellName: parent, until: since }, []);
 });
 
-test("a following Watch from now streams each new entry as it is recorded; resuming from a sequence misses nothing", async () => {
+test("a following Watch from now streams each call pending, then its outcome; resuming from a sequence misses nothing", async () => {
   const name = uniqueName("live");
-  const live = collectWatch({ fromNow: true, follow: true, filter: { cellName: name } }, 2);
+  const live = collectWatch({ fromNow: true, follow: true, filter: { cellName: name } }, 4);
   await new Promise((r) => setTimeout(r, 200)); // the watch is open before the calls are made
   await aurae.client.cells.allocate({ spec: { name } });
   await aurae.client.cells.free({ name });
   const streamed = await live;
-  assert.deepEqual(streamed.map((e) => e.method), [`${CELLS}Allocate`, `${CELLS}Free`]);
+  assert.deepEqual(
+    streamed.map((e) => `${e.method} ${e.pending ? "pending" : e.code}`),
+    [`${CELLS}Allocate pending`, `${CELLS}Allocate OK`, `${CELLS}Free pending`, `${CELLS}Free OK`],
+  );
+  assert.deepEqual([streamed[1]!.replacesSequence, streamed[3]!.replacesSequence], [streamed[0]!.sequence, streamed[2]!.sequence]);
+  // A pending entry is replaced by its outcome: resuming finds the outcomes.
   const resumed = await collectWatch({ afterSequence: streamed[0]!.sequence, filter: { cellName: name } });
-  assert.deepEqual(resumed, streamed.slice(1));
+  assert.deepEqual(resumed, [streamed[1], streamed[3]]);
 });
 
 test("a following Watch with until ends by itself once that time has passed", async () => {

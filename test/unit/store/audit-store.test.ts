@@ -26,6 +26,8 @@ const row = (timeMs: number, fields: Partial<Omit<AuditRow, "sequence" | "timeMs
   code: "OK",
   details: "",
   peer: "unix",
+  pending: 0,
+  replaces: null,
   ...fields,
 });
 

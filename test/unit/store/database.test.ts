@@ -11,6 +11,8 @@ import { MIGRATIONS } from "../../../src/store/migrations.js";
 import { tempDir } from "../helpers/temp-dir.js";
 
 const LATEST = MIGRATIONS.length;
+/** The first schema with the audit table. */
+const AUDIT_SCHEMA = 6;
 
 /** A database file left at schema `version`, as an auraed of that version would leave it. */
 function databaseAt(path: string, version: number): void {
@@ -26,6 +28,8 @@ function databaseAt(path: string, version: number): void {
          VALUES ('web', 'server', '{}', 'exited', 42, 2000, 3000, '{"code":0}')`,
       ).run();
     }
+    if (version >= AUDIT_SCHEMA)
+      db.prepare("INSERT INTO audit (time_ms, identity, method, cell, code, details, peer) VALUES (5000, 'spiffe://x/admin', '/a.B/C', 'web', 'OK', '', 'unix')").run();
   } finally {
     db.close();
   }
@@ -48,6 +52,10 @@ for (let version = 0; version < LATEST; version++) {
       assert.deepEqual(db.prepare("SELECT cell, name, pid, exit_status, restart_count, next_restart_at_ms FROM executables").all(), [
         { cell: "web", name: "server", pid: 42, exit_status: '{"code":0}', restart_count: 0, next_restart_at_ms: null },
       ]);
+    }
+    if (version >= AUDIT_SCHEMA) {
+      // Entries recorded before pending ones existed are completed ones.
+      assert.deepEqual(db.prepare("SELECT sequence, code, pending, replaces FROM audit").all(), [{ sequence: 1, code: "OK", pending: 0, replaces: null }]);
     }
     const events = new EventsStore(db);
     assert.equal(events.insert({ timeMs: 4000, kind: "daemon.started", cell: null, executable: null, attributes: "{}", labels: "{}" }), 1);

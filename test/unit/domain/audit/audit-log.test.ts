@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { test, type TestContext } from "node:test";
 import type { AuditEntry, AuditFilter, RecordedAuditEntry } from "../../../../src/domain/audit/audit-entry.js";
-import { AuditLog, DEFAULT_AUDIT_RETENTION, MAX_AUDIT_TEXT_CHARS, type AuditRetention, type AuditWatchQuery } from "../../../../src/domain/audit/audit-log.js";
+import { AuditLog, DEFAULT_AUDIT_RETENTION, INTERRUPTED, MAX_AUDIT_TEXT_CHARS, type AuditRetention, type AuditWatchQuery } from "../../../../src/domain/audit/audit-log.js";
 import { AuditStore } from "../../../../src/store/audit-store.js";
 import { openDatabase } from "../../../../src/store/database.js";
 import { tempDir } from "../../helpers/temp-dir.js";
@@ -47,11 +47,40 @@ test("records each call with the next sequence and the time, and reads it back t
   const refused = audit.record(entry({ identity: "", method: "/aurae.cells.v1.CellService/Allocate", code: "UNAUTHENTICATED", details: "no client certificate" }));
   assert.equal(refused.sequence, freed.sequence + 1);
   assert.ok(freed.time.getTime() >= before && freed.time.getTime() <= Date.now());
-  assert.deepEqual({ ...freed, time: undefined }, { sequence: freed.sequence, time: undefined, ...entry({ cell: "web/api", peer: "tcp:[::1]:40000" }) });
+  assert.deepEqual({ ...freed, time: undefined }, { sequence: freed.sequence, time: undefined, pending: false, ...entry({ cell: "web/api", peer: "tcp:[::1]:40000" }) });
   assert.equal("cell" in refused, false, "a call that names no cell has none");
   assert.equal(refused.identity, "");
   assert.deepEqual(await readAll(audit), [freed, refused]);
   assert.deepEqual(listAll(audit), [freed, refused]);
+});
+
+test("a mutation is on record as pending while it runs, and its outcome replaces it under a new sequence", async (t) => {
+  const { audit } = await openLog(t);
+  const sequence = audit.begin({ identity: ADMIN, method: FREE, cell: "web", peer: "socket:unix" });
+  const [pending] = listAll(audit, { cell: "web" });
+  assert.deepEqual({ ...pending, time: undefined }, { sequence, time: undefined, identity: ADMIN, method: FREE, cell: "web", code: "", details: "", peer: "socket:unix", pending: true });
+  assert.deepEqual(listAll(audit, { deniedOnly: true }), [], "a pending call is no refusal");
+  const watch = audit.watch({ ...WATCH, afterSequence: sequence, follow: true }, new AbortController().signal);
+  const next = watch.next();
+  const done = audit.complete(sequence, entry({ cell: "web", code: "NOT_FOUND", details: "no cell web" }));
+  assert.ok(done.sequence > sequence, "watchers that saw the pending entry are sent the outcome");
+  assert.deepEqual((await next).value, [done]);
+  assert.deepEqual(listAll(audit, { cell: "web" }), [{ ...done, pending: false, replacesSequence: sequence }]);
+  await watch.return(undefined);
+});
+
+test("opening completes the entries a previous auraed left pending as UNKNOWN, saying it stopped before answering", async (t) => {
+  const { audit, reopen } = await openLog(t);
+  const cut = audit.begin({ identity: ADMIN, method: "/aurae.executables.v1.ExecutableService/Stop", cell: "web", peer: "socket:unix" });
+  const answered = audit.complete(audit.begin({ identity: ADMIN, method: FREE, cell: "db", peer: "socket:unix" }), entry({ cell: "db" }));
+  const [completed, ...rest] = listAll(reopen(), { cell: "web" });
+  assert.deepEqual(rest, []);
+  assert.deepEqual(
+    { ...completed, time: undefined, sequence: undefined },
+    { identity: ADMIN, method: "/aurae.executables.v1.ExecutableService/Stop", cell: "web", peer: "socket:unix", pending: false, replacesSequence: cut, time: undefined, sequence: undefined, ...INTERRUPTED },
+  );
+  assert.match(completed!.details, /stopped before answering/);
+  assert.deepEqual(listAll(reopen(), { cell: "db" }), [answered], "a completed entry is left as it was");
 });
 
 test("an empty cell is no cell, and a success has no details", async (t) => {

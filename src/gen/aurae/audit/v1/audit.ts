@@ -30,7 +30,7 @@ export const protobufFileName = "aurae/audit/v1/audit.proto";
 export interface AuditEntry {
   /** Increases by one or more with every entry; never reused. */
   sequence: bigint;
-  /** When the daemon answered the call. */
+  /** When the daemon answered the call; for a pending entry, when it received it. */
   time:
     | Date
     | undefined;
@@ -45,13 +45,24 @@ export interface AuditEntry {
   cellName: string;
   /**
    * The gRPC status code the call ended with, by name: "OK", "PERMISSION_DENIED", "UNAUTHENTICATED",
-   * "INVALID_ARGUMENT", "NOT_FOUND", ...
+   * "INVALID_ARGUMENT", "NOT_FOUND", ...; "UNKNOWN" for a call auraed stopped in the middle of (see pending). Empty
+   * while pending.
    */
   code: string;
-  /** The status message; empty on success. Long texts are cut to 2048 characters. */
+  /** The status message; empty on success and while pending. Long texts are cut to 2048 characters. */
   details: string;
   /** Where the call came from: "unix" for the Unix socket, else the remote address and port ("[::1]:53412"). */
   peer: string;
+  /**
+   * The call changes something and auraed is acting on it: it has no outcome yet, so code and details are empty.
+   * When the call ends, a completed entry with a new sequence replaces this one (its replaces_sequence is this
+   * entry's sequence). An entry left pending by an auraed that stopped before answering (killed, crashed, power
+   * lost) is completed by the next auraed at its start with code "UNKNOWN": the call may have taken effect, in
+   * whole or in part.
+   */
+  pending: boolean;
+  /** The sequence of the pending entry this completed one replaces; 0 when there was none (refusals, reads). */
+  replacesSequence: bigint;
 }
 
 /** Filter selects entries; every field set must match, an empty one matches every entry. */
@@ -107,7 +118,18 @@ export interface WatchResponse {
 }
 
 function createBaseAuditEntry(): AuditEntry {
-  return { sequence: 0n, time: undefined, identity: "", method: "", cellName: "", code: "", details: "", peer: "" };
+  return {
+    sequence: 0n,
+    time: undefined,
+    identity: "",
+    method: "",
+    cellName: "",
+    code: "",
+    details: "",
+    peer: "",
+    pending: false,
+    replacesSequence: 0n,
+  };
 }
 
 export const AuditEntry: MessageFns<AuditEntry> = {
@@ -138,6 +160,15 @@ export const AuditEntry: MessageFns<AuditEntry> = {
     }
     if (message.peer !== "") {
       writer.uint32(66).string(message.peer);
+    }
+    if (message.pending !== false) {
+      writer.uint32(72).bool(message.pending);
+    }
+    if (message.replacesSequence !== 0n) {
+      if (BigInt.asUintN(64, message.replacesSequence) !== message.replacesSequence) {
+        throw new globalThis.Error("value provided for field message.replacesSequence of type uint64 too large");
+      }
+      writer.uint32(80).uint64(message.replacesSequence);
     }
     return writer;
   },
@@ -219,6 +250,22 @@ export const AuditEntry: MessageFns<AuditEntry> = {
             message.peer = reader.string();
             continue;
           }
+          case 9: {
+            if (tag !== 72) {
+              break;
+            }
+
+            message.pending = reader.bool();
+            continue;
+          }
+          case 10: {
+            if (tag !== 80) {
+              break;
+            }
+
+            message.replacesSequence = reader.uint64() as bigint;
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -245,6 +292,12 @@ export const AuditEntry: MessageFns<AuditEntry> = {
       code: isSet(object.code) ? globalThis.String(object.code) : "",
       details: isSet(object.details) ? globalThis.String(object.details) : "",
       peer: isSet(object.peer) ? globalThis.String(object.peer) : "",
+      pending: isSet(object.pending) ? globalThis.Boolean(object.pending) : false,
+      replacesSequence: isSet(object.replacesSequence)
+        ? BigInt(object.replacesSequence)
+        : isSet(object.replaces_sequence)
+        ? BigInt(object.replaces_sequence)
+        : 0n,
     };
   },
 
@@ -274,6 +327,12 @@ export const AuditEntry: MessageFns<AuditEntry> = {
     if (message.peer !== "") {
       obj.peer = message.peer;
     }
+    if (message.pending !== false) {
+      obj.pending = message.pending;
+    }
+    if (message.replacesSequence !== 0n) {
+      obj.replacesSequence = message.replacesSequence.toString();
+    }
     return obj;
   },
 
@@ -290,6 +349,10 @@ export const AuditEntry: MessageFns<AuditEntry> = {
     message.code = object.code ?? "";
     message.details = object.details ?? "";
     message.peer = object.peer ?? "";
+    message.pending = object.pending ?? false;
+    message.replacesSequence = (object.replacesSequence !== undefined && object.replacesSequence !== null)
+      ? BigInt(object.replacesSequence)
+      : 0n;
     return message;
   },
 };
@@ -855,7 +918,9 @@ export const WatchResponse: MessageFns<WatchResponse> = {
 /**
  * AuditService reads the node's audit log: every call that changed something on the node and every call that was
  * refused (not authenticated, or not allowed by policy), with who made it, what it acted on and how it ended. Each
- * entry is written to the node database before the call is answered and gets the next sequence number; the log
+ * entry is written to the node database before the call is answered and gets the next sequence number; a call that
+ * changes something is written first as a pending entry, before auraed acts on it, so that a daemon killed mid-call
+ * still leaves it on record (see AuditEntry.pending). The log
  * keeps the newest entries (by default 100000, none older than 30 days: auraed --audit-max, --audit-max-age) and
  * drops the oldest first. Request bodies are never recorded: environment values may be secrets.
  */
@@ -894,7 +959,9 @@ export const AuditServiceDefinition = {
 /**
  * AuditService reads the node's audit log: every call that changed something on the node and every call that was
  * refused (not authenticated, or not allowed by policy), with who made it, what it acted on and how it ended. Each
- * entry is written to the node database before the call is answered and gets the next sequence number; the log
+ * entry is written to the node database before the call is answered and gets the next sequence number; a call that
+ * changes something is written first as a pending entry, before auraed acts on it, so that a daemon killed mid-call
+ * still leaves it on record (see AuditEntry.pending). The log
  * keeps the newest entries (by default 100000, none older than 30 days: auraed --audit-max, --audit-max-age) and
  * drops the oldest first. Request bodies are never recorded: environment values may be secrets.
  */
