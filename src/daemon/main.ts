@@ -12,7 +12,7 @@ import { trashDir } from "../domain/executables/layout.js";
 import { KeyedMutex } from "../domain/keyed-mutex.js";
 import { NodeCertificates } from "../domain/pki/node-certificates.js";
 import { reconcileNode } from "../domain/reconcile.js";
-import { AuraeError } from "../errors.js";
+import { AuraeError, isAuraeError } from "../errors.js";
 import { AuditServiceService } from "../gen/aurae/audit/v1/audit.js";
 import { PkiServiceService } from "../gen/aurae/pki/v1/pki.js";
 import { CellServiceService } from "../gen/aurae/cells/v1/cells.js";
@@ -132,11 +132,18 @@ async function main(config: DaemonConfig): Promise<void> {
   }, log);
   const material = await loadTrustMaterial(config.pkiDir, config.trustDomains);
   const connections = new Connections(material.bundles);
-  const authorizer = new Authorizer(
-    await loadPolicy(config.policyPath, adminId),
-    (serial) => certificates.isRevoked(serial),
-    cellIdentityRules(config.trustDomains[0]!),
-  );
+  const authorizer = new Authorizer(await loadPolicy(config.policyPath, adminId), {
+    revoked: (serial) => certificates.isRevoked(serial),
+    implicitRules: cellIdentityRules(config.trustDomains[0]!),
+    storedProcess: (cell, name) => {
+      try {
+        return executables.get(cell, name).spec;
+      } catch (err) {
+        if (isAuraeError(err, "not-found")) return undefined;
+        throw err;
+      }
+    },
+  });
   const gate = new CallGate({ connections, authorizer, limits: new CallLimits(config.callLimits), audit, runsAsRoot, log: log.child({ area: "api" }) });
   const server = await startServer(config, {
     services: [
