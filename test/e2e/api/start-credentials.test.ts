@@ -1,7 +1,7 @@
 // A caller confined to cells starts processes only with the user and group ids its rule allows (nobody by default)
 // and with rlimits no higher than auraed's own, and cannot Restart an executable it could not have started.
 import assert from "node:assert/strict";
-import { test } from "node:test";
+import { test, type TestContext } from "node:test";
 import { inspect } from "node:util";
 import { PermissionDeniedError, type AuraeClient } from "../../../src/client/index.js";
 import { ExecutableState } from "../../../src/gen/aurae/executables/v1/executables.js";
@@ -27,15 +27,20 @@ async function output(client: AuraeClient, cellName: string, name: string, line:
   return lines;
 }
 
-test("a confined operator runs as nobody alone by default, never with group disk or as another user, and as the ids its rule lists", async (t) => {
-  const team = uniqueName("creds");
+/** A new cell and an operator confined to it by a rule named "team" (its extra lines appended), the policy undone after. */
+async function confinedOperator(t: TestContext, prefix: string, ruleLines = ""): Promise<{ team: string; operatorId: string; rule: string; operator: AuraeClient }> {
+  const team = uniqueName(prefix);
   const operatorId = `spiffe://${td}/${team}/deployer`;
   const rule = `${ADMIN_POLICY}[[rule]]\nname = "team"\nidentities = ["${operatorId}"]\nrole = "operator"\ncells = ["${team}"]\n`;
-  await usePolicy(aurae, rule);
+  await usePolicy(aurae, rule + ruleLines);
   t.after(() => usePolicy(aurae, ADMIN_POLICY));
   await aurae.client.cells.allocate({ spec: { name: team } });
   t.after(() => aurae.client.cells.free({ name: team, stop: true, gracePeriodMs: 1000 }));
-  const { client: operator } = await clientAs(aurae, operatorId);
+  return { team, operatorId, rule, operator: (await clientAs(aurae, operatorId)).client };
+}
+
+test("a confined operator runs as nobody alone by default, never with group disk or as another user, and as the ids its rule lists", async (t) => {
+  const { team, operatorId, rule, operator } = await confinedOperator(t, "creds");
   const start = (name: string, fields: object) => operator.executables.start({ spec: { cellName: team, name, argv: ["/bin/true"], ...fields } });
 
   await assert.rejects(
@@ -55,13 +60,7 @@ test("a confined operator runs as nobody alone by default, never with group disk
 });
 
 test("a confined operator may lower rlimits but not raise nofile past auraed's own hard limit", async (t) => {
-  const team = uniqueName("rlim");
-  const operatorId = `spiffe://${td}/${team}/deployer`;
-  await usePolicy(aurae, `${ADMIN_POLICY}[[rule]]\nidentities = ["${operatorId}"]\nrole = "operator"\ncells = ["${team}"]\n`);
-  t.after(() => usePolicy(aurae, ADMIN_POLICY));
-  await aurae.client.cells.allocate({ spec: { name: team } });
-  t.after(() => aurae.client.cells.free({ name: team, stop: true, gracePeriodMs: 1000 }));
-  const { client: operator } = await clientAs(aurae, operatorId);
+  const { team, operator } = await confinedOperator(t, "rlim");
   const hard = readProcessLimits(`/proc/${aurae.pid}/limits`).get("nofile")?.hard;
   if (hard === undefined) return t.skip("auraed's nofile hard limit is unlimited here");
 
@@ -74,13 +73,7 @@ test("a confined operator may lower rlimits but not raise nofile past auraed's o
 });
 
 test("a confined operator cannot Restart an admin's root executable, and restarts its own", async (t) => {
-  const team = uniqueName("rest");
-  const operatorId = `spiffe://${td}/${team}/deployer`;
-  await usePolicy(aurae, `${ADMIN_POLICY}[[rule]]\nidentities = ["${operatorId}"]\nrole = "operator"\ncells = ["${team}"]\n`);
-  t.after(() => usePolicy(aurae, ADMIN_POLICY));
-  await aurae.client.cells.allocate({ spec: { name: team } });
-  t.after(() => aurae.client.cells.free({ name: team, stop: true, gracePeriodMs: 1000 }));
-  const { client: operator } = await clientAs(aurae, operatorId);
+  const { team, operator } = await confinedOperator(t, "rest");
   const { executable: rooted } = await aurae.client.executables.start({ spec: { cellName: team, name: "rooted", argv: ["/bin/sleep", "600"] } });
   await operator.executables.start({ spec: { cellName: team, name: "mine", argv: ["/bin/sleep", "600"], user: "nobody" } });
 
