@@ -1,18 +1,10 @@
 // Whether a Start request would run its process with root's credentials: no user (root by default), uid 0, or gid
-// 0 as its group or one of its groups. Names are resolved as the executable's start resolves them.
+// 0 as its group or one of its groups. The authorizer now decides every credential (process-grant.ts) and never
+// asks the call gate for this check; it stays only because the gate's deps (interceptors.ts) still name it.
 import { resolveCredentials } from "../../runtime/users.js";
-
-/** The fields of a decoded StartRequest this reads (src/gen is the convert layer's to import). */
-interface StartRequestCredentials {
-  readonly spec?: { readonly user: string; readonly group: string; readonly supplementaryGroups: readonly string[] };
-}
+import { processOfStartRequest } from "./process-grant.js";
 
 export async function runsAsRoot(request: unknown): Promise<boolean> {
-  const spec = (request as StartRequestCredentials).spec;
-  const credentials = await resolveCredentials({
-    ...(spec?.user && { user: spec.user }),
-    ...(spec?.group && { group: spec.group }),
-    ...(spec && spec.supplementaryGroups.length > 0 && { supplementaryGroups: spec.supplementaryGroups }),
-  });
+  const credentials = await resolveCredentials(processOfStartRequest(request));
   return credentials === undefined || credentials.uid === 0 || credentials.gid === 0 || credentials.groups.includes(0);
 }
