@@ -27,7 +27,6 @@ export interface CallGateDeps {
     complete(pendingSequence: number, entry: AuditEntry): unknown;
   };
   /** Whether a Start request would run its process as root (uid, gid or a supplementary group 0). */
-  readonly runsAsRoot: (request: unknown) => Promise<boolean>;
   readonly log: Logger;
 }
 
@@ -90,7 +89,6 @@ export class CallGate {
     /** The audit entry recording this mutation as pending, once its request went on to the handler. */
     let pendingSequence: number | undefined;
     let handed = false; // the request went on to the handler
-    let nonRootOnly = false;
     let answerAfterCancel = false;
     let stream: OpenStream | undefined;
     let closeStream: (() => void) | undefined;
@@ -135,7 +133,6 @@ export class CallGate {
         refuse(decision.refusal);
         return false;
       }
-      nonRootOnly = decision.nonRootOnly === true;
       if (decision.fillFilter !== undefined && access.filter) setFieldAt(request, access.filter, decision.fillFilter);
       if (definition.responseStream)
         this.#streams.add((stream = { auth, method, access, request, end: (refusal) => refuse(refusal) }));
@@ -174,13 +171,7 @@ export class CallGate {
             if (problem !== undefined) return refuse({ code: status.INVALID_ARGUMENT, details: `the request is not a valid message of ${method}: ${problem}` });
             if (Authorizer.needsRequest(access) && !handed && !authorize(message)) return;
             handed = true;
-            if (!nonRootOnly) return hand(message, nextMessage);
-            // A user that does not resolve is the handler's to refuse, naming the field.
-            void this.deps.runsAsRoot(message).catch(() => false).then((root) => {
-              if (!root) return hand(message, nextMessage);
-              handed = false;
-              refuse({ code: status.PERMISSION_DENIED, details: `permission denied: ${caller!.id.id} may start executables in "${cell}" only as a user other than root: set spec.user (and spec.group) to one` });
-            });
+            hand(message, nextMessage);
           },
           onReceiveHalfClose: (next) => {
             if (!held) return next();
@@ -218,11 +209,11 @@ export class CallGate {
     return { caller };
   }
 
-  #decide(caller: Caller, method: string, access: MethodAccess, request: unknown): { refusal?: Status; cell?: string; fillFilter?: string; nonRootOnly?: boolean } {
+  #decide(caller: Caller, method: string, access: MethodAccess, request: unknown): { refusal?: Status; cell?: string; fillFilter?: string } {
     try {
       const decision = this.deps.authorizer.decide(caller, method, access, request);
       if (!decision.allowed) return { cell: decision.cell, refusal: { code: status.PERMISSION_DENIED, details: `permission denied: ${decision.reason}` } };
-      return { cell: decision.cell, fillFilter: decision.fillFilter, nonRootOnly: decision.nonRootOnly };
+      return { cell: decision.cell, fillFilter: decision.fillFilter };
     } catch (err) {
       if (!(err instanceof AuraeError)) throw err;
       return { refusal: { code: status.INVALID_ARGUMENT, details: err.message } };

@@ -12,7 +12,7 @@ import { trashDir } from "../domain/executables/layout.js";
 import { KeyedMutex } from "../domain/keyed-mutex.js";
 import { NodeCertificates } from "../domain/pki/node-certificates.js";
 import { reconcileNode } from "../domain/reconcile.js";
-import { AuraeError } from "../errors.js";
+import { AuraeError, isAuraeError } from "../errors.js";
 import { PkiServiceService } from "../gen/aurae/pki/v1/pki.js";
 import { CellServiceService } from "../gen/aurae/cells/v1/cells.js";
 import { EventServiceService } from "../gen/aurae/events/v1/events.js";
@@ -27,7 +27,6 @@ import { Store } from "../store/store.js";
 import { loadConfig, USAGE, type DaemonConfig } from "./config.js";
 import { Authorizer } from "./authz/authorizer.js";
 import { cellIdentityRules } from "./authz/cell-identity.js";
-import { runsAsRoot } from "./authz/runs-as-root.js";
 import { loadPolicy } from "./authz/policy-file.js";
 import { Connections } from "./identity.js";
 import { lockInstance } from "./instance-lock.js";
@@ -132,12 +131,19 @@ async function main(config: DaemonConfig): Promise<void> {
   }, log);
   const material = await loadTrustMaterial(config.pkiDir, config.trustDomains);
   const connections = new Connections(material.bundles);
-  const authorizer = new Authorizer(
-    await loadPolicy(config.policyPath, adminId),
-    (serial) => certificates.isRevoked(serial),
-    cellIdentityRules(config.trustDomains[0]!),
-  );
-  const gate = new CallGate({ connections, authorizer, limits: new CallLimits(config.callLimits), audit, runsAsRoot, log: log.child({ area: "api" }) });
+  const authorizer = new Authorizer(await loadPolicy(config.policyPath, adminId), {
+    revoked: (serial) => certificates.isRevoked(serial),
+    implicitRules: cellIdentityRules(config.trustDomains[0]!),
+    storedProcess: (cell, name) => {
+      try {
+        return executables.get(cell, name).spec;
+      } catch (err) {
+        if (isAuraeError(err, "not-found")) return undefined;
+        throw err;
+      }
+    },
+  });
+  const gate = new CallGate({ connections, authorizer, limits: new CallLimits(config.callLimits), audit, log: log.child({ area: "api" }) });
   const server = await startServer(config, {
     services: [
       { definition: CellServiceService, implementation: cellService({ cells, log }) },

@@ -246,6 +246,8 @@ role = "admin"
 # identities = ["spiffe://example.org/ci/*"]
 # role = "operator"          # reader | operator | admin
 # cells = ["ci/"]            # only cell ci and the cells below it
+# uids = ["nobody"]          # users and groups its executables may run as (default for a rule with
+# gids = ["nogroup"]         # cells: nobody alone; root needs run_as_root = true)
 
 # [deny]
 # identities = []

@@ -2,8 +2,11 @@
 // within the cells its rules (and the door it came through) reach. Every refusal says which grant was missing.
 import { validateCellName } from "../../domain/names.js";
 import type { SpiffeId } from "../../pki/spiffe.js";
+import { readProcessLimits } from "../../runtime/process-limits.js";
+import { readUserDatabaseSync } from "../../runtime/users.js";
 import { fieldAt, ROLE_ACCESS, type MethodAccess } from "./methods.js";
 import type { CellScope, Policy, Rule } from "./policy.js";
+import { isUnrestricted, processOfStartRequest, processRefusal, type HostFacts, type ProcessRequest } from "./process-grant.js";
 
 export interface Caller {
   readonly id: SpiffeId;
@@ -20,8 +23,6 @@ export type Decision =
       readonly cell: string | undefined;
       /** A cell filter to fill into the request: the caller may only see this cell tree. */
       readonly fillFilter: string | undefined;
-      /** The executable it starts must not run as root (no rule reaching its cell allows it). */
-      readonly nonRootOnly?: boolean;
     }
   | { readonly allowed: false; readonly reason: string; readonly cell: string | undefined };
 
@@ -30,19 +31,31 @@ export interface Denial {
   readonly reason: string;
 }
 
+export interface AuthorizerDeps {
+  /** Whether a serial was revoked through the API (the node database). */
+  readonly revoked?: (serial: string) => boolean;
+  /** The only rules of an identity that has any (a cell's own identity), whatever the policy file says. */
+  readonly implicitRules?: (id: SpiffeId) => readonly Rule[];
+  /** What the stored spec of an executable asks for (Restart runs it again), or undefined when there is none. */
+  readonly storedProcess?: (cell: string, name: string) => ProcessRequest | undefined;
+  /** The host's users and groups and auraed's own rlimits, read when a confined caller starts a process. */
+  readonly host?: () => HostFacts;
+}
+
+const readHost = (): HostFacts => ({ users: readUserDatabaseSync(), limits: readProcessLimits() });
+
 export class Authorizer {
   #policy: Policy;
+  private readonly revoked: (serial: string) => boolean;
+  private readonly implicitRules: (id: SpiffeId) => readonly Rule[];
 
-  /**
-   * `revoked` answers whether a serial was revoked through the API (the node database); `implicitRules` are the
-   * only rules of an identity that has any (a cell's own identity), whatever the policy file says.
-   */
   constructor(
     policy: Policy,
-    private readonly revoked: (serial: string) => boolean = () => false,
-    private readonly implicitRules: (id: SpiffeId) => readonly Rule[] = () => [],
+    private readonly deps: AuthorizerDeps = {},
   ) {
     this.#policy = policy;
+    this.revoked = deps.revoked ?? (() => false);
+    this.implicitRules = deps.implicitRules ?? (() => []);
   }
 
   /** Takes effect for the next call, on every connection. */
@@ -71,14 +84,18 @@ export class Authorizer {
   }
 
   decide(caller: Caller, method: string, access: MethodAccess, request: unknown): Decision {
+    const decision = this.#decideAccess(caller, method, access, request);
+    if (!decision.allowed || access.startsProcess === undefined) return decision;
+    const refusal = this.#processRefusal(caller, this.#granting(caller, method, access), decision.cell ?? "", access.startsProcess, request);
+    return refusal === undefined ? decision : { allowed: false, reason: refusal, cell: decision.cell };
+  }
+
+  #decideAccess(caller: Caller, method: string, access: MethodAccess, request: unknown): Decision {
     const cell = Authorizer.cellOf(access, request);
     const deny = (reason: string): Decision => ({ allowed: false, reason, cell });
     if (access.access === "public") return { allowed: true, cell, fillFilter: undefined };
     const name = method.slice(1);
-    const implicit = this.implicitRules(caller.id);
-    const granting = (implicit.length > 0 ? implicit : this.#policy.rules).filter(
-      (rule) => rule.identities.some((p) => matchesIdentity(p, caller.id.id)) && grants(rule, name, access),
-    );
+    const granting = this.#granting(caller, method, access);
     if (granting.length === 0) return deny(`no rule grants ${name} to ${caller.id.id}`);
     const scope = intersect(union(granting.map((rule) => rule.cells)), caller.doorScope);
     if (scope !== "*" && scope.length === 0)
@@ -98,8 +115,29 @@ export class Authorizer {
     validateCellName(cell, snake(field));
     if (!scope.some((root) => within(cell, root)))
       return deny(`${caller.id.id} may not act on cell "${cell}": its rules reach only cells ${scope.join(", ")}`);
-    const rootAllowed = granting.some((rule) => rule.runAsRoot && (rule.cells === "*" || rule.cells.some((root) => within(cell, root))));
-    return { allowed: true, cell, fillFilter: undefined, ...(access.startsProcess && !rootAllowed && { nonRootOnly: true }) };
+    return { allowed: true, cell, fillFilter: undefined };
+  }
+
+  /** Why the process the call starts in `cell` is beyond every rule granting the call there, or undefined. */
+  #processRefusal(caller: Caller, granting: readonly Rule[], cell: string, source: "spec" | "stored", request: unknown): string | undefined {
+    const rules = granting.filter((rule) => rule.cells === "*" || rule.cells.some((root) => within(cell, root)));
+    if (rules.some(isUnrestricted)) return undefined;
+    const name = source === "stored" ? fieldAt(request, "name") ?? "" : "";
+    const process = source === "spec" ? processOfStartRequest(request) : this.deps.storedProcess?.(cell, name);
+    // No such executable: the handler answers NOT_FOUND.
+    if (process === undefined) return undefined;
+    const reason = processRefusal(rules, process, (this.deps.host ?? readHost)());
+    if (reason === undefined) return undefined;
+    const what = source === "spec" ? `start this executable in cell "${cell}"` : `restart executable "${name}" in cell "${cell}", whose spec it could not start`;
+    return `${caller.id.id} may not ${what}: ${reason}`;
+  }
+
+  /** The rules granting the caller the method it calls. */
+  #granting(caller: Caller, method: string, access: MethodAccess): Rule[] {
+    const implicit = this.implicitRules(caller.id);
+    return (implicit.length > 0 ? implicit : this.#policy.rules).filter(
+      (rule) => rule.identities.some((p) => matchesIdentity(p, caller.id.id)) && grants(rule, method.slice(1), access),
+    );
   }
 }
 

@@ -1,9 +1,9 @@
 // A cell's workload identity, spiffe://<trust domain>/cells/<cell>, has these rules and no other, whatever the policy
 // file says: it runs and reads executables of its cell and the cells below, and manages the cells below it, never
-// its own cell's limits (an admin set them); and never as root.
+// its own cell's limits (an admin set them); and only as nobody (uid and gid 65534), within auraed's rlimits.
 import { validateCellName } from "../../domain/names.js";
 import type { SpiffeId } from "../../pki/spiffe.js";
-import type { Rule } from "./policy.js";
+import { NOBODY, type Rule } from "./policy.js";
 
 const PREFIX = "/cells/";
 
@@ -30,8 +30,8 @@ export function cellIdentityRules(trustDomain: string): (id: SpiffeId) => readon
     }
     const name = `identity of cell ${cell}`;
     return [
-      { name, identities: [id.id], role: undefined, methods: OWN_CELL_METHODS, cells: [cell], runAsRoot: false },
-      { name, identities: [id.id], role: "operator", methods: [], cells: [`${cell}/*`], runAsRoot: false },
+      { name, identities: [id.id], role: undefined, methods: OWN_CELL_METHODS, cells: [cell], runAsRoot: false, uids: NOBODY, gids: NOBODY },
+      { name, identities: [id.id], role: "operator", methods: [], cells: [`${cell}/*`], runAsRoot: false, uids: NOBODY, gids: NOBODY },
     ];
   };
 }

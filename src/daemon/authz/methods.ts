@@ -23,8 +23,11 @@ export interface MethodAccess {
   readonly cell?: string;
   /** Dotted path of a list's or stream's optional cell filter: filled in for a caller confined to one cell tree. */
   readonly filter?: string;
-  /** It starts a process, whose user the caller's rules may require not to be root. */
-  readonly startsProcess?: boolean;
+  /**
+   * It starts a process, whose credentials and rlimits the caller's rules must allow: those the request's spec asks
+   * for, or those of the spec stored for the executable it names (cell, name).
+   */
+  readonly startsProcess?: "spec" | "stored";
   /** An admin method that changes nothing: audited once answered, never pending. */
   readonly readsOnly?: boolean;
 }
@@ -45,14 +48,14 @@ const METHODS: ReadonlyMap<string, MethodAccess> = new Map<string, MethodAccess>
   [`${CELLS}Stats`, { access: "read", cell: "name" }],
   [`${CELLS}Get`, { access: "read", cell: "name" }],
   [`${CELLS}List`, { access: "read", filter: "cellName" }],
-  [`${EXECUTABLES}Start`, { access: "write", cell: "spec.cellName", startsProcess: true }],
+  [`${EXECUTABLES}Start`, { access: "write", cell: "spec.cellName", startsProcess: "spec" }],
   [`${EXECUTABLES}Stop`, { access: "write", cell: "cellName" }],
   [`${EXECUTABLES}Signal`, { access: "write", cell: "cellName" }],
   [`${EXECUTABLES}Wait`, { access: "read", cell: "cellName" }],
   [`${EXECUTABLES}Get`, { access: "read", cell: "cellName" }],
   [`${EXECUTABLES}List`, { access: "read", filter: "cellName" }],
-  // Runs again a spec the node already accepted, as the restart policy does: no new process credentials to check.
-  [`${EXECUTABLES}Restart`, { access: "write", cell: "cellName" }],
+  // Runs again a spec someone else (an admin) may have started: the caller must be allowed to start it itself.
+  [`${EXECUTABLES}Restart`, { access: "write", cell: "cellName", startsProcess: "stored" }],
   [`${EXECUTABLES}Stats`, { access: "read", cell: "cellName" }],
   [`${OBSERVE}GetLogs`, { access: "read", cell: "cellName" }],
   [`${OBSERVE}GetDaemonLogs`, { access: "node-read" }],

@@ -2,9 +2,11 @@
 // naming the file, so a daemon never starts, or keeps running, on a policy it could not read.
 import { readFile } from "node:fs/promises";
 import { errnoCode, precondition } from "../../errors.js";
+import { readUserDatabase } from "../../runtime/users.js";
 import { defaultPolicy, parsePolicy, type Policy } from "./policy.js";
 
-export async function loadPolicy(path: string, adminId: string): Promise<Policy> {
+/** The policy at `path`; user and group names in it are resolved in `etcDir`'s passwd and group files, now. */
+export async function loadPolicy(path: string, adminId: string, etcDir = "/etc"): Promise<Policy> {
   let text: string;
   try {
     text = await readFile(path, "utf8");
@@ -12,5 +14,5 @@ export async function loadPolicy(path: string, adminId: string): Promise<Policy>
     if (errnoCode(err) === "ENOENT") return defaultPolicy(adminId);
     throw precondition(`read ${path}: ${errnoCode(err) ?? String(err)}`, { cause: err });
   }
-  return parsePolicy(text, path);
+  return parsePolicy(text, path, await readUserDatabase(etcDir));
 }

@@ -6,7 +6,14 @@ import { invalid } from "../../errors.js";
 import { canonicalSerial } from "../../pki/serial.js";
 import { parseSpiffeId } from "../../pki/spiffe.js";
 import { validateCellName } from "../../domain/names.js";
+import type { UserDatabase } from "../../runtime/users.js";
 import { ROLES, type Role } from "./methods.js";
+
+/** Ids a rule lets its callers' executables run with: any, or these inclusive ranges (never 0: see runAsRoot). */
+export type IdSet = "any" | readonly (readonly [number, number])[];
+
+/** What a rule confined to cells allows when it lists no ids: nobody (65534) and nogroup (65534) only. */
+export const NOBODY: IdSet = [[65534, 65534]];
 
 /** Cells a rule reaches: every cell, or these: "a" is a and the cells below it, "a/*" only the cells below a. */
 export type CellScope = "*" | readonly string[];
@@ -24,6 +31,10 @@ export interface Rule {
    * read auraed's keys), so only rules reaching every cell may, unless they say otherwise.
    */
   readonly runAsRoot: boolean;
+  /** Users its callers' executables may run as, root aside; default: any for a rule over every cell, else NOBODY. */
+  readonly uids: IdSet;
+  /** Groups, primary and supplementary alike (either grants the same file access), root aside; default as uids. */
+  readonly gids: IdSet;
 }
 
 export interface Policy {
@@ -35,13 +46,15 @@ export interface Policy {
 /** The policy in force when there is no policy file. */
 export function defaultPolicy(adminId: string): Policy {
   return {
-    rules: [{ name: "admin", identities: [adminId], role: "admin", methods: [], cells: "*", runAsRoot: true }],
+    rules: [{ name: "admin", identities: [adminId], role: "admin", methods: [], cells: "*", runAsRoot: true, uids: "any", gids: "any" }],
     deny: { identities: [], serials: [] },
   };
 }
 
-/** Parses a policy file's text; `source` (the path) prefixes every error. */
-export function parsePolicy(text: string, source: string): Policy {
+const NO_USERS: UserDatabase = { passwdPath: "/etc/passwd", groupPath: "/etc/group", users: [], groups: [] };
+
+/** Parses a policy file's text; `source` (the path) prefixes every error; `users` resolves names in uids and gids. */
+export function parsePolicy(text: string, source: string, users: UserDatabase = NO_USERS): Policy {
   let data: Record<string, unknown>;
   try {
     data = parseToml(text);
@@ -50,7 +63,7 @@ export function parsePolicy(text: string, source: string): Policy {
   }
   for (const key of Object.keys(data))
     if (key !== "rule" && key !== "deny") throw invalid(`${source}: ${key}`, `unknown section (expected [[rule]] or [deny])`);
-  const rules = arrayOf(data.rule ?? [], `${source}: rule`).map((entry, i) => parseRule(entry, `${source}: rule[${i}]`));
+  const rules = arrayOf(data.rule ?? [], `${source}: rule`).map((entry, i) => parseRule(entry, `${source}: rule[${i}]`, users));
   const deny = table(data.deny ?? {}, `${source}: deny`);
   for (const key of Object.keys(deny))
     if (key !== "identities" && key !== "serials") throw invalid(`${source}: deny.${key}`, "unknown key (expected identities or serials)");
@@ -63,10 +76,10 @@ export function parsePolicy(text: string, source: string): Policy {
   };
 }
 
-const RULE_KEYS = new Set(["name", "identities", "role", "methods", "cells", "run_as_root"]);
+const RULE_KEYS = new Set(["name", "identities", "role", "methods", "cells", "run_as_root", "uids", "gids"]);
 const METHOD = /^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)*\.[A-Z][A-Za-z0-9]*\/([A-Z][A-Za-z0-9]*|\*)$/;
 
-function parseRule(entry: unknown, field: string): Rule {
+function parseRule(entry: unknown, field: string, users: UserDatabase): Rule {
   const rule = table(entry, field);
   for (const key of Object.keys(rule)) if (!RULE_KEYS.has(key)) throw invalid(`${field}.${key}`, `unknown key (expected ${[...RULE_KEYS].join(", ")})`);
   const identities = strings(rule.identities, `${field}.identities`);
@@ -86,7 +99,47 @@ function parseRule(entry: unknown, field: string): Rule {
     methods,
     cells,
     runAsRoot: (rule.run_as_root as boolean | undefined) ?? cells === "*",
+    uids: rule.uids === undefined ? defaultIds(cells) : idSet(rule.uids, `${field}.uids`, users.users, users.passwdPath),
+    gids: rule.gids === undefined ? defaultIds(cells) : idSet(rule.gids, `${field}.gids`, users.groups, users.groupPath),
   };
+}
+
+const defaultIds = (cells: CellScope): IdSet => (cells === "*" ? "any" : NOBODY);
+
+const ID_MAX = 0xfffffffe; // (uid_t)-1 means "no change" to setuid and chown, never an id
+const RANGE = /^(\d+)-(\d+)$/;
+
+/** ["*"], or ids, names (resolved now, in the host's passwd or group file) and "from-to" ranges. */
+function idSet(value: unknown, field: string, entries: UserDatabase["users"], path: string): IdSet {
+  if (!Array.isArray(value)) throw invalid(field, `must be an array of ids, names and "from-to" ranges, or ["*"]`);
+  if (value.length === 1 && value[0] === "*") return "any";
+  return value.map((item: unknown, i): readonly [number, number] => {
+    const at = `${field}[${i}]`;
+    const range = idRange(item, at, entries, path);
+    // Root is granted by run_as_root alone, so a range such as "0-1000" can never let it in by accident.
+    if (range[0] === 0) throw invalid(at, `includes 0 (root): root is allowed by run_as_root = true, not by a list`);
+    return range;
+  });
+}
+
+function idRange(item: unknown, field: string, entries: UserDatabase["users"], path: string): readonly [number, number] {
+  if (typeof item === "number" || typeof item === "bigint") return [idNumber(Number(item), field), idNumber(Number(item), field)];
+  if (typeof item !== "string") throw invalid(field, `must be an id, a name or a "from-to" range, got ${JSON.stringify(item)}`);
+  if (/^\d+$/.test(item)) return [idNumber(Number(item), field), idNumber(Number(item), field)];
+  const range = RANGE.exec(item);
+  if (range) {
+    const [from, to] = [idNumber(Number(range[1]), field), idNumber(Number(range[2]), field)];
+    if (from > to) throw invalid(field, `"${item}" is an empty range`);
+    return [from, to];
+  }
+  const entry = entries.find((e) => e.name === item);
+  if (!entry) throw invalid(field, `no "${item}" in ${path}`);
+  return [entry.id, entry.id];
+}
+
+function idNumber(id: number, field: string): number {
+  if (!Number.isSafeInteger(id) || id < 0 || id > ID_MAX) throw invalid(field, `${id} is not an id (0 to ${ID_MAX})`);
+  return id;
 }
 
 function cellScope(value: unknown, field: string): CellScope {

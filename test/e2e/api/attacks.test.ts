@@ -243,7 +243,7 @@ test("a cell-confined operator may not run root workloads, and as another user c
   for (const as of [{}, { user: "root" }, { user: "0" }, { user: "nobody", group: "0" }, { user: "nobody", supplementaryGroups: ["root"] }])
     await assert.rejects(
       operator.executables.start({ spec: { cellName: team, name: "peek", argv: ["/bin/cat", caKey], ...as } }),
-      (err: unknown) => err instanceof PermissionDeniedError && /only as a user other than root: set spec\.user/.test(err.message),
+      (err: unknown) => err instanceof PermissionDeniedError && /may not start this executable in cell .*\b(uid|group) 0 \(root\)/.test(err.message),
       JSON.stringify(as),
     );
   await operator.executables.start({ spec: { cellName: team, name: "peek", argv: ["/bin/cat", caKey], user: "nobody" } });

@@ -3,7 +3,7 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test, type TestContext } from "node:test";
-import { resolveCredentials } from "../../../src/runtime/users.js";
+import { credentialsFrom, describeId, readUserDatabase, readUserDatabaseSync, resolveCredentials } from "../../../src/runtime/users.js";
 
 async function etc(t: TestContext): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), "aurae-etc-"));
@@ -39,4 +39,13 @@ test("an unknown name is FAILED_PRECONDITION naming the field and the file", asy
     kind: "precondition",
     message: `spec.supplementary_groups[0]: no group "nope" in ${join(dir, "group")}`,
   });
+});
+
+test("read at once or awaited, the database is the same, and resolves as resolveCredentials does", async (t) => {
+  const dir = await etc(t);
+  const db = readUserDatabaseSync(dir);
+  assert.deepEqual(db, await readUserDatabase(dir));
+  assert.deepEqual(credentialsFrom({ user: "alice" }, db), await resolveCredentials({ user: "alice" }, dir));
+  assert.deepEqual([describeId(db.groups, 999), describeId(db.groups, 4242)], ["999 (docker)", "4242"]);
+  assert.deepEqual(readUserDatabaseSync(join(dir, "missing")).users, [], "no passwd file: numeric ids only");
 });
