@@ -27,7 +27,7 @@ test("an executable that exits 3 reports exit code 3, its pid and its times", as
 
 test("memory max 32 MiB OOM-kills a workload allocating 128 MiB, and get says so with signal 9", async (t) => {
   const cell = await allocate(t, { memory: { maxBytes: mib(32) } });
-  assert.equal((await readFile(aurae.cgroupDir("memory", `${cell}/memory.limit_in_bytes`), "utf8")).trim(), String(mib(32)));
+  assert.equal(await aurae.cgroupFile("memory", cell, { v1: "memory.limit_in_bytes", v2: "memory.max" }), String(mib(32)));
   // dd fills one 128 MiB buffer: the executable itself (not a child of it) grows past the limit.
   const x = await runToExit(aurae.client, cell, "hog", ["dd", "if=/dev/zero", "of=/dev/null", "bs=128M", "count=1"]);
   assert.equal(x.status?.exit?.oomKilled, true, `exit: code ${x.status?.exit?.code}, signal ${x.status?.exit?.signal}`);
