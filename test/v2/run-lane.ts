@@ -14,8 +14,10 @@ const REPO = fileURLToPath(new URL("../..", import.meta.url));
 
 /**
  * What runs on v2, and why: each reads or writes files whose names or semantics differ between the hierarchies
- * (limits, nesting, freeze through cgroup.freeze, kill through cgroup.kill, OOM through memory.events, adoption of
- * cgroups after a restart or reboot). The guest check proves the lane really is pure v2.
+ * (limits, nesting, freeze through cgroup.freeze, kill through cgroup.kill, OOM through memory.events, signals to a
+ * cgroup's tree, cgroups rebuilt after a reboot). The guest check proves the lane really is pure v2. Left out, for
+ * TCG's time: restart policies and daemon restarts with many executables, which reach cgroups only through the same
+ * driver calls as these (docs/testing.md).
  */
 export const LANE_FILES = [
   "test/v2/guest/pure-v2.test.ts",
@@ -25,7 +27,6 @@ export const LANE_FILES = [
   "test/e2e/cells/free.test.ts",
   "test/e2e/executables/lifecycle.test.ts",
   "test/e2e/executables/signals.test.ts",
-  "test/e2e/executables/restart.test.ts",
   "test/e2e/node/reboot.test.ts",
 ];
 

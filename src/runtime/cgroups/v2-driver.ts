@@ -6,7 +6,7 @@ import { dirname, join } from "node:path";
 import { osError } from "../../errors.js";
 import type { CgroupDriver, CgroupLimits, CgroupStats, UnsupportedLimit } from "./driver.js";
 import { DEFAULT_FREEZE_TIMEOUT_MS, freezeCgroup, isCgroupFrozen, thawCgroup, UNIFIED_FREEZER } from "./freeze.js";
-import { listCgroupPaths, makeCgroupDir, readCgroupFile, readProcsRecursive, removeCgroupDir, writeCgroupFile } from "./files.js";
+import { cgroupFileExists, listCgroupPaths, makeCgroupDir, readCgroupFile, readProcsRecursive, removeCgroupDir, writeCgroupFile } from "./files.js";
 import {
   CPU_BANDWIDTH,
   DEFAULT_CPU_PERIOD_US,
@@ -161,7 +161,11 @@ export class V2Driver implements CgroupDriver {
   }
 
   async kill(path: string): Promise<void> {
-    await writeCgroupFile(join(this.#root, path), "cgroup.kill", "1");
+    const dir = join(this.#root, path);
+    // A cgroup that is gone (a reboot took it, a leaf already removed) holds no process: nothing to kill. v1 reads
+    // such a cgroup's pids as none; writing its cgroup.kill would fail with ENOENT and stop the caller's cleanup.
+    if (!(await cgroupFileExists(dir, "cgroup.procs"))) return;
+    await writeCgroupFile(dir, "cgroup.kill", "1");
   }
 
   freeze(path: string): Promise<void> {

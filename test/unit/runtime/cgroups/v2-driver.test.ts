@@ -130,6 +130,12 @@ test("pids of an absent cell is empty", async (t) => {
   assert.deepEqual(await driver.pids("gone"), []);
 });
 
+test("kill of a cgroup that is gone (after a reboot) does nothing, as on v1", async (t) => {
+  const { driver, root } = await initDriver(t);
+  await driver.kill("web/cell.init");
+  await assert.rejects(access(join(root, "web")), { code: "ENOENT" });
+});
+
 test("kill writes 1 to the cell's cgroup.kill", async (t) => {
   const { driver, root } = await initDriver(t);
   await mkdir(join(root, "web"));
