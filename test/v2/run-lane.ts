@@ -21,6 +21,7 @@ const REPO = fileURLToPath(new URL("../..", import.meta.url));
  */
 export const LANE_FILES = [
   "test/v2/guest/pure-v2.test.ts",
+  "test/integration/helpers/cgroups.test.ts",
   "test/e2e/cells/cells.test.ts",
   "test/e2e/cells/limits.test.ts",
   "test/e2e/cells/freeze-order.test.ts",
