@@ -1,7 +1,8 @@
 #!/bin/sh
-# Installs the Debian packages Aurae builds and tests with, only those missing (idempotent, no-op when all present).
+# Installs the Debian packages Aurae builds and tests with, only those missing (idempotent, no-op when all present),
+# and unpacks the kernel the v2 lane's VM boots (qemu-system-x86 and busybox-static are that lane's too).
 set -eu
-packages="gcc libc6-dev musl-tools make g++ python3 coreutils procps util-linux iproute2 tmux zsh"
+packages="gcc libc6-dev musl-tools make g++ python3 coreutils procps util-linux iproute2 tmux zsh qemu-system-x86 busybox-static"
 missing=""
 for p in $packages; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
@@ -13,3 +14,4 @@ if [ -n "$missing" ]; then
   # shellcheck disable=SC2086
   apt-get install -y -qq --no-install-recommends $missing
 fi
+sh "$(dirname "$0")/../test/v2/fetch-kernel.sh" >/dev/null

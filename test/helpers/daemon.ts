@@ -11,8 +11,9 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { after, before } from "node:test";
 import { connect, type AuraeClient, type ClientOptions } from "../../src/client/index.js";
-import { cgroupRoots, descendants, procsIn, removeCgroupRoot } from "./cgroups.js";
+import { cgroupRoots, descendants, hierarchyDir, procsIn, readControllerFile, removeCgroupRoot } from "./cgroups.js";
 import { uniqueName } from "./names.js";
+import { patience } from "./patience.js";
 import { createTestPki, type TestPki } from "./pki.js";
 
 export const REPO = fileURLToPath(new URL("../..", import.meta.url));
@@ -43,8 +44,13 @@ export interface TestDaemon {
   kill9(): Promise<void>;
   /** SIGTERM, and wait for the exit. */
   stop(): Promise<void>;
-  /** The cgroup directory of a cell (or "cell/x.exe" leaf) in one v1 hierarchy or "unified". */
+  /**
+   * The cgroup directory of a cell (or "cell/x.exe" leaf) in the hierarchy of a v1 controller or "unified": the one
+   * cgroup2 hierarchy on a pure v2 host. Throws when this host has no such hierarchy.
+   */
   cgroupDir(hierarchy: string, path: string): string;
+  /** A kernel file of a cell's cgroup, trimmed, named as on v1 and on v2 (cgroupDir picks the hierarchy). */
+  cgroupFile(controller: string, path: string, files: { readonly v1: string; readonly v2: string }): Promise<string>;
   log(): Promise<string>;
 }
 
@@ -120,8 +126,9 @@ export function useDaemon(options: DaemonOptions = {}): TestDaemon {
       await exited;
     },
     cgroupDir(hierarchy, path) {
-      return join("/sys/fs/cgroup", hierarchy, cgroupRoot, path);
+      return join(hierarchyDir(hierarchy), cgroupRoot, path);
     },
+    cgroupFile: (controller, path, files) => readControllerFile(controller, join(cgroupRoot, path), files),
     log: () => readFile(paths().log, "utf8"),
   };
 
@@ -146,11 +153,11 @@ export function useDaemon(options: DaemonOptions = {}): TestDaemon {
 }
 
 async function waitListening(socketPath: string, child: ChildProcess, logPath: string): Promise<void> {
-  const deadline = Date.now() + 20_000;
+  const deadline = Date.now() + patience(20_000);
   while (!(await accepts(socketPath))) {
     if (child.exitCode !== null)
       throw new Error(`auraed exited with ${child.exitCode}:\n${await readFile(logPath, "utf8").catch(() => "")}`);
-    if (Date.now() > deadline) throw new Error(`auraed did not listen on ${socketPath} within 20 s`);
+    if (Date.now() > deadline) throw new Error(`auraed did not listen on ${socketPath} within ${patience(20)} s:\n${await readFile(logPath, "utf8").catch(() => "")}`);
     await new Promise((r) => setTimeout(r, 20));
   }
 }
@@ -167,13 +174,13 @@ function accepts(socketPath: string): Promise<boolean> {
 }
 
 async function waitServing(client: AuraeClient, child: ChildProcess, logPath: string): Promise<void> {
-  const deadline = Date.now() + 20_000;
+  const deadline = Date.now() + patience(20_000);
   for (;;) {
     if (child.exitCode !== null)
       throw new Error(`auraed exited with ${child.exitCode}:\n${await readFile(logPath, "utf8").catch(() => "")}`);
-    const status = await client.health.check({}, { deadline: 1000 }).then((r) => r.status, () => undefined);
+    const status = await client.health.check({}, { deadline: patience(1000) }).then((r) => r.status, () => undefined);
     if (status === 1) return;
-    if (Date.now() > deadline) throw new Error(`auraed did not serve within 20 s:\n${await readFile(logPath, "utf8")}`);
+    if (Date.now() > deadline) throw new Error(`auraed did not serve within ${patience(20)} s:\n${await readFile(logPath, "utf8")}`);
     await new Promise((r) => setTimeout(r, 50));
   }
 }

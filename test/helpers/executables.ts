@@ -3,13 +3,14 @@ import type { AuraeClient } from "../../src/client/index.js";
 import { ExecutableState } from "../../src/client/index.js";
 import type { Executable } from "../../src/gen/aurae/executables/v1/executables.js";
 import type { LogEntry } from "../../src/gen/aurae/observe/v1/observe.js";
+import { patience } from "./patience.js";
 
 export async function waitForExit(client: AuraeClient, cellName: string, name: string, timeoutMs = 20_000): Promise<Executable> {
-  const deadline = Date.now() + timeoutMs;
+  const deadline = Date.now() + patience(timeoutMs);
   for (;;) {
     const { executable } = await client.executables.get({ cellName, name });
     if (executable?.status?.state === ExecutableState.EXECUTABLE_STATE_EXITED) return executable;
-    if (Date.now() > deadline) throw new Error(`${cellName}/${name} did not exit within ${timeoutMs} ms`);
+    if (Date.now() > deadline) throw new Error(`${cellName}/${name} did not exit within ${patience(timeoutMs)} ms`);
     await new Promise((r) => setTimeout(r, 20));
   }
 }

@@ -99,7 +99,7 @@ export interface CgroupDriver {
   list(): Promise<string[]>;
   /** Pids of every process in `path` and below. */
   pids(path: string): Promise<number[]>;
-  /** SIGKILLs every process in `path` and below. */
+  /** SIGKILLs every process in `path` and below; a cgroup that does not exist holds none. */
   kill(path: string): Promise<void>;
   /**
    * Freezes every process in `path` and below; resolves once the kernel reports it frozen (a bounded wait, then an

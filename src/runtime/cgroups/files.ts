@@ -1,12 +1,19 @@
 // Small, checked file operations on cgroupfs. Every failure names the file and keeps the errno as the cause.
+import { constants } from "node:fs";
 import { access, mkdir, open, readdir, readFile, rmdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { errnoCode, internal, osError } from "../../errors.js";
 
+/**
+ * Opens a kernel file for writing without O_CREAT: cgroupfs never lets anyone create a file, so a write to a file the
+ * kernel does not offer fails with ENOENT, on a real kernel and on a test's fake tree alike.
+ */
+const WRITE_EXISTING = constants.O_WRONLY | constants.O_TRUNC;
+
 export async function writeCgroupFile(dir: string, file: string, value: string): Promise<void> {
   const path = join(dir, file);
   try {
-    await writeFile(path, value);
+    await writeFile(path, value, { flag: WRITE_EXISTING });
   } catch (err) {
     throw osError(`write "${value}" to`, path, err);
   }
@@ -18,7 +25,7 @@ export async function writeCgroupFile(dir: string, file: string, value: string):
  */
 export async function writeCgroupRules(dir: string, file: string, rules: readonly string[]): Promise<void> {
   const path = join(dir, file);
-  const handle = await open(path, "w").catch((err: unknown) => {
+  const handle = await open(path, WRITE_EXISTING).catch((err: unknown) => {
     throw osError("open", path, err);
   });
   try {

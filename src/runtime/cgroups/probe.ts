@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { osError } from "../../errors.js";
 import type { CgroupMode } from "./driver.js";
 
-const CGROUP2_SUPER_MAGIC = 0x63677270; // statfs f_type of a cgroup2 mount
+export const CGROUP2_SUPER_MAGIC = 0x63677270; // statfs f_type of a cgroup2 mount
 
 /** Tells how cgroups are mounted under `fsRoot` (normally /sys/fs/cgroup). */
 export async function probeCgroupMode(fsRoot: string): Promise<CgroupMode> {

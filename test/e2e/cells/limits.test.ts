@@ -3,12 +3,13 @@ import assert from "node:assert/strict";
 import { readFile } from "node:fs/promises";
 import { test } from "node:test";
 import { AuraeClientError, mib } from "../../../src/client/index.js";
+import { cgroupMode } from "../../helpers/cgroups.js";
 import { useDaemon } from "../../helpers/daemon.js";
 import { collectLogs, sleep, waitForExit } from "../../helpers/executables.js";
 import { uniqueName } from "../../helpers/names.js";
 
 const aurae = useDaemon();
-const isV1 = async (): Promise<boolean> => readFile("/sys/fs/cgroup/memory/cgroup.procs").then(() => true, () => false);
+const isV1 = async (): Promise<boolean> => cgroupMode() === "v1";
 
 async function cellWith(t: { after: (fn: () => Promise<unknown>) => void }, spec: object): Promise<string> {
   const name = uniqueName("lim");
@@ -78,10 +79,8 @@ test("update changes the limits of a live cell, and limits left out go back to u
   const { cell: updated } = await aurae.client.cells.update({ spec: { name: cell, memory: { maxBytes: mib(128) } } });
   assert.equal(updated?.spec?.memory?.maxBytes, mib(128));
   assert.equal(updated?.spec?.pids, undefined);
-  if (await isV1()) {
-    assert.equal((await readFile(aurae.cgroupDir("memory", `${cell}/memory.limit_in_bytes`), "utf8")).trim(), String(mib(128)));
-    assert.equal((await readFile(aurae.cgroupDir("pids", `${cell}/pids.max`), "utf8")).trim(), "max");
-  }
+  assert.equal(await aurae.cgroupFile("memory", cell, { v1: "memory.limit_in_bytes", v2: "memory.max" }), String(mib(128)));
+  assert.equal(await aurae.cgroupFile("pids", cell, { v1: "pids.max", v2: "pids.max" }), "max");
   await assert.rejects(
     aurae.client.cells.update({ spec: { name: cell, isolation: { pid: true, mount: true } } }),
     (e: AuraeClientError) => e.code === "precondition" && /spec\.isolation/.test(e.message),
@@ -90,6 +89,5 @@ test("update changes the limits of a live cell, and limits left out go back to u
 
 test("cpu weight 50 is half the default share (cpu.shares 512 on cgroup v1)", async (t) => {
   const cell = await cellWith(t, { cpu: { weight: 50 } });
-  if (await isV1()) assert.equal((await readFile(aurae.cgroupDir("cpu", `${cell}/cpu.shares`), "utf8")).trim(), "512");
-  else assert.equal((await readFile(aurae.cgroupDir("", `${cell}/cpu.weight`), "utf8")).trim(), "50");
+  assert.equal(await aurae.cgroupFile("cpu", cell, { v1: "cpu.shares", v2: "cpu.weight" }), (await isV1()) ? "512" : "50");
 });

@@ -2,7 +2,7 @@
 // the cgroups gone, only the state directory left. The next auraed rebuilds the cells, limits and reapers, records
 // the lost workloads as lost, and restarts those whose policy says so.
 import assert from "node:assert/strict";
-import { readFile, readlink, stat } from "node:fs/promises";
+import { readlink, stat } from "node:fs/promises";
 import { test } from "node:test";
 import { ExecutableState, executablesV1, mib } from "../../../src/client/index.js";
 import { cellForTest } from "../../helpers/cell-for-test.js";
@@ -34,8 +34,8 @@ test("after a reboot, cells, limits and reapers come back, and lost workloads ar
     assert.ok(cell!.status!.cgroupPaths.length > 0);
     for (const dir of cell!.status!.cgroupPaths) assert.ok(await stat(dir).then((s) => s.isDirectory(), () => false), `${dir} exists again`);
   }
-  assert.equal(await readLimit(plain, ["memory", "memory.limit_in_bytes"], "memory.max"), String(mib(64)));
-  assert.equal(await readLimit(plain, ["pids", "pids.max"], "pids.max"), "100");
+  assert.equal(await aurae.cgroupFile("memory", plain, { v1: "memory.limit_in_bytes", v2: "memory.max" }), String(mib(64)));
+  assert.equal(await aurae.cgroupFile("pids", plain, { v1: "pids.max", v2: "pids.max" }), "100");
   const initPid = (await aurae.client.cells.get({ name: iso })).cell!.status!.initPid;
   assert.ok(initPid > 0 && initPid !== oldInitPid && isAlive(initPid), `a new reaper runs (${oldInitPid} -> ${initPid})`);
 
@@ -80,10 +80,4 @@ function kill9(pid: number): void {
   } catch {
     // ended with its shim or its reaper
   }
-}
-
-/** A limit as the kernel holds it: from a v1 controller's hierarchy where there is one, else from cgroup v2. */
-async function readLimit(cell: string, [controller, v1File]: [string, string], v2File: string): Promise<string> {
-  const v1 = await readFile(`${aurae.cgroupDir(controller, cell)}/${v1File}`, "utf8").catch(() => undefined);
-  return (v1 ?? (await readFile(`/sys/fs/cgroup/${aurae.cgroupRoot}/${cell}/${v2File}`, "utf8"))).trim();
 }

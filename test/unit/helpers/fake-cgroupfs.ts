@@ -1,13 +1,37 @@
-// Temp directories shaped like cgroupfs, as far as the drivers read them. mkdir in a plain directory creates no
-// kernel files, so a test makes the ones a driver reads (cgroup.controllers, cgroup.procs, the limit files of our
-// root) before the driver runs. A write replaces a fake file's text, except that the drivers write per-device rule
-// files (io.max, blkio.throttle.*) one rule per write(2) through one open file: the fake then holds every rule.
-import { mkdir, readFile, writeFile } from "node:fs/promises";
-import { join } from "node:path";
+// Temp directories shaped like cgroupfs, as far as the drivers read and write them. Like the kernel, the fake never
+// creates a file on write (the drivers open without O_CREAT, so a write to a file the kernel would not offer fails with
+// ENOENT) and gives a cgroup its interface files when it is made: a directory made with mkdir (by a driver or a test)
+// below a fake hierarchy (makeFakeCgroup, addFakeV1Files) gets the core files and those of its controllers, with their
+// defaults, and rmdir of a cgroup removes them as the kernel does. A test sets counters and states with writeFakeFiles.
+// A write replaces a fake file's text, except that the drivers write per-device rule files (io.max, blkio.throttle.*)
+// one rule per write(2) through one open file: the fake then holds every rule.
+import { readdir, readFile, rm, writeFile } from "node:fs/promises";
+import { createRequire, syncBuiltinESMExports } from "node:module";
+import { dirname, join, relative, resolve } from "node:path";
+
+/** The files every cgroup v2 directory has, whatever its controllers. */
+const V2_CORE_FILES: Readonly<Record<string, string>> = {
+  "cgroup.procs": "",
+  "cgroup.threads": "",
+  "cgroup.subtree_control": "",
+  "cgroup.events": "populated 0\nfrozen 0\n",
+  "cgroup.freeze": "0",
+  "cgroup.kill": "",
+  "cgroup.type": "domain",
+  "cpu.stat": "usage_usec 0\nuser_usec 0\nsystem_usec 0\n",
+};
+
+/** The files every cgroup v1 directory has, in any hierarchy. */
+const V1_CORE_FILES: Readonly<Record<string, string>> = {
+  "cgroup.procs": "",
+  tasks: "",
+  notify_on_release: "0",
+  "cgroup.clone_children": "0",
+};
 
 /** The interface files cgroup v2 gives a cgroup for each controller its parent enables, with their defaults. */
 export const V2_CONTROLLER_FILES: Readonly<Record<string, Readonly<Record<string, string>>>> = {
-  cpu: { "cpu.max": "max 100000", "cpu.weight": "100", "cpu.stat": "usage_usec 0\nuser_usec 0\nsystem_usec 0\n" },
+  cpu: { "cpu.max": "max 100000", "cpu.weight": "100", "cpu.stat": "usage_usec 0\nuser_usec 0\nsystem_usec 0\nnr_periods 0\nnr_throttled 0\nthrottled_usec 0\n" },
   cpuset: { "cpuset.cpus": "", "cpuset.mems": "", "cpuset.cpus.effective": "0-1", "cpuset.mems.effective": "0" },
   io: { "io.max": "", "io.weight": "default 100", "io.stat": "" },
   memory: {
@@ -65,20 +89,31 @@ export interface FakeCgroupOptions {
 
 /**
  * Makes `dir` (and its parents) a v2 cgroup whose cgroup.controllers lists `controllers`, with nothing enabled below,
- * and the interface files of those controllers (a parent enabling them for it gives it those files).
+ * and the interface files of those controllers (a parent enabling them for it gives it those files). Cgroups made
+ * below it get the files of what it enables in cgroup.subtree_control, less `opts.without`.
  */
 export async function makeFakeCgroup(dir: string, controllers: readonly string[], opts: FakeCgroupOptions = {}): Promise<string> {
   await mkdir(dir, { recursive: true });
+  fakeHierarchies.set(resolve(dir), { v2: true, controllers: new Set(), opts });
+  await writeKernelFiles(dir, Object.entries(V2_CORE_FILES), opts, "wx");
   await writeFile(join(dir, "cgroup.controllers"), `${controllers.join(" ")}\n`);
   await writeFile(join(dir, "cgroup.subtree_control"), "");
-  const files = [["cgroup.kill", ""] as [string, string], ...controllers.flatMap((c) => Object.entries(V2_CONTROLLER_FILES[c] ?? {}))];
-  await writeKernelFiles(dir, files, opts, "w");
+  await writeKernelFiles(dir, controllers.flatMap((c) => Object.entries(V2_CONTROLLER_FILES[c] ?? {})), opts, "w");
+  // A parent fake hierarchy's mkdir gave it every core file: take away what this kernel lacks.
+  for (const name of opts.without ?? []) await rm(join(dir, name), { force: true });
   return dir;
 }
 
-/** Gives `dir` (made if needed) the files a v1 `controller` shows in a new cgroup, keeping any file already there. */
+/**
+ * Gives `dir` (made if needed) the files a v1 `controller` shows in a new cgroup, keeping any file already there, and
+ * every cgroup made below it the same (a hierarchy's top: call it once per controller mounted there).
+ */
 export async function addFakeV1Files(dir: string, controller: string, opts: FakeCgroupOptions = {}): Promise<void> {
   await mkdir(dir, { recursive: true });
+  const known = fakeHierarchies.get(resolve(dir));
+  const controllers = new Set(known && !known.v2 ? known.controllers : nearestHierarchy(dir)?.controllers);
+  fakeHierarchies.set(resolve(dir), { v2: false, controllers: controllers.add(controller), opts });
+  await writeKernelFiles(dir, Object.entries(V1_CORE_FILES), opts, "wx");
   await writeKernelFiles(dir, Object.entries(V1_CONTROLLER_FILES[controller] ?? {}), opts, "wx");
 }
 
@@ -97,6 +132,15 @@ export async function writeFakeFiles(dir: string, files: Readonly<Record<string,
 /** What a driver wrote to `<dir>/<file>`. */
 export const readCgroupValue = (dir: string, file: string): Promise<string> => readFile(join(dir, file), "utf8");
 
+/** The files of a cgroup the fake kernel made whose text is no longer what the kernel gave it, sorted. */
+export async function changedFiles(dir: string): Promise<string[]> {
+  const given = madeWith.get(resolve(dir));
+  if (!given) throw new Error(`${dir} is not a cgroup the fake kernel made`);
+  const changed: string[] = [];
+  for (const [file, text] of Object.entries(given)) if ((await readFile(join(dir, file), "utf8").catch(() => undefined)) !== text) changed.push(file);
+  return changed.sort();
+}
+
 /** What a driver wrote to each of `files` in `dir`, by file name: one deepEqual checks them all. */
 export async function readCgroupValues(dir: string, files: readonly string[]): Promise<Record<string, string>> {
   return Object.fromEntries(await Promise.all(files.map(async (file) => [file, await readCgroupValue(dir, file)] as const)));
@@ -108,3 +152,79 @@ async function writeKernelFiles(dir: string, files: readonly [string, string][],
       if (err.code !== "EEXIST") throw err;
     });
 }
+
+interface FakeHierarchy {
+  readonly v2: boolean;
+  /** v1: the controllers mounted there (v2 reads its parent's cgroup.subtree_control instead). */
+  readonly controllers: Set<string>;
+  readonly opts: FakeCgroupOptions;
+}
+
+/** Fake cgroups whose descendants get kernel files when made, by absolute path; the nearest ancestor counts. */
+const fakeHierarchies = new Map<string, FakeHierarchy>();
+/** The files (and their text) the fake kernel gave each cgroup it made, by absolute path: what changedFiles compares. */
+const madeWith = new Map<string, Readonly<Record<string, string>>>();
+
+function nearestHierarchy(dir: string): FakeHierarchy | undefined {
+  for (let at = dirname(resolve(dir)); ; at = dirname(at)) {
+    const found = fakeHierarchies.get(at);
+    if (found || at === dirname(at)) return found;
+  }
+}
+
+/** What the kernel puts in a cgroup it has just made below a fake hierarchy. */
+async function giveKernelFiles(dir: string, hierarchy: FakeHierarchy): Promise<void> {
+  const files = hierarchy.v2
+    ? await v2Files(dir)
+    : [...Object.entries(V1_CORE_FILES), ...[...hierarchy.controllers].flatMap((c) => Object.entries(V1_CONTROLLER_FILES[c] ?? {}))];
+  // A controller's file replaces a core file of the same name (cpu.stat gains the cpu controller's counters).
+  const given = Object.entries(Object.fromEntries(files)).filter(([name]) => !hierarchy.opts.without?.includes(name));
+  await writeKernelFiles(dir, given, {}, "wx");
+  madeWith.set(resolve(dir), Object.fromEntries(given));
+}
+
+/** A new v2 cgroup's files: the core ones and those of what its parent enables for it. */
+async function v2Files(dir: string): Promise<[string, string][]> {
+  // The fake's subtree_control holds what was written ("+cpu +memory"); the kernel's would read "cpu memory".
+  const written = await readFile(join(dirname(dir), "cgroup.subtree_control"), "utf8").catch(() => "");
+  const enabled = written.split(/\s+/).filter((w) => w && !w.startsWith("-")).map((w) => w.replace(/^\+/, ""));
+  return [
+    ["cgroup.controllers", `${enabled.join(" ")}\n`],
+    ...Object.entries(V2_CORE_FILES),
+    ...enabled.flatMap((c) => Object.entries(V2_CONTROLLER_FILES[c] ?? {})),
+  ];
+}
+
+// mkdir and rmdir as cgroupfs does them below a fake hierarchy: a plain directory cannot create files on mkdir, so the
+// fake wraps the two calls of node:fs/promises (the drivers' and the tests' own) and leaves every other path alone.
+const fsPromises = createRequire(import.meta.url)("node:fs/promises") as typeof import("node:fs/promises");
+const { mkdir: plainMkdir, rmdir: plainRmdir } = fsPromises;
+
+async function mkdir(path: Parameters<typeof plainMkdir>[0], options?: Parameters<typeof plainMkdir>[1]): Promise<string | undefined> {
+  const dir = resolve(String(path));
+  const recursive = typeof options === "object" && options?.recursive === true;
+  const first = await plainMkdir(dir, options);
+  const made = recursive ? first : dir; // a recursive mkdir answers the first directory it made, if any
+  if (made !== undefined) {
+    const levels = relative(made, dir).split("/").filter(Boolean);
+    for (let at = made, i = 0; ; at = join(at, levels[i++]!)) {
+      const hierarchy = nearestHierarchy(at);
+      if (hierarchy) await giveKernelFiles(at, hierarchy);
+      if (i === levels.length) break;
+    }
+  }
+  return first;
+}
+
+async function rmdir(path: Parameters<typeof plainRmdir>[0], options?: Parameters<typeof plainRmdir>[1]): Promise<void> {
+  const dir = resolve(String(path));
+  if (nearestHierarchy(dir) || fakeHierarchies.has(dir)) {
+    const entries = await readdir(dir, { withFileTypes: true }).catch(() => []);
+    // A cgroup with children stays (rmdir below fails); one without loses its interface files with it.
+    if (!entries.some((e) => e.isDirectory())) for (const e of entries) await rm(join(dir, e.name), { force: true });
+  }
+  return plainRmdir(dir, options);
+}
+
+Object.assign(fsPromises, { mkdir, rmdir });
+syncBuiltinESMExports();

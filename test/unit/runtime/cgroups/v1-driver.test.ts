@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { test, type TestContext } from "node:test";
 import type { CgroupLimits } from "../../../../src/runtime/cgroups/driver.js";
 import { V1_CONTROLLERS, V1Driver, type V1Controller } from "../../../../src/runtime/cgroups/v1-driver.js";
-import { addFakeV1Files, readCgroupValue, writeFakeFiles, writeFakeProcs } from "../../helpers/fake-cgroupfs.js";
+import { addFakeV1Files, changedFiles, makeFakeCgroup, readCgroupValue, writeFakeFiles, writeFakeProcs } from "../../helpers/fake-cgroupfs.js";
 import { tempDir } from "../../helpers/temp-dir.js";
 
 interface FakeV1Options {
@@ -22,8 +22,8 @@ interface FakeV1Options {
 
 /**
  * A fake /sys/fs/cgroup with one directory per v1 hierarchy (cpu and cpuacct co-mounted if asked), maybe unified or
- * freezer, and a fake /sys/block. The top cpuset has cpus 0-3 and mems 0-1; after init, our root "aurae" gets the
- * files the kernel would give it (keeping the cpuset init copied).
+ * freezer, and a fake /sys/block. The top cpuset has cpus 0-3 and mems 0-1; every cgroup made below a hierarchy
+ * (init's root "aurae" included) gets the files the kernel gives it, less `without`.
  */
 async function fakeV1(t: TestContext, opts: FakeV1Options = {}) {
   const fs = await tempDir(t, "aurae-cgroup1-");
@@ -33,16 +33,14 @@ async function fakeV1(t: TestContext, opts: FakeV1Options = {}) {
   Object.assign(hierarchies, { cpu, cpuacct: opts.coMountCpu ? cpu : mount("cpuacct") });
   const unified = opts.hybrid ? mount("unified") : undefined;
   const freezer = !opts.hybrid && opts.freezer !== false ? mount("freezer") : undefined;
-  for (const dir of [...Object.values(hierarchies), unified, freezer]) if (dir) await mkdir(dir, { recursive: true });
+  for (const [controller, dir] of Object.entries(hierarchies)) await addFakeV1Files(dir, controller, opts);
+  if (unified) await makeFakeCgroup(unified, [], { without: opts.without }); // cgroup.kill came with 5.14
+  if (freezer) await addFakeV1Files(freezer, "freezer", opts);
   await writeFakeFiles(hierarchies.cpuset, { "cpuset.cpus": "0-3", "cpuset.mems": "0-1" });
-  // The unified hierarchy's cgroups have cgroup.kill from 5.14 on.
-  if (unified && !opts.without?.includes("cgroup.kill")) await writeFakeFiles(join(unified, "aurae"), { "cgroup.kill": "" });
   const blockDir = mount("block");
   await writeFakeFiles(join(blockDir, "vda", "queue"), { scheduler: opts.bfq ? "mq-deadline kyber [bfq] none" : "[none] mq-deadline kyber bfq" });
   const driver = new V1Driver({ hierarchies, unified, freezer, root: "aurae", blockDir, freezeTimeoutMs: 300 });
   await driver.init();
-  for (const [controller, dir] of Object.entries(hierarchies)) await addFakeV1Files(join(dir, "aurae"), controller, opts);
-  if (freezer) await addFakeV1Files(join(freezer, "aurae"), "freezer");
   const cell = (controller: V1Controller | "unified" | "freezer", path: string) =>
     join(controller === "unified" ? unified! : controller === "freezer" ? freezer! : hierarchies[controller], "aurae", path);
   return { driver, cell, fs };
@@ -80,16 +78,17 @@ test("create makes the cell in every hierarchy and writes each limit in its cont
   assert.equal(await readCgroupValue(cell("cpu", "web"), "cpu.cfs_quota_us"), "50000");
   assert.equal(await readCgroupValue(cell("memory", "web"), "memory.limit_in_bytes"), "33554432");
   assert.equal(await readCgroupValue(cell("pids", "web"), "pids.max"), "64");
-  assert.deepEqual(await readdir(cell("cpuacct", "web")), []);
-  assert.deepEqual(await readdir(cell("blkio", "web")), [], "no io limit: no throttle rule");
-  assert.deepEqual(await readdir(cell("unified", "web")), [], "the unified hierarchy carries no limit on a hybrid host");
-  assert.deepEqual((await readdir(cell("memory", "web"))).sort(), ["memory.limit_in_bytes"], "no swap limit: memsw untouched");
+  assert.deepEqual(await changedFiles(cell("cpuacct", "web")), []);
+  assert.deepEqual(await changedFiles(cell("blkio", "web")), [], "no io limit: no throttle rule");
+  assert.deepEqual(await changedFiles(cell("unified", "web")), [], "the unified hierarchy carries no limit on a hybrid host");
+  assert.deepEqual(await changedFiles(cell("memory", "web")), ["memory.limit_in_bytes"], "no swap limit: memsw untouched");
 });
 
 test("create writes cpu.cfs_period_us before cpu.cfs_quota_us", async (t) => {
   const { driver, cell } = await fakeV1(t);
   await driver.create("web", {});
   // A directory where the quota file goes makes the quota write fail: the period must already be there.
+  await rm(join(cell("cpu", "web"), "cpu.cfs_quota_us"));
   await mkdir(join(cell("cpu", "web"), "cpu.cfs_quota_us"));
   await assert.rejects(driver.create("web", { cpu: { quotaUs: 50_000, periodUs: 200_000 } }), {
     message: `write "50000" to ${join(cell("cpu", "web"), "cpu.cfs_quota_us")}: EISDIR`,
@@ -140,7 +139,7 @@ test("createLeaf makes the leaf in every hierarchy with its parent's cpuset and 
   for (const dir of driver.dirs("web/api.exe")) await access(dir);
   assert.equal(await readCgroupValue(cell("cpuset", "web/api.exe"), "cpuset.cpus"), "3");
   assert.equal(await readCgroupValue(cell("cpuset", "web/api.exe"), "cpuset.mems"), "0-1");
-  assert.deepEqual(await readdir(cell("pids", "web/api.exe")), []);
+  assert.deepEqual(await changedFiles(cell("pids", "web/api.exe")), []);
 });
 
 test("create writes memory.limit_in_bytes and memsw as the limit plus swap", async (t) => {
@@ -158,7 +157,7 @@ test("create writes one throttle rule per device and rate, each in its blkio.thr
   const blkio = cell("blkio", "web");
   assert.equal(await readCgroupValue(blkio, "blkio.throttle.read_bps_device"), "254:0 1048576\n7:1 4096\n");
   assert.equal(await readCgroupValue(blkio, "blkio.throttle.write_iops_device"), "254:0 100\n");
-  await assert.rejects(access(join(blkio, "blkio.throttle.write_bps_device")), { code: "ENOENT" }, "no rule, no write");
+  assert.equal(await readCgroupValue(blkio, "blkio.throttle.write_bps_device"), "", "no rule, no write");
 });
 
 test("create writes an io weight to blkio.bfq.weight where a device uses bfq", async (t) => {
