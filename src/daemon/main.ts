@@ -21,6 +21,7 @@ import { ExecutableServiceService } from "../gen/aurae/executables/v1/executable
 import { NodeServiceService } from "../gen/aurae/node/v1/node.js";
 import { ObserveServiceService } from "../gen/aurae/observe/v1/observe.js";
 import { createCgroupDriver } from "../runtime/cgroups/create-driver.js";
+import { SHIMS_CGROUP } from "../runtime/cgroups/driver.js";
 import { probeCgroupMode } from "../runtime/cgroups/probe.js";
 import { emptyTrash } from "../runtime/discard-dir.js";
 import { SegmentWriter } from "../runtime/logs/segment-writer.js";
@@ -86,7 +87,7 @@ async function main(config: DaemonConfig): Promise<void> {
   });
 
   const locks = new KeyedMutex();
-  const shim = new ShimClient(config.shimPath);
+  const shim = new ShimClient(config.shimPath, { shimCgroupDirs: cgroups.dirs(SHIMS_CGROUP) });
   const cells: Cells = new Cells({
     cells: store.cells,
     executables: store.executables,
@@ -107,6 +108,7 @@ async function main(config: DaemonConfig): Promise<void> {
     locks,
     stateRoot: config.stateDir,
     logLimits: { maxBytes: config.logMaxBytes, maxFiles: config.logMaxFiles },
+    spawnTimeoutMs: config.spawnTimeoutMs,
     log: log.child({ area: "executables" }),
   });
   events.record({ kind: "daemon.started", attributes: { pid: String(process.pid) } });
