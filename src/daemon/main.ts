@@ -93,6 +93,7 @@ async function main(config: DaemonConfig): Promise<void> {
     executables: store.executables,
     cgroups,
     shim,
+    spawnTimeoutMs: config.spawnTimeoutMs,
     stateRoot: config.stateDir,
     locks,
     events,

@@ -6,7 +6,7 @@
 import type { Logger } from "pino";
 import { AuraeError, exists, internal, invalid, notFound, precondition, unavailable } from "../../errors.js";
 import type { CgroupDriver, CgroupStats } from "../../runtime/cgroups/driver.js";
-import { SpawnError, type SpawnRequest, type Spawned } from "../../runtime/shim/shim-client.js";
+import { DEFAULT_SPAWN_TIMEOUT_MS, SpawnError, type SpawnRequest, type Spawned } from "../../runtime/shim/shim-client.js";
 import { discardDir } from "../../runtime/discard-dir.js";
 import { isShimRunning } from "../../runtime/shim/find-shim.js";
 import { readShimPid, readShimStatus, type ShimStatus } from "../../runtime/shim/shim-status.js";
@@ -60,7 +60,6 @@ export interface StopOptions {
 }
 
 const DEFAULT_GRACE_MS = 10_000;
-export const DEFAULT_SPAWN_TIMEOUT_MS = 30_000;
 const FROZEN_RETRY_MS = 1000;
 const SIGTERM = 15;
 /** How long SIGKILL may take to end a process tree before Stop gives up and says so. */

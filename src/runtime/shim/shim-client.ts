@@ -5,7 +5,7 @@ import { once } from "node:events";
 import { constants as osConstants } from "node:os";
 import { createInterface } from "node:readline";
 import type { Writable } from "node:stream";
-import { AuraeError, internal, invalid } from "../../errors.js";
+import { AuraeError, internal, invalid, unavailable } from "../../errors.js";
 
 /** The shim's names of the namespaces it makes or joins. */
 export type Namespace = "pid" | "net" | "mnt" | "uts" | "ipc" | "cgroup";
@@ -60,6 +60,9 @@ export class SpawnError extends Error {
   }
 }
 
+/** How long a caller waits for the shim's report by default before giving up on a spawn (aborting it). */
+export const DEFAULT_SPAWN_TIMEOUT_MS = 30_000;
+
 export interface ShimClientOptions {
   /**
    * The cgroup directories (one per hierarchy) every shim moves itself into before anything else, out of auraed's
@@ -101,7 +104,7 @@ export class ShimClient {
     try {
       if (signal?.aborted) kill();
       const line = await firstLine(child.stdout!);
-      signal?.throwIfAborted();
+      if (signal?.aborted) throw unavailable(`shim ${this.shimPath} did not report before its deadline; it was killed`);
       return parseReport(line, this.shimPath);
     } finally {
       signal?.removeEventListener("abort", kill);

@@ -55,7 +55,7 @@ function fakeCgroups(shim: FakeShim) {
 
 async function setUp(t: TestContext, opts: { spawnTimeoutMs?: number } = {}) {
   const stateRoot = await mkdtemp(join(tmpdir(), "aurae-exec-"));
-  const db = openDatabase(":memory:");
+  const db = openDatabase(join(stateRoot, "aurae.db"));
   const store = new ExecutablesStore(db);
   new CellsStore(db).insert({ name: "web", spec: "{}", createdAtMs: 0, initPid: null, frozen: 0 });
   const shim = new FakeShim();
