@@ -74,9 +74,9 @@ export class ExecutablesStore {
       `UPDATE executables SET state = 'stopping', stop_signal = @signal, stop_deadline_ms = @deadlineMs
        WHERE ${KEY} AND ${IN_STATES}`,
     );
-    this.#setExited = db.prepare<Key & From & { exitedAtMs: number | null; exitStatus: string | null }>(
+    this.#setExited = db.prepare<Key & From & { exitedAtMs: number | null; exitStatus: string | null; restartCount: number | null }>(
       `UPDATE executables SET state = 'exited', exited_at_ms = @exitedAtMs, exit_status = @exitStatus,
-         next_restart_at_ms = NULL WHERE ${KEY} AND ${IN_STATES}`,
+         restart_count = COALESCE(@restartCount, restart_count), next_restart_at_ms = NULL WHERE ${KEY} AND ${IN_STATES}`,
     );
     this.#setBackoff = db.prepare<Key & From & { exitedAtMs: number; exitStatus: string; nextRestartAtMs: number; backoffStep: number }>(
       `UPDATE executables SET state = 'backoff', exited_at_ms = @exitedAtMs, exit_status = @exitStatus,
@@ -121,9 +121,9 @@ export class ExecutablesStore {
     return this.#markStopping.run({ cell, name, from: JSON.stringify(from), ...stop }).changes > 0;
   }
 
-  /** Exited for good: the restart policy will not start it again. */
-  setExited(cell: string, name: string, from: readonly ExecutableStateRow[], exitedAtMs: number | null, exitStatus: string | null): boolean {
-    return this.#setExited.run({ cell, name, from: JSON.stringify(from), exitedAtMs, exitStatus }).changes > 0;
+  /** Exited for good: the restart policy will not start it again. `restartCount` puts back a run that never started. */
+  setExited(cell: string, name: string, from: readonly ExecutableStateRow[], exitedAtMs: number | null, exitStatus: string | null, restartCount?: number): boolean {
+    return this.#setExited.run({ cell, name, from: JSON.stringify(from), exitedAtMs, exitStatus, restartCount: restartCount ?? null }).changes > 0;
   }
 
   /** Exited, with a restart due at `nextRestartAtMs`. */

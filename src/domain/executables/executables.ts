@@ -566,7 +566,7 @@ export class Executables implements CellWorkloads {
 
   /** A next run that did not start: exited again with the previous run's exit (a Stop that came meanwhile ends). */
   #backToExited(row: ExecutableRow): void {
-    this.deps.store.setExited(row.cell, row.name, ["starting", "stopping"], row.exitedAtMs, row.exitStatus);
+    this.deps.store.setExited(row.cell, row.name, ["starting", "stopping"], row.exitedAtMs, row.exitStatus, row.restartCount);
     this.#changes.notify(keyOf(row.cell, row.name));
   }
 
