@@ -362,11 +362,18 @@ export class Executables implements CellWorkloads {
       return;
     }
     const spec = JSON.parse(row.spec) as ExecutableSpec;
-    const request = await this.deps.locks.run(treeLock(row.cell), async () => {
-      await discardDir(dir, trashDir(this.deps.stateRoot));
-      return this.#prepare(spec, row.restartCount);
-    });
-    this.#running(row, await this.#launch(spec, request));
+    try {
+      const request = await this.deps.locks.run(treeLock(row.cell), async () => {
+        await discardDir(dir, trashDir(this.deps.stateRoot));
+        return this.#prepare(spec, row.restartCount);
+      });
+      this.#running(row, await this.#launch(spec, request));
+    } catch (err) {
+      // As a start or a restart that fails now: no record of a first run, the previous run's exit for a later one.
+      if (row.restartCount === 0) this.#rollBackStart(row);
+      else this.#backToExited({ ...row, restartCount: row.restartCount - 1 });
+      throw err;
+    }
   }
 
   /** Whether `pid` is the executable's main process: alive, in its leaf cgroup (a reused pid would not be). */

@@ -146,3 +146,15 @@ test("a spawn that never reports fails at the deadline, leaves nothing, and the 
   assert.ok(cgroups.leaves.has("web/other.exe"));
   assert.equal(shim.call("/hung/")!.signal?.aborted, true, "the shim was not told to give up");
 });
+
+test("a start the last auraed left starting, whose spawn now never reports, is rolled back at the deadline", async (t) => {
+  const { executables, store, shim, cgroups } = await setUp(t, { spawnTimeoutMs: 200 });
+  store.put({
+    cell: "web", name: "left", spec: JSON.stringify(spec("left")), state: "starting", pid: 0, startedAtMs: Date.now(),
+    exitedAtMs: null, exitStatus: null, restartCount: 0, backoffStep: 0, nextRestartAtMs: null,
+  });
+  await executables.recover(); // logs the failure and goes on
+  assert.equal(shim.calls.length, 1);
+  assert.equal(store.get("web", "left"), undefined, "the interrupted start stayed starting for ever");
+  assert.ok(!cgroups.leaves.has("web/left.exe"));
+});
