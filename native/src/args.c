@@ -11,7 +11,7 @@
 
 static const char *const usage =
     "usage: aurae-shim --state-dir DIR --log-dir DIR [--log-max-bytes N] [--log-max-files K]"
-    " [--cgroup DIR]... [--oom-events FILE]"
+    " [--shim-cgroup DIR]... [--cgroup DIR]... [--oom-events FILE]"
     " [--cwd DIR] [--env-fd FD] [--user UID --group GID [--groups G1,G2,...]]"
     " [--umask OCTAL] [--rlimit NAME=SOFT:HARD]... [--stdin null|closed] [--join-ns PID[:KINDS]]"
     " [--unshare pid,net,mnt,uts,ipc,cgroup] (-- ARGV0 [ARGS...] | --cell-init [--hostname NAME])";
@@ -19,6 +19,12 @@ static const char *const usage =
 static int opt_cgroup(struct shim_opts *o, const char *value, struct shim_err *e) {
   (void)e;
   o->cgroups[o->n_cgroups++] = value;
+  return 0;
+}
+
+static int opt_shim_cgroup(struct shim_opts *o, const char *value, struct shim_err *e) {
+  (void)e;
+  o->shim_cgroups[o->n_shim_cgroups++] = value;
   return 0;
 }
 
@@ -65,6 +71,7 @@ static const struct option options[] = {
     PARSED("--umask", opt_umask),                 PARSED("--rlimit", opt_rlimit),
     PARSED("--stdin", opt_stdin),                 PARSED("--join-ns", opt_join_ns),
     PARSED("--unshare", opt_unshare),             {"--cell-init", false, opt_cell_init, 0},
+    PARSED("--shim-cgroup", opt_shim_cgroup),
 };
 
 /* Takes the option at argv[*i] and its value; advances *i past both. */
@@ -125,6 +132,8 @@ static int check_paths(const struct shim_opts *o, struct shim_err *e) {
     return -1;
   for (size_t i = 0; i < o->n_cgroups; i++)
     if (need_absolute("--cgroup", o->cgroups[i], e) < 0) return -1;
+  for (size_t i = 0; i < o->n_shim_cgroups; i++)
+    if (need_absolute("--shim-cgroup", o->shim_cgroups[i], e) < 0) return -1;
   return 0;
 }
 
@@ -207,8 +216,9 @@ static int settle_env(struct shim_opts *o, struct shim_err *e) {
 int parse_args(int argc, char **argv, struct shim_opts *o, struct shim_err *e) {
   /* argc bounds every list. */
   o->cgroups = calloc((size_t)argc, sizeof *o->cgroups);
+  o->shim_cgroups = calloc((size_t)argc, sizeof *o->shim_cgroups);
   o->rlimits = calloc((size_t)argc, sizeof *o->rlimits);
-  if (o->cgroups == NULL || o->rlimits == NULL) return fail(e, ENOMEM, "parse arguments");
+  if (o->cgroups == NULL || o->shim_cgroups == NULL || o->rlimits == NULL) return fail(e, ENOMEM, "parse arguments");
   o->env_fd = -1;
   o->cwd = "/";
   o->umask = -1;

@@ -102,6 +102,18 @@ int join_cgroups(const struct shim_opts *o, const struct cgroup_join *j, struct 
   return 0;
 }
 
+/* The shim leaves the daemon's cgroup first thing, for a cgroup of its own
+ * kind (--shim-cgroup, one per hierarchy): a service manager that stops the
+ * daemon's cgroup (systemd's default KillMode=control-group) would kill every
+ * shim with it, and the workloads would lose their monitors. "0" in
+ * cgroup.procs is the writing process, in v1 and v2 alike. */
+int move_shim(const struct shim_opts *o, struct shim_err *e) {
+  for (size_t i = 0; i < o->n_shim_cgroups; i++)
+    if (write_cgroup_file(o->shim_cgroups[i], "cgroup.procs", "0", 1, e) < 0)
+      return wrap(e, "move the shim to its cgroup");
+  return 0;
+}
+
 /* The `oom_kill N` line of v1 memory.oom_control or v2 memory.events. A file
  * we cannot read counts as 0: OOM detection is a hint, not a reason to fail. */
 uint64_t read_oom_kills(const char *path) {

@@ -1,5 +1,5 @@
 /* aurae-shim --state-dir DIR --log-dir DIR [--log-max-bytes N] [--log-max-files K]
- *            [--cgroup DIR]... [--oom-events FILE]
+ *            [--shim-cgroup DIR]... [--cgroup DIR]... [--oom-events FILE]
  *            [--cwd DIR] [--env-fd FD] [--user UID --group GID [--groups G,...]]
  *            [--umask OCTAL] [--rlimit NAME=SOFT:HARD]... [--stdin null|closed]
  *            [--join-ns PID[:KINDS]] [--unshare cgroup] -- ARGV0 [ARGS...]
@@ -81,7 +81,8 @@ int main(int argc, char **argv) {
   struct shim_opts o = {0};
   struct session s = {.opts = &o, .state_fd = -1};
   struct shim_err e = {0};
-  if (settle_self(&e) < 0 || parse_args(argc, argv, &o, &e) < 0 || prepare(&s, &e) < 0 ||
+  if (settle_self(&e) < 0 || parse_args(argc, argv, &o, &e) < 0 || move_shim(&o, &e) < 0 ||
+      prepare(&s, &e) < 0 ||
       start(&s, &e) < 0)
     return refuse(&e);
   return monitor(&s);

@@ -72,6 +72,8 @@ struct shim_opts {
   const char *cwd;
   const char **cgroups;
   size_t n_cgroups;
+  const char **shim_cgroups; /* where the shim itself goes first, apart from the daemon's cgroup */
+  size_t n_shim_cgroups;
   int env_fd;  /* -1, or where the environment comes from (never argv: any user may read /proc/PID/cmdline) */
   char **envp; /* the workload's whole environment, NULL-terminated */
   size_t n_env;
@@ -170,6 +172,7 @@ struct cgroup_join {
 int prepare_cgroup_join(const struct shim_opts *o, struct cgroup_join *j, struct shim_err *e);
 pid_t fork_into_cgroup(struct cgroup_join *j);
 int join_cgroups(const struct shim_opts *o, const struct cgroup_join *j, struct shim_err *e);
+int move_shim(const struct shim_opts *o, struct shim_err *e);
 uint64_t read_oom_kills(const char *path);
 int kill_cgroup(const char *dir);
 

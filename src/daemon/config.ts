@@ -46,6 +46,8 @@ export interface DaemonConfig {
   /** On SIGTERM, stop every executable (deepest cells first) instead of leaving them running. */
   readonly stopWorkloadsOnExit: boolean;
   readonly logMaxFiles: number;
+  /** How long a start may wait for the shim's report before it is killed and rolled back. */
+  readonly spawnTimeoutMs: number;
   /** How long a cell's workload SVID is valid; renewed at half-life. */
   readonly workloadSvidTtlMs: number;
 }
@@ -77,6 +79,7 @@ export const USAGE = `usage: auraed [options]
   --log-max-bytes SIZE  an executable's log segment: 512KiB, 10MiB, 1G, bytes (AURAE_LOG_MAX_BYTES, default 10MiB)
   --log-max-files N     segments kept per executable (AURAE_LOG_MAX_FILES, default 5)
   --workload-svid-ttl AGE  a cell's workload SVID lifetime, renewed at half-life (AURAE_WORKLOAD_SVID_TTL, default 30d)
+  --spawn-timeout AGE   a start the shim has not reported by then is killed and rolled back (AURAE_SPAWN_TIMEOUT, default 30s)
   --keep-leftovers      at start, keep cgroups no desired state claims (to recover a lost database)
   --remove-leftovers    remove them even when the node database is new (by default a new one leaves them alone)
   --stop-workloads-on-exit  on SIGTERM, stop every executable instead of leaving them running`;
@@ -111,6 +114,7 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Dae
       "audit-max-age": { type: "string" },
       "log-max-bytes": { type: "string" },
       "keep-leftovers": { type: "boolean" },
+      "spawn-timeout": { type: "string" },
       "workload-svid-ttl": { type: "string" },
       "remove-leftovers": { type: "boolean" },
       "stop-workloads-on-exit": { type: "boolean" },
@@ -140,6 +144,7 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Dae
     removeLeftovers: flags["remove-leftovers"] ?? false,
     workloadSvidTtlMs: atLeast(parseDurationMs(pick(flags["workload-svid-ttl"], "WORKLOAD_SVID_TTL", "30d"), "--workload-svid-ttl"), 10_000, "--workload-svid-ttl"),
     stopWorkloadsOnExit: flags["stop-workloads-on-exit"] ?? false,
+    spawnTimeoutMs: atLeast(parseDurationMs(pick(flags["spawn-timeout"], "SPAWN_TIMEOUT", "30s"), "--spawn-timeout"), 100, "--spawn-timeout"),
     logMaxBytes,
     logMaxFiles,
     runtimeDir,

@@ -19,6 +19,7 @@ import { EventServiceService } from "../gen/aurae/events/v1/events.js";
 import { ExecutableServiceService } from "../gen/aurae/executables/v1/executables.js";
 import { NodeServiceService } from "../gen/aurae/node/v1/node.js";
 import { createCgroupDriver } from "../runtime/cgroups/create-driver.js";
+import { SHIMS_CGROUP } from "../runtime/cgroups/driver.js";
 import { probeCgroupMode } from "../runtime/cgroups/probe.js";
 import { emptyTrash } from "../runtime/discard-dir.js";
 import { SegmentWriter } from "../runtime/logs/segment-writer.js";
@@ -85,12 +86,13 @@ async function main(config: DaemonConfig): Promise<void> {
   });
 
   const locks = new KeyedMutex();
-  const shim = new ShimClient(config.shimPath);
+  const shim = new ShimClient(config.shimPath, { shimCgroupDirs: cgroups.dirs(SHIMS_CGROUP) });
   const cells: Cells = new Cells({
     cells: store.cells,
     executables: store.executables,
     cgroups,
     shim,
+    spawnTimeoutMs: config.spawnTimeoutMs,
     stateRoot: config.stateDir,
     locks,
     events,
@@ -106,6 +108,7 @@ async function main(config: DaemonConfig): Promise<void> {
     locks,
     stateRoot: config.stateDir,
     logLimits: { maxBytes: config.logMaxBytes, maxFiles: config.logMaxFiles },
+    spawnTimeoutMs: config.spawnTimeoutMs,
     log: log.child({ area: "executables" }),
   });
   events.record({ kind: "daemon.started", attributes: { pid: String(process.pid) } });

@@ -2,7 +2,7 @@
 // reapers), then executables (adopt the running, record exits seen while down, finish interrupted starts, restart
 // what is lost per its policy), then remove cgroups that no desired state claims, so nothing runs unaccounted.
 import type { Logger } from "pino";
-import type { CgroupDriver } from "../runtime/cgroups/driver.js";
+import { SHIMS_CGROUP, type CgroupDriver } from "../runtime/cgroups/driver.js";
 import type { Cells } from "./cells/cells.js";
 import type { NewEvent } from "./events/event.js";
 import type { Executables } from "./executables/executables.js";
@@ -25,7 +25,8 @@ export interface ReconcileDeps {
 export async function reconcileNode(deps: ReconcileDeps): Promise<void> {
   for (const err of await deps.cells.reconcile()) deps.log.error({ err }, "reconciling a cell failed");
   await deps.executables.recover();
-  const claimed = new Set([...deps.cells.claimedCgroups(), ...deps.executables.claimedCgroups()]);
+  // The shims' cgroup is ours for as long as auraed runs: its shims are the workloads' monitors.
+  const claimed = new Set([SHIMS_CGROUP, ...deps.cells.claimedCgroups(), ...deps.executables.claimedCgroups()]);
   const leftovers = (await deps.cgroups.list()).filter((path) => !claimed.has(path));
   if (leftovers.length > 0 && (deps.keepLeftovers || deps.newDatabase)) {
     const why = deps.keepLeftovers ? "--keep-leftovers" : "the node database is new (--remove-leftovers removes them)";

@@ -25,13 +25,27 @@ const COLUMNS = `cell, name, spec, state, pid, started_at_ms AS startedAtMs, exi
   exit_status AS exitStatus, restart_count AS restartCount, backoff_step AS backoffStep,
   next_restart_at_ms AS nextRestartAtMs, stop_signal AS stopSignal, stop_deadline_ms AS stopDeadlineMs`;
 
+/** States as a JSON array, for `state IN (SELECT value FROM json_each(?))`: a write applies only from these. */
+const IN_STATES = "state IN (SELECT value FROM json_each(@from))";
+const KEY = "cell = @cell AND name = @name";
+
+type Key = { cell: string; name: string };
+type From = { from: string };
+
+/**
+ * Every state write names the states it expects (src/domain/executables/state.ts says which) and answers whether it
+ * applied: a write that lost a race changes nothing, and its caller sees so.
+ */
 export class ExecutablesStore {
   readonly #upsert;
+  readonly #restarting;
   readonly #markStopping;
   readonly #setRunning;
+  readonly #setStoppingPid;
   readonly #setExited;
   readonly #setBackoff;
   readonly #delete;
+  readonly #deleteIn;
   readonly #get;
   readonly #page;
   readonly #inCell;
@@ -44,21 +58,32 @@ export class ExecutablesStore {
        VALUES (@cell, @name, @spec, @state, @pid, @startedAtMs, @exitedAtMs, @exitStatus,
          @restartCount, @backoffStep, @nextRestartAtMs)`,
     );
-    this.#setRunning = db.prepare<[number, number, string, string]>(
-      "UPDATE executables SET state = 'running', pid = ?, started_at_ms = ?, next_restart_at_ms = NULL WHERE cell = ? AND name = ?",
+    this.#restarting = db.prepare<Key & From & { startedAtMs: number; restartCount: number; backoffStep: number }>(
+      `UPDATE executables SET state = 'starting', pid = 0, started_at_ms = @startedAtMs, restart_count = @restartCount,
+         backoff_step = @backoffStep, next_restart_at_ms = NULL, stop_signal = NULL, stop_deadline_ms = NULL
+       WHERE ${KEY} AND ${IN_STATES}`,
     );
-    this.#markStopping = db.prepare<[number, number, string, string]>(
-      "UPDATE executables SET state = 'stopping', stop_signal = ?, stop_deadline_ms = ? WHERE cell = ? AND name = ? AND state = 'running'",
+    this.#setRunning = db.prepare<Key & { pid: number; startedAtMs: number }>(
+      `UPDATE executables SET state = 'running', pid = @pid, started_at_ms = @startedAtMs, next_restart_at_ms = NULL
+       WHERE ${KEY} AND state = 'starting'`,
     );
-    this.#setExited = db.prepare<[number, string, string, string]>(
-      `UPDATE executables SET state = 'exited', exited_at_ms = ?, exit_status = ?, next_restart_at_ms = NULL
-       WHERE cell = ? AND name = ?`,
+    this.#setStoppingPid = db.prepare<Key & { pid: number; startedAtMs: number }>(
+      `UPDATE executables SET pid = @pid, started_at_ms = @startedAtMs WHERE ${KEY} AND state = 'stopping' AND pid = 0`,
     );
-    this.#setBackoff = db.prepare<[number, string, number, number, string, string]>(
-      `UPDATE executables SET state = 'backoff', exited_at_ms = ?, exit_status = ?, next_restart_at_ms = ?,
-         backoff_step = ? WHERE cell = ? AND name = ?`,
+    this.#markStopping = db.prepare<Key & From & { signal: number; deadlineMs: number }>(
+      `UPDATE executables SET state = 'stopping', stop_signal = @signal, stop_deadline_ms = @deadlineMs
+       WHERE ${KEY} AND ${IN_STATES}`,
+    );
+    this.#setExited = db.prepare<Key & From & { exitedAtMs: number | null; exitStatus: string | null; restartCount: number | null }>(
+      `UPDATE executables SET state = 'exited', exited_at_ms = @exitedAtMs, exit_status = @exitStatus,
+         restart_count = COALESCE(@restartCount, restart_count), next_restart_at_ms = NULL WHERE ${KEY} AND ${IN_STATES}`,
+    );
+    this.#setBackoff = db.prepare<Key & From & { exitedAtMs: number; exitStatus: string; nextRestartAtMs: number; backoffStep: number }>(
+      `UPDATE executables SET state = 'backoff', exited_at_ms = @exitedAtMs, exit_status = @exitStatus,
+         next_restart_at_ms = @nextRestartAtMs, backoff_step = @backoffStep WHERE ${KEY} AND ${IN_STATES}`,
     );
     this.#delete = db.prepare<[string, string]>("DELETE FROM executables WHERE cell = ? AND name = ?");
+    this.#deleteIn = db.prepare<Key & From>(`DELETE FROM executables WHERE ${KEY} AND ${IN_STATES}`);
     this.#get = db.prepare<[string, string], ExecutableRow>(`SELECT ${COLUMNS} FROM executables WHERE cell = ? AND name = ?`);
     this.#page = db.prepare<{ afterCell: string; afterName: string; under: string | null; selector: string | null; limit: number }, ExecutableRow>(
       `SELECT ${COLUMNS} FROM executables
@@ -76,28 +101,43 @@ export class ExecutablesStore {
     this.#upsert.run(row);
   }
 
+  /** The next run of an executable in one of `from`: starting, with no pid yet. */
+  setRestarting(cell: string, name: string, from: readonly ExecutableStateRow[], run: { startedAtMs: number; restartCount: number; backoffStep: number }): boolean {
+    return this.#restarting.run({ cell, name, from: JSON.stringify(from), ...run }).changes > 0;
+  }
+
   /** A started run's process: starting becomes running. */
-  setRunning(cell: string, name: string, pid: number, startedAtMs: number): void {
-    this.#setRunning.run(pid, startedAtMs, cell, name);
+  setRunning(cell: string, name: string, pid: number, startedAtMs: number): boolean {
+    return this.#setRunning.run({ cell, name, pid, startedAtMs }).changes > 0;
   }
 
-  /** Running becomes stopping; an exit recorded meanwhile stays recorded. */
-  markStopping(cell: string, name: string, stop: { signal: number; deadlineMs: number }): void {
-    this.#markStopping.run(stop.signal, stop.deadlineMs, cell, name);
+  /** A started run's process when a Stop came first: it stays stopping, and the stop now has a pid to signal. */
+  setStoppingPid(cell: string, name: string, pid: number, startedAtMs: number): boolean {
+    return this.#setStoppingPid.run({ cell, name, pid, startedAtMs }).changes > 0;
   }
 
-  /** Exited for good: the restart policy will not start it again. */
-  setExited(cell: string, name: string, exitedAtMs: number, exitStatus: string): void {
-    this.#setExited.run(exitedAtMs, exitStatus, cell, name);
+  /** One of `from` becomes stopping, with the stop's signal and deadline kept for a restarted auraed. */
+  markStopping(cell: string, name: string, from: readonly ExecutableStateRow[], stop: { signal: number; deadlineMs: number }): boolean {
+    return this.#markStopping.run({ cell, name, from: JSON.stringify(from), ...stop }).changes > 0;
+  }
+
+  /** Exited for good: the restart policy will not start it again. `restartCount` puts back a run that never started. */
+  setExited(cell: string, name: string, from: readonly ExecutableStateRow[], exitedAtMs: number | null, exitStatus: string | null, restartCount?: number): boolean {
+    return this.#setExited.run({ cell, name, from: JSON.stringify(from), exitedAtMs, exitStatus, restartCount: restartCount ?? null }).changes > 0;
   }
 
   /** Exited, with a restart due at `nextRestartAtMs`. */
-  setBackoff(cell: string, name: string, exit: { exitedAtMs: number; exitStatus: string; nextRestartAtMs: number; backoffStep: number }): void {
-    this.#setBackoff.run(exit.exitedAtMs, exit.exitStatus, exit.nextRestartAtMs, exit.backoffStep, cell, name);
+  setBackoff(cell: string, name: string, from: readonly ExecutableStateRow[], exit: { exitedAtMs: number; exitStatus: string; nextRestartAtMs: number; backoffStep: number }): boolean {
+    return this.#setBackoff.run({ cell, name, from: JSON.stringify(from), ...exit }).changes > 0;
   }
 
   delete(cell: string, name: string): void {
     this.#delete.run(cell, name);
+  }
+
+  /** Deletes the record if it is in one of `from` (a start rolled back). */
+  deleteIn(cell: string, name: string, from: readonly ExecutableStateRow[]): boolean {
+    return this.#deleteIn.run({ cell, name, from: JSON.stringify(from) }).changes > 0;
   }
 
   get(cell: string, name: string): ExecutableRow | undefined {

@@ -4,7 +4,7 @@
 import { join } from "node:path";
 import { internal } from "../../errors.js";
 import type { CgroupDriver } from "../../runtime/cgroups/driver.js";
-import type { SpawnRequest, Spawned } from "../../runtime/shim/shim-client.js";
+import { DEFAULT_SPAWN_TIMEOUT_MS, type SpawnRequest, type Spawned } from "../../runtime/shim/shim-client.js";
 import { discardDir } from "../../runtime/discard-dir.js";
 import { sendSignal } from "../../runtime/signal.js";
 import { readShimStatus } from "../../runtime/shim/shim-status.js";
@@ -14,8 +14,10 @@ import { isolatedNamespaces, type Isolation } from "./cell-spec.js";
 
 export interface CellInitDeps {
   readonly cgroups: CgroupDriver;
-  readonly shim: { spawn(req: SpawnRequest): Promise<Spawned> };
+  readonly shim: { spawn(req: SpawnRequest, signal?: AbortSignal): Promise<Spawned> };
   readonly stateRoot: string;
+  /** How long a reaper's spawn may take (it runs under the tree lock); 30 s by default. */
+  readonly spawnTimeoutMs?: number;
 }
 
 const STOP_TIMEOUT_MS = 10_000;
@@ -40,9 +42,10 @@ export async function startCellInit(deps: CellInitDeps, cell: string, isolation:
       cgroupDirs: deps.cgroups.dirs(leaf),
       cellInit: { hostname: cell },
       unshare: isolatedNamespaces(isolation),
-    });
+    }, AbortSignal.timeout(deps.spawnTimeoutMs ?? DEFAULT_SPAWN_TIMEOUT_MS)); // under the tree lock: never for ever
     return spawned.pid;
   } catch (err) {
+    await deps.cgroups.kill(leaf).catch(() => undefined);
     await deps.cgroups.remove(leaf).catch(() => undefined);
     throw internal(`start the reaper of cell "${cell}": ${(err as Error).message}`, { cause: err });
   }

@@ -160,7 +160,15 @@ export class Cells {
     validateCellName(name, "name");
     return this.deps.locks.run(treeLock(name), async () => {
       const row = this.require(name);
-      await this.deps.cgroups.freeze(name);
+      try {
+        await this.deps.cgroups.freeze(name);
+      } catch (err) {
+        // A freeze that timed out leaves the kernel freezing while the record says thawed, and a start into the cell
+        // would hang. Write the thaw back; if even that fails, record the cell frozen: starts are refused, and Thaw
+        // (or the next reconcile) finishes the job.
+        await this.deps.cgroups.thaw(name).catch(() => this.deps.cells.setFrozen(name, true));
+        throw err;
+      }
       this.deps.cells.setFrozen(name, true);
       this.deps.events.record({ kind: "cell.frozen", cell: name, labels: labelsOf(row) });
       return this.#toCell({ ...row, frozen: 1 });
@@ -224,7 +232,10 @@ export class Cells {
           await inApiTerms(this.deps.cgroups.create(row.name, await this.#limits(spec)));
           if (row.initPid !== null && !(await isCellInitRunning(this.deps, row.name, row.initPid)))
             await this.namespacesFor(row.name);
+          // Both directions: a cgroup frozen behind the record's back (a Freeze cut short) would hang every start.
+          // Parents come first (name order); a cell under a frozen one stays frozen with it.
           if (row.frozen) await this.deps.cgroups.freeze(row.name);
+          else if (this.frozenAt(row.name) === undefined && (await this.deps.cgroups.isFrozen(row.name))) await this.deps.cgroups.thaw(row.name);
           if (spec.workloadIdentity) await this.#identities().provide(row.name);
         } catch (err) {
           errors.push(new Error(`cell "${row.name}": ${(err as Error).message}`, { cause: err }));

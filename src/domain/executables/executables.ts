@@ -4,9 +4,9 @@
 // workload); recover() adopts executables that were running when auraed last stopped. The restart policy turns an
 // exit into a delayed start of the same executable.
 import type { Logger } from "pino";
-import { exists, internal, invalid, notFound, precondition, type AuraeError } from "../../errors.js";
+import { AuraeError, exists, internal, invalid, notFound, precondition, unavailable } from "../../errors.js";
 import type { CgroupDriver, CgroupStats } from "../../runtime/cgroups/driver.js";
-import { SpawnError, type SpawnRequest, type Spawned } from "../../runtime/shim/shim-client.js";
+import { DEFAULT_SPAWN_TIMEOUT_MS, SpawnError, type SpawnRequest, type Spawned } from "../../runtime/shim/shim-client.js";
 import { discardDir } from "../../runtime/discard-dir.js";
 import { isShimRunning } from "../../runtime/shim/find-shim.js";
 import { readShimPid, readShimStatus, type ShimStatus } from "../../runtime/shim/shim-status.js";
@@ -31,14 +31,18 @@ import { executableDir, leafCgroup, logDir, runDir, trashDir } from "./layout.js
 import { listProcesses, type ProcessList } from "./processes.js";
 import { decideRestart } from "./restart.js";
 import { StateChanges } from "./state-changes.js";
+import { requireTransition, statesBefore } from "./state.js";
 
 export interface ExecutablesDeps {
   /** Records what happens to executables in the node's event log. */
   readonly events: { record(event: NewEvent): unknown };
   readonly store: ExecutablesStore;
-  readonly cells: Cells;
+  readonly cells: Pick<Cells, "require" | "frozenAt" | "namespacesFor" | "workloadEnv">;
   readonly cgroups: CgroupDriver;
-  readonly shim: { spawn(req: SpawnRequest): Promise<Spawned> };
+  /** Starts a workload; an aborted `signal` means the daemon gave up on it (the shim is to be killed). */
+  readonly shim: { spawn(req: SpawnRequest, signal?: AbortSignal): Promise<Spawned> };
+  /** How long a spawn may take before it is killed and rolled back (a frozen cgroup, a hung mount); 30 s by default. */
+  readonly spawnTimeoutMs?: number;
   readonly locks: KeyedMutex;
   readonly stateRoot: string;
   readonly log: Logger;
@@ -72,9 +76,14 @@ export class Executables implements CellWorkloads {
 
   constructor(private readonly deps: ExecutablesDeps) {}
 
-  start(input: ExecutableSpec): Promise<Executable> {
+  /**
+   * Records the start and makes its leaf under the tree's lock, then spawns outside it: a spawn that hangs (a frozen
+   * cgroup, a binary on a hung mount) must not keep Thaw, Free or another Start of the tree waiting. Free and Stop see
+   * the "starting" record meanwhile; a spawn past its deadline is killed and rolled back.
+   */
+  async start(input: ExecutableSpec): Promise<Executable> {
     const spec = validateExecutableSpec(input);
-    return this.deps.locks.run(treeLock(spec.cell), async () => {
+    const { starting, request } = await this.deps.locks.run(treeLock(spec.cell), async () => {
       this.deps.cells.require(spec.cell);
       this.#requireThawed(spec.cell, spec.name);
       const previous = this.deps.store.get(spec.cell, spec.name);
@@ -82,7 +91,7 @@ export class Executables implements CellWorkloads {
         throw exists(`executable "${spec.name}" in cell "${spec.cell}" is ${previous.state}: stop it before starting it again`);
       if (previous) await this.forget(spec.cell, spec.name);
       // Desired state first: a crash from here on leaves a "starting" record that the next auraed finishes.
-      const starting: ExecutableRow = {
+      const row: ExecutableRow = {
         cell: spec.cell,
         name: spec.name,
         spec: JSON.stringify(spec),
@@ -95,43 +104,77 @@ export class Executables implements CellWorkloads {
         backoffStep: 0,
         nextRestartAtMs: null,
       };
-      this.deps.store.put(starting);
-      let spawned: Pick<ExecutableRow, "pid" | "startedAtMs">;
+      this.deps.store.put(row);
       try {
-        spawned = await this.#spawn(spec, 0);
+        return { starting: row, request: await this.#prepare(spec, 0) };
       } catch (err) {
-        this.deps.store.delete(spec.cell, spec.name);
+        this.#rollBackStart(row);
         throw err;
       }
-      const row = this.#running(starting, spawned);
-      this.deps.events.record({ kind: "executable.started", cell: spec.cell, executable: spec.name, attributes: { pid: String(row.pid) }, labels: spec.labels });
-      return toExecutable(row);
     });
+    let spawned: Pick<ExecutableRow, "pid" | "startedAtMs">;
+    try {
+      spawned = await this.#launch(spec, request);
+    } catch (err) {
+      this.#rollBackStart(starting);
+      throw err;
+    }
+    const row = this.#running(starting, spawned);
+    this.deps.events.record({ kind: "executable.started", cell: spec.cell, executable: spec.name, attributes: { pid: String(row.pid) }, labels: spec.labels });
+    return toExecutable(row);
   }
 
-  /** The record once it is past "starting" (a start in flight finishes within moments). */
-  async #settled(cell: string, name: string): Promise<ExecutableRow> {
-    const settled = this.#rowWhen(cell, name, (row) => row.state !== "starting");
-    return (await this.#changes.until(keyOf(cell, name), settled, AbortSignal.timeout(KILL_TIMEOUT_MS))) ?? this.#require(cell, name);
-  }
-
-  /** Records a spawned run as running and starts watching for its exit. */
-  #running(starting: ExecutableRow, spawned: Pick<ExecutableRow, "pid" | "startedAtMs">): ExecutableRow {
-    this.deps.store.setRunning(starting.cell, starting.name, spawned.pid, spawned.startedAtMs);
-    const row: ExecutableRow = { ...starting, ...spawned, state: "running", nextRestartAtMs: null };
-    this.#watch(row);
+  /** A first start that did not happen leaves no record (a Stop that came meanwhile ends with it). */
+  #rollBackStart(row: ExecutableRow): void {
+    this.deps.store.deleteIn(row.cell, row.name, ["starting", "stopping"]);
     this.#changes.notify(keyOf(row.cell, row.name));
+  }
+
+  /**
+   * Records a spawned run's process and starts watching for its exit: running, or, when a Stop came first, still
+   * stopping with the pid its stop now signals.
+   */
+  #running(starting: ExecutableRow, spawned: Pick<ExecutableRow, "pid" | "startedAtMs">): ExecutableRow {
+    const { cell, name } = starting;
+    const state = this.deps.store.setRunning(cell, name, spawned.pid, spawned.startedAtMs)
+      ? "running"
+      : this.deps.store.setStoppingPid(cell, name, spawned.pid, spawned.startedAtMs)
+        ? "stopping"
+        : undefined;
+    if (state === undefined) {
+      // Nobody wants this run any more (its record went): its process goes too.
+      void this.deps.cgroups.kill(leafCgroup(cell, name)).catch(() => undefined);
+      throw precondition(`executable "${name}" in cell "${cell}" was removed while it started`);
+    }
+    const row: ExecutableRow = { ...starting, ...spawned, state, nextRestartAtMs: null };
+    this.#watch(row);
+    this.#changes.notify(keyOf(cell, name));
     return row;
   }
 
+  /**
+   * Records the stop intent (running or still starting becomes stopping, one executable.stopped event), then signals
+   * the main process once it has one, and SIGKILLs the leaf after `graceMs`.
+   */
   async stop(cell: string, name: string, opts: StopOptions): Promise<Executable> {
     const { signal, graceMs } = validateStopOptions(opts);
-    const row = await this.#settled(cell, name);
-    if (row.state === "exited") return toExecutable(row); // as CRI StopContainer: stopping a stopped one is no error
-    if (row.state === "backoff") return toExecutable(this.#cancelRestart(row));
-    this.deps.store.markStopping(cell, name, { signal, deadlineMs: Date.now() + graceMs });
-    this.deps.events.record({ kind: "executable.stopped", cell, executable: name, attributes: { signal: String(signal) }, labels: labelsOf(row) });
-    this.#changes.notify(keyOf(cell, name));
+    for (;;) {
+      const row = this.#require(cell, name);
+      if (row.state === "exited") return toExecutable(row); // as CRI StopContainer: stopping a stopped one is no error
+      if (row.state === "backoff") {
+        const cancelled = this.#cancelRestart(row);
+        if (cancelled) return toExecutable(cancelled);
+        continue; // its restart began meanwhile: stop that run
+      }
+      if (row.state === "stopping") break; // another Stop's: wait for the same exit
+      if (this.deps.store.markStopping(cell, name, statesBefore("stopping"), { signal, deadlineMs: Date.now() + graceMs })) {
+        this.deps.events.record({ kind: "executable.stopped", cell, executable: name, attributes: { signal: String(signal) }, labels: labelsOf(row) });
+        this.#changes.notify(keyOf(cell, name));
+        break;
+      }
+    }
+    const row = await this.#withProcess(cell, name);
+    if (row.state === "exited") return toExecutable(row);
     await this.#signalMainProcess(row, signal);
     if (!(await this.#waitExited(cell, name, graceMs))) {
       await this.deps.cgroups.kill(leafCgroup(cell, name));
@@ -139,6 +182,22 @@ export class Executables implements CellWorkloads {
         throw internal(`executable "${name}" in cell "${cell}" survived SIGKILL for ${KILL_TIMEOUT_MS} ms`);
     }
     return toExecutable(this.#require(cell, name));
+  }
+
+  /**
+   * The record once a stopping run has its pid or ended: a start in flight ends within its spawn deadline. NOT_FOUND
+   * when that start failed and left no record.
+   */
+  async #withProcess(cell: string, name: string): Promise<ExecutableRow> {
+    const settled = (): ExecutableRow | null | undefined => {
+      const row = this.deps.store.get(cell, name);
+      if (!row) return null;
+      return row.pid !== 0 || row.state === "exited" ? row : undefined;
+    };
+    const timeoutMs = this.#spawnTimeoutMs() + KILL_TIMEOUT_MS;
+    const row = await this.#changes.until(keyOf(cell, name), settled, AbortSignal.timeout(timeoutMs));
+    if (row === null) throw notFound(`executable "${name}" in cell "${cell}" did not start: its start failed while it was stopped`);
+    return row ?? this.#require(cell, name);
   }
 
   /**
@@ -151,13 +210,14 @@ export class Executables implements CellWorkloads {
     this.#require(cell, name);
     this.#requireThawed(cell, name); // refused before the stop, not after it
     const stopped = await this.stop(cell, name, opts);
-    return this.deps.locks.run(treeLock(cell), async () => {
+    const next = await this.deps.locks.run(treeLock(cell), async () => {
       const row = this.#require(cell, name);
       if (row.state !== "exited" || row.startedAtMs !== stopped.startedAt.getTime())
         throw precondition(`executable "${name}" in cell "${cell}" was started by another call while it restarted; it is ${row.state}`);
       this.#requireThawed(cell, name);
-      return toExecutable(await this.#runAgain({ ...row, backoffStep: 0 }, { requested: "true" }));
+      return this.#prepareAgain({ ...row, backoffStep: 0 });
     });
+    return toExecutable(await this.#runAgain(next, { requested: "true" }));
   }
 
   /** Usage of the executable's own cgroup: its process and every descendant. */
@@ -235,7 +295,11 @@ export class Executables implements CellWorkloads {
 
   async stopAll(cell: string, graceMs: number): Promise<void> {
     const active = this.deps.store.inCell(cell).filter((x) => x.state !== "exited");
-    await Promise.all(active.map((x) => this.stop(cell, x.name, { graceMs })));
+    // A start that failed meanwhile left nothing to stop.
+    const stopOne = (name: string) => this.stop(cell, name, { graceMs }).catch((err: unknown) => {
+      if (!(err instanceof AuraeError && err.kind === "not-found")) throw err;
+    });
+    await Promise.all(active.map((x) => stopOne(x.name)));
   }
 
   /** Drops an exited executable: its record and its files. */
@@ -297,10 +361,19 @@ export class Executables implements CellWorkloads {
       this.#running(row, { pid, startedAtMs: status ? Number(status.startedAtUnixNano / 1_000_000n) : row.startedAtMs });
       return;
     }
-    await this.deps.locks.run(treeLock(row.cell), async () => {
-      await discardDir(dir, trashDir(this.deps.stateRoot));
-      this.#running(row, await this.#spawn(JSON.parse(row.spec) as ExecutableSpec, row.restartCount));
-    });
+    const spec = JSON.parse(row.spec) as ExecutableSpec;
+    try {
+      const request = await this.deps.locks.run(treeLock(row.cell), async () => {
+        await discardDir(dir, trashDir(this.deps.stateRoot));
+        return this.#prepare(spec, row.restartCount);
+      });
+      this.#running(row, await this.#launch(spec, request));
+    } catch (err) {
+      // As a start or a restart that fails now: no record of a first run, the previous run's exit for a later one.
+      if (row.restartCount === 0) this.#rollBackStart(row);
+      else this.#backToExited({ ...row, restartCount: row.restartCount - 1 });
+      throw err;
+    }
   }
 
   /** Whether `pid` is the executable's main process: alive, in its leaf cgroup (a reused pid would not be). */
@@ -316,35 +389,72 @@ export class Executables implements CellWorkloads {
     this.#restartTimers.clear();
   }
 
-  async #spawn(spec: ExecutableSpec, restartCount: number): Promise<Pick<ExecutableRow, "pid" | "startedAtMs">> {
+  /** What the shim is asked; makes the run's leaf cgroup. Run under the tree lock (it may restart the reaper). */
+  async #prepare(spec: ExecutableSpec, restartCount: number): Promise<SpawnRequest> {
     const dir = executableDir(this.deps.stateRoot, spec.cell, spec.name);
     const leaf = leafCgroup(spec.cell, spec.name);
     const credentials = await resolveCredentials(spec, this.deps.etcDir);
     const namespaces = await this.deps.cells.namespacesFor(spec.cell);
     await this.deps.cgroups.createLeaf(leaf);
+    return {
+      stateDir: runDir(dir, restartCount),
+      logDir: logDir(dir),
+      logMaxBytes: this.deps.logLimits?.maxBytes,
+      logMaxFiles: this.deps.logLimits?.maxFiles,
+      argv: spec.shell ? ["/bin/sh", "-c", spec.argv[0]!] : spec.argv,
+      env: { ...this.deps.cells.workloadEnv(spec.cell), ...spec.env },
+      cwd: spec.cwd,
+      cgroupDirs: this.deps.cgroups.dirs(leaf),
+      oomEventsFile: this.deps.cgroups.oomEventsFile(leaf),
+      user: credentials,
+      umask: spec.umask,
+      rlimits: spec.rlimits.map((r) => ({ resource: r.resource, soft: toBig(r.soft), hard: toBig(r.hard) })),
+      stdin: spec.stdin,
+      joinNamespacesOf: namespaces.join,
+      unshare: namespaces.cgroup ? ["cgroup"] : undefined,
+    };
+  }
+
+  /**
+   * Spawns outside the tree lock, within the spawn deadline. On failure or at the deadline the shim is told to give
+   * up (it is killed), whatever reached the leaf is killed and the leaf removed before the error is thrown.
+   */
+  async #launch(spec: ExecutableSpec, request: SpawnRequest): Promise<Pick<ExecutableRow, "pid" | "startedAtMs">> {
+    const leaf = leafCgroup(spec.cell, spec.name);
+    const giveUp = new AbortController();
+    const timeoutMs = this.#spawnTimeoutMs();
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        giveUp.abort();
+        reject(unavailable(`start "${spec.name}" in cell "${spec.cell}": the shim did not report within ${timeoutMs} ms ` +
+          `(is the cell's cgroup frozen, or the program on a hung mount?); the start was killed and rolled back`));
+      }, timeoutMs);
+    });
     try {
-      const spawned = await this.deps.shim.spawn({
-        stateDir: runDir(dir, restartCount),
-        logDir: logDir(dir),
-        logMaxBytes: this.deps.logLimits?.maxBytes,
-        logMaxFiles: this.deps.logLimits?.maxFiles,
-        argv: spec.shell ? ["/bin/sh", "-c", spec.argv[0]!] : spec.argv,
-        env: { ...this.deps.cells.workloadEnv(spec.cell), ...spec.env },
-        cwd: spec.cwd,
-        cgroupDirs: this.deps.cgroups.dirs(leaf),
-        oomEventsFile: this.deps.cgroups.oomEventsFile(leaf),
-        user: credentials,
-        umask: spec.umask,
-        rlimits: spec.rlimits.map((r) => ({ resource: r.resource, soft: toBig(r.soft), hard: toBig(r.hard) })),
-        stdin: spec.stdin,
-        joinNamespacesOf: namespaces.join,
-        unshare: namespaces.cgroup ? ["cgroup"] : undefined,
-      });
+      const spawned = await Promise.race([this.deps.shim.spawn(request, giveUp.signal), deadline]);
       return { pid: spawned.pid, startedAtMs: Number(spawned.startedAtUnixNano / 1_000_000n) };
     } catch (err) {
-      await this.deps.cgroups.remove(leaf).catch((e: unknown) => this.deps.log.warn({ err: e, leaf }, "remove leaf cgroup"));
+      giveUp.abort();
+      await this.#discardLeaf(leaf);
       throw spawnFailure(spec, err);
+    } finally {
+      clearTimeout(timer);
     }
+  }
+
+  /** Kills what a failed start left in its leaf and removes the leaf; a leaf that stays (a frozen v1 task) is logged. */
+  async #discardLeaf(leaf: string): Promise<void> {
+    try {
+      await this.deps.cgroups.kill(leaf);
+      await this.deps.cgroups.remove(leaf);
+    } catch (err) {
+      this.deps.log.warn({ err, leaf }, "remove the leaf cgroup of a failed start");
+    }
+  }
+
+  #spawnTimeoutMs(): number {
+    return this.deps.spawnTimeoutMs ?? DEFAULT_SPAWN_TIMEOUT_MS;
   }
 
   #watch(row: ExecutableRow): void {
@@ -391,13 +501,16 @@ export class Executables implements CellWorkloads {
       stopped: row.state === "stopping",
     });
     const exitStatus = JSON.stringify(exit);
-    if (decision.restart) {
-      const nextRestartAtMs = Date.now() + decision.delayMs;
-      this.deps.store.setBackoff(cell, name, { exitedAtMs, exitStatus, nextRestartAtMs, backoffStep: decision.backoffStep });
-      this.#scheduleRestart(cell, name, nextRestartAtMs);
-    } else {
-      this.deps.store.setExited(cell, name, exitedAtMs, exitStatus);
+    const from = [row.state];
+    const nextRestartAtMs = Date.now() + (decision.restart ? decision.delayMs : 0);
+    const recorded = (row.state === "running" || row.state === "stopping") && (decision.restart
+      ? this.deps.store.setBackoff(cell, name, from, { exitedAtMs, exitStatus, nextRestartAtMs, backoffStep: decision.backoffStep })
+      : this.deps.store.setExited(cell, name, from, exitedAtMs, exitStatus));
+    if (!recorded) {
+      this.deps.log.warn({ cell, name, state: row.state }, "an exit arrived for a run that is not running; not recorded");
+      return;
     }
+    if (decision.restart) this.#scheduleRestart(cell, name, nextRestartAtMs);
     this.deps.log.info({ cell, name, pid: row.pid, exit, restart: decision }, "executable exited");
     if (exit.oomKilled) this.deps.events.record({ kind: "executable.oom_killed", cell, executable: name, attributes: { pid: String(row.pid) }, labels: spec.labels });
     this.deps.events.record({ kind: "executable.exited", cell, executable: name, attributes: exitAttributes(exit), labels: spec.labels });
@@ -414,33 +527,54 @@ export class Executables implements CellWorkloads {
     this.#restartTimers.set(key, timer);
   }
 
-  #restart(cell: string, name: string): Promise<void> {
-    return this.deps.locks.run(treeLock(cell), async () => {
+  async #restart(cell: string, name: string): Promise<void> {
+    const next = await this.deps.locks.run(treeLock(cell), async () => {
       const row = this.deps.store.get(cell, name);
-      if (!row || row.state !== "backoff" || this.#closed) return;
+      if (!row || row.state !== "backoff" || this.#closed) return undefined;
       // As in start: not into a frozen cell. Try again later; it stays in backoff until the cell is thawed.
       if (this.deps.cells.frozenAt(cell) !== undefined) return this.#scheduleRestart(cell, name, Date.now() + FROZEN_RETRY_MS);
-      await this.#runAgain(row, {}).catch((err: unknown) => this.deps.log.error({ err, cell, name }, "restart failed; the executable stays exited"));
+      return this.#prepareAgain(row);
     });
+    if (next) await this.#runAgain(next, {}).catch((err: unknown) => this.deps.log.error({ err, cell, name }, "restart failed; the executable stays exited"));
   }
 
   /**
-   * Starts the recorded spec of an executable that exited as its next run; run under the tree lock. Desired state
-   * first, as in start. If the spawn fails the executable is recorded as exited again and the error thrown.
+   * The next run of an exited (or backoff) executable, recorded as starting and its leaf made; run under the tree
+   * lock. Desired state first, as in start.
    */
-  async #runAgain(row: ExecutableRow, attributes: Record<string, string>): Promise<ExecutableRow> {
+  async #prepareAgain(row: ExecutableRow): Promise<NextRun> {
+    requireTransition(row, "starting");
     const starting: ExecutableRow = { ...row, state: "starting", pid: 0, startedAtMs: Date.now(), restartCount: row.restartCount + 1, nextRestartAtMs: null };
-    this.deps.store.put(starting);
+    const run = { startedAtMs: starting.startedAtMs, restartCount: starting.restartCount, backoffStep: row.backoffStep };
+    if (!this.deps.store.setRestarting(row.cell, row.name, [row.state], run))
+      throw precondition(`executable "${row.name}" in cell "${row.cell}" changed while it was restarted`);
     try {
-      const next = this.#running(starting, await this.#spawn(JSON.parse(row.spec) as ExecutableSpec, starting.restartCount));
-      const { cell, name } = row;
-      this.deps.events.record({ kind: "executable.restarted", cell, executable: name, attributes: { restart_count: String(next.restartCount), pid: String(next.pid), ...attributes }, labels: labelsOf(row) });
-      return next;
+      return { row, starting, request: await this.#prepare(JSON.parse(row.spec) as ExecutableSpec, starting.restartCount) };
     } catch (err) {
-      this.deps.store.put({ ...row, state: "exited", nextRestartAtMs: null });
-      this.#changes.notify(keyOf(row.cell, row.name));
+      this.#backToExited(row);
       throw err;
     }
+  }
+
+  /** Spawns a prepared next run outside the tree lock; if that fails it is recorded as exited again and thrown. */
+  async #runAgain(next: NextRun, attributes: Record<string, string>): Promise<ExecutableRow> {
+    const { row, starting, request } = next;
+    let running: ExecutableRow;
+    try {
+      running = this.#running(starting, await this.#launch(JSON.parse(row.spec) as ExecutableSpec, request));
+    } catch (err) {
+      this.#backToExited(row);
+      throw err;
+    }
+    const { cell, name } = row;
+    this.deps.events.record({ kind: "executable.restarted", cell, executable: name, attributes: { restart_count: String(running.restartCount), pid: String(running.pid), ...attributes }, labels: labelsOf(row) });
+    return running;
+  }
+
+  /** A next run that did not start: exited again with the previous run's exit (a Stop that came meanwhile ends). */
+  #backToExited(row: ExecutableRow): void {
+    this.deps.store.setExited(row.cell, row.name, ["starting", "stopping"], row.exitedAtMs, row.exitStatus, row.restartCount);
+    this.#changes.notify(keyOf(row.cell, row.name));
   }
 
   /** As in start: a process that joins a frozen cgroup stops before it execs, and the start would wait for ever. */
@@ -454,11 +588,12 @@ export class Executables implements CellWorkloads {
       throw precondition(`executable "${row.name}" in cell "${row.cell}" is ${row.state}: it has no process`);
   }
 
-  #cancelRestart(row: ExecutableRow): ExecutableRow {
+  /** Backoff becomes exited, its timer cleared; undefined if the restart began first. */
+  #cancelRestart(row: ExecutableRow): ExecutableRow | undefined {
     const key = keyOf(row.cell, row.name);
+    if (!this.deps.store.setExited(row.cell, row.name, ["backoff"], row.exitedAtMs ?? Date.now(), row.exitStatus ?? "null")) return undefined;
     clearTimeout(this.#restartTimers.get(key));
     this.#restartTimers.delete(key);
-    this.deps.store.setExited(row.cell, row.name, row.exitedAtMs ?? Date.now(), row.exitStatus ?? "null");
     this.#changes.notify(key);
     return this.#require(row.cell, row.name);
   }
@@ -504,6 +639,13 @@ function checkSignal(signal: number): void {
 }
 
 const keyOf = (cell: string, name: string): string => `${cell}\0${name}`;
+
+/** A next run recorded as starting, its leaf made: what #runAgain spawns. */
+interface NextRun {
+  readonly row: ExecutableRow;
+  readonly starting: ExecutableRow;
+  readonly request: SpawnRequest;
+}
 
 /** The exit of a process the node lost track of: how it ended is unknown, and it counts as a failure. */
 const LOST: ExitStatus = { code: null, signal: null, oomKilled: false, cpuUserUs: 0, cpuSystemUs: 0, lost: true };

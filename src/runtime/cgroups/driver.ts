@@ -3,6 +3,13 @@
 
 export type CgroupMode = "v1" | "v2" | "hybrid";
 
+/**
+ * Where the shims live, below the driver's root in every hierarchy: out of auraed's own cgroup, so that a service
+ * manager stopping auraed does not take them along. A leaf (v2: processes only in leaves), made by init(); no cell
+ * can have this name (cell names have no '.'), and the reconcile never removes it.
+ */
+export const SHIMS_CGROUP = "aurae.shims";
+
 /** Throttling of one block device, by its kernel numbers; an absent rate is unlimited. */
 export interface IoDeviceLimit {
   readonly major: number;
@@ -64,7 +71,7 @@ export const NOTHING_RETIRED: RetiredUsage = Object.freeze({ oomKills: 0, ioRead
 
 export interface CgroupDriver {
   readonly mode: CgroupMode;
-  /** Creates the driver's root in every hierarchy it uses; run once at start-up. */
+  /** Creates the driver's root in every hierarchy it uses, and the shims' leaf (SHIMS_CGROUP); run once at start-up. */
   init(): Promise<void>;
   /** What init() found the kernel offers, for the daemon's start-up log. */
   features(): CgroupFeatures;

@@ -5,6 +5,7 @@ import { access } from "node:fs/promises";
 import { join } from "node:path";
 import { osError, unsupported } from "../../errors.js";
 import type { CgroupDriver, CgroupFeatures, CgroupLimits, CgroupMode, CgroupStats, RetiredUsage, UnsupportedLimit } from "./driver.js";
+import { SHIMS_CGROUP } from "./driver.js";
 import {
   cgroupFileExists,
   killCgroupTree,
@@ -71,6 +72,7 @@ export class V1Driver implements CgroupDriver {
     // Our root is a new cpuset cgroup too (see v1-cpuset.ts); one left by an earlier run keeps its sets.
     const cpusetRoot = this.#dirOf("cpuset", "");
     if ((await readCgroupFileIfExists(cpusetRoot, "cpuset.cpus")) === "") await setNewCpuset(cpusetRoot, undefined);
+    await this.createLeaf(SHIMS_CGROUP);
     // A hybrid host's unified hierarchy kills a tree at once on 5.14+; older kernels and pure v1 signal each process.
     this.#hasCgroupKill = this.opts.unified !== undefined && (await cgroupFileExists(join(this.opts.unified, this.opts.root), "cgroup.kill"));
   }

@@ -6,6 +6,7 @@ import { dirname, join } from "node:path";
 import { osError } from "../../errors.js";
 import {
   NOTHING_RETIRED,
+  SHIMS_CGROUP,
   type CgroupDriver,
   type CgroupFeatures,
   type CgroupLimits,
@@ -131,6 +132,7 @@ export class V2Driver implements CgroupDriver {
     const available = await this.#available();
     this.#controllers = WANTED_CONTROLLERS.filter((c) => available.includes(c));
     await this.#enableControllers(this.#root);
+    await this.createLeaf(SHIMS_CGROUP);
     this.#hasCgroupKill = await cgroupFileExists(this.#root, "cgroup.kill"); // every non-root cgroup has it on 5.14+
   }
 

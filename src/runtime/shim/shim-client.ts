@@ -5,7 +5,7 @@ import { once } from "node:events";
 import { constants as osConstants } from "node:os";
 import { createInterface } from "node:readline";
 import type { Writable } from "node:stream";
-import { AuraeError, internal, invalid } from "../../errors.js";
+import { AuraeError, internal, invalid, unavailable } from "../../errors.js";
 
 /** The shim's names of the namespaces it makes or joins. */
 export type Namespace = "pid" | "net" | "mnt" | "uts" | "ipc" | "cgroup";
@@ -60,15 +60,33 @@ export class SpawnError extends Error {
   }
 }
 
-export class ShimClient {
-  constructor(private readonly shimPath: string) {}
+/** How long a caller waits for the shim's report by default before giving up on a spawn (aborting it). */
+export const DEFAULT_SPAWN_TIMEOUT_MS = 30_000;
 
-  /** Resolves once the workload runs; rejects with SpawnError when the shim reports why it could not exec. */
-  async spawn(req: SpawnRequest): Promise<Spawned> {
+export interface ShimClientOptions {
+  /**
+   * The cgroup directories (one per hierarchy) every shim moves itself into before anything else, out of auraed's
+   * own cgroup, so that a service manager stopping auraed does not kill the shims (packaging/auraed.service).
+   */
+  readonly shimCgroupDirs?: readonly string[];
+}
+
+export class ShimClient {
+  constructor(
+    private readonly shimPath: string,
+    private readonly opts: ShimClientOptions = {},
+  ) {}
+
+  /**
+   * Resolves once the workload runs; rejects with SpawnError when the shim reports why it could not exec. An abort of
+   * `signal` (the caller's deadline) SIGKILLs the shim and rejects; what it forked is the caller's to kill (its cgroup).
+   */
+  async spawn(req: SpawnRequest, signal?: AbortSignal): Promise<Spawned> {
     // The shim makes its state directory and opens its shim.log as stderr itself: every file operation here would
     // be a round trip through the thread pool, on the path of every start.
     const env = envBlock(req.env);
-    const child = spawn(this.shimPath, shimArgs(req), {
+    const args = [...(this.opts.shimCgroupDirs ?? []).flatMap((dir) => ["--shim-cgroup", dir]), ...shimArgs(req)];
+    const child = spawn(this.shimPath, args, {
       detached: true, // setsid: the shim must not share the daemon's session or die with it
       // fd 3 carries the environment (--env-fd): on the command line every local user could read its secrets.
       stdio: ["ignore", "pipe", "ignore", env ? "pipe" : "ignore"],
@@ -81,9 +99,17 @@ export class ShimClient {
     }
     const [spawnError] = await Promise.race([once(child, "spawn").then(() => [undefined]), once(child, "error")]);
     if (spawnError) throw internal(`start shim ${this.shimPath}: ${(spawnError as Error).message}`, { cause: spawnError });
-    const line = await firstLine(child.stdout!);
-    child.stdout!.destroy(); // the shim ignores EPIPE on later writes
-    return parseReport(line, this.shimPath);
+    const kill = (): void => void (child.exitCode === null && child.kill("SIGKILL"));
+    signal?.addEventListener("abort", kill);
+    try {
+      if (signal?.aborted) kill();
+      const line = await firstLine(child.stdout!);
+      if (signal?.aborted) throw unavailable(`shim ${this.shimPath} did not report before its deadline; it was killed`);
+      return parseReport(line, this.shimPath);
+    } finally {
+      signal?.removeEventListener("abort", kill);
+      child.stdout!.destroy(); // the shim ignores EPIPE on later writes
+    }
   }
 }
 

@@ -27,6 +27,7 @@ test("uses the documented defaults with no flag and no environment", () => {
     keepLeftovers: false,
     removeLeftovers: false,
     workloadSvidTtlMs: 2_592_000_000,
+    spawnTimeoutMs: 30_000,
     stopWorkloadsOnExit: false,
   });
   assert.ok(isAbsolute(config.shimPath) && config.shimPath.endsWith("/native/build/aurae-shim"), config.shimPath);
@@ -63,6 +64,7 @@ test("takes every setting from AURAE_* environment variables", () => {
     AURAE_MAX_HANDSHAKES: "11",
     AURAE_MAX_HANDSHAKES_PER_PEER: "3",
     AURAE_MAX_CONNECTIONS_PER_PEER: "5",
+    AURAE_SPAWN_TIMEOUT: "5s",
   });
   assert.deepEqual(
     { ...config },
@@ -88,6 +90,7 @@ test("takes every setting from AURAE_* environment variables", () => {
       keepLeftovers: false,
       removeLeftovers: false,
       workloadSvidTtlMs: 2_592_000_000,
+      spawnTimeoutMs: 5000,
       stopWorkloadsOnExit: false,
     },
   );

@@ -1,12 +1,14 @@
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { existsSync } from "node:fs";
-import { readdir, readFile } from "node:fs/promises";
+import { readdir, readFile, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { before, test } from "node:test";
 import { fileURLToPath } from "node:url";
+import { AuraeError } from "../../../../src/errors.js";
 import { ShimClient, envBlock, shimArgs, type SpawnRequest } from "../../../../src/runtime/shim/shim-client.js";
 import { readShimStatus, type ShimStatus } from "../../../../src/runtime/shim/shim-status.js";
+import { isAlive } from "../../../helpers/processes.js";
 import { tempDir } from "../../helpers/temp-dir.js";
 
 const repo = resolve(fileURLToPath(import.meta.url), "../../../../..");
@@ -133,3 +135,36 @@ async function waitForStatus(stateDir: string): Promise<ShimStatus> {
     await new Promise((done) => setTimeout(done, 20));
   }
 }
+
+test("a spawn whose caller gives up (its deadline) kills the shim and rejects as unavailable", async (t) => {
+  const dir = await tempDir(t);
+  // A "shim" that never reports, as one whose workload was cloned into a frozen cgroup: it records its pid and waits.
+  const fake = join(dir, "hung-shim");
+  await writeFile(fake, `#!/bin/sh\necho $$ > ${join(dir, "pid")}\nexec sleep 600\n`, { mode: 0o755 });
+  const client = new ShimClient(fake, { shimCgroupDirs: ["/nonexistent/aurae.shims"] });
+  const giveUp = new AbortController();
+  const spawning = client.spawn({ ...base, stateDir: dir, logDir: join(dir, "log") }, giveUp.signal);
+  let pid = 0;
+  for (let i = 0; pid === 0; i++) {
+    assert.ok(i < 500, "the fake shim never started");
+    pid = Number(await readFile(join(dir, "pid"), "utf8").catch(() => "0")) || 0;
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  t.after(() => void (isAlive(pid) && process.kill(pid, "SIGKILL")));
+  giveUp.abort();
+  await assert.rejects(spawning, (err: unknown) => err instanceof AuraeError && err.kind === "unavailable" && /did not report before its deadline/.test(err.message));
+  for (let i = 0; isAlive(pid); i++) {
+    assert.ok(i < 500, `the shim ${pid} outlived the abort`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+});
+
+test("every shim is told to move into the shims' cgroup first (--shim-cgroup, one per hierarchy)", async (t) => {
+  const dir = await tempDir(t);
+  const fake = join(dir, "args-shim");
+  await writeFile(fake, `#!/bin/sh\necho "$@" > ${join(dir, "args")}\necho "ok 1 2"\n`, { mode: 0o755 });
+  const client = new ShimClient(fake, { shimCgroupDirs: ["/cg/pids/aurae/aurae.shims", "/cg/unified/aurae/aurae.shims"] });
+  await client.spawn({ ...base, stateDir: dir, logDir: join(dir, "log") });
+  const args = (await readFile(join(dir, "args"), "utf8")).trim();
+  assert.ok(args.startsWith("--shim-cgroup /cg/pids/aurae/aurae.shims --shim-cgroup /cg/unified/aurae/aurae.shims --state-dir"), args);
+});
