@@ -3,6 +3,7 @@
 // truth about an exit, awaited for every running executable through one StatusWatch (inotify, no timer per
 // workload); recover() adopts executables that were running when auraed last stopped. The restart policy turns an
 // exit into a delayed start of the same executable.
+import { EventEmitter } from "node:events";
 import type { Logger } from "pino";
 import { exists, internal, invalid, notFound, precondition, type AuraeError } from "../../errors.js";
 import type { CgroupDriver } from "../../runtime/cgroups/driver.js";
@@ -66,6 +67,7 @@ export class Executables implements CellWorkloads {
   readonly #changes = new StateChanges();
   readonly #exits = new StatusWatch();
   readonly #restartTimers = new Map<string, NodeJS.Timeout>();
+  readonly #starts = new EventEmitter().setMaxListeners(0); // one event per cell name: a cell's log followers
   #closed = false;
 
   constructor(private readonly deps: ExecutablesDeps) {}
@@ -105,6 +107,7 @@ export class Executables implements CellWorkloads {
       }
       const row = this.#running(starting, spawned);
       this.deps.events.record({ kind: "executable.started", cell: spec.cell, executable: spec.name, attributes: { pid: String(row.pid) } });
+      this.#starts.emit(spec.cell);
       return toExecutable(row);
     });
   }
@@ -175,6 +178,12 @@ export class Executables implements CellWorkloads {
     validateCellName(cell, "cell_name");
     this.deps.cells.require(cell);
     return this.deps.store.inCell(cell).map((x) => x.name).sort();
+  }
+
+  /** Calls `listener` each time an executable starts in `cell`, until the returned function is called. */
+  onStarted(cell: string, listener: () => void): () => void {
+    this.#starts.on(cell, listener);
+    return () => this.#starts.off(cell, listener);
   }
 
   /** Where the executable's log is, and whether it is complete: exited for good and its last shim closed it. */
@@ -431,8 +440,9 @@ export class Executables implements CellWorkloads {
     validateCellName(cell, "cell_name");
     validateExecutableName(name, "name");
     const row = this.deps.store.get(cell, name);
-    if (!row) throw notFound(`executable "${name}" not found in cell "${cell}"`);
-    return row;
+    if (row) return row;
+    this.deps.cells.require(cell); // a missing cell is the missing thing to name
+    throw notFound(`executable "${name}" not found in cell "${cell}"`);
   }
 }
 

@@ -4,9 +4,10 @@
 // record that was not read.
 import { invalid } from "../../errors.js";
 import type { LogRecord, LogStreamName } from "../../runtime/logs/cri-log.js";
-import { isRecordStart, logEnd, readLogFrom, tailOffset } from "../../runtime/logs/segments.js";
-import { DirWatcher } from "../../runtime/shim/watch-dir.js";
+import { LogWatch } from "../../runtime/logs/log-watch.js";
+import { isRecordStart, logEnd, readLogFrom } from "../../runtime/logs/segments.js";
 import { decodeLogCursor, encodeLogCursor, type LogPositions } from "./log-cursor.js";
+import { tailStarts } from "./tail-starts.js";
 
 export type { LogRecord } from "../../runtime/logs/cri-log.js";
 
@@ -17,6 +18,8 @@ export interface LogSources {
   closed(): Promise<boolean>;
   /** Where a log not in the cursor starts. */
   readonly startOffset: number;
+  /** Calls `listener` whenever list() may have grown, until the returned function is called; absent: it never grows. */
+  readonly onAdded?: (listener: () => void) => () => void;
 }
 
 export interface LogQuery {
@@ -44,6 +47,11 @@ export interface LogBatch {
 
 const BATCH_RECORDS = 1000;
 const MAX_TAIL = 1_000_000;
+/** What one read keeps of its logs in memory at a time, shared by its logs (a cell may have many). */
+const READ_BUFFER_BYTES = 8 << 20;
+/** ...but no log's share is smaller: a record larger than its share is still read whole. */
+const MIN_CHUNK_BYTES = 16 << 10;
+const MAX_CHUNK_BYTES = 1 << 20;
 
 /** One executable's log as the merge sees it: buffered records and the position after the last one consumed. */
 interface Source {
@@ -62,19 +70,22 @@ interface Source {
 export async function* readLogs(logs: LogSources, query: LogQuery, signal: AbortSignal): AsyncGenerator<LogBatch> {
   validateLogQuery(query);
   const positions = query.cursor ? decodeLogCursor(query.cursor) : undefined;
+  const watch = new LogWatch();
+  // Subscribed before the first list: a log added between the two is not missed.
+  const unsubscribe = query.follow ? logs.onAdded?.(() => watch.poke()) : undefined;
   const sources = new Map<string, Source>();
   const addSources = async (): Promise<void> => {
     for (const { name, dir } of await logs.list()) {
       if (sources.has(name)) continue;
       const start = positions?.[name] ?? logs.startOffset;
       sources.set(name, { name, dir, position: start, buffer: [], chunkEnd: start, drained: false, done: false });
+      if (query.follow) watch.add(dir);
     }
   };
-  await addSources();
-  if (positions || logs.startOffset > 0) await checkStarts([...sources.values()], positions !== undefined);
-  if (!positions && query.tail !== undefined) await startAtTail([...sources.values()], query);
-  const watchers = new Map<string, DirWatcher>();
   try {
+    await addSources();
+    if (positions || logs.startOffset > 0) await checkStarts([...sources.values()], positions !== undefined);
+    if (!positions && query.tail !== undefined) await startAtTail([...sources.values()], query);
     for (;;) {
       yield* drain(sources, query, signal);
       if (!query.follow || signal.aborted || (query.untilUnixNano !== undefined && nowUnixNano() >= query.untilUnixNano)) return;
@@ -83,14 +94,13 @@ export async function* readLogs(logs: LogSources, query: LogQuery, signal: Abort
         yield* drain(sources, query, signal);
         return;
       }
-      for (const source of sources.values())
-        if (!watchers.has(source.name)) watchers.set(source.name, new DirWatcher(source.dir));
-      await Promise.race([...watchers.values()].map((w) => w.changed(signal)));
+      await watch.changed(signal);
       await addSources();
       for (const source of sources.values()) if (!source.done) source.drained = false;
     }
   } finally {
-    for (const watcher of watchers.values()) watcher.close();
+    unsubscribe?.();
+    watch.close();
   }
 }
 
@@ -100,7 +110,9 @@ async function* drain(sources: Map<string, Source>, query: LogQuery, signal: Abo
   let skippedBytes = 0;
   for (;;) {
     if (signal.aborted) return;
-    for (const source of sources.values()) if (source.buffer.length === 0 && !source.drained) skippedBytes += await refill(source, query);
+    const chunkBytes = Math.min(MAX_CHUNK_BYTES, Math.max(MIN_CHUNK_BYTES, Math.floor(READ_BUFFER_BYTES / sources.size)));
+    for (const source of sources.values())
+      if (source.buffer.length === 0 && !source.drained) skippedBytes += await refill(source, query, chunkBytes);
     const next = earliest(sources);
     if (!next) break;
     const record = next.buffer.shift()!;
@@ -116,8 +128,8 @@ async function* drain(sources: Map<string, Source>, query: LogQuery, signal: Abo
 }
 
 /** Reads the next chunk of a source into its buffer, keeping only what the query wants. */
-async function refill(source: Source, query: LogQuery): Promise<number> {
-  const chunk = await readLogFrom(source.dir, source.chunkEnd);
+async function refill(source: Source, query: LogQuery, chunkBytes: number): Promise<number> {
+  const chunk = await readLogFrom(source.dir, source.chunkEnd, chunkBytes);
   if (chunk.records.length === 0) {
     source.drained = true;
     return chunk.skippedBytes;
@@ -146,45 +158,11 @@ function earliest(sources: Map<string, Source>): Source | undefined {
   return best;
 }
 
-/**
- * Moves each source to where the selection's last `tail` records begin: each log's own last `tail` records that pass
- * the filters, then, merged, only the newest `tail` of them all.
- */
-async function startAtTail(sources: Source[], query: LogQuery): Promise<void> {
-  const tail = query.tail!;
-  const starts: { source: Source; time: bigint; offset: number }[] = [];
-  for (const source of sources) {
-    const end = await logEnd(source.dir);
-    source.position = source.chunkEnd = end;
-    const passing = await passingSince(source, query, await tailUntilEnough(source, query, tail));
-    for (const p of passing.slice(Math.max(0, passing.length - tail))) starts.push({ source, ...p });
-  }
-  starts.sort((a, b) => (a.time < b.time ? -1 : a.time > b.time ? 1 : 0));
-  for (const kept of starts.slice(Math.max(0, starts.length - tail)))
-    if (kept.offset < kept.source.position) kept.source.position = kept.source.chunkEnd = kept.offset;
-}
-
-/** Walks back from the end until `tail` records pass the filters, or the log's start is reached. */
-async function tailUntilEnough(source: Source, query: LogQuery, tail: number): Promise<number> {
-  for (let n = Math.max(tail, 1); ; n *= 2) {
-    const offset = await tailOffset(source.dir, n);
-    if ((await passingSince(source, query, offset)).length >= tail || offset === (await tailOffset(source.dir, n * 2))) return offset;
-  }
-}
-
-/** Start offsets and times of the records from `offset` to the end that pass the filters. */
-async function passingSince(source: Source, query: LogQuery, offset: number): Promise<{ time: bigint; offset: number }[]> {
-  const passing: { time: bigint; offset: number }[] = [];
-  for (;;) {
-    const chunk = await readLogFrom(source.dir, offset);
-    if (chunk.records.length === 0) return passing;
-    let start = offset;
-    for (const r of chunk.records) {
-      if (passes(r, query)) passing.push({ time: r.timeUnixNano, offset: start });
-      start = r.nextOffset;
-    }
-    offset = chunk.nextOffset;
-  }
+/** Moves each source to where its share of the selection's newest `tail` records begins (or to its end). */
+async function startAtTail(sources: readonly Source[], query: LogQuery): Promise<void> {
+  const inRange = (r: LogRecord): boolean => passes(r, query) && (query.untilUnixNano === undefined || r.timeUnixNano < query.untilUnixNano);
+  const starts = await tailStarts(sources, query.tail!, inRange);
+  for (const source of sources) source.position = source.chunkEnd = starts.get(source.name) ?? (await logEnd(source.dir));
 }
 
 const passes = (r: LogRecord, query: LogQuery): boolean =>
