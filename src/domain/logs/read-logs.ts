@@ -36,6 +36,8 @@ export interface LogQuery {
 
 export interface ExecutableLogRecord extends LogRecord {
   readonly executable: string;
+  /** Resume right after this record (the read's position in every log once it was read). */
+  readonly cursor: string;
 }
 
 export interface LogBatch {
@@ -46,6 +48,8 @@ export interface LogBatch {
 }
 
 const BATCH_RECORDS = 1000;
+/** Content and cursors a batch holds at most (beyond one record): a response stays far below gRPC's 4 MiB. */
+const BATCH_BYTES = 1 << 20;
 const MAX_TAIL = 1_000_000;
 /** What one read keeps of its logs in memory at a time, shared by its logs (a cell may have many). */
 const READ_BUFFER_BYTES = 8 << 20;
@@ -107,6 +111,7 @@ export async function* readLogs(logs: LogSources, query: LogQuery, signal: Abort
 /** Merges what every source has now, in time order, into batches. */
 async function* drain(sources: Map<string, Source>, query: LogQuery, signal: AbortSignal): AsyncGenerator<LogBatch> {
   let records: ExecutableLogRecord[] = [];
+  let batchBytes = 0;
   let skippedBytes = 0;
   for (;;) {
     if (signal.aborted) return;
@@ -117,11 +122,13 @@ async function* drain(sources: Map<string, Source>, query: LogQuery, signal: Abo
     if (!next) break;
     const record = next.buffer.shift()!;
     next.position = next.buffer.length === 0 ? next.chunkEnd : record.nextOffset;
-    records.push({ ...record, executable: next.name });
-    if (records.length >= BATCH_RECORDS) {
-      yield { records, cursor: cursorOf(sources), skippedBytes };
+    const cursor = cursorOf(sources);
+    records.push({ ...record, executable: next.name, cursor });
+    batchBytes += record.content.length + cursor.length;
+    if (records.length >= BATCH_RECORDS || batchBytes >= BATCH_BYTES) {
+      yield { records, cursor, skippedBytes };
       records = [];
-      skippedBytes = 0;
+      batchBytes = skippedBytes = 0;
     }
   }
   if (records.length > 0 || skippedBytes > 0) yield { records, cursor: cursorOf(sources), skippedBytes };
