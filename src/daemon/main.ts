@@ -18,7 +18,6 @@ import { CellServiceService } from "../gen/aurae/cells/v1/cells.js";
 import { EventServiceService } from "../gen/aurae/events/v1/events.js";
 import { ExecutableServiceService } from "../gen/aurae/executables/v1/executables.js";
 import { NodeServiceService } from "../gen/aurae/node/v1/node.js";
-import { ObserveServiceService } from "../gen/aurae/observe/v1/observe.js";
 import { createCgroupDriver } from "../runtime/cgroups/create-driver.js";
 import { probeCgroupMode } from "../runtime/cgroups/probe.js";
 import { emptyTrash } from "../runtime/discard-dir.js";
@@ -44,6 +43,7 @@ import { pkiService } from "./services/pki.js";
 import { eventService } from "./services/events.js";
 import { executableService } from "./services/executables.js";
 import { nodeService } from "./services/node.js";
+import { ObserveServiceExact } from "./convert/logs.js";
 import { observeService } from "./services/observe.js";
 
 const SHUTDOWN_GRACE_MS = 5000;
@@ -124,7 +124,7 @@ async function main(config: DaemonConfig): Promise<void> {
     services: [
       { definition: CellServiceService, implementation: cellService({ cells, log }) },
       { definition: ExecutableServiceService, implementation: executableService({ executables, log }) },
-      { definition: ObserveServiceService, implementation: observeService({ executables, daemonLogDir, log }) },
+      { definition: ObserveServiceExact, implementation: observeService({ executables, daemonLogDir, log }) },
       { definition: EventServiceService, implementation: eventService({ events, log }) },
       { definition: PkiServiceService, implementation: pkiService({ certificates, connections, log }) },
       { definition: AuditServiceService, implementation: auditService({ audit, log }) },

@@ -1,6 +1,7 @@
 import type { LogBatch, LogQuery } from "../../domain/logs/read-logs.js";
 import * as pb from "../../gen/aurae/observe/v1/observe.js";
 import { enumFromProto } from "./enums.js";
+import { exactTimestamp, keepExactTimestamps } from "./exact-timestamps.js";
 import { timestampFromProto } from "./timestamp.js";
 
 // A stream selected must be one: UNSPECIFIED in the list is a mistake, not "both" (that is the empty list).
@@ -9,9 +10,17 @@ const STREAM_NAMES: Record<pb.LogStream.LOG_STREAM_STDOUT | pb.LogStream.LOG_STR
   [pb.LogStream.LOG_STREAM_STDERR]: "stderr",
 };
 
-function nanos(date: Date | undefined, field: string): bigint | undefined {
+/** ObserveService, whose since and until keep the nanoseconds a Date drops (records are stamped to the nanosecond). */
+export const ObserveServiceExact = keepExactTimestamps(pb.ObserveServiceService, {
+  getLogs: { since: 7, until: 8 },
+  getDaemonLogs: { since: 4, until: 5 },
+});
+
+function nanos(req: object, date: Date | undefined, field: "since" | "until"): bigint | undefined {
   const valid = timestampFromProto(date, field);
-  return valid === undefined ? undefined : BigInt(valid.getTime()) * 1_000_000n;
+  if (valid === undefined) return undefined;
+  const exact = exactTimestamp(req, field);
+  return exact === undefined ? BigInt(valid.getTime()) * 1_000_000n : exact.seconds * 1_000_000_000n + BigInt(exact.nanos);
 }
 
 export const logQueryFromProto = (req: Omit<pb.GetLogsRequest, "cellName" | "executableName" | "offset">): LogQuery => ({
@@ -20,8 +29,8 @@ export const logQueryFromProto = (req: Omit<pb.GetLogsRequest, "cellName" | "exe
     streams: new Set(req.streams.map((s, i) => enumFromProto(STREAM_NAMES, s, `streams[${i}]`, pb.LogStream))),
   }),
   ...(req.tail !== undefined && { tail: req.tail }),
-  ...(req.since && { sinceUnixNano: nanos(req.since, "since") }),
-  ...(req.until && { untilUnixNano: nanos(req.until, "until") }),
+  ...(req.since && { sinceUnixNano: nanos(req, req.since, "since") }),
+  ...(req.until && { untilUnixNano: nanos(req, req.until, "until") }),
   ...(req.cursor !== "" && { cursor: req.cursor }),
 });
 
@@ -33,6 +42,7 @@ export const logBatchToProto = (batch: LogBatch): pb.GetLogsResponse => ({
     line: r.content,
     nextOffset: BigInt(r.nextOffset),
     executableName: r.executable,
+    cursor: r.cursor,
   })),
   cursor: batch.cursor,
   skippedBytes: BigInt(batch.skippedBytes),
