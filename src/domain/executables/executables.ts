@@ -67,7 +67,8 @@ export class Executables implements CellWorkloads {
   readonly #changes = new StateChanges();
   readonly #exits = new StatusWatch();
   readonly #restartTimers = new Map<string, NodeJS.Timeout>();
-  readonly #starts = new EventEmitter().setMaxListeners(0); // one event per cell name: a cell's log followers
+  /** Log followers' wake-ups: a cell's name when an executable starts in it, keyOf() when one exits. */
+  readonly #logChanges = new EventEmitter().setMaxListeners(0);
   #closed = false;
 
   constructor(private readonly deps: ExecutablesDeps) {}
@@ -107,7 +108,7 @@ export class Executables implements CellWorkloads {
       }
       const row = this.#running(starting, spawned);
       this.deps.events.record({ kind: "executable.started", cell: spec.cell, executable: spec.name, attributes: { pid: String(row.pid) } });
-      this.#starts.emit(spec.cell);
+      this.#logChanges.emit(spec.cell);
       return toExecutable(row);
     });
   }
@@ -180,14 +181,21 @@ export class Executables implements CellWorkloads {
     return this.deps.store.inCell(cell).map((x) => x.name).sort();
   }
 
-  /** Calls `listener` each time an executable starts in `cell`, until the returned function is called. */
-  onStarted(cell: string, listener: () => void): () => void {
-    this.#starts.on(cell, listener);
-    return () => this.#starts.off(cell, listener);
+  /**
+   * Calls `listener` each time an executable starts in `cell`, or, given `name`, each time that one exits, until the
+   * returned function is called.
+   */
+  onLogChange(cell: string, name: string | undefined, listener: () => void): () => void {
+    const event = name === undefined ? cell : keyOf(cell, name);
+    this.#logChanges.on(event, listener);
+    return () => this.#logChanges.off(event, listener);
   }
 
-  /** Where the executable's log is, and whether it is complete: exited for good and its last shim closed it. */
-  async logOf(cell: string, name: string): Promise<{ dir: string; closed: () => Promise<boolean> }> {
+  /**
+   * Where the executable's log is, whether it is complete (exited for good and its last shim closed it), and the
+   * directory whose status file says so, for a reader to watch.
+   */
+  async logOf(cell: string, name: string): Promise<{ dir: string; closed: () => Promise<boolean>; statusDir: () => string | undefined }> {
     this.#require(cell, name);
     const dir = executableDir(this.deps.stateRoot, cell, name);
     const closed = async (): Promise<boolean> => {
@@ -195,7 +203,11 @@ export class Executables implements CellWorkloads {
       if (row?.state !== "exited") return row === undefined;
       return (await readShimStatus(runDir(dir, row.restartCount)))?.logClosed ?? false;
     };
-    return { dir: logDir(dir), closed };
+    const statusDir = (): string | undefined => {
+      const row = this.deps.store.get(cell, name);
+      return row && runDir(dir, row.restartCount);
+    };
+    return { dir: logDir(dir), closed, statusDir };
   }
 
   /** Stops every executable on the node, those of the deepest cells first (children before what they serve). */
@@ -369,6 +381,7 @@ export class Executables implements CellWorkloads {
     if (exit.oomKilled) this.deps.events.record({ kind: "executable.oom_killed", cell, executable: name, attributes: { pid: String(row.pid) } });
     this.deps.events.record({ kind: "executable.exited", cell, executable: name, attributes: exitAttributes(exit) });
     this.#changes.notify(keyOf(cell, name));
+    this.#logChanges.emit(keyOf(cell, name));
   }
 
   #scheduleRestart(cell: string, name: string, atMs: number): void {

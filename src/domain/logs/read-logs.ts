@@ -16,10 +16,12 @@ export interface LogSources {
   list(): Promise<readonly { readonly name: string; readonly dir: string }[]>;
   /** True once nothing more will be written: a follow ends after one more read. */
   closed(): Promise<boolean>;
+  /** Where a change may make closed() true (a status file written outside the logs); absent: nowhere. */
+  closingDirs?(): Promise<readonly string[]>;
   /** Where a log not in the cursor starts. */
   readonly startOffset: number;
-  /** Calls `listener` whenever list() may have grown, until the returned function is called; absent: it never grows. */
-  readonly onAdded?: (listener: () => void) => () => void;
+  /** Calls `listener` whenever list() may have grown or closed() become true, until the returned function is called. */
+  readonly onChange?: (listener: () => void) => () => void;
 }
 
 export interface LogQuery {
@@ -76,7 +78,7 @@ export async function* readLogs(logs: LogSources, query: LogQuery, signal: Abort
   const positions = query.cursor ? decodeLogCursor(query.cursor) : undefined;
   const watch = new LogWatch();
   // Subscribed before the first list: a log added between the two is not missed.
-  const unsubscribe = query.follow ? logs.onAdded?.(() => watch.poke()) : undefined;
+  const unsubscribe = query.follow ? logs.onChange?.(() => watch.poke()) : undefined;
   const sources = new Map<string, Source>();
   const addSources = async (): Promise<void> => {
     for (const { name, dir } of await logs.list()) {
@@ -93,6 +95,8 @@ export async function* readLogs(logs: LogSources, query: LogQuery, signal: Abort
     for (;;) {
       yield* drain(sources, query, signal);
       if (!query.follow || signal.aborted || (query.untilUnixNano !== undefined && nowUnixNano() >= query.untilUnixNano)) return;
+      // Watched before asking: a close between the two still wakes the follow.
+      for (const dir of (await logs.closingDirs?.()) ?? []) watch.add(dir);
       if (await logs.closed()) {
         // Closed: the last byte is written. One more drain reads it all.
         yield* drain(sources, query, signal);

@@ -104,7 +104,7 @@ test("a cell-wide follow that starts with no logs reads the first one added, wok
     startOffset: 0,
     list: async () => [...added],
     closed: async () => false,
-    onAdded: (listener) => ((notify = listener), () => (notify = undefined)),
+    onChange: (listener) => ((notify = listener), () => (notify = undefined)),
   };
   const ac = new AbortController();
   t.after(() => ac.abort());
