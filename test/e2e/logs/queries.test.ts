@@ -116,7 +116,7 @@ async function queryExact(request: DeepPartial<GetLogsRequest>, times: { since?:
 
 test("since and until compare at the nanosecond: since t+1ns leaves out the record at t, until t+1ns keeps it", async (t) => {
   const cell = await cellFor(t);
-  await run(cell, "three", "echo one; echo two; echo three");
+  await run(cell, "three", "echo one; sleep 0.05; echo two; sleep 0.05; echo three"); // one read, one time: apart
   const entries = await query(aurae.client, { cellName: cell, executableName: "three" });
   const t2 = entries[1]!.timeUnixNano;
   assert.ok(entries[0]!.timeUnixNano < t2 && t2 < entries[2]!.timeUnixNano, "three distinct times");
