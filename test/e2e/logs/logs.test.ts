@@ -87,6 +87,7 @@ test("a follow of a whole cell started before any executable receives the lines 
   await aurae.client.executables.start({ spec: { cellName: cell, name: "late", argv: ["seq", "1", "3"] } });
   await follow;
   assert.deepEqual(lines, ["late: 1", "late: 2", "late: 3"]);
+  await waitForExit(aurae.client, cell, "late"); // the cell is freed without stop
 });
 
 test("a missing cell is NOT_FOUND naming the cell, for logs and for get, stop, signal and wait of an executable in it", async () => {
