@@ -56,8 +56,8 @@ export function registerLogs(program: Command): void {
       const prefix = opts.prefix ?? name === undefined;
       await fanOut(command, (client, node) =>
         untilInterrupted(async (signal) => {
-          for await (const { entries, cursor } of client.observe.getLogs(request, { signal }))
-            for (const entry of entries) writeEntry(entry, { out, cursor, prefix, node });
+          for await (const { entries } of client.observe.getLogs(request, { signal }))
+            for (const entry of entries) writeEntry(entry, { out, prefix, node });
         }).then(() => []),
       );
     });
@@ -71,9 +71,9 @@ export function registerDaemonLog(program: Command): void {
       const request = { level: opts.level ?? "", follow: opts.follow ?? false, tail: opts.tail, since: opts.since, until: opts.until, cursor: opts.cursor ?? "" };
       await fanOut(command, (client, node) =>
         untilInterrupted(async (signal) => {
-          for await (const { entries, cursor } of client.observe.getDaemonLogs(request, { signal }))
+          for await (const { entries } of client.observe.getDaemonLogs(request, { signal }))
             for (const entry of entries)
-              process.stdout.write(out.format === "table" ? `${node ? `${node} ` : ""}${describeDaemonEntry(entry.line.toString("utf8"))}\n` : encodeRecord(entryJson(entry, cursor, node), out.format));
+              process.stdout.write(out.format === "table" ? `${node ? `${node} ` : ""}${describeDaemonEntry(entry.line.toString("utf8"))}\n` : encodeRecord(entryJson(entry, node), out.format));
         }).then(() => []),
       );
     });
@@ -81,23 +81,20 @@ export function registerDaemonLog(program: Command): void {
 
 interface EntryContext {
   readonly out: OutputOptions;
-  /** The resume cursor after the entry's batch. */
-  readonly cursor: string;
   readonly prefix: boolean;
   readonly node: string | undefined;
 }
 
-/** The protobuf JSON of an entry, its line as text, and the cursor to resume after its batch. */
-const entryJson = (entry: LogEntry, cursor: string, node: string | undefined): object => ({
+/** The protobuf JSON of an entry (with the cursor that resumes right after it) and its line as text. */
+const entryJson = (entry: LogEntry, node: string | undefined): object => ({
   ...(node === undefined ? {} : { node }),
   ...(protoJson(LogEntry, entry) as object),
   text: entry.line.toString("utf8"),
-  cursor,
 });
 
 /** One line per entry: plain to the entry's own stream, or a JSON line or YAML document on stdout. */
-function writeEntry(entry: LogEntry, { out, cursor, prefix, node }: EntryContext): void {
-  if (out.format !== "table") return void process.stdout.write(encodeRecord(entryJson(entry, cursor, node), out.format));
+function writeEntry(entry: LogEntry, { out, prefix, node }: EntryContext): void {
+  if (out.format !== "table") return void process.stdout.write(encodeRecord(entryJson(entry, node), out.format));
   // Each stream goes to its own descriptor, so `aer logs ... 2>/dev/null` shows stdout alone.
   const stream = entry.stream === LogStream.LOG_STREAM_STDERR ? process.stderr : process.stdout;
   const head = `${node ? `${node} ` : ""}${prefix ? `${entry.executableName}: ` : ""}`;

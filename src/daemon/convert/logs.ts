@@ -1,7 +1,7 @@
 import type { LogBatch, LogQuery } from "../../domain/logs/read-logs.js";
 import * as pb from "../../gen/aurae/observe/v1/observe.js";
 import { enumFromProto } from "./enums.js";
-import { keepExactTimestamps } from "./exact-timestamps.js";
+import { exactTimestamp, keepExactTimestamps } from "./exact-timestamps.js";
 
 // A stream selected must be one: UNSPECIFIED in the list is a mistake, not "both" (that is the empty list).
 const STREAM_NAMES: Record<pb.LogStream.LOG_STREAM_STDOUT | pb.LogStream.LOG_STREAM_STDERR, "stdout" | "stderr"> = {
@@ -15,8 +15,13 @@ export const ObserveServiceExact = keepExactTimestamps(pb.ObserveServiceService,
   getDaemonLogs: { since: 4, until: 5 },
 });
 
-// since and until were checked as sent (ObserveServiceExact).
-const nanos = (date: Date | undefined): bigint | undefined => (date === undefined ? undefined : BigInt(date.getTime()) * 1_000_000n);
+// since and until were checked as sent (ObserveServiceExact); records are stamped to the nanosecond, so the exact
+// Timestamp is used, not the millisecond Date ts-proto made of it.
+function nanos(req: object, date: Date | undefined, field: "since" | "until"): bigint | undefined {
+  if (date === undefined) return undefined;
+  const exact = exactTimestamp(req, field);
+  return exact === undefined ? BigInt(date.getTime()) * 1_000_000n : exact.seconds * 1_000_000_000n + BigInt(exact.nanos);
+}
 
 export const logQueryFromProto = (req: Omit<pb.GetLogsRequest, "cellName" | "executableName" | "offset">): LogQuery => ({
   follow: req.follow,
@@ -24,8 +29,8 @@ export const logQueryFromProto = (req: Omit<pb.GetLogsRequest, "cellName" | "exe
     streams: new Set(req.streams.map((s, i) => enumFromProto(STREAM_NAMES, s, `streams[${i}]`, pb.LogStream))),
   }),
   ...(req.tail !== undefined && { tail: req.tail }),
-  ...(req.since && { sinceUnixNano: nanos(req.since) }),
-  ...(req.until && { untilUnixNano: nanos(req.until) }),
+  ...(req.since && { sinceUnixNano: nanos(req, req.since, "since") }),
+  ...(req.until && { untilUnixNano: nanos(req, req.until, "until") }),
   ...(req.cursor !== "" && { cursor: req.cursor }),
 });
 
@@ -37,6 +42,7 @@ export const logBatchToProto = (batch: LogBatch): pb.GetLogsResponse => ({
     line: r.content,
     nextOffset: BigInt(r.nextOffset),
     executableName: r.executable,
+    cursor: r.cursor,
   })),
   cursor: batch.cursor,
   skippedBytes: BigInt(batch.skippedBytes),

@@ -3,6 +3,7 @@
 // truth about an exit, awaited for every running executable through one StatusWatch (inotify, no timer per
 // workload); recover() adopts executables that were running when auraed last stopped. The restart policy turns an
 // exit into a delayed start of the same executable.
+import { EventEmitter } from "node:events";
 import type { Logger } from "pino";
 import { AuraeError, exists, internal, invalid, notFound, precondition, unavailable } from "../../errors.js";
 import type { CgroupDriver, CgroupStats } from "../../runtime/cgroups/driver.js";
@@ -72,6 +73,8 @@ export class Executables implements CellWorkloads {
   readonly #changes = new StateChanges();
   readonly #exits = new StatusWatch();
   readonly #restartTimers = new Map<string, NodeJS.Timeout>();
+  /** Log followers' wake-ups: a cell's name when an executable starts in it, keyOf() when one exits. */
+  readonly #logChanges = new EventEmitter().setMaxListeners(0);
   #closed = false;
 
   constructor(private readonly deps: ExecutablesDeps) {}
@@ -121,6 +124,7 @@ export class Executables implements CellWorkloads {
     }
     const row = this.#running(starting, spawned);
     this.deps.events.record({ kind: "executable.started", cell: spec.cell, executable: spec.name, attributes: { pid: String(row.pid) }, labels: spec.labels });
+    this.#logChanges.emit(spec.cell); // a cell-wide follow starts following its log
     return toExecutable(row);
   }
 
@@ -274,8 +278,21 @@ export class Executables implements CellWorkloads {
     return this.deps.store.inCell(cell).map((x) => x.name).sort();
   }
 
-  /** Where the executable's log is, and whether it is complete: exited for good and its last shim closed it. */
-  async logOf(cell: string, name: string): Promise<{ dir: string; closed: () => Promise<boolean> }> {
+  /**
+   * Calls `listener` each time an executable starts in `cell`, or, given `name`, each time that one exits, until the
+   * returned function is called.
+   */
+  onLogChange(cell: string, name: string | undefined, listener: () => void): () => void {
+    const event = name === undefined ? cell : keyOf(cell, name);
+    this.#logChanges.on(event, listener);
+    return () => this.#logChanges.off(event, listener);
+  }
+
+  /**
+   * Where the executable's log is, whether it is complete (exited for good and its last shim closed it), and the
+   * directory whose status file says so, for a reader to watch.
+   */
+  async logOf(cell: string, name: string): Promise<{ dir: string; closed: () => Promise<boolean>; statusDir: () => string | undefined }> {
     this.#require(cell, name);
     const dir = executableDir(this.deps.stateRoot, cell, name);
     const closed = async (): Promise<boolean> => {
@@ -283,7 +300,11 @@ export class Executables implements CellWorkloads {
       if (row?.state !== "exited") return row === undefined;
       return (await readShimStatus(runDir(dir, row.restartCount)))?.logClosed ?? false;
     };
-    return { dir: logDir(dir), closed };
+    const statusDir = (): string | undefined => {
+      const row = this.deps.store.get(cell, name);
+      return row && runDir(dir, row.restartCount);
+    };
+    return { dir: logDir(dir), closed, statusDir };
   }
 
   /** Stops every executable on the node, those of the deepest cells first (children before what they serve). */
@@ -515,6 +536,7 @@ export class Executables implements CellWorkloads {
     if (exit.oomKilled) this.deps.events.record({ kind: "executable.oom_killed", cell, executable: name, attributes: { pid: String(row.pid) }, labels: spec.labels });
     this.deps.events.record({ kind: "executable.exited", cell, executable: name, attributes: exitAttributes(exit), labels: spec.labels });
     this.#changes.notify(keyOf(cell, name));
+    this.#logChanges.emit(keyOf(cell, name));
   }
 
   #scheduleRestart(cell: string, name: string, atMs: number): void {
@@ -622,8 +644,9 @@ export class Executables implements CellWorkloads {
     validateCellName(cell, "cell_name");
     validateExecutableName(name, "name");
     const row = this.deps.store.get(cell, name);
-    if (!row) throw notFound(`executable "${name}" not found in cell "${cell}"`);
-    return row;
+    if (row) return row;
+    this.deps.cells.require(cell); // a missing cell is the missing thing to name
+    throw notFound(`executable "${name}" not found in cell "${cell}"`);
   }
 }
 

@@ -16,6 +16,11 @@ export function executableLogs(executables: Executables, cell: string, name: str
     startOffset: offset,
     list: () => Promise.all(names().map(async (n) => ({ name: n, dir: (await executables.logOf(cell, n)).dir }))),
     closed: async () => name !== undefined && (await (await executables.logOf(cell, name)).closed()),
+    closingDirs: async () => {
+      const statusDir = name === undefined ? undefined : (await executables.logOf(cell, name)).statusDir();
+      return statusDir === undefined ? [] : [statusDir];
+    },
+    onChange: (listener) => executables.onLogChange(cell, name, listener),
   };
 }
 

@@ -4,9 +4,10 @@
 // record that was not read.
 import { invalid } from "../../errors.js";
 import type { LogRecord, LogStreamName } from "../../runtime/logs/cri-log.js";
-import { isRecordStart, logEnd, readLogFrom, tailOffset } from "../../runtime/logs/segments.js";
-import { DirWatcher } from "../../runtime/shim/watch-dir.js";
+import { LogWatch } from "../../runtime/logs/log-watch.js";
+import { isRecordStart, logEnd, readLogFrom } from "../../runtime/logs/segments.js";
 import { decodeLogCursor, encodeLogCursor, type LogPositions } from "./log-cursor.js";
+import { tailStarts } from "./tail-starts.js";
 
 export type { LogRecord } from "../../runtime/logs/cri-log.js";
 
@@ -15,8 +16,12 @@ export interface LogSources {
   list(): Promise<readonly { readonly name: string; readonly dir: string }[]>;
   /** True once nothing more will be written: a follow ends after one more read. */
   closed(): Promise<boolean>;
+  /** Where a change may make closed() true (a status file written outside the logs); absent: nowhere. */
+  closingDirs?(): Promise<readonly string[]>;
   /** Where a log not in the cursor starts. */
   readonly startOffset: number;
+  /** Calls `listener` whenever list() may have grown or closed() become true, until the returned function is called. */
+  readonly onChange?: (listener: () => void) => () => void;
 }
 
 export interface LogQuery {
@@ -33,6 +38,8 @@ export interface LogQuery {
 
 export interface ExecutableLogRecord extends LogRecord {
   readonly executable: string;
+  /** Resume right after this record (the read's position in every log once it was read). */
+  readonly cursor: string;
 }
 
 export interface LogBatch {
@@ -43,7 +50,14 @@ export interface LogBatch {
 }
 
 const BATCH_RECORDS = 1000;
+/** Content and cursors a batch holds at most (beyond one record): a response stays far below gRPC's 4 MiB. */
+const BATCH_BYTES = 1 << 20;
 const MAX_TAIL = 1_000_000;
+/** What one read keeps of its logs in memory at a time, shared by its logs (a cell may have many). */
+const READ_BUFFER_BYTES = 8 << 20;
+/** ...but no log's share is smaller: a record larger than its share is still read whole. */
+const MIN_CHUNK_BYTES = 16 << 10;
+const MAX_CHUNK_BYTES = 1 << 20;
 
 /** One executable's log as the merge sees it: buffered records and the position after the last one consumed. */
 interface Source {
@@ -62,62 +76,71 @@ interface Source {
 export async function* readLogs(logs: LogSources, query: LogQuery, signal: AbortSignal): AsyncGenerator<LogBatch> {
   validateLogQuery(query);
   const positions = query.cursor ? decodeLogCursor(query.cursor) : undefined;
+  const watch = new LogWatch();
+  // Subscribed before the first list: a log added between the two is not missed.
+  const unsubscribe = query.follow ? logs.onChange?.(() => watch.poke()) : undefined;
   const sources = new Map<string, Source>();
   const addSources = async (): Promise<void> => {
     for (const { name, dir } of await logs.list()) {
       if (sources.has(name)) continue;
       const start = positions?.[name] ?? logs.startOffset;
       sources.set(name, { name, dir, position: start, buffer: [], chunkEnd: start, drained: false, done: false });
+      if (query.follow) watch.add(dir);
     }
   };
-  await addSources();
-  if (positions || logs.startOffset > 0) await checkStarts([...sources.values()], positions !== undefined);
-  if (!positions && query.tail !== undefined) await startAtTail([...sources.values()], query);
-  const watchers = new Map<string, DirWatcher>();
   try {
+    await addSources();
+    if (positions || logs.startOffset > 0) await checkStarts([...sources.values()], positions !== undefined);
+    if (!positions && query.tail !== undefined) await startAtTail([...sources.values()], query);
     for (;;) {
       yield* drain(sources, query, signal);
       if (!query.follow || signal.aborted || (query.untilUnixNano !== undefined && nowUnixNano() >= query.untilUnixNano)) return;
+      // Watched before asking: a close between the two still wakes the follow.
+      for (const dir of (await logs.closingDirs?.()) ?? []) watch.add(dir);
       if (await logs.closed()) {
         // Closed: the last byte is written. One more drain reads it all.
         yield* drain(sources, query, signal);
         return;
       }
-      for (const source of sources.values())
-        if (!watchers.has(source.name)) watchers.set(source.name, new DirWatcher(source.dir));
-      await Promise.race([...watchers.values()].map((w) => w.changed(signal)));
+      await watch.changed(signal);
       await addSources();
       for (const source of sources.values()) if (!source.done) source.drained = false;
     }
   } finally {
-    for (const watcher of watchers.values()) watcher.close();
+    unsubscribe?.();
+    watch.close();
   }
 }
 
 /** Merges what every source has now, in time order, into batches. */
 async function* drain(sources: Map<string, Source>, query: LogQuery, signal: AbortSignal): AsyncGenerator<LogBatch> {
   let records: ExecutableLogRecord[] = [];
+  let batchBytes = 0;
   let skippedBytes = 0;
   for (;;) {
     if (signal.aborted) return;
-    for (const source of sources.values()) if (source.buffer.length === 0 && !source.drained) skippedBytes += await refill(source, query);
+    const chunkBytes = Math.min(MAX_CHUNK_BYTES, Math.max(MIN_CHUNK_BYTES, Math.floor(READ_BUFFER_BYTES / sources.size)));
+    for (const source of sources.values())
+      if (source.buffer.length === 0 && !source.drained) skippedBytes += await refill(source, query, chunkBytes);
     const next = earliest(sources);
     if (!next) break;
     const record = next.buffer.shift()!;
     next.position = next.buffer.length === 0 ? next.chunkEnd : record.nextOffset;
-    records.push({ ...record, executable: next.name });
-    if (records.length >= BATCH_RECORDS) {
-      yield { records, cursor: cursorOf(sources), skippedBytes };
+    const cursor = cursorOf(sources);
+    records.push({ ...record, executable: next.name, cursor });
+    batchBytes += record.content.length + cursor.length;
+    if (records.length >= BATCH_RECORDS || batchBytes >= BATCH_BYTES) {
+      yield { records, cursor, skippedBytes };
       records = [];
-      skippedBytes = 0;
+      batchBytes = skippedBytes = 0;
     }
   }
   if (records.length > 0 || skippedBytes > 0) yield { records, cursor: cursorOf(sources), skippedBytes };
 }
 
 /** Reads the next chunk of a source into its buffer, keeping only what the query wants. */
-async function refill(source: Source, query: LogQuery): Promise<number> {
-  const chunk = await readLogFrom(source.dir, source.chunkEnd);
+async function refill(source: Source, query: LogQuery, chunkBytes: number): Promise<number> {
+  const chunk = await readLogFrom(source.dir, source.chunkEnd, chunkBytes);
   if (chunk.records.length === 0) {
     source.drained = true;
     return chunk.skippedBytes;
@@ -146,45 +169,11 @@ function earliest(sources: Map<string, Source>): Source | undefined {
   return best;
 }
 
-/**
- * Moves each source to where the selection's last `tail` records begin: each log's own last `tail` records that pass
- * the filters, then, merged, only the newest `tail` of them all.
- */
-async function startAtTail(sources: Source[], query: LogQuery): Promise<void> {
-  const tail = query.tail!;
-  const starts: { source: Source; time: bigint; offset: number }[] = [];
-  for (const source of sources) {
-    const end = await logEnd(source.dir);
-    source.position = source.chunkEnd = end;
-    const passing = await passingSince(source, query, await tailUntilEnough(source, query, tail));
-    for (const p of passing.slice(Math.max(0, passing.length - tail))) starts.push({ source, ...p });
-  }
-  starts.sort((a, b) => (a.time < b.time ? -1 : a.time > b.time ? 1 : 0));
-  for (const kept of starts.slice(Math.max(0, starts.length - tail)))
-    if (kept.offset < kept.source.position) kept.source.position = kept.source.chunkEnd = kept.offset;
-}
-
-/** Walks back from the end until `tail` records pass the filters, or the log's start is reached. */
-async function tailUntilEnough(source: Source, query: LogQuery, tail: number): Promise<number> {
-  for (let n = Math.max(tail, 1); ; n *= 2) {
-    const offset = await tailOffset(source.dir, n);
-    if ((await passingSince(source, query, offset)).length >= tail || offset === (await tailOffset(source.dir, n * 2))) return offset;
-  }
-}
-
-/** Start offsets and times of the records from `offset` to the end that pass the filters. */
-async function passingSince(source: Source, query: LogQuery, offset: number): Promise<{ time: bigint; offset: number }[]> {
-  const passing: { time: bigint; offset: number }[] = [];
-  for (;;) {
-    const chunk = await readLogFrom(source.dir, offset);
-    if (chunk.records.length === 0) return passing;
-    let start = offset;
-    for (const r of chunk.records) {
-      if (passes(r, query)) passing.push({ time: r.timeUnixNano, offset: start });
-      start = r.nextOffset;
-    }
-    offset = chunk.nextOffset;
-  }
+/** Moves each source to where its share of the selection's newest `tail` records begins (or to its end). */
+async function startAtTail(sources: readonly Source[], query: LogQuery): Promise<void> {
+  const inRange = (r: LogRecord): boolean => passes(r, query) && (query.untilUnixNano === undefined || r.timeUnixNano < query.untilUnixNano);
+  const starts = await tailStarts(sources, query.tail!, inRange);
+  for (const source of sources) source.position = source.chunkEnd = starts.get(source.name) ?? (await logEnd(source.dir));
 }
 
 const passes = (r: LogRecord, query: LogQuery): boolean =>

@@ -82,26 +82,47 @@ export async function logEnd(dir: string): Promise<number> {
   });
 }
 
-/** The global offset at which the last `n` records start (n=0: logEnd), reading backwards from the end, across segments. */
-export async function tailOffset(dir: string, n: number): Promise<number> {
-  if (!Number.isSafeInteger(n) || n < 0) throw invalid("n", `must be a non-negative number of records, got ${n}`);
-  if (n === 0) return logEnd(dir);
-  return retryOnRotation(dir, async (segments) => {
-    let wanted = n;
+/** A record and the global offset where it starts. */
+export interface PlacedRecord extends LogRecord {
+  readonly offset: number;
+}
+
+/**
+ * The log's complete records from the newest back to the oldest kept, in chunks of about `chunkBytes` (newest
+ * first within each), so a reader that wants the end reads only the end. Retention deleting a segment not read yet
+ * ends the walk there: its records are gone.
+ */
+export async function* recordsBackward(dir: string, chunkBytes = BACKWARD_CHUNK_BYTES): AsyncGenerator<PlacedRecord[]> {
+  const segments = await listSegments(dir);
+  try {
     for (let i = segments.length - 1; i >= 0; i--) {
       const segment = segments[i]!;
-      // The k-th newline from the end ends the k-th record from the end, which starts just past newline k+1. The
-      // bytes after the first one found are a torn record, not counted.
-      let counted = 0;
+      let end: number | undefined; // just past the oldest record yielded so far (the newest not yet)
       for await (const newline of newlinesBackward(segment.path, regionEnd(segments, i) ?? segment.size)) {
-        if (counted === wanted) return segment.start + newline + 1;
-        counted++;
+        if (end === undefined) end = newline + 1; // what follows the last newline is a torn record
+        else if (end - (newline + 1) >= chunkBytes) {
+          yield await placedRecords(segment, newline + 1, end);
+          end = newline + 1;
+        }
       }
-      if (counted === wanted) return segment.start;
-      wanted -= counted;
+      if (end !== undefined) yield await placedRecords(segment, 0, end);
     }
-    return segments[0]?.start ?? 0; // fewer than n records: all of them
+  } catch (err) {
+    if (!(err instanceof SegmentGone)) throw err;
+  }
+}
+
+/** The records between two record boundaries of a segment, newest first. */
+async function placedRecords(segment: Segment, from: number, to: number): Promise<PlacedRecord[]> {
+  const chunk = await readRecords(segment.path, { from, to, maxBytes: to - from, base: segment.start });
+  if (chunk === undefined) throw new SegmentGone();
+  let offset = segment.start + from;
+  const placed = chunk.records.map((record) => {
+    const at = { ...record, offset };
+    offset = record.nextOffset;
+    return at;
   });
+  return placed.reverse();
 }
 
 /**

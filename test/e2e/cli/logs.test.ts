@@ -44,6 +44,27 @@ test("logs -o json prints one LogEntry a line with its text and a cursor that re
   assert.match(yaml, /^text: one$/m);
 });
 
+test("every logs -o json line has its own cursor, and --cursor of a middle line continues exactly after that line", async (t) => {
+  const cell = await ranToExit(t, "seq 1 5; seq 6 10 >&2");
+  for (const name of [["writer"], []]) {
+    const lines = (await aer("-o", "json", "logs", cell, ...name)).stdout.trim().split("\n").map((l) => JSON.parse(l) as { text: string; cursor: string });
+    assert.equal(new Set(lines.map((l) => l.cursor)).size, 10, "ten lines, ten cursors");
+    const middle = lines.findIndex((l) => l.text === "3");
+    const after = await aer("-o", "json", "logs", cell, ...name, "--cursor", lines[middle]!.cursor);
+    const rest = after.stdout.trim().split("\n").map((l) => (JSON.parse(l) as { text: string }).text);
+    assert.deepEqual(rest, lines.slice(middle + 1).map((l) => l.text), `after line 3 of ${name[0] ?? "the cell"}`);
+  }
+});
+
+test("logs names the missing cell as the missing thing, for a whole cell and for one executable", async () => {
+  const cell = uniqueName("no-such-cell");
+  for (const args of [[cell], [cell, "x"]]) {
+    const result = await aer("logs", ...args);
+    assert.equal(result.code, 3);
+    assert.match(result.stderr, new RegExp(`cell "${cell}" not found`));
+  }
+});
+
 test("logs --since and --until take ages and times: 10m, -1h, RFC 3339", async (t) => {
   const cell = await ranToExit(t, "echo recent");
   assert.equal((await aer("logs", cell, "writer", "--since", "10m")).stdout, "recent\n");

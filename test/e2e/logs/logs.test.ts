@@ -69,3 +69,34 @@ test("logs of an unknown executable are NOT_FOUND; a negative offset is INVALID_
     { code: "invalid" },
   );
 });
+
+test("a follow of a whole cell started before any executable receives the lines of one started later", async (t) => {
+  const cell = await allocate(t);
+  const ac = new AbortController();
+  t.after(() => ac.abort());
+  const giveUp = setTimeout(() => ac.abort(), 20_000); // it waited for ever: fail instead
+  t.after(() => clearTimeout(giveUp));
+  const lines: string[] = [];
+  const follow = (async () => {
+    for await (const { entries } of aurae.client.observe.getLogs({ cellName: cell, follow: true }, { signal: ac.signal })) {
+      lines.push(...entries.map((e) => `${e.executableName}: ${e.line.toString()}`));
+      if (lines.length >= 3) return;
+    }
+  })();
+  await new Promise((resolve) => setTimeout(resolve, 300)); // the follow is open, on a cell with nothing in it
+  await aurae.client.executables.start({ spec: { cellName: cell, name: "late", argv: ["seq", "1", "3"] } });
+  await follow;
+  assert.deepEqual(lines, ["late: 1", "late: 2", "late: 3"]);
+  await waitForExit(aurae.client, cell, "late"); // the cell is freed without stop
+});
+
+test("a missing cell is NOT_FOUND naming the cell, for logs and for get, stop, signal and wait of an executable in it", async () => {
+  const cellName = uniqueName("no-such-cell");
+  const named = { code: "not-found", message: new RegExp(`cell "${cellName}" not found`) };
+  await assert.rejects(collectLogs(aurae.client, cellName, "x", false), named);
+  await assert.rejects(collectLogs(aurae.client, cellName, "", false), named);
+  await assert.rejects(aurae.client.executables.get({ cellName, name: "x" }), named);
+  await assert.rejects(aurae.client.executables.stop({ cellName, name: "x" }), named);
+  await assert.rejects(aurae.client.executables.signal({ cellName, name: "x", signal: 15 }), named);
+  await assert.rejects(aurae.client.executables.wait({ cellName, name: "x" }), named);
+});

@@ -2,10 +2,14 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { LogStream, type AuraeClient } from "../../../src/client/index.js";
-import type { GetLogsRequest } from "../../../src/gen/aurae/observe/v1/observe.js";
+import { BinaryWriter } from "@bufbuild/protobuf/wire";
+import { GetLogsRequest, GetLogsResponse } from "../../../src/gen/aurae/observe/v1/observe.js";
+import { Timestamp } from "../../../src/gen/google/protobuf/timestamp.js";
 import type { DeepPartial } from "../../../src/client/service-client.js";
 import { useDaemon } from "../../helpers/daemon.js";
 import { sleep, waitForExit } from "../../helpers/executables.js";
+import type { RpcMethod } from "../../helpers/fuzz/api-schema.js";
+import { RawClient } from "../../helpers/fuzz/raw-client.js";
 import { uniqueName } from "../../helpers/names.js";
 
 const aurae = useDaemon();
@@ -87,4 +91,52 @@ test("bad queries are INVALID_ARGUMENT naming the field", async (t) => {
     query(aurae.client, { cellName: cell, since: new Date(2000), until: new Date(1000) }),
     (e: Error & { code: string }) => e.code === "invalid" && /until/.test(e.message),
   );
+});
+
+/** GetLogs as another gRPC client sends it: since and until Timestamps to the nanosecond (a Date holds milliseconds). */
+async function queryExact(request: DeepPartial<GetLogsRequest>, times: { since?: bigint; until?: bigint }): Promise<string[]> {
+  const writer = new BinaryWriter();
+  for (const [field, ns] of [[7, times.since], [8, times.until]] as const) {
+    if (ns === undefined) continue;
+    writer.uint32((field << 3) | 2).fork();
+    Timestamp.encode({ seconds: ns / 1_000_000_000n, nanos: Number(ns % 1_000_000_000n) }, writer);
+    writer.join();
+  }
+  const bytes = Buffer.concat([GetLogsRequest.encode(GetLogsRequest.fromPartial(request)).finish(), writer.finish()]);
+  const raw = await RawClient.connect(aurae);
+  try {
+    const method = { path: "/aurae.observe.v1.ObserveService/GetLogs", serverStreaming: true, clientStreaming: false } as RpcMethod;
+    const outcome = await raw.call(method, bytes, 10_000);
+    assert.equal(outcome.code, 0, outcome.details);
+    return outcome.responses.flatMap((r) => texts(GetLogsResponse.decode(r).entries));
+  } finally {
+    raw.close();
+  }
+}
+
+test("since and until compare at the nanosecond: since t+1ns leaves out the record at t, until t+1ns keeps it", async (t) => {
+  const cell = await cellFor(t);
+  await run(cell, "three", "echo one; sleep 0.05; echo two; sleep 0.05; echo three"); // one read, one time: apart
+  const entries = await query(aurae.client, { cellName: cell, executableName: "three" });
+  const t2 = entries[1]!.timeUnixNano;
+  assert.ok(entries[0]!.timeUnixNano < t2 && t2 < entries[2]!.timeUnixNano, "three distinct times");
+  const request = { cellName: cell, executableName: "three" };
+  assert.deepEqual(await queryExact(request, { since: t2 + 1n }), ["three"]);
+  assert.deepEqual(await queryExact(request, { since: t2 }), ["two", "three"]);
+  assert.deepEqual(await queryExact(request, { until: t2 + 1n }), ["one", "two"]);
+  assert.deepEqual(await queryExact(request, { until: t2 }), ["one"]);
+});
+
+test("a tail of a whole cell of many long logs is exactly the newest n lines of them all, in time order", { timeout: 120_000 }, async (t) => {
+  const cell = await cellFor(t);
+  const names = Array.from({ length: 8 }, (_, i) => `w${i}`);
+  // Each writes 20,000 lines, all at once, so their times interleave.
+  await Promise.all(names.map((name) => aurae.client.executables.start({ spec: { cellName: cell, name, argv: ["sh", "-c", `seq -f '${name} %g' 1 20000`] } })));
+  for (const name of names) await waitForExit(aurae.client, cell, name);
+  const all = await query(aurae.client, { cellName: cell });
+  assert.equal(all.length, 8 * 20_000);
+  for (const n of [1, 1000, 25_000]) {
+    const tail = await query(aurae.client, { cellName: cell, tail: n });
+    assert.deepEqual(texts(tail), texts(all.slice(-n)), `tail ${n}`);
+  }
 });

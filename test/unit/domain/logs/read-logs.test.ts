@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
-import { writeFile } from "node:fs/promises";
+import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { test, type TestContext } from "node:test";
 import { encodeLogCursor } from "../../../../src/domain/logs/log-cursor.js";
-import { readLogs, type LogQuery, type LogSources } from "../../../../src/domain/logs/read-logs.js";
+import { readLogs, type LogBatch, type LogQuery, type LogSources } from "../../../../src/domain/logs/read-logs.js";
 import { tempDir } from "../../helpers/temp-dir.js";
 
 const RECORDS = ["2026-11-24T22:28:00.000000001Z stdout F one\n", "2026-11-24T22:28:00.000000002Z stderr F two\n"];
@@ -47,4 +47,77 @@ test("refuses a cursor whose position is inside a record, as not a cursor this A
     field: "cursor",
     message: "cursor: is not a cursor this API returned",
   });
+});
+
+/** A CRI record at 2026-11-24T22:28:00 plus `ns` nanoseconds. */
+const at = (ns: number, content: string, stream = "stdout"): string =>
+  `2026-11-24T22:28:00.${String(ns).padStart(9, "0")}Z ${stream} F ${content}\n`;
+const T0 = 1_795_559_280_000_000_000n; // 2026-11-24T22:28:00Z in ns
+
+/** Logs named by their keys, each one segment of `text`. */
+async function logs(t: TestContext, texts: Record<string, string>): Promise<LogSources> {
+  const root = await tempDir(t, "aurae-read-logs-");
+  const dirs = await Promise.all(
+    Object.entries(texts).map(async ([name, text]) => {
+      await mkdir(join(root, name));
+      await writeFile(join(root, name, `${"0".repeat(20)}.log`), text);
+      return { name, dir: join(root, name) };
+    }),
+  );
+  return { startOffset: 0, list: async () => dirs, closed: async () => true };
+}
+
+test("since and until compare at the nanosecond: since t+1ns leaves out the record at t, until t+1ns keeps it", async (t) => {
+  const sources = await logs(t, { x: at(5, "before") + at(6, "at t") + at(7, "after") });
+  const t6 = T0 + 6n;
+  assert.deepEqual(await read(sources, { sinceUnixNano: t6 + 1n }), ["after"]);
+  assert.deepEqual(await read(sources, { sinceUnixNano: t6 }), ["at t", "after"]);
+  assert.deepEqual(await read(sources, { untilUnixNano: t6 + 1n }), ["before", "at t"]);
+  assert.deepEqual(await read(sources, { untilUnixNano: t6 }), ["before"]);
+});
+
+test("a tail over many logs is the newest n of them all, merged in time order", async (t) => {
+  const a = [1, 4, 5, 9].map((ns) => at(ns, `a${ns}`)).join("");
+  const b = [2, 3, 6, 7, 8].map((ns) => at(ns, `b${ns}`)).join("");
+  const sources = await logs(t, { a, b, empty: "" });
+  assert.deepEqual(await read(sources, { tail: 4 }), ["b6", "b7", "b8", "a9"]);
+  assert.deepEqual(await read(sources, { tail: 100 }), ["a1", "b2", "b3", "a4", "a5", "b6", "b7", "b8", "a9"]);
+  assert.deepEqual(await read(sources, { tail: 0 }), []);
+  assert.deepEqual(await read(sources, { tail: 2, untilUnixNano: T0 + 8n }), ["b6", "b7"]);
+});
+
+test("a filtered tail reads no log further back than its newest n reach, however much older text there is", async (t) => {
+  // The other log is long, older than every record the tail keeps, holds none that pass the filter, and starts with
+  // a record that does not parse: reading it to its start would fail the call.
+  const recent = Array.from({ length: 20 }, (_, i) => at(900_000 + i, `r${i}`, i % 2 ? "stderr" : "stdout")).join("");
+  const old = "not a record\n" + Array.from({ length: 5000 }, (_, i) => at(i, `old ${i}`)).join("");
+  const sources = await logs(t, { old, recent });
+  assert.deepEqual(await read(sources, { tail: 3, streams: new Set(["stderr"]) }), ["r15", "r17", "r19"]);
+  await assert.rejects(read(sources, { tail: 6000 }), { kind: "internal" }, "the old log's start is read when the tail reaches it");
+});
+
+test("a cell-wide follow that starts with no logs reads the first one added, woken without polling", async (t) => {
+  const root = await tempDir(t, "aurae-read-logs-");
+  const added: { name: string; dir: string }[] = [];
+  let notify: (() => void) | undefined;
+  const sources: LogSources = {
+    startOffset: 0,
+    list: async () => [...added],
+    closed: async () => false,
+    onChange: (listener) => ((notify = listener), () => (notify = undefined)),
+  };
+  const ac = new AbortController();
+  t.after(() => ac.abort());
+  const reader = readLogs(sources, { follow: true }, AbortSignal.any([ac.signal, AbortSignal.timeout(5000)]));
+  const first = reader.next();
+  await new Promise((resolve) => setTimeout(resolve, 50));
+  const dir = join(root, "later");
+  await mkdir(dir);
+  await writeFile(join(dir, `${"0".repeat(20)}.log`), at(1, "hello"));
+  added.push({ name: "later", dir });
+  notify!();
+  const { value } = await first;
+  assert.deepEqual((value as LogBatch).records.map((r) => r.content.toString()), ["hello"]);
+  await reader.return(undefined);
+  assert.equal(notify, undefined, "the follow unsubscribed when it ended");
 });

@@ -3,7 +3,7 @@ import { mkdir, symlink, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { before, test, type TestContext } from "node:test";
 import type { LogRecord } from "../../../../src/runtime/logs/cri-log.js";
-import { isRecordStart, listSegments, logEnd, readLogFrom, tailOffset } from "../../../../src/runtime/logs/segments.js";
+import { isRecordStart, listSegments, logEnd, readLogFrom, recordsBackward } from "../../../../src/runtime/logs/segments.js";
 import { tempDir } from "../../helpers/temp-dir.js";
 import { buildShim, runToExit } from "../../native/shim-harness.js";
 
@@ -30,6 +30,17 @@ async function logDir(t: TestContext, segments: readonly (readonly string[])[], 
 const ends = (words: readonly string[], firstStart = 0): number[] =>
   words.map((_, i) => firstStart + words.slice(0, i + 1).reduce((sum, w) => sum + record(w).length, 0));
 
+/** Every record recordsBackward yields, newest first, with where it starts, and how many chunks it took. */
+async function backward(dir: string, chunkBytes?: number): Promise<{ records: { content: string; offset: number }[]; chunks: number }> {
+  const records: { content: string; offset: number }[] = [];
+  let chunks = 0;
+  for await (const chunk of recordsBackward(dir, chunkBytes)) {
+    chunks++;
+    records.push(...chunk.map((r) => ({ content: r.content.toString("utf8"), offset: r.offset })));
+  }
+  return { records, chunks };
+}
+
 const THREE_SEGMENTS = [["one", "two"], ["three"], ["four", "five", "six"]];
 const ALL = THREE_SEGMENTS.flat();
 
@@ -47,7 +58,7 @@ test("lists segments by global start, leaving out other files; a missing dir is 
   assert.deepEqual(await listSegments(missing), []);
   assert.deepEqual(await readLogFrom(missing, 42), { records: [], nextOffset: 42, skippedBytes: 0 });
   assert.equal(await logEnd(missing), 0);
-  assert.equal(await tailOffset(missing, 5), 0);
+  assert.deepEqual((await backward(missing)).records, []);
 });
 
 test("reads across segment boundaries in order, each nextOffset global", async (t) => {
@@ -105,34 +116,47 @@ test("a record starts at a segment's start, just past a newline, or before the o
   assert.equal(await isRecordStart(empty, 5), false);
 });
 
-test("tailOffset(n) finds where the last n records start, across segments", async (t) => {
-  const dir = await logDir(t, THREE_SEGMENTS);
-  const starts = [0, ...ends(ALL).slice(0, -1)];
-  for (const n of [1, 2, 3, 4, 5]) {
-    const offset = await tailOffset(dir, n);
-    assert.equal(offset, starts[ALL.length - n], `n=${n}`);
-    assert.deepEqual(contents((await readLogFrom(dir, offset)).records), ALL.slice(-n));
-  }
-  assert.equal(await tailOffset(dir, ALL.length), 0);
-  assert.equal(await tailOffset(dir, 1000), 0);
-  assert.equal(await tailOffset(dir, 0), await logEnd(dir));
-  await assert.rejects(tailOffset(dir, -1), { kind: "invalid", field: "n" });
+test("recordsBackward yields every record newest first with its global start, across segments, in chunks", async (t) => {
+  const dir = await logDir(t, THREE_SEGMENTS, 500);
+  const starts = [500, ...ends(ALL, 500).slice(0, -1)];
+  const expected = ALL.map((content, i) => ({ content, offset: starts[i]! })).reverse();
+  const whole = await backward(dir);
+  assert.deepEqual(whole.records, expected);
+  assert.equal(whole.chunks, 3, "one chunk per segment when they are small");
+  const small = await backward(dir, 1);
+  assert.deepEqual(small.records, expected);
+  assert.equal(small.chunks, ALL.length, "a record per chunk when the chunk is smaller than a record");
+  assert.deepEqual((await backward(await tempDir(t, "aurae-segments-"))).records, []);
 });
 
-test("tailOffset counts records larger than its read chunk and stops at the oldest segment kept", async (t) => {
+test("recordsBackward reads only as far back as its reader goes: older records may even be malformed", async (t) => {
+  const dir = await tempDir(t, "aurae-segments-");
+  const newer = Array.from({ length: 1000 }, (_, i) => record(`line ${i}`));
+  await writeFile(join(dir, name(0)), Buffer.concat([Buffer.from("not a record\n"), ...newer]));
+  const taken: string[] = [];
+  for await (const chunk of recordsBackward(dir, 4096)) {
+    taken.push(...contents(chunk));
+    if (taken.length >= 10) break;
+  }
+  assert.deepEqual(taken.slice(0, 10), Array.from({ length: 10 }, (_, i) => `line ${999 - i}`));
+  await assert.rejects(backward(dir, 4096), { kind: "internal" }, "read to the start, the bad record is found");
+});
+
+test("recordsBackward takes records larger than its chunk whole and stops at the oldest segment kept", async (t) => {
   const big = "x".repeat(200_000);
   const dir = await logDir(t, [["old"], [big, "a"], ["b", big]], 777);
-  assert.equal(await tailOffset(dir, 1), ends(["old", big, "a", "b"], 777).at(-1));
-  assert.equal(await tailOffset(dir, 3), ends(["old", big], 777).at(-1));
-  assert.equal(await tailOffset(dir, 99), 777);
+  const { records } = await backward(dir);
+  assert.deepEqual(records.map((r) => r.content), [big, "b", "a", big, "old"]);
+  assert.equal(records.at(-1)!.offset, 777);
+  assert.equal(records[1]!.offset, ends(["old", big, "a"], 777).at(-1));
 });
 
-test("logEnd and tailOffset ignore a torn last record; reading leaves it until its newline comes", async (t) => {
+test("logEnd and recordsBackward ignore a torn last record; reading leaves it until its newline comes", async (t) => {
   const dir = await logDir(t, [["one"], ["two"]]);
   const [, end] = ends(["one", "two"]);
   await writeFile(join(dir, name(ends(["one"])[0]!)), Buffer.concat([record("two"), record("torn").subarray(0, 20)]));
   assert.equal(await logEnd(dir), end);
-  assert.equal(await tailOffset(dir, 1), ends(["one"])[0]);
+  assert.deepEqual((await backward(dir)).records, [{ content: "two", offset: ends(["one"])[0] }, { content: "one", offset: 0 }]);
   assert.deepEqual(await readLogFrom(dir, end!), { records: [], nextOffset: end, skippedBytes: 0 });
 });
 
@@ -142,7 +166,7 @@ test("logEnd is the newest segment's start while it is empty or holds only a tor
   assert.equal(await logEnd(dir), start);
   await writeFile(join(dir, name(start!)), record("half").subarray(0, 10));
   assert.equal(await logEnd(dir), start);
-  assert.equal(await tailOffset(dir, 1), 0);
+  assert.deepEqual((await backward(dir)).records, [{ content: "one", offset: 0 }]);
 });
 
 test("an older segment grown past the next one's start (two shims raced a rotation) is read only up to it", async (t) => {
@@ -152,7 +176,7 @@ test("an older segment grown past the next one's start (two shims raced a rotati
   const read = await readLogFrom(dir, 0);
   assert.deepEqual(contents(read.records), ["one", "two", "three"]);
   assert.equal(read.records[1]!.nextOffset, second);
-  assert.equal(await tailOffset(dir, 2), ends(["one"])[0]);
+  assert.deepEqual((await backward(dir)).records.map((r) => r.content), ["three", "two", "one"]);
 });
 
 test("jumps over a record cut at an older segment's end, counting its bytes as skipped", async (t) => {
@@ -190,7 +214,7 @@ test("a malformed record is an internal error naming the segment and the positio
 
 before(buildShim);
 
-test("reads what the real shim rotated: the kept tail, resumable, with tailOffset and logEnd agreeing", { timeout: 30_000 }, async (t) => {
+test("reads what the real shim rotated: the kept tail, resumable, with recordsBackward and logEnd agreeing", { timeout: 30_000 }, async (t) => {
   const dir = join(await tempDir(t, "aurae-segments-shim-"), "log");
   await mkdir(dir);
   await runToExit(t, { argv: ["seq", "1", "20000"], logDir: dir, flags: ["--log-max-bytes", "4096", "--log-max-files", "3"] });
@@ -205,6 +229,5 @@ test("reads what the real shim rotated: the kept tail, resumable, with tailOffse
   assert.deepEqual(lines, Array.from({ length: 20000 - firstLine + 1 }, (_, i) => String(firstLine + i)));
   const last = segments.at(-1)!;
   assert.equal(await logEnd(dir), last.start + last.size);
-  const tail = await readLogFrom(dir, await tailOffset(dir, 100));
-  assert.deepEqual(contents(tail.records), lines.slice(-100));
+  assert.deepEqual((await backward(dir, 2048)).records.map((r) => r.content).reverse(), lines);
 });

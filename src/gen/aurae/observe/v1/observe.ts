@@ -79,7 +79,10 @@ export interface GetLogsRequest {
   tail?:
     | number
     | undefined;
-  /** Only records written at or after since, and before until. With until, a follow ends once until has passed. */
+  /**
+   * Only records written at or after since, and before until, compared to the nanosecond. With until, a follow ends
+   * once until has passed.
+   */
   since: Date | undefined;
   until:
     | Date
@@ -101,6 +104,11 @@ export interface LogEntry {
   nextOffset: bigint;
   /** The executable that wrote it. */
   executableName: string;
+  /**
+   * Resume token: pass it as cursor to continue right after this entry (in a cell's merged log too, where
+   * next_offset alone cannot say where the other executables' logs stood).
+   */
+  cursor: string;
 }
 
 export interface GetLogsResponse {
@@ -390,7 +398,15 @@ export const GetLogsRequest: MessageFns<GetLogsRequest> = {
 };
 
 function createBaseLogEntry(): LogEntry {
-  return { timeUnixNano: 0n, stream: 0, partial: false, line: Buffer.alloc(0), nextOffset: 0n, executableName: "" };
+  return {
+    timeUnixNano: 0n,
+    stream: 0,
+    partial: false,
+    line: Buffer.alloc(0),
+    nextOffset: 0n,
+    executableName: "",
+    cursor: "",
+  };
 }
 
 export const LogEntry: MessageFns<LogEntry> = {
@@ -418,6 +434,9 @@ export const LogEntry: MessageFns<LogEntry> = {
     }
     if (message.executableName !== "") {
       writer.uint32(50).string(message.executableName);
+    }
+    if (message.cursor !== "") {
+      writer.uint32(58).string(message.cursor);
     }
     return writer;
   },
@@ -483,6 +502,14 @@ export const LogEntry: MessageFns<LogEntry> = {
             message.executableName = reader.string();
             continue;
           }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.cursor = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -515,6 +542,7 @@ export const LogEntry: MessageFns<LogEntry> = {
         : isSet(object.executable_name)
         ? globalThis.String(object.executable_name)
         : "",
+      cursor: isSet(object.cursor) ? globalThis.String(object.cursor) : "",
     };
   },
 
@@ -538,6 +566,9 @@ export const LogEntry: MessageFns<LogEntry> = {
     if (message.executableName !== "") {
       obj.executableName = message.executableName;
     }
+    if (message.cursor !== "") {
+      obj.cursor = message.cursor;
+    }
     return obj;
   },
 
@@ -556,6 +587,7 @@ export const LogEntry: MessageFns<LogEntry> = {
       ? BigInt(object.nextOffset)
       : 0n;
     message.executableName = object.executableName ?? "";
+    message.cursor = object.cursor ?? "";
     return message;
   },
 };
