@@ -88,4 +88,14 @@ export const MIGRATIONS: readonly string[] = [
   -- JSON object of strings: the labels of the event's cell or executable when it was recorded, for label selectors
   ALTER TABLE events ADD COLUMN labels TEXT NOT NULL DEFAULT '{}';
   `,
+  `
+  -- One row: the database's epoch, a random id made once. The sequences of the events and the audit log mean
+  -- something only within it: a watch resuming with another epoch is refused, as the log was replaced (a new
+  -- database) and the same sequences now name other records.
+  CREATE TABLE meta (
+    id    INTEGER PRIMARY KEY CHECK (id = 1),
+    epoch TEXT NOT NULL
+  ) STRICT;
+  INSERT INTO meta (id, epoch) VALUES (1, lower(hex(randomblob(16))));
+  `,
 ];

@@ -81,6 +81,11 @@ export class AuditLog {
   close(): void {
     this.#journal.close();
   }
+
+  /** The epoch its sequences are numbered in (see Journal.epoch). */
+  get epoch(): string {
+    return this.#journal.epoch;
+  }
 }
 
 const clip = (text: string): string => (text.length > MAX_AUDIT_TEXT_CHARS ? `${text.slice(0, MAX_AUDIT_TEXT_CHARS - 1)}…` : text);
