@@ -95,12 +95,14 @@ async function main(config: DaemonConfig): Promise<void> {
     stateRoot: config.stateDir,
     locks,
     events,
+    atomically: (fn) => store.transaction(fn),
     workloads: () => executables,
     identities: cellSockets,
   });
   const executables: Executables = new Executables({
     store: store.executables,
     events,
+    atomically: (fn) => store.transaction(fn),
     cells,
     cgroups,
     shim,

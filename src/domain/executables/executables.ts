@@ -35,6 +35,8 @@ import { StateChanges } from "./state-changes.js";
 export interface ExecutablesDeps {
   /** Records what happens to executables in the node's event log. */
   readonly events: { record(event: NewEvent): unknown };
+  /** Runs `fn` in one database transaction (Store.transaction): a change and its event land together or not at all. */
+  readonly atomically: <T>(fn: () => T) => T;
   readonly store: ExecutablesStore;
   readonly cells: Cells;
   readonly cgroups: CgroupDriver;
@@ -103,8 +105,11 @@ export class Executables implements CellWorkloads {
         this.deps.store.delete(spec.cell, spec.name);
         throw err;
       }
-      const row = this.#running(starting, spawned);
-      this.deps.events.record({ kind: "executable.started", cell: spec.cell, executable: spec.name, attributes: { pid: String(row.pid) }, labels: spec.labels });
+      const row = this.deps.atomically(() => {
+        const row = this.#running(starting, spawned);
+        this.deps.events.record({ kind: "executable.started", cell: spec.cell, executable: spec.name, attributes: { pid: String(row.pid) }, labels: spec.labels });
+        return row;
+      });
       return toExecutable(row);
     });
   }
@@ -129,8 +134,10 @@ export class Executables implements CellWorkloads {
     const row = await this.#settled(cell, name);
     if (row.state === "exited") return toExecutable(row); // as CRI StopContainer: stopping a stopped one is no error
     if (row.state === "backoff") return toExecutable(this.#cancelRestart(row));
-    this.deps.store.markStopping(cell, name, { signal, deadlineMs: Date.now() + graceMs });
-    this.deps.events.record({ kind: "executable.stopped", cell, executable: name, attributes: { signal: String(signal) }, labels: labelsOf(row) });
+    this.deps.atomically(() => {
+      this.deps.store.markStopping(cell, name, { signal, deadlineMs: Date.now() + graceMs });
+      this.deps.events.record({ kind: "executable.stopped", cell, executable: name, attributes: { signal: String(signal) }, labels: labelsOf(row) });
+    });
     this.#changes.notify(keyOf(cell, name));
     await this.#signalMainProcess(row, signal);
     if (!(await this.#waitExited(cell, name, graceMs))) {
@@ -391,16 +398,18 @@ export class Executables implements CellWorkloads {
       stopped: row.state === "stopping",
     });
     const exitStatus = JSON.stringify(exit);
-    if (decision.restart) {
-      const nextRestartAtMs = Date.now() + decision.delayMs;
-      this.deps.store.setBackoff(cell, name, { exitedAtMs, exitStatus, nextRestartAtMs, backoffStep: decision.backoffStep });
-      this.#scheduleRestart(cell, name, nextRestartAtMs);
-    } else {
-      this.deps.store.setExited(cell, name, exitedAtMs, exitStatus);
-    }
-    this.deps.log.info({ cell, name, pid: row.pid, exit, restart: decision }, "executable exited");
-    if (exit.oomKilled) this.deps.events.record({ kind: "executable.oom_killed", cell, executable: name, attributes: { pid: String(row.pid) }, labels: spec.labels });
-    this.deps.events.record({ kind: "executable.exited", cell, executable: name, attributes: exitAttributes(exit), labels: spec.labels });
+    this.deps.atomically(() => {
+      if (decision.restart) {
+        const nextRestartAtMs = Date.now() + decision.delayMs;
+        this.deps.store.setBackoff(cell, name, { exitedAtMs, exitStatus, nextRestartAtMs, backoffStep: decision.backoffStep });
+        this.#scheduleRestart(cell, name, nextRestartAtMs);
+      } else {
+        this.deps.store.setExited(cell, name, exitedAtMs, exitStatus);
+      }
+      this.deps.log.info({ cell, name, pid: row.pid, exit, restart: decision }, "executable exited");
+      if (exit.oomKilled) this.deps.events.record({ kind: "executable.oom_killed", cell, executable: name, attributes: { pid: String(row.pid) }, labels: spec.labels });
+      this.deps.events.record({ kind: "executable.exited", cell, executable: name, attributes: exitAttributes(exit), labels: spec.labels });
+    });
     this.#changes.notify(keyOf(cell, name));
   }
 
@@ -432,10 +441,13 @@ export class Executables implements CellWorkloads {
     const starting: ExecutableRow = { ...row, state: "starting", pid: 0, startedAtMs: Date.now(), restartCount: row.restartCount + 1, nextRestartAtMs: null };
     this.deps.store.put(starting);
     try {
-      const next = this.#running(starting, await this.#spawn(JSON.parse(row.spec) as ExecutableSpec, starting.restartCount));
-      const { cell, name } = row;
-      this.deps.events.record({ kind: "executable.restarted", cell, executable: name, attributes: { restart_count: String(next.restartCount), pid: String(next.pid), ...attributes }, labels: labelsOf(row) });
-      return next;
+      const spawned = await this.#spawn(JSON.parse(row.spec) as ExecutableSpec, starting.restartCount);
+      return this.deps.atomically(() => {
+        const next = this.#running(starting, spawned);
+        const { cell, name } = row;
+        this.deps.events.record({ kind: "executable.restarted", cell, executable: name, attributes: { restart_count: String(next.restartCount), pid: String(next.pid), ...attributes }, labels: labelsOf(row) });
+        return next;
+      });
     } catch (err) {
       this.deps.store.put({ ...row, state: "exited", nextRestartAtMs: null });
       this.#changes.notify(keyOf(row.cell, row.name));
