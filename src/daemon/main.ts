@@ -57,7 +57,7 @@ async function main(config: DaemonConfig): Promise<void> {
   await prepareSocket(config);
   const daemonLogDir = join(config.stateDir, "daemon-log");
   // The daemon's log goes to stdout and to a rotated log that GetDaemonLogs serves.
-  const logFile = new SegmentWriter({ dir: daemonLogDir, maxBytes: config.logMaxBytes, maxFiles: config.logMaxFiles });
+  const logFile = new SegmentWriter({ dir: daemonLogDir, maxBytes: config.logMaxBytes, maxFiles: config.logMaxFiles, stderr: process.stderr });
   const log = pino({ level: config.logLevel, base: { pid: process.pid } }, pino.multistream([{ stream: process.stdout }, { stream: logFile }]));
   const store = Store.open(join(config.stateDir, "aurae.db"));
   const events = new EventLog({ store: store.events, retention: config.eventRetention });
