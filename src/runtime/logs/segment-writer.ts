@@ -4,7 +4,7 @@
 //
 // A disk that is full or failing (ENOSPC, EIO, a segment replaced by a directory) must not stop the daemon: a record
 // that cannot be written is dropped and counted, the first failure of a run is said on stderr, each later record
-// tries again, and once one is written the log says how many were lost.
+// tries again, and once one is written the log says (a warning) how many were lost.
 import { appendFileSync, closeSync, fstatSync, ftruncateSync, mkdirSync, openSync, unlinkSync } from "node:fs";
 import { join } from "node:path";
 import { Writable } from "node:stream";
@@ -65,7 +65,7 @@ export class SegmentWriter extends Writable {
   #writeLine(line: string): void {
     try {
       if (this.#failing !== undefined) {
-        this.#append(this.#record(`auraed: ${this.#lostInRun} lines of this log were lost: ${this.#failing}`));
+        this.#append(this.#record(this.#lostNotice()));
         this.opts.stderr?.write(`auraed: the daemon log in ${this.opts.dir} is written again\n`);
         this.#failing = undefined;
         this.#lostInRun = 0;
@@ -78,6 +78,12 @@ export class SegmentWriter extends Writable {
         this.opts.stderr?.write(`auraed: cannot write the daemon log in ${this.opts.dir} (${(err as Error).message}): its lines are dropped until it can, serving goes on\n`);
       this.#failing = (err as Error).message;
     }
+  }
+
+  /** A warning shaped as pino writes them (level 40), so level filters and JSON readers take it as any line. */
+  #lostNotice(): string {
+    const notice = { level: 40, time: Date.now(), pid: process.pid, msg: "lines of this log were lost: writing it failed", lost: this.#lostInRun, reason: this.#failing };
+    return JSON.stringify(notice);
   }
 
   #record(line: string): Buffer {
