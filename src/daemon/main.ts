@@ -148,7 +148,7 @@ async function main(config: DaemonConfig): Promise<void> {
       { definition: EventServiceService, implementation: eventService({ events, log }) },
       { definition: PkiServiceService, implementation: pkiService({ certificates, connections, log }) },
       { definition: AuditServiceService, implementation: auditService({ audit, log }) },
-      { definition: NodeServiceService, implementation: nodeService({ cgroupMode: mode, log }) },
+      { definition: NodeServiceService, implementation: nodeService({ cgroupMode: mode, daemonLog: () => logFile.health, log }) },
     ],
     interceptors: [gate.interceptor],
     material,

@@ -1,5 +1,5 @@
 // auraed on a state directory whose disk fills: its own log can no longer be written, and it serves on, says so on
-// stderr, and writes its log again (saying how many lines were lost) once there is room. The disk is a 64 KiB tmpfs
+// stderr and in Info, and writes its log again (saying how many lines were lost) once there is room. The disk is a 64 KiB tmpfs
 // mounted on the daemon-log directory of this test's state directory, unmounted at the end.
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
@@ -37,10 +37,20 @@ test("a full disk under the daemon's log: auraed serves on, says so, and logs ag
   await client.cells.allocate({ spec: { name: cell } }); // it serves on, changes included
   await client.cells.free({ name: cell });
   assert.equal(auraed.child.exitCode, null);
+  const failing = await client.node.info({});
+  assert.ok(failing.daemonLogLinesLost > 0n, "Info counts the lines lost");
+  assert.match(failing.daemonLogError, /ENOSPC/);
 
   execFileSync("mount", ["-o", "remount,size=1m", logDir]); // room again
-  await client.cells.list({});
-  assert.match(auraed.output(), /the daemon log in .* is written again/);
+  await client.cells.allocate({ spec: { name: cell } }); // a change: a line of the log
+  await client.cells.free({ name: cell });
+  for (let i = 0; !/the daemon log in .* is written again/.test(auraed.output()); i++) {
+    assert.ok(i < 100, `auraed did not say its log is written again:\n${auraed.output().slice(-2000)}`);
+    await sleep(50);
+  }
+  const healed = await client.node.info({});
+  assert.equal(healed.daemonLogError, "");
+  assert.ok(healed.daemonLogLinesLost >= failing.daemonLogLinesLost);
   const lines: Record<string, unknown>[] = [];
   for await (const { entries } of client.observe.getDaemonLogs({ level: "warn" }))
     lines.push(...entries.map((e) => JSON.parse(Buffer.from(e.line).toString()) as Record<string, unknown>));
