@@ -16,9 +16,11 @@ test("a full disk under the daemon's log: auraed serves on, says so, and logs ag
   await aurae.stop();
   const logDir = join(aurae.stateDir, "daemon-log");
   execFileSync("mount", ["-t", "tmpfs", "-o", "size=64k,mode=0750", "tmpfs", logDir]);
-  t.after(() => execFileSync("umount", [logDir]));
   const auraed = spawnAuraed(aurae);
-  t.after(() => auraed.stop());
+  t.after(async () => {
+    await auraed.stop(); // its log's files closed first, so the tmpfs is not busy
+    execFileSync("umount", [logDir]);
+  });
   const client = await aurae.connect();
   for (let i = 0; (await client.health.check({}, { deadline: 1000 }).then((r) => r.status, () => 0)) !== 1; i++) {
     assert.ok(i < 200 && auraed.child.exitCode === null, `auraed did not serve:\n${auraed.output()}`);
