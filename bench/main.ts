@@ -11,6 +11,7 @@ import { populate, type Population } from "./harness/population.js";
 import { formatTable, thisMachine, writeResults } from "./harness/report.js";
 import type { BenchResult } from "./harness/result.js";
 import { cells } from "./cells.js";
+import { durability } from "./durability.js";
 import { footprint } from "./footprint.js";
 import { logs } from "./logs.js";
 import { restart } from "./restart.js";
@@ -19,7 +20,7 @@ import { scale } from "./scale.js";
 import { startLatency } from "./start-latency.js";
 
 /** In this order: those sharing the population come last, restart (which restarts its daemon) at the very end. */
-const BENCHMARKS: readonly Benchmark[] = [startLatency, cells, rpc, logs, scale, footprint, restart];
+const BENCHMARKS: readonly Benchmark[] = [startLatency, cells, durability, rpc, logs, scale, footprint, restart];
 const RESULTS = join(REPO, "bench/results/latest.json");
 
 async function main(names: readonly string[]): Promise<number> {

@@ -34,15 +34,18 @@ export const WAITING: { readonly [S in keyof Services]?: readonly (keyof Service
 const afterCursor = <Req extends { cursor: string }>(request: Req, last: { cursor: string }): Req =>
   last.cursor ? { ...request, cursor: last.cursor } : request;
 
-/** A watch continues after the newest item received (of `items`, a response's list); from_now has then done its work. */
+/**
+ * A watch continues after the newest item received (of `items`, a response's list); from_now has then done its work.
+ * It names the log's epoch, so a daemon whose log was replaced refuses the resume instead of skipping records.
+ */
 const afterNewest =
   <K extends string>(items: K) =>
-  <Req extends { afterSequence: bigint; fromNow: boolean }>(
+  <Req extends { afterSequence: bigint; fromNow: boolean; epoch: string }>(
     request: Req,
-    last: Record<K, readonly { sequence: bigint }[]>,
+    last: Record<K, readonly { sequence: bigint }[]> & { epoch: string },
   ): Req => {
     const newest = last[items].at(-1);
-    return newest ? { ...request, afterSequence: newest.sequence, fromNow: false } : request;
+    return newest ? { ...request, afterSequence: newest.sequence, fromNow: false, epoch: last.epoch } : request;
   };
 
 /** Streams that pick up after a reconnect, and the request that continues right after a response. */

@@ -64,6 +64,7 @@ export const USAGE = `usage: auraed [options]
   --rate-limit N        calls per second per identity, 0 for none (AURAE_RATE_LIMIT, default 2000)
   --rate-burst N        calls an idle identity may make at once   (AURAE_RATE_BURST, default 4000)
   --max-streams N       streams one identity may hold open        (AURAE_MAX_STREAMS, default 256)
+  --max-streams-total N streams all callers together may hold open (AURAE_MAX_STREAMS_TOTAL, default 4096)
   --handshake-timeout AGE  close a connection not through TLS by then (AURAE_HANDSHAKE_TIMEOUT, default 10s)
   --max-handshakes N    connections in their TLS handshake, per listener (AURAE_MAX_HANDSHAKES, default 128)
   --max-handshakes-per-peer N  the same, per peer address     (AURAE_MAX_HANDSHAKES_PER_PEER, default 16)
@@ -100,6 +101,7 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Dae
       "rate-limit": { type: "string" },
       "rate-burst": { type: "string" },
       "max-streams": { type: "string" },
+      "max-streams-total": { type: "string" },
       "handshake-timeout": { type: "string" },
       "max-handshakes": { type: "string" },
       "max-handshakes-per-peer": { type: "string" },
@@ -157,6 +159,7 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Dae
       ratePerSecond: integer(pick(flags["rate-limit"], "RATE_LIMIT", "2000"), "--rate-limit", 0),
       burst: integer(pick(flags["rate-burst"], "RATE_BURST", "4000"), "--rate-burst", 1),
       maxStreams: integer(pick(flags["max-streams"], "MAX_STREAMS", "256"), "--max-streams", 1),
+      maxStreamsTotal: integer(pick(flags["max-streams-total"], "MAX_STREAMS_TOTAL", "4096"), "--max-streams-total", 1),
     }),
     connectionLimits: Object.freeze({
       handshakeTimeoutMs: parseDurationMs(pick(flags["handshake-timeout"], "HANDSHAKE_TIMEOUT", "10s"), "--handshake-timeout"),

@@ -1,5 +1,7 @@
 // Per-identity limits, so one runaway or hostile client cannot starve the others: a request rate (token bucket:
-// a sustained rate and a burst) and a number of streams open at once. Past either, calls get RESOURCE_EXHAUSTED.
+// a sustained rate and a burst) and a number of streams open at once; and a cap on the streams of every identity
+// together, since identities are cheap to come by (each cell's workload has one). Past any, calls get
+// RESOURCE_EXHAUSTED.
 
 export interface CallLimitsConfig {
   /** Calls per second each identity may sustain; 0: unlimited. */
@@ -8,6 +10,8 @@ export interface CallLimitsConfig {
   readonly burst: number;
   /** Server streams (follows, watches) an identity may hold open at once. */
   readonly maxStreams: number;
+  /** Server streams every identity together may hold open at once. */
+  readonly maxStreamsTotal: number;
 }
 
 interface Bucket {
@@ -21,6 +25,7 @@ const MAX_BUCKETS = 10_000;
 
 export class CallLimits {
   readonly #buckets = new Map<string, Bucket>();
+  #streams = 0;
 
   constructor(
     private readonly config: CallLimitsConfig,
@@ -45,10 +50,16 @@ export class CallLimits {
     const bucket = this.#bucket(identity);
     if (bucket.streams >= this.config.maxStreams)
       return `${identity} already has ${bucket.streams} streams open (at most ${this.config.maxStreams}): close one first`;
+    if (this.#streams >= this.config.maxStreamsTotal)
+      return `auraed already serves ${this.#streams} streams (at most ${this.config.maxStreamsTotal} for all callers): try again later`;
     bucket.streams += 1;
+    this.#streams += 1;
     let open = true;
     return () => {
-      if (open) bucket.streams -= 1;
+      if (open) {
+        bucket.streams -= 1;
+        this.#streams -= 1;
+      }
       open = false;
     };
   }

@@ -57,7 +57,7 @@ async function main(config: DaemonConfig): Promise<void> {
   await prepareSocket(config);
   const daemonLogDir = join(config.stateDir, "daemon-log");
   // The daemon's log goes to stdout and to a rotated log that GetDaemonLogs serves.
-  const logFile = new SegmentWriter({ dir: daemonLogDir, maxBytes: config.logMaxBytes, maxFiles: config.logMaxFiles });
+  const logFile = new SegmentWriter({ dir: daemonLogDir, maxBytes: config.logMaxBytes, maxFiles: config.logMaxFiles, stderr: process.stderr });
   const log = pino({ level: config.logLevel, base: { pid: process.pid } }, pino.multistream([{ stream: process.stdout }, { stream: logFile }]));
   const store = Store.open(join(config.stateDir, "aurae.db"));
   const events = new EventLog({ store: store.events, retention: config.eventRetention });
@@ -96,12 +96,14 @@ async function main(config: DaemonConfig): Promise<void> {
     stateRoot: config.stateDir,
     locks,
     events,
+    atomically: (fn) => store.transaction(fn),
     workloads: () => executables,
     identities: cellSockets,
   });
   const executables: Executables = new Executables({
     store: store.executables,
     events,
+    atomically: (fn) => store.transaction(fn),
     cells,
     cgroups,
     shim,
@@ -155,7 +157,7 @@ async function main(config: DaemonConfig): Promise<void> {
       { definition: EventServiceService, implementation: eventService({ events, log }) },
       { definition: PkiServiceService, implementation: pkiService({ certificates, connections, log }) },
       { definition: AuditServiceExact, implementation: auditService({ audit, log }) },
-      { definition: NodeServiceService, implementation: nodeService({ cgroupMode: mode, log }) },
+      { definition: NodeServiceService, implementation: nodeService({ cgroupMode: mode, daemonLog: () => logFile.health, log }) },
     ],
     interceptors: [gate.interceptor],
     material,

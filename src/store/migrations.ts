@@ -95,4 +95,14 @@ export const MIGRATIONS: readonly string[] = [
   ALTER TABLE audit ADD COLUMN replaces INTEGER;                    -- the sequence of the pending row this completes
   CREATE INDEX audit_pending ON audit (sequence) WHERE pending = 1;
   `,
+  `
+  -- One row: the database's epoch, a random id made once. The sequences of the events and the audit log mean
+  -- something only within it: a watch resuming with another epoch is refused, as the log was replaced (a new
+  -- database) and the same sequences now name other records.
+  CREATE TABLE meta (
+    id    INTEGER PRIMARY KEY CHECK (id = 1),
+    epoch TEXT NOT NULL
+  ) STRICT;
+  INSERT INTO meta (id, epoch) VALUES (1, lower(hex(randomblob(16))));
+  `,
 ];

@@ -1,5 +1,5 @@
-// What the tables of the journals (events, audit) share: sequences handed out by AUTOINCREMENT, and pruning by
-// sequence and by age.
+// What the tables of the journals (events, audit) share: sequences handed out by AUTOINCREMENT within the
+// database's epoch, and pruning by sequence and by age.
 import type { Db } from "./database.js";
 
 /** Which rows of a read: a sequence above `after` and at most `through`, at most `limit` of them. */
@@ -10,12 +10,15 @@ export interface SequenceRange {
 }
 
 export class SequencedTable {
+  /** The database's epoch (see the meta table in migrations.ts): sequences are only compared within one. */
+  readonly epoch: string;
   readonly #lastSequence;
   readonly #deleteThrough;
   readonly #deleteBefore;
 
   /** `table` is one of ours, with an AUTOINCREMENT `sequence` and an indexed `time_ms`; never caller input. */
   constructor(db: Db, table: "events" | "audit") {
+    this.epoch = db.prepare<[], { epoch: string }>("SELECT epoch FROM meta WHERE id = 1").get()!.epoch;
     // sqlite_sequence holds the last sequence handed out, even once its row is pruned.
     this.#lastSequence = db.prepare<[], { seq: number }>(`SELECT seq FROM sqlite_sequence WHERE name = '${table}'`);
     this.#deleteThrough = db.prepare<[number]>(`DELETE FROM ${table} WHERE sequence <= ?`);

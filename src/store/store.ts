@@ -1,8 +1,7 @@
-import { existsSync, statSync } from "node:fs";
 import { AuditStore } from "./audit-store.js";
 import { CellsStore } from "./cells-store.js";
 import { CertificatesStore } from "./certificates-store.js";
-import { openDatabase, type Db } from "./database.js";
+import { openVersionedDatabase, type Db } from "./database.js";
 import { EventsStore } from "./events-store.js";
 import { ExecutablesStore } from "./executables-store.js";
 
@@ -16,7 +15,7 @@ export class Store {
 
   private constructor(
     private readonly db: Db,
-    /** The database was created by this open: it knows of nothing that runs on the node. */
+    /** The database had no schema before this open (it was created, or lost its tables): it knows of nothing that runs. */
     readonly isNew: boolean,
   ) {
     this.cells = new CellsStore(db);
@@ -27,8 +26,8 @@ export class Store {
   }
 
   static open(path: string): Store {
-    const isNew = !existsSync(path) || statSync(path).size === 0; // before open, which creates it
-    return new Store(openDatabase(path), isNew);
+    const { db, openedAtVersion } = openVersionedDatabase(path);
+    return new Store(db, openedAtVersion === 0);
   }
 
   /** Runs `fn` in one transaction: all of its writes land, or none. */

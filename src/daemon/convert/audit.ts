@@ -23,6 +23,7 @@ export const auditFilterFromProto = (m: pb.Filter | undefined): AuditFilter => (
 export const auditWatchQueryFromProto = (m: pb.WatchRequest): AuditWatchQuery => ({
   ...auditFilterFromProto(m.filter),
   afterSequence: uint64ToNumber(m.afterSequence, "after_sequence") ?? 0,
+  epoch: m.epoch,
   fromNow: m.fromNow,
   follow: m.follow,
 });

@@ -11,6 +11,7 @@ export const eventFilterFromProto = (m: { cellName: string; kinds: string[]; lab
 export const watchQueryFromProto = (m: pb.WatchRequest): WatchQuery => ({
   ...eventFilterFromProto(m),
   afterSequence: uint64ToNumber(m.afterSequence, "after_sequence") ?? 0,
+  epoch: m.epoch,
   fromNow: m.fromNow,
   follow: m.follow,
 });

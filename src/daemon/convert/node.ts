@@ -1,5 +1,6 @@
 // The one file that knows both shapes of what NodeService tells about the node and its daemon.
 import type { CgroupMode } from "../../runtime/cgroups/driver.js";
+import type { SegmentWriterHealth } from "../../runtime/logs/segment-writer.js";
 import * as pb from "../../gen/aurae/node/v1/node.js";
 
 export interface NodeInfo {
@@ -11,6 +12,7 @@ export interface NodeInfo {
   readonly uptimeMs: number;
   readonly nodeUptimeMs: number;
   readonly pid: number;
+  readonly daemonLog: SegmentWriterHealth;
 }
 
 const CGROUP_MODES: Record<CgroupMode, pb.CgroupMode> = {
@@ -28,4 +30,6 @@ export const nodeInfoToProto = (info: NodeInfo): pb.InfoResponse => ({
   uptimeMs: BigInt(Math.round(info.uptimeMs)),
   nodeUptimeMs: BigInt(Math.round(info.nodeUptimeMs)),
   pid: info.pid,
+  daemonLogLinesLost: BigInt(info.daemonLog.linesLost),
+  daemonLogError: info.daemonLog.failing ?? "",
 });

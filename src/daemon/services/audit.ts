@@ -7,9 +7,9 @@ import { serverStream, unary } from "../rpc.js";
 export const auditService = ({ audit, log }: { audit: AuditLog; log: Logger }): AuditServiceServer => ({
   list: unary(log, async (req) => {
     const page = audit.list(auditFilterFromProto(req.filter), req);
-    return { entries: page.entries.map(auditEntryToProto), nextPageToken: page.nextPageToken };
+    return { entries: page.entries.map(auditEntryToProto), nextPageToken: page.nextPageToken, epoch: audit.epoch };
   }),
   watch: serverStream(log, async function* (req, signal): AsyncGenerator<WatchResponse> {
-    for await (const batch of audit.watch(auditWatchQueryFromProto(req), signal)) yield { entries: batch.map(auditEntryToProto) };
+    for await (const batch of audit.watch(auditWatchQueryFromProto(req), signal)) yield { entries: batch.map(auditEntryToProto), epoch: audit.epoch };
   }),
 });

@@ -102,6 +102,11 @@ export class AuditLog {
   close(): void {
     this.#journal.close();
   }
+
+  /** The epoch its sequences are numbered in (see Journal.epoch). */
+  get epoch(): string {
+    return this.#journal.epoch;
+  }
 }
 
 function fieldsOf(entry: AuditEntry, state: Pick<AuditFields, "pending" | "replaces">): AuditFields {

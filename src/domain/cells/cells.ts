@@ -28,6 +28,8 @@ export interface CellWorkloads {
 export interface CellsDeps extends CellInitDeps {
   /** Records what happens to cells in the node's event log. */
   readonly events: { record(event: NewEvent): unknown };
+  /** Runs `fn` in one database transaction (Store.transaction): a change and its event land together or not at all. */
+  readonly atomically: <T>(fn: () => T) => T;
   readonly cells: CellsStore;
   readonly executables: ExecutablesStore;
   readonly locks: KeyedMutex;
@@ -89,8 +91,10 @@ export class Cells {
           : null;
         if (spec.workloadIdentity) await this.#identities().provide(spec.name);
         const row: CellRow = { name: spec.name, spec: JSON.stringify(spec), createdAtMs: Date.now(), initPid, frozen: 0 };
-        this.deps.cells.insert(row);
-        this.deps.events.record({ kind: "cell.allocated", cell: spec.name, labels: spec.labels });
+        this.deps.atomically(() => {
+          this.deps.cells.insert(row);
+          this.deps.events.record({ kind: "cell.allocated", cell: spec.name, labels: spec.labels });
+        });
         return await this.#toCell(row);
       } catch (err) {
         // A limit the kernel refused, a reaper that did not start: leave no cgroup that no cell owns.
@@ -114,8 +118,10 @@ export class Cells {
       await inApiTerms(this.deps.cgroups.update(spec.name, await this.#limits(spec)));
       if (spec.workloadIdentity) await this.#identities().provide(spec.name);
       else if (current.workloadIdentity) await this.#identities().withdraw(spec.name);
-      this.deps.cells.setSpec(spec.name, JSON.stringify(spec));
-      this.deps.events.record({ kind: "cell.updated", cell: spec.name, labels: spec.labels });
+      this.deps.atomically(() => {
+        this.deps.cells.setSpec(spec.name, JSON.stringify(spec));
+        this.deps.events.record({ kind: "cell.updated", cell: spec.name, labels: spec.labels });
+      });
       return this.#toCell({ ...row, spec: JSON.stringify(spec) });
     });
   }
@@ -149,8 +155,10 @@ export class Cells {
         const spec = JSON.parse(this.require(cell).spec) as CellSpec;
         if (spec.workloadIdentity) await this.#identities().withdraw(cell);
         await this.deps.cgroups.remove(cell);
-        this.deps.cells.delete(cell);
-        this.deps.events.record({ kind: "cell.freed", cell, labels: spec.labels });
+        this.deps.atomically(() => {
+          this.deps.cells.delete(cell);
+          this.deps.events.record({ kind: "cell.freed", cell, labels: spec.labels });
+        });
       }
     });
   }
@@ -169,8 +177,10 @@ export class Cells {
         await this.deps.cgroups.thaw(name).catch(() => this.deps.cells.setFrozen(name, true));
         throw err;
       }
-      this.deps.cells.setFrozen(name, true);
-      this.deps.events.record({ kind: "cell.frozen", cell: name, labels: labelsOf(row) });
+      this.deps.atomically(() => {
+        this.deps.cells.setFrozen(name, true);
+        this.deps.events.record({ kind: "cell.frozen", cell: name, labels: labelsOf(row) });
+      });
       return this.#toCell({ ...row, frozen: 1 });
     });
   }
@@ -184,8 +194,10 @@ export class Cells {
       const frozen = parent === undefined ? undefined : this.frozenAt(parent);
       if (frozen !== undefined) throw precondition(`cell "${name}" is frozen with its ancestor "${frozen}": thaw "${frozen}"`);
       await this.deps.cgroups.thaw(name);
-      this.deps.cells.setFrozen(name, false);
-      this.deps.events.record({ kind: "cell.thawed", cell: name, labels: labelsOf(row) });
+      this.deps.atomically(() => {
+        this.deps.cells.setFrozen(name, false);
+        this.deps.events.record({ kind: "cell.thawed", cell: name, labels: labelsOf(row) });
+      });
       return this.#toCell({ ...row, frozen: 0 });
     });
   }

@@ -64,6 +64,11 @@ export class EventLog {
   close(): void {
     this.#journal.close();
   }
+
+  /** The epoch its sequences are numbered in (see Journal.epoch). */
+  get epoch(): string {
+    return this.#journal.epoch;
+  }
 }
 
 function toRecordedEvent(row: EventRow): RecordedEvent {

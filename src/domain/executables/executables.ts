@@ -37,6 +37,8 @@ import { requireTransition, statesBefore } from "./state.js";
 export interface ExecutablesDeps {
   /** Records what happens to executables in the node's event log. */
   readonly events: { record(event: NewEvent): unknown };
+  /** Runs `fn` in one database transaction (Store.transaction): a change and its event land together or not at all. */
+  readonly atomically: <T>(fn: () => T) => T;
   readonly store: ExecutablesStore;
   readonly cells: Pick<Cells, "require" | "frozenAt" | "namespacesFor" | "workloadEnv">;
   readonly cgroups: CgroupDriver;
@@ -122,8 +124,11 @@ export class Executables implements CellWorkloads {
       this.#rollBackStart(starting);
       throw err;
     }
-    const row = this.#running(starting, spawned);
-    this.deps.events.record({ kind: "executable.started", cell: spec.cell, executable: spec.name, attributes: { pid: String(row.pid) }, labels: spec.labels });
+    const row = this.deps.atomically(() => {
+      const running = this.#running(starting, spawned);
+      this.deps.events.record({ kind: "executable.started", cell: spec.cell, executable: spec.name, attributes: { pid: String(running.pid) }, labels: spec.labels });
+      return running;
+    });
     this.#logChanges.emit(spec.cell); // a cell-wide follow starts following its log
     return toExecutable(row);
   }
@@ -171,8 +176,12 @@ export class Executables implements CellWorkloads {
         continue; // its restart began meanwhile: stop that run
       }
       if (row.state === "stopping") break; // another Stop's: wait for the same exit
-      if (this.deps.store.markStopping(cell, name, statesBefore("stopping"), { signal, deadlineMs: Date.now() + graceMs })) {
+      const marked = this.deps.atomically(() => {
+        if (!this.deps.store.markStopping(cell, name, statesBefore("stopping"), { signal, deadlineMs: Date.now() + graceMs })) return false;
         this.deps.events.record({ kind: "executable.stopped", cell, executable: name, attributes: { signal: String(signal) }, labels: labelsOf(row) });
+        return true;
+      });
+      if (marked) {
         this.#changes.notify(keyOf(cell, name));
         break;
       }
@@ -524,17 +533,22 @@ export class Executables implements CellWorkloads {
     const exitStatus = JSON.stringify(exit);
     const from = [row.state];
     const nextRestartAtMs = Date.now() + (decision.restart ? decision.delayMs : 0);
-    const recorded = (row.state === "running" || row.state === "stopping") && (decision.restart
-      ? this.deps.store.setBackoff(cell, name, from, { exitedAtMs, exitStatus, nextRestartAtMs, backoffStep: decision.backoffStep })
-      : this.deps.store.setExited(cell, name, from, exitedAtMs, exitStatus));
+    // The state and its events in one commit: both land, or neither does.
+    const recorded = this.deps.atomically(() => {
+      const applied = (row.state === "running" || row.state === "stopping") && (decision.restart
+        ? this.deps.store.setBackoff(cell, name, from, { exitedAtMs, exitStatus, nextRestartAtMs, backoffStep: decision.backoffStep })
+        : this.deps.store.setExited(cell, name, from, exitedAtMs, exitStatus));
+      if (!applied) return false;
+      if (exit.oomKilled) this.deps.events.record({ kind: "executable.oom_killed", cell, executable: name, attributes: { pid: String(row.pid) }, labels: spec.labels });
+      this.deps.events.record({ kind: "executable.exited", cell, executable: name, attributes: exitAttributes(exit), labels: spec.labels });
+      return true;
+    });
     if (!recorded) {
       this.deps.log.warn({ cell, name, state: row.state }, "an exit arrived for a run that is not running; not recorded");
       return;
     }
     if (decision.restart) this.#scheduleRestart(cell, name, nextRestartAtMs);
     this.deps.log.info({ cell, name, pid: row.pid, exit, restart: decision }, "executable exited");
-    if (exit.oomKilled) this.deps.events.record({ kind: "executable.oom_killed", cell, executable: name, attributes: { pid: String(row.pid) }, labels: spec.labels });
-    this.deps.events.record({ kind: "executable.exited", cell, executable: name, attributes: exitAttributes(exit), labels: spec.labels });
     this.#changes.notify(keyOf(cell, name));
     this.#logChanges.emit(keyOf(cell, name));
   }
@@ -581,16 +595,18 @@ export class Executables implements CellWorkloads {
   /** Spawns a prepared next run outside the tree lock; if that fails it is recorded as exited again and thrown. */
   async #runAgain(next: NextRun, attributes: Record<string, string>): Promise<ExecutableRow> {
     const { row, starting, request } = next;
-    let running: ExecutableRow;
+    const { cell, name } = row;
     try {
-      running = this.#running(starting, await this.#launch(JSON.parse(row.spec) as ExecutableSpec, request));
+      const spawned = await this.#launch(JSON.parse(row.spec) as ExecutableSpec, request);
+      return this.deps.atomically(() => {
+        const running = this.#running(starting, spawned);
+        this.deps.events.record({ kind: "executable.restarted", cell, executable: name, attributes: { restart_count: String(running.restartCount), pid: String(running.pid), ...attributes }, labels: labelsOf(row) });
+        return running;
+      });
     } catch (err) {
       this.#backToExited(row);
       throw err;
     }
-    const { cell, name } = row;
-    this.deps.events.record({ kind: "executable.restarted", cell, executable: name, attributes: { restart_count: String(running.restartCount), pid: String(running.pid), ...attributes }, labels: labelsOf(row) });
-    return running;
   }
 
   /** A next run that did not start: exited again with the previous run's exit (a Stop that came meanwhile ends). */

@@ -3,7 +3,7 @@
 // with its last sequence misses nothing. Watchers read from the database in batches, never from a buffer: a slow one
 // reads later, a fast one waits for the next append, and memory stays bounded by one batch per watcher however far
 // behind it is.
-import { invalid, unavailable } from "../../errors.js";
+import { invalid, precondition, unavailable } from "../../errors.js";
 import type { SequenceRange } from "../../store/sequenced-table.js";
 import { decodePageToken, encodePageToken, validatePageSize, type PageRequest } from "../pagination.js";
 
@@ -12,6 +12,8 @@ export type JournalRow<F> = F & { readonly sequence: number; readonly timeMs: nu
 
 /** The table under a journal. Sequences increase and are never handed out twice, even once pruned. */
 export interface JournalStore<F, Filter> {
+  /** The id of the database the sequences are numbered in; another database (a replaced log) has another. */
+  readonly epoch: string;
   /** Appends a row and answers its sequence. */
   insert(row: F & { readonly timeMs: number }): number;
   /** The newest sequence handed out (pruned or not); 0 when there was none. */
@@ -31,6 +33,8 @@ export interface JournalRetention {
 export interface WatchPosition {
   /** Records after this sequence; 0: from the oldest kept. */
   readonly afterSequence: number;
+  /** The epoch afterSequence was read in; absent or "": not checked. */
+  readonly epoch?: string;
   /** Start after the newest record so far (afterSequence must be 0). */
   readonly fromNow: boolean;
   /** Once caught up, wait for new records instead of ending. */
@@ -135,10 +139,22 @@ export class Journal<F, Filter, R> {
     this.#closing.abort();
   }
 
+  /** The epoch of the sequences handed out: a watcher resumes with it, so a replaced log is noticed. */
+  get epoch(): string {
+    return this.#store.epoch;
+  }
+
   #startOf(position: WatchPosition): number {
     const after = position.afterSequence;
     if (!Number.isSafeInteger(after) || after < 0) throw invalid("after_sequence", `must be a sequence of this log, got ${after}`);
     if (position.fromNow && after !== 0) throw invalid("from_now", `cannot be combined with after_sequence (${after})`);
+    // Sequences of another database name other records: resuming there would skip some without a word.
+    if (position.epoch && position.epoch !== this.#store.epoch)
+      throw precondition(
+        `epoch "${position.epoch}" is not this ${this.#noun} log's ("${this.#store.epoch}"): the log was replaced (a new ` +
+          `node database), so after_sequence ${after} names other ${this.#noun}s; watch it again from the start, without ` +
+          "after_sequence and epoch",
+      );
     const last = this.#store.lastSequence();
     // Only a sequence from another node's log, or from a commit a power loss undid: refuse rather than skip records.
     if (after > last) throw invalid("after_sequence", `${after} is beyond the newest ${this.#noun} of this log (${last})`);

@@ -13,13 +13,14 @@ import { tempDir } from "../helpers/temp-dir.js";
 
 /** A fake event log: `history` events, and a follow that waits until the call is cancelled or the server stops
  * (forcibly, as auraed does to the calls still open at the end of its shutdown grace period). */
-function eventService(history: number, seen: { cancelled: number }): events.EventServiceServer {
+function eventService(history: number, seen: Seen): events.EventServiceServer {
   const event = (sequence: number) => events.Event.fromPartial({ sequence: BigInt(sequence), kind: "cell.allocated", cellName: `c${sequence}` });
   return {
     watch: async (call) => {
       if (call.request.follow) call.on("cancelled", () => seen.cancelled++);
       const after = Number(call.request.afterSequence);
-      for (let s = after + 1; s <= history; s++) call.write({ events: [event(s)] });
+      seen.watches.push(`after ${after} epoch "${call.request.epoch}"`);
+      for (let s = after + 1; s <= history; s++) call.write({ events: [event(s)], epoch: EPOCH });
       if (!call.request.follow) return call.end();
     },
     list: (call, callback) => {
@@ -38,9 +39,17 @@ const executableService = (): Partial<executables.ExecutableServiceServer> => ({
   wait: (_call, callback) => void setTimeout(() => callback(null, executables.WaitResponse.fromPartial({})), 200),
 });
 
+/** What the fake was asked: cancelled follows, and the position of each Watch. */
+interface Seen {
+  cancelled: number;
+  readonly watches: string[];
+}
+
+const EPOCH = "e1";
+
 interface Fake {
   readonly socket: string;
-  readonly seen: { cancelled: number };
+  readonly seen: Seen;
   start(history: number): Promise<void>;
   stop(): void;
 }
@@ -50,7 +59,7 @@ async function fakeDaemon(t: TestContext): Promise<Fake> {
   let server: grpc.Server | undefined;
   const fake: Fake = {
     socket,
-    seen: { cancelled: 0 },
+    seen: { cancelled: 0, watches: [] },
     async start(history) {
       server = new grpc.Server();
       server.addService(events.EventServiceService, eventService(history, fake.seen));
@@ -139,6 +148,9 @@ test("a following Watch resumes on a restarted server after the last event, losi
   abort.abort();
   assert.ok((await following) instanceof CancelledError);
   assert.deepEqual(watched, [1n, 2n, 3n, 4n, 5n, 6n]);
+  // It resumes in the epoch it read: a daemon whose log was replaced refuses rather than skip events.
+  assert.equal(fake.seen.watches[0], `after 0 epoch ""`);
+  assert.equal(fake.seen.watches.at(-1), `after 3 epoch "${EPOCH}"`);
 });
 
 test("with resume false, a following Watch ends with UnavailableError when the server goes", async (t) => {

@@ -38,7 +38,7 @@ const IMPLEMENTATIONS: Readonly<Record<string, UntypedServiceImplementation>> = 
   ExecutableServiceService: executableService(deps),
   ObserveServiceService: observeService(deps),
   EventServiceService: eventService({ ...deps, events: {} as EventLog }),
-  NodeServiceService: nodeService({ ...deps, cgroupMode: "v2" }),
+  NodeServiceService: nodeService({ ...deps, cgroupMode: "v2", daemonLog: () => ({ linesLost: 0 }) }),
   AuditServiceService: auditService({ ...deps, audit: {} as AuditLog }),
   PkiServiceService: pkiService({ ...deps, certificates: {} as NodeCertificates, connections: {} as Connections }),
 };

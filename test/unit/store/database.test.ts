@@ -110,3 +110,25 @@ test("tightens a database an older auraed left world-readable, with its -wal and
   old.close();
   for (const file of [path, `${path}-wal`, `${path}-shm`]) assert.equal(await modeOf(file), 0o600, file);
 });
+
+test("fsyncs every commit (synchronous FULL): an acknowledged change survives a power loss", async (t) => {
+  const db = openDatabase(join(await tempDir(t), "aurae.db"));
+  t.after(() => db.close());
+  assert.equal(db.pragma("synchronous", { simple: true }), 2 /* FULL */);
+});
+
+test("has an epoch made once: the same on every open, another in another database", async (t) => {
+  const path = join(await tempDir(t), "aurae.db");
+  const epochOf = (file: string): string => {
+    const db = openDatabase(file);
+    try {
+      return new EventsStore(db).epoch;
+    } finally {
+      db.close();
+    }
+  };
+  const epoch = epochOf(path);
+  assert.match(epoch, /^[0-9a-f]{32}$/);
+  assert.equal(epochOf(path), epoch);
+  assert.notEqual(epochOf(join(await tempDir(t), "other.db")), epoch);
+});

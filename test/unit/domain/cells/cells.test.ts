@@ -34,6 +34,7 @@ async function setUp(t: TestContext, kernel: { frozen: Set<string>; failFreeze?:
     dirs: (path) => [`/fake/${path}`],
   };
   const cells = new Cells({
+    atomically: (fn) => db.transaction(fn)(),
     events: { record: () => undefined },
     cells: store,
     executables: new ExecutablesStore(db),

@@ -68,6 +68,7 @@ async function setUp(t: TestContext, opts: { spawnTimeoutMs?: number } = {}) {
     workloadEnv: () => ({}),
   };
   const executables = new Executables({
+    atomically: (fn) => fn(),
     events: { record: (e: NewEvent) => events.push(e) },
     store,
     cells,

@@ -13,6 +13,7 @@ type NoteFilter = { readonly startsWith?: string };
 
 /** Notes in memory, filtered by the start of their text. */
 class NotesStore implements JournalStore<Note, NoteFilter> {
+  readonly epoch = "e1";
   readonly rows: JournalRow<Note>[] = [];
   readonly queries: (NoteFilter & SequenceRange)[] = [];
   #last = 0;
@@ -86,6 +87,19 @@ test("names its records by the noun it was given when a position is beyond the n
     field: "after_sequence",
     message: "after_sequence: 2 is beyond the newest note of this log (1)",
   });
+});
+
+test("refuses to resume in another epoch (a replaced log), naming both; resumes in its own", async () => {
+  const { journal } = notes();
+  journal.append({ text: "a" });
+  journal.append({ text: "b" });
+  assert.equal(journal.epoch, "e1");
+  await assert.rejects(readAll(journal, {}, { afterSequence: 1, epoch: "e0" }), {
+    kind: "precondition",
+    message: /^epoch "e0" is not this note log's \("e1"\): the log was replaced .* after_sequence 1 names other notes/,
+  });
+  assert.deepEqual((await readAll(journal, {}, { afterSequence: 1, epoch: "e1" })).map((r) => r.split(":")[1]), ["b"]);
+  assert.equal((await readAll(journal, {}, { afterSequence: 1, epoch: "" })).length, 1); // no epoch: not checked
 });
 
 test("a following watch with an end time already past reads what is there and ends", async () => {

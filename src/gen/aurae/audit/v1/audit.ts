@@ -100,6 +100,8 @@ export interface ListResponse {
   entries: AuditEntry[];
   /** Empty on the last page. */
   nextPageToken: string;
+  /** As in WatchResponse. */
+  epoch: string;
 }
 
 export interface WatchRequest {
@@ -109,12 +111,22 @@ export interface WatchRequest {
   fromNow: boolean;
   /** Keep streaming entries as they are recorded, until the call is cancelled (or filter.until has passed). */
   follow: boolean;
-  filter: Filter | undefined;
+  filter:
+    | Filter
+    | undefined;
+  /**
+   * The epoch of the response after_sequence was read from. When it is not the log's (the node database was
+   * replaced, and its sequences name other entries), the watch fails with FAILED_PRECONDITION instead of skipping
+   * entries. Empty: not checked.
+   */
+  epoch: string;
 }
 
 export interface WatchResponse {
   /** A batch of entries in sequence order. */
   entries: AuditEntry[];
+  /** The id of the log the sequences are numbered in: pass it back in WatchRequest.epoch when resuming. */
+  epoch: string;
 }
 
 function createBaseAuditEntry(): AuditEntry {
@@ -626,7 +638,7 @@ export const ListRequest: MessageFns<ListRequest> = {
 };
 
 function createBaseListResponse(): ListResponse {
-  return { entries: [], nextPageToken: "" };
+  return { entries: [], nextPageToken: "", epoch: "" };
 }
 
 export const ListResponse: MessageFns<ListResponse> = {
@@ -636,6 +648,9 @@ export const ListResponse: MessageFns<ListResponse> = {
     }
     if (message.nextPageToken !== "") {
       writer.uint32(18).string(message.nextPageToken);
+    }
+    if (message.epoch !== "") {
+      writer.uint32(26).string(message.epoch);
     }
     return writer;
   },
@@ -669,6 +684,14 @@ export const ListResponse: MessageFns<ListResponse> = {
             message.nextPageToken = reader.string();
             continue;
           }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.epoch = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -689,6 +712,7 @@ export const ListResponse: MessageFns<ListResponse> = {
         : isSet(object.next_page_token)
         ? globalThis.String(object.next_page_token)
         : "",
+      epoch: isSet(object.epoch) ? globalThis.String(object.epoch) : "",
     };
   },
 
@@ -700,6 +724,9 @@ export const ListResponse: MessageFns<ListResponse> = {
     if (message.nextPageToken !== "") {
       obj.nextPageToken = message.nextPageToken;
     }
+    if (message.epoch !== "") {
+      obj.epoch = message.epoch;
+    }
     return obj;
   },
 
@@ -710,12 +737,13 @@ export const ListResponse: MessageFns<ListResponse> = {
     const message = createBaseListResponse();
     message.entries = object.entries?.map((e) => AuditEntry.fromPartial(e)) || [];
     message.nextPageToken = object.nextPageToken ?? "";
+    message.epoch = object.epoch ?? "";
     return message;
   },
 };
 
 function createBaseWatchRequest(): WatchRequest {
-  return { afterSequence: 0n, fromNow: false, follow: false, filter: undefined };
+  return { afterSequence: 0n, fromNow: false, follow: false, filter: undefined, epoch: "" };
 }
 
 export const WatchRequest: MessageFns<WatchRequest> = {
@@ -734,6 +762,9 @@ export const WatchRequest: MessageFns<WatchRequest> = {
     }
     if (message.filter !== undefined) {
       Filter.encode(message.filter, writer.uint32(34).fork()).join();
+    }
+    if (message.epoch !== "") {
+      writer.uint32(42).string(message.epoch);
     }
     return writer;
   },
@@ -783,6 +814,14 @@ export const WatchRequest: MessageFns<WatchRequest> = {
             message.filter = Filter.decode(reader, reader.uint32());
             continue;
           }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.epoch = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -809,6 +848,7 @@ export const WatchRequest: MessageFns<WatchRequest> = {
         : false,
       follow: isSet(object.follow) ? globalThis.Boolean(object.follow) : false,
       filter: isSet(object.filter) ? Filter.fromJSON(object.filter) : undefined,
+      epoch: isSet(object.epoch) ? globalThis.String(object.epoch) : "",
     };
   },
 
@@ -826,6 +866,9 @@ export const WatchRequest: MessageFns<WatchRequest> = {
     if (message.filter !== undefined) {
       obj.filter = Filter.toJSON(message.filter);
     }
+    if (message.epoch !== "") {
+      obj.epoch = message.epoch;
+    }
     return obj;
   },
 
@@ -842,18 +885,22 @@ export const WatchRequest: MessageFns<WatchRequest> = {
     message.filter = (object.filter !== undefined && object.filter !== null)
       ? Filter.fromPartial(object.filter)
       : undefined;
+    message.epoch = object.epoch ?? "";
     return message;
   },
 };
 
 function createBaseWatchResponse(): WatchResponse {
-  return { entries: [] };
+  return { entries: [], epoch: "" };
 }
 
 export const WatchResponse: MessageFns<WatchResponse> = {
   encode(message: WatchResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     for (const v of message.entries) {
       AuditEntry.encode(v!, writer.uint32(10).fork()).join();
+    }
+    if (message.epoch !== "") {
+      writer.uint32(18).string(message.epoch);
     }
     return writer;
   },
@@ -879,6 +926,14 @@ export const WatchResponse: MessageFns<WatchResponse> = {
             message.entries.push(AuditEntry.decode(reader, reader.uint32()));
             continue;
           }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.epoch = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -894,6 +949,7 @@ export const WatchResponse: MessageFns<WatchResponse> = {
   fromJSON(object: any): WatchResponse {
     return {
       entries: globalThis.Array.isArray(object?.entries) ? object.entries.map((e: any) => AuditEntry.fromJSON(e)) : [],
+      epoch: isSet(object.epoch) ? globalThis.String(object.epoch) : "",
     };
   },
 
@@ -901,6 +957,9 @@ export const WatchResponse: MessageFns<WatchResponse> = {
     const obj: any = {};
     if (message.entries?.length) {
       obj.entries = message.entries.map((e) => AuditEntry.toJSON(e));
+    }
+    if (message.epoch !== "") {
+      obj.epoch = message.epoch;
     }
     return obj;
   },
@@ -911,6 +970,7 @@ export const WatchResponse: MessageFns<WatchResponse> = {
   fromPartial<I extends Exact<DeepPartial<WatchResponse>, I>>(object: I): WatchResponse {
     const message = createBaseWatchResponse();
     message.entries = object.entries?.map((e) => AuditEntry.fromPartial(e)) || [];
+    message.epoch = object.epoch ?? "";
     return message;
   },
 };

@@ -99,11 +99,19 @@ export interface WatchRequest {
    * Empty: every event.
    */
   labelSelector: string;
+  /**
+   * The epoch of the response after_sequence was read from. When it is not the log's (the node database was
+   * replaced, and its sequences name other events), the watch fails with FAILED_PRECONDITION instead of skipping
+   * events. Empty: not checked.
+   */
+  epoch: string;
 }
 
 export interface WatchResponse {
   /** A batch of events in sequence order. */
   events: Event[];
+  /** The id of the log the sequences are numbered in: pass it back in WatchRequest.epoch when resuming. */
+  epoch: string;
 }
 
 export interface ListRequest {
@@ -124,6 +132,8 @@ export interface ListResponse {
   events: Event[];
   /** Empty on the last page. */
   nextPageToken: string;
+  /** As in WatchResponse. */
+  epoch: string;
 }
 
 function createBaseEvent(): Event {
@@ -533,7 +543,7 @@ export const Event_LabelsEntry: MessageFns<Event_LabelsEntry> = {
 };
 
 function createBaseWatchRequest(): WatchRequest {
-  return { afterSequence: 0n, fromNow: false, follow: false, cellName: "", kinds: [], labelSelector: "" };
+  return { afterSequence: 0n, fromNow: false, follow: false, cellName: "", kinds: [], labelSelector: "", epoch: "" };
 }
 
 export const WatchRequest: MessageFns<WatchRequest> = {
@@ -558,6 +568,9 @@ export const WatchRequest: MessageFns<WatchRequest> = {
     }
     if (message.labelSelector !== "") {
       writer.uint32(50).string(message.labelSelector);
+    }
+    if (message.epoch !== "") {
+      writer.uint32(58).string(message.epoch);
     }
     return writer;
   },
@@ -623,6 +636,14 @@ export const WatchRequest: MessageFns<WatchRequest> = {
             message.labelSelector = reader.string();
             continue;
           }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.epoch = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -659,6 +680,7 @@ export const WatchRequest: MessageFns<WatchRequest> = {
         : isSet(object.label_selector)
         ? globalThis.String(object.label_selector)
         : "",
+      epoch: isSet(object.epoch) ? globalThis.String(object.epoch) : "",
     };
   },
 
@@ -682,6 +704,9 @@ export const WatchRequest: MessageFns<WatchRequest> = {
     if (message.labelSelector !== "") {
       obj.labelSelector = message.labelSelector;
     }
+    if (message.epoch !== "") {
+      obj.epoch = message.epoch;
+    }
     return obj;
   },
 
@@ -698,18 +723,22 @@ export const WatchRequest: MessageFns<WatchRequest> = {
     message.cellName = object.cellName ?? "";
     message.kinds = object.kinds?.map((e) => e) || [];
     message.labelSelector = object.labelSelector ?? "";
+    message.epoch = object.epoch ?? "";
     return message;
   },
 };
 
 function createBaseWatchResponse(): WatchResponse {
-  return { events: [] };
+  return { events: [], epoch: "" };
 }
 
 export const WatchResponse: MessageFns<WatchResponse> = {
   encode(message: WatchResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     for (const v of message.events) {
       Event.encode(v!, writer.uint32(10).fork()).join();
+    }
+    if (message.epoch !== "") {
+      writer.uint32(18).string(message.epoch);
     }
     return writer;
   },
@@ -735,6 +764,14 @@ export const WatchResponse: MessageFns<WatchResponse> = {
             message.events.push(Event.decode(reader, reader.uint32()));
             continue;
           }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.epoch = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -748,13 +785,19 @@ export const WatchResponse: MessageFns<WatchResponse> = {
   },
 
   fromJSON(object: any): WatchResponse {
-    return { events: globalThis.Array.isArray(object?.events) ? object.events.map((e: any) => Event.fromJSON(e)) : [] };
+    return {
+      events: globalThis.Array.isArray(object?.events) ? object.events.map((e: any) => Event.fromJSON(e)) : [],
+      epoch: isSet(object.epoch) ? globalThis.String(object.epoch) : "",
+    };
   },
 
   toJSON(message: WatchResponse): unknown {
     const obj: any = {};
     if (message.events?.length) {
       obj.events = message.events.map((e) => Event.toJSON(e));
+    }
+    if (message.epoch !== "") {
+      obj.epoch = message.epoch;
     }
     return obj;
   },
@@ -765,6 +808,7 @@ export const WatchResponse: MessageFns<WatchResponse> = {
   fromPartial<I extends Exact<DeepPartial<WatchResponse>, I>>(object: I): WatchResponse {
     const message = createBaseWatchResponse();
     message.events = object.events?.map((e) => Event.fromPartial(e)) || [];
+    message.epoch = object.epoch ?? "";
     return message;
   },
 };
@@ -919,7 +963,7 @@ export const ListRequest: MessageFns<ListRequest> = {
 };
 
 function createBaseListResponse(): ListResponse {
-  return { events: [], nextPageToken: "" };
+  return { events: [], nextPageToken: "", epoch: "" };
 }
 
 export const ListResponse: MessageFns<ListResponse> = {
@@ -929,6 +973,9 @@ export const ListResponse: MessageFns<ListResponse> = {
     }
     if (message.nextPageToken !== "") {
       writer.uint32(18).string(message.nextPageToken);
+    }
+    if (message.epoch !== "") {
+      writer.uint32(26).string(message.epoch);
     }
     return writer;
   },
@@ -962,6 +1009,14 @@ export const ListResponse: MessageFns<ListResponse> = {
             message.nextPageToken = reader.string();
             continue;
           }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.epoch = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -982,6 +1037,7 @@ export const ListResponse: MessageFns<ListResponse> = {
         : isSet(object.next_page_token)
         ? globalThis.String(object.next_page_token)
         : "",
+      epoch: isSet(object.epoch) ? globalThis.String(object.epoch) : "",
     };
   },
 
@@ -993,6 +1049,9 @@ export const ListResponse: MessageFns<ListResponse> = {
     if (message.nextPageToken !== "") {
       obj.nextPageToken = message.nextPageToken;
     }
+    if (message.epoch !== "") {
+      obj.epoch = message.epoch;
+    }
     return obj;
   },
 
@@ -1003,6 +1062,7 @@ export const ListResponse: MessageFns<ListResponse> = {
     const message = createBaseListResponse();
     message.events = object.events?.map((e) => Event.fromPartial(e)) || [];
     message.nextPageToken = object.nextPageToken ?? "";
+    message.epoch = object.epoch ?? "";
     return message;
   },
 };

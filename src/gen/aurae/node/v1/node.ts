@@ -94,6 +94,13 @@ export interface InfoResponse {
   nodeUptimeMs: bigint;
   /** auraed's process ID. */
   pid: number;
+  /**
+   * Lines of auraed's own log (GetDaemonLogs) dropped since it started because its disk refused them (full, failing):
+   * auraed serves on meanwhile, and its log says how many were lost once it can be written again.
+   */
+  daemonLogLinesLost: bigint;
+  /** Why writing auraed's own log fails, while it does; empty when it works. */
+  daemonLogError: string;
 }
 
 function createBaseInfoRequest(): InfoRequest {
@@ -158,6 +165,8 @@ function createBaseInfoResponse(): InfoResponse {
     uptimeMs: 0n,
     nodeUptimeMs: 0n,
     pid: 0,
+    daemonLogLinesLost: 0n,
+    daemonLogError: "",
   };
 }
 
@@ -192,6 +201,15 @@ export const InfoResponse: MessageFns<InfoResponse> = {
     }
     if (message.pid !== 0) {
       writer.uint32(64).int32(message.pid);
+    }
+    if (message.daemonLogLinesLost !== 0n) {
+      if (BigInt.asUintN(64, message.daemonLogLinesLost) !== message.daemonLogLinesLost) {
+        throw new globalThis.Error("value provided for field message.daemonLogLinesLost of type uint64 too large");
+      }
+      writer.uint32(72).uint64(message.daemonLogLinesLost);
+    }
+    if (message.daemonLogError !== "") {
+      writer.uint32(82).string(message.daemonLogError);
     }
     return writer;
   },
@@ -273,6 +291,22 @@ export const InfoResponse: MessageFns<InfoResponse> = {
             message.pid = reader.int32();
             continue;
           }
+          case 9: {
+            if (tag !== 72) {
+              break;
+            }
+
+            message.daemonLogLinesLost = reader.uint64() as bigint;
+            continue;
+          }
+          case 10: {
+            if (tag !== 82) {
+              break;
+            }
+
+            message.daemonLogError = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -315,6 +349,16 @@ export const InfoResponse: MessageFns<InfoResponse> = {
         ? BigInt(object.node_uptime_ms)
         : 0n,
       pid: isSet(object.pid) ? globalThis.Number(object.pid) : 0,
+      daemonLogLinesLost: isSet(object.daemonLogLinesLost)
+        ? BigInt(object.daemonLogLinesLost)
+        : isSet(object.daemon_log_lines_lost)
+        ? BigInt(object.daemon_log_lines_lost)
+        : 0n,
+      daemonLogError: isSet(object.daemonLogError)
+        ? globalThis.String(object.daemonLogError)
+        : isSet(object.daemon_log_error)
+        ? globalThis.String(object.daemon_log_error)
+        : "",
     };
   },
 
@@ -344,6 +388,12 @@ export const InfoResponse: MessageFns<InfoResponse> = {
     if (message.pid !== 0) {
       obj.pid = Math.round(message.pid);
     }
+    if (message.daemonLogLinesLost !== 0n) {
+      obj.daemonLogLinesLost = message.daemonLogLinesLost.toString();
+    }
+    if (message.daemonLogError !== "") {
+      obj.daemonLogError = message.daemonLogError;
+    }
     return obj;
   },
 
@@ -362,6 +412,10 @@ export const InfoResponse: MessageFns<InfoResponse> = {
       ? BigInt(object.nodeUptimeMs)
       : 0n;
     message.pid = object.pid ?? 0;
+    message.daemonLogLinesLost = (object.daemonLogLinesLost !== undefined && object.daemonLogLinesLost !== null)
+      ? BigInt(object.daemonLogLinesLost)
+      : 0n;
+    message.daemonLogError = object.daemonLogError ?? "";
     return message;
   },
 };
