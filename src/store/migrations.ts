@@ -88,4 +88,9 @@ export const MIGRATIONS: readonly string[] = [
   -- JSON object of strings: the labels of the event's cell or executable when it was recorded, for label selectors
   ALTER TABLE events ADD COLUMN labels TEXT NOT NULL DEFAULT '{}';
   `,
+  `
+  -- Schema 6 shipped with this index; its entry was later edited to drop it, so databases created before that edit
+  -- still had it (found by the golden databases of test/fixtures/databases). Cell subtrees are ranges: unused.
+  DROP INDEX IF EXISTS audit_cell;
+  `,
 ];
