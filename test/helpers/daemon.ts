@@ -1,6 +1,6 @@
 // useDaemon(): a real auraed for one test file, on temp dirs, its own PKI and its own cgroup root, reached over mTLS.
-// After the file's tests it stops the daemon, fails if any cell cgroup or process was left behind, and removes
-// everything it made.
+// After the file's tests it stops the daemon, fails if any cell cgroup, process or shim was left behind or if the
+// daemon logged an error the file did not declare, and removes everything it made.
 import { spawn, type ChildProcess } from "node:child_process";
 import { once } from "node:events";
 import { closeSync, openSync } from "node:fs";
@@ -15,6 +15,7 @@ import { SHIMS_CGROUP } from "../../src/runtime/cgroups/driver.js";
 import { cgroupRoots, descendants, hierarchyDir, procsIn, readControllerFile, removeCgroupRoot } from "./cgroups.js";
 import { uniqueName } from "./names.js";
 import { patience } from "./patience.js";
+import { shimsOf } from "./node-state.js";
 import { createTestPki, type TestPki } from "./pki.js";
 
 export const REPO = fileURLToPath(new URL("../..", import.meta.url));
@@ -25,6 +26,11 @@ export interface DaemonOptions {
   readonly tcp?: boolean;
   /** More auraed flags. */
   readonly args?: readonly string[];
+  /**
+   * Error-level daemon log lines (level >= 50) the file's tests provoke on purpose, each matched against the whole
+   * JSON line; any other error line fails the teardown.
+   */
+  readonly expectErrors?: readonly RegExp[];
 }
 
 export interface TestDaemon {
@@ -88,7 +94,7 @@ export function useDaemon(options: DaemonOptions = {}): TestDaemon {
       return tcpPort;
     },
     get pid() {
-      return child?.exitCode === null ? child.pid : undefined;
+      return running(child) ? child.pid : undefined;
     },
     async connect(opts = {}) {
       const c = await connect({ config: pki.clientConfig, ...opts });
@@ -115,13 +121,13 @@ export function useDaemon(options: DaemonOptions = {}): TestDaemon {
       await waitServing(client, child, paths().log);
     },
     async kill9() {
-      if (child?.exitCode !== null) return;
+      if (!running(child)) return;
       const exited = once(child, "exit");
       child.kill("SIGKILL");
       await exited;
     },
     async stop() {
-      if (!child || child.exitCode !== null) return;
+      if (!running(child)) return;
       const exited = once(child, "exit");
       child.kill("SIGTERM");
       await exited;
@@ -145,12 +151,57 @@ export function useDaemon(options: DaemonOptions = {}): TestDaemon {
     await handle.stop();
     const leftovers = await leftoversIn(cgroupRoot);
     if (await stat(paths().socket).then(() => true, () => false)) leftovers.push(`socket ${paths().socket}`);
+    const shims = await shimsLeft(paths().state);
+    for (const [pid, shimDir] of shims) leftovers.push(`shim ${pid} of ${shimDir}`);
+    const errors = unexpectedErrors(await handle.log().catch(() => ""), options.expectErrors ?? []);
     await removeCgroupRoot(cgroupRoot);
+    await endShims(paths().state, shims);
     await rm(dir, { recursive: true, force: true });
     if (leftovers.length > 0) throw new Error(`tests left behind: ${leftovers.join("; ")}`);
+    if (errors.length > 0) throw new Error(`auraed logged errors no test declared (useDaemon expectErrors):\n${errors.join("\n")}`);
   });
 
   return handle;
+}
+
+/** Whether `child` still runs: a child killed by a signal has signalCode set and exitCode still null. */
+function running(child: ChildProcess | undefined): child is ChildProcess {
+  return child !== undefined && child.exitCode === null && child.signalCode === null;
+}
+
+/** The daemon's JSON log lines at error level or above (pino: 50 error, 60 fatal) that no pattern declares. */
+export function unexpectedErrors(log: string, expected: readonly RegExp[]): string[] {
+  return log.split("\n").filter((line) => {
+    if (!line.startsWith("{")) return false;
+    const level = (JSON.parse(line) as { level?: unknown }).level;
+    return typeof level === "number" && level >= 50 && !expected.some((pattern) => pattern.test(line));
+  });
+}
+
+/**
+ * The daemon's shims still there once it stopped. A shim outlives its workload by the moment it takes to finish the
+ * log and write the status, so only one still there a little later counts.
+ */
+async function shimsLeft(stateDir: string): Promise<Map<number, string>> {
+  let shims = await shimsOf(stateDir);
+  for (let waitedMs = 0; shims.size > 0 && waitedMs < 2000; waitedMs += 50) {
+    await new Promise((r) => setTimeout(r, 50));
+    shims = await shimsOf(stateDir);
+  }
+  return shims;
+}
+
+/** Ends the shims found left behind (by pid, and only those still the daemon's), so that the next file starts clean. */
+async function endShims(stateDir: string, found: Map<number, string>): Promise<void> {
+  const still = await shimsOf(stateDir);
+  for (const pid of found.keys()) {
+    if (!still.has(pid)) continue;
+    try {
+      process.kill(pid, "SIGKILL");
+    } catch {
+      // already gone
+    }
+  }
 }
 
 async function waitListening(socketPath: string, child: ChildProcess, logPath: string): Promise<void> {

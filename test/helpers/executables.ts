@@ -26,6 +26,20 @@ export async function collectLogs(client: AuraeClient, cellName: string, name: s
   return entries;
 }
 
+/**
+ * Follows an executable's log until it prints `line`: a workload that says when it is ready (a trap installed, a
+ * socket bound) is waited for by that line, never by a guessed sleep.
+ */
+export async function waitForLine(client: AuraeClient, cellName: string, name: string, line: string, timeoutMs = 20_000): Promise<void> {
+  const stream = client.observe.getLogs({ cellName, executableName: name, follow: true }, { signal: AbortSignal.timeout(timeoutMs) });
+  try {
+    for await (const msg of stream) if (msg.entries.some((e) => e.line.toString() === line)) return;
+  } catch (err) {
+    throw new Error(`${cellName}/${name} did not print "${line}" within ${timeoutMs} ms`, { cause: err });
+  }
+  throw new Error(`${cellName}/${name} exited without printing "${line}"`);
+}
+
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 export { isAlive } from "./processes.js";

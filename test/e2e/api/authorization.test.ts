@@ -1,14 +1,16 @@
 // Policy decides every call: default deny for all but the admin, read-only roles, callers confined to cell trees,
 // a deny list that acts on open connections, and every refusal in the audit log with its identity.
 import assert from "node:assert/strict";
+import { join } from "node:path";
 import { test } from "node:test";
 import { PermissionDeniedError, UnauthenticatedError } from "../../../src/client/index.js";
 import { useDaemon } from "../../helpers/daemon.js";
-import { clientAs, usePolicy } from "../../helpers/identities.js";
+import { clientAs, usePolicy, writeWhole } from "../../helpers/identities.js";
 import { uniqueName } from "../../helpers/names.js";
 import { TRUST_DOMAIN } from "../../helpers/pki.js";
 
-const aurae = useDaemon();
+// One test installs a policy with a mistake on purpose: the daemon refuses it at error level.
+const aurae = useDaemon({ expectErrors: [/"msg":"reload failed"/] });
 const td = TRUST_DOMAIN;
 
 const denied = (pattern: RegExp) => (err: unknown) => err instanceof PermissionDeniedError && pattern.test(err.message);
@@ -139,4 +141,17 @@ test("a policy file with a mistake is refused by name and the policy in force st
   await usePolicy(aurae, `[[rule]]\nidentities = ["spiffe://${td}/admin"]\nrole = "superuser"\n`).catch(() => undefined);
   assert.match(await aurae.log(), /rule\[0\]\.role: must be one of reader, operator, admin/);
   await client.cells.list({});
+});
+
+test("an edited policy file is in force without SIGHUP: the daemon reloads it on change", async () => {
+  const id = `spiffe://${td}/on-change`;
+  const { client } = await clientAs(aurae, id);
+  await assert.rejects(client.cells.list({}), denied(/no rule grants/));
+  // Written as an editor or a deployment tool writes it, and no signal: only the watch on its directory can tell.
+  await writeWhole(join(aurae.pki.configDir, "policy.toml"), `[[rule]]\nidentities = ["spiffe://${td}/admin"]\nrole = "admin"\n[[rule]]\nidentities = ["${id}"]\nrole = "reader"\n`);
+  const deadline = Date.now() + 10_000;
+  while (!(await client.cells.list({}).then(() => true, () => false))) {
+    assert.ok(Date.now() < deadline, "the new rule is not in force 10 s after the policy file changed");
+    await new Promise((r) => setTimeout(r, 50));
+  }
 });

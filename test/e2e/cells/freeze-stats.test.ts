@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { useDaemon } from "../../helpers/daemon.js";
-import { collectLogs, sleep } from "../../helpers/executables.js";
+import { collectLogs, sleep, waitForLine } from "../../helpers/executables.js";
 import { uniqueName } from "../../helpers/names.js";
 
 const aurae = useDaemon();
@@ -12,7 +12,7 @@ test("freeze stops a counter and thaw resumes it", async (t) => {
   t.after(() => aurae.client.cells.free({ name: cell, stop: true }));
   await aurae.client.executables.start({ spec: { cellName: cell, name: "count", argv: ["sh", "-c", "i=0; while :; do i=$((i+1)); echo $i; sleep 0.02; done"] } });
   const lines = async () => (await collectLogs(aurae.client, cell, "count", false)).length;
-  await sleep(300);
+  await waitForLine(aurae.client, cell, "count", "3"); // counting
   const { cell: frozen } = await aurae.client.cells.freeze({ name: cell });
   assert.equal(frozen?.status?.frozen, true);
   const atFreeze = await lines();
@@ -20,8 +20,7 @@ test("freeze stops a counter and thaw resumes it", async (t) => {
   assert.equal(await lines(), atFreeze, "no line while frozen");
   const { cell: thawed } = await aurae.client.cells.thaw({ name: cell });
   assert.equal(thawed?.status?.frozen, false);
-  await sleep(300);
-  assert.ok((await lines()) > atFreeze + 3, "counting again after thaw");
+  await waitForLine(aurae.client, cell, "count", String(atFreeze + 4)); // counting again after thaw
 });
 
 test("stats report a cell's cpu, memory and pids, and a parent's include its children's", async (t) => {

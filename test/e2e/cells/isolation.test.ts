@@ -4,8 +4,10 @@ import { readFile } from "node:fs/promises";
 import { test } from "node:test";
 import { AuraeClientError } from "../../../src/client/index.js";
 import { useDaemon } from "../../helpers/daemon.js";
-import { collectLogs, isAlive, sleep, waitForExit } from "../../helpers/executables.js";
+import { procsIn } from "../../helpers/cgroups.js";
+import { collectLogs, isAlive, sleep, waitForExit, waitForLine } from "../../helpers/executables.js";
 import { uniqueName } from "../../helpers/names.js";
+import { parentOf } from "../../helpers/node-state.js";
 
 const aurae = useDaemon();
 const ALL = { pid: true, network: true, mount: true, uts: true, ipc: true, cgroup: true };
@@ -65,13 +67,27 @@ test("a nested cell shares its parent's namespaces and sits inside its cgroups",
 test("an orphan of a double fork is reaped by the cell's reaper: no zombie remains", async (t) => {
   const cell = uniqueName("reap");
   const { cell: allocated } = await aurae.client.cells.allocate({ spec: { name: cell, isolation: { pid: true, mount: true } } });
-  t.after(() => aurae.client.cells.free({ name: cell, stop: true }));
+  t.after(() => aurae.client.cells.free({ name: cell, stop: true, gracePeriodMs: 1000 }));
   const initPid = allocated!.status!.initPid;
-  await run(cell, "fork", "(sleep 0.3 &); exit 0");
-  await sleep(800);
-  const children = (await readFile(`/proc/${initPid}/task/${initPid}/children`, "utf8")).trim();
-  assert.equal(children, "", "the reaper has no child left, not even a zombie");
+  // The main process stays: once it exits, what it left in its cgroup is killed, and no reaper would be needed.
+  const { executable } = await aurae.client.executables.start({
+    spec: { cellName: cell, name: "fork", argv: ["sh", "-c", "(sleep 1 &); echo ready; exec sleep 600"] },
+  });
+  await waitForLine(aurae.client, cell, "fork", "ready");
+  const main = executable!.status!.pid;
+  const [orphan, ...more] = (await procsIn(aurae.cgroupDir("pids", `${cell}/fork.exe`))).filter((pid) => pid !== main);
+  assert.ok(orphan !== undefined && more.length === 0, "one orphan beside the main process");
+  // Reparented to the cell's reaper: the shim (a subreaper outside the namespace), host init or another reaper
+  // would fail here...
+  assert.equal(await parentOf(orphan), initPid);
+  // ...which collects it once it exits: a zombie would stay alive to kill(0), and in the reaper's children.
+  for (let waitedMs = 0; isAlive(orphan) && waitedMs < 10_000; waitedMs += 50) await sleep(50);
+  assert.equal(isAlive(orphan), false, `orphan ${orphan} is still there (a zombie nobody reaps?)`);
+  assert.deepEqual(await childrenOf(initPid), [], "the reaper has no child left, not even a zombie");
 });
+
+const childrenOf = async (pid: number): Promise<number[]> =>
+  (await readFile(`/proc/${pid}/task/${pid}/children`, "utf8")).split(" ").filter(Boolean).map(Number);
 
 test("freeing an isolated cell ends its reaper and every process in its namespaces", async () => {
   const cell = uniqueName("end");

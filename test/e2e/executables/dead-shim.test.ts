@@ -12,7 +12,8 @@ import { isAlive, sleep } from "../../helpers/executables.js";
 import { isRunning } from "../../helpers/processes.js";
 import { waitForStatus } from "../../helpers/wait-for-status.js";
 
-const aurae = useDaemon();
+// Every test here kills a shim: the daemon reports each lost executable at error level.
+const aurae = useDaemon({ expectErrors: [/the shim died without recording an exit/] });
 const { RestartMode } = executablesV1;
 
 /** Kills the shim of run `run` of cell/name with SIGKILL, as the OOM killer would; answers its pid. */

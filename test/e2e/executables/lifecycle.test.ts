@@ -4,7 +4,7 @@ import { test } from "node:test";
 import { AuraeClientError, ExecutableState, mib } from "../../../src/client/index.js";
 import { cgroupMode } from "../../helpers/cgroups.js";
 import { useDaemon } from "../../helpers/daemon.js";
-import { collectLogs, runToExit, sleep, waitForExit } from "../../helpers/executables.js";
+import { collectLogs, runToExit, waitForExit, waitForLine } from "../../helpers/executables.js";
 import { uniqueName } from "../../helpers/names.js";
 
 const aurae = useDaemon();
@@ -65,7 +65,7 @@ test("stop sends SIGTERM: a process that traps it and exits cleanly reports exit
   await aurae.client.executables.start({
     spec: { cellName: cell, name: "trap", argv: ["sh", "-c", "trap 'exit 0' TERM; echo ready; while :; do sleep 0.05; done"] },
   });
-  await sleep(300); // let the shell install its trap
+  await waitForLine(aurae.client, cell, "trap", "ready"); // the shell installed its trap
   const started = Date.now();
   const { executable } = await aurae.client.executables.stop({ cellName: cell, name: "trap", gracePeriodMs: 10_000 });
   assert.equal(executable?.status?.state, ExecutableState.EXECUTABLE_STATE_EXITED);
@@ -75,8 +75,8 @@ test("stop sends SIGTERM: a process that traps it and exits cleanly reports exit
 
 test("stop SIGKILLs a process that ignores SIGTERM once the grace period is over", async (t) => {
   const cell = await allocate(t);
-  await aurae.client.executables.start({ spec: { cellName: cell, name: "stubborn", argv: ["sh", "-c", "trap '' TERM; while :; do sleep 0.05; done"] } });
-  await sleep(300);
+  await aurae.client.executables.start({ spec: { cellName: cell, name: "stubborn", argv: ["sh", "-c", "trap '' TERM; echo ready; while :; do sleep 0.05; done"] } });
+  await waitForLine(aurae.client, cell, "stubborn", "ready");
   const started = Date.now();
   const { executable } = await aurae.client.executables.stop({ cellName: cell, name: "stubborn", gracePeriodMs: 700 });
   assert.ok(Date.now() - started >= 700, "waited the grace period");
@@ -85,8 +85,8 @@ test("stop SIGKILLs a process that ignores SIGTERM once the grace period is over
 
 test("stop kills what the workload left running in its cgroup, and stopping again is no error", async (t) => {
   const cell = await allocate(t);
-  await aurae.client.executables.start({ spec: { cellName: cell, name: "tree", argv: ["sh", "-c", "sleep 1000 & sleep 1000 & wait"] } });
-  await sleep(200);
+  await aurae.client.executables.start({ spec: { cellName: cell, name: "tree", argv: ["sh", "-c", "sleep 1000 & sleep 1000 & echo ready; wait"] } });
+  await waitForLine(aurae.client, cell, "tree", "ready");
   await aurae.client.executables.stop({ cellName: cell, name: "tree", gracePeriodMs: 2000 });
   await assert.rejects(readFile(aurae.cgroupDir("pids", `${cell}/tree.exe/cgroup.procs`)), { code: "ENOENT" });
   const again = await aurae.client.executables.stop({ cellName: cell, name: "tree" });

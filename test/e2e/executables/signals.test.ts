@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { AuraeClientError, ExecutableState } from "../../../src/client/index.js";
 import { useDaemon } from "../../helpers/daemon.js";
-import { collectLogs, isAlive, sleep, waitForExit } from "../../helpers/executables.js";
+import { collectLogs, isAlive, sleep, waitForExit, waitForLine } from "../../helpers/executables.js";
 import { cellForTest } from "../../helpers/cell-for-test.js";
 import { procsIn } from "../../helpers/cgroups.js";
 
@@ -16,7 +16,7 @@ test("signal delivers to the main process; wait answers when it exits", async (t
   await aurae.client.executables.start({
     spec: { cellName: cell, name: "usr1", argv: ["sh", "-c", "trap 'echo got usr1; exit 7' USR1; echo ready; while :; do sleep 0.05; done"] },
   });
-  await sleep(300);
+  await waitForLine(aurae.client, cell, "usr1", "ready"); // the shell installed its trap
   const waiting = aurae.client.executables.wait({ cellName: cell, name: "usr1" }, { deadline: 10_000 });
   await aurae.client.executables.signal({ cellName: cell, name: "usr1", signal: 10 });
   const { executable } = await waiting;

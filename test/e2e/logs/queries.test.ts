@@ -1,5 +1,6 @@
 // tail, since, until, stream selection, a cell's executables merged, and what the bytes are.
 import assert from "node:assert/strict";
+import { join } from "node:path";
 import { test } from "node:test";
 import { LogStream, type AuraeClient } from "../../../src/client/index.js";
 import { BinaryWriter } from "@bufbuild/protobuf/wire";
@@ -59,9 +60,12 @@ test("since and until select by the time each line was read", async (t) => {
 
 test("a cell's logs merge its executables in time order, each entry naming its executable", async (t) => {
   const cell = await cellFor(t);
-  await aurae.client.executables.start({ spec: { cellName: cell, name: "a", argv: ["sh", "-c", "for i in 1 3 5; do echo a$i; sleep 0.2; done"] } });
-  await sleep(100);
-  await aurae.client.executables.start({ spec: { cellName: cell, name: "b", argv: ["sh", "-c", "for i in 2 4 6; do echo b$i; sleep 0.2; done"] } });
+  // The two take turns through files (line i is printed only once line i - 1 was), not by sleeping in step.
+  const gate = join(aurae.dir, `${cell}.line`);
+  const turns = (lines: number[]) =>
+    lines.map((i) => `until [ -e ${gate}${i - 1} ]; do sleep 0.02; done; echo ${i % 2 ? "a" : "b"}${i}; touch ${gate}${i}`).join("; ");
+  await aurae.client.executables.start({ spec: { cellName: cell, name: "a", argv: ["sh", "-c", `touch ${gate}0; ${turns([1, 3, 5])}`] } });
+  await aurae.client.executables.start({ spec: { cellName: cell, name: "b", argv: ["sh", "-c", turns([2, 4, 6])] } });
   await waitForExit(aurae.client, cell, "a");
   await waitForExit(aurae.client, cell, "b");
   const entries = await query(aurae.client, { cellName: cell });

@@ -5,7 +5,7 @@ import { test } from "node:test";
 import { ExecutableState } from "../../../src/client/index.js";
 import { cellForTest } from "../../helpers/cell-for-test.js";
 import { useDaemon } from "../../helpers/daemon.js";
-import { isAlive, sleep, waitForExit } from "../../helpers/executables.js";
+import { isAlive, sleep, waitForExit, waitForLine } from "../../helpers/executables.js";
 import { waitForStatus } from "../../helpers/wait-for-status.js";
 
 const aurae = useDaemon();
@@ -15,8 +15,9 @@ test("a Stop interrupted by SIGKILL of auraed is finished by the next auraed: SI
   const cell = await cellForTest(aurae, t, "halt");
   // Ignores SIGTERM (an ignored signal stays ignored across exec), so only the SIGKILL after the grace ends it.
   const { executable } = await aurae.client.executables.start({
-    spec: { cellName: cell, name: "stubborn", argv: ["sh", "-c", "trap '' TERM; exec sleep 600"] },
+    spec: { cellName: cell, name: "stubborn", argv: ["sh", "-c", "trap '' TERM; echo ready; exec sleep 600"] },
   });
+  await waitForLine(aurae.client, cell, "stubborn", "ready"); // SIGTERM is ignored from here on
   const pid = executable!.status!.pid;
   t.after(() => {
     if (isAlive(pid)) process.kill(pid, "SIGKILL"); // only the pid this test started

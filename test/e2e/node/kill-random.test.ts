@@ -1,6 +1,8 @@
 // auraed killed with SIGKILL at a random moment of a random call, hundreds of times: each time the next auraed must
 // leave the node consistent: no process it does not account for, no executable run twice, no cgroup nobody owns,
-// and every running executable really running. The seed is printed; AURAE_SEED and AURAE_TRIALS replay or extend.
+// and every running executable really running; and every call that was answered before the kill must still be
+// reflected (a cell allocated, an executable started or stopped, a cell freed), after that restart and every later
+// one. The seed is printed; AURAE_SEED and AURAE_TRIALS replay or extend.
 import assert from "node:assert/strict";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
@@ -28,6 +30,51 @@ interface NodeView {
 interface Operation {
   readonly what: string;
   call(client: AuraeClient): Promise<unknown>;
+  /** Updates what the node must show: the call's effect when it was answered; else its target is unknown now. */
+  record(acknowledged: Acknowledged, answered: boolean): void;
+}
+
+type ExecutableFact = "running" | "exited" | "gone";
+
+/** What answered calls established, each until a later call on the same thing; checked after every restart. */
+class Acknowledged {
+  readonly cells = new Map<string, boolean>(); // name -> exists
+  readonly executables = new Map<string, ExecutableFact>(); // cell/name -> its state
+
+  /** A cell, allocated (true), or unknown (undefined) after a call that was not answered. */
+  cell(name: string, exists: true | undefined): void {
+    if (exists === undefined) this.cells.delete(name);
+    else this.cells.set(name, exists);
+  }
+
+  /** A cell freed with its nested cells and the executables below them (false), or all of them unknown. */
+  subtree(name: string, exists: false | undefined): void {
+    const below = (path: string) => path === name || path.startsWith(`${name}/`);
+    for (const cell of [...this.cells.keys()].filter(below)) this.cell(cell, undefined);
+    if (exists === false) this.cells.set(name, false);
+    for (const key of [...this.executables.keys()].filter((key) => below(key.slice(0, key.lastIndexOf("/")))))
+      this.executable(key, exists === false ? "gone" : undefined);
+  }
+
+  executable(key: string, fact: ExecutableFact | undefined): void {
+    if (fact === undefined) this.executables.delete(key);
+    else this.executables.set(key, fact);
+  }
+
+  /** What the node shows that contradicts an answered call. */
+  contradictions(view: NodeView): string[] {
+    const found: string[] = [];
+    const cells = new Set(view.cells.map((c) => c.spec!.name));
+    for (const [name, exists] of this.cells)
+      if (cells.has(name) !== exists) found.push(`(g) cell ${name} was ${exists ? "allocated" : "freed"} (answered), yet it is ${exists ? "missing" : "listed"}`);
+    const states = new Map(view.executables.map((x) => [keyOf(x), x.status!.state]));
+    for (const [key, fact] of this.executables) {
+      const state = states.get(key);
+      const shown = state === undefined ? "gone" : state === ExecutableState.EXECUTABLE_STATE_RUNNING ? "running" : state === ExecutableState.EXECUTABLE_STATE_EXITED ? "exited" : ExecutableState[state];
+      if (shown !== fact) found.push(`(g) executable ${key} should be ${fact} (an answered call), yet it is ${shown}`);
+    }
+    return found;
+  }
 }
 
 test(`node invariants hold after SIGKILL in the middle of ${TRIALS} random calls`, { timeout: 15 * 60_000 }, async (t) => {
@@ -35,22 +82,29 @@ test(`node invariants hold after SIGKILL in the middle of ${TRIALS} random calls
   t.after(() => freeAll());
   const random = mulberry32(SEED);
   const history: string[] = [];
+  const acknowledged = new Acknowledged();
   for (let trial = 0; trial < TRIALS; trial++) {
     const op = pickOperation(random, await viewOf(aurae.client), trial);
     const delayMs = Math.floor(random() * (MAX_KILL_DELAY_MS + 1));
+    // One time in four the kill follows the answer, so every kind of call is also acknowledged now and then.
+    const afterAnswer = random() < 0.25;
     // In flight, not awaited: the daemon dies under it.
     const outcome = op.call(aurae.client).then(() => "answered", (err: unknown) => `failed ${(err as AuraeClientError).code ?? err}`);
+    if (afterAnswer) await outcome;
     await sleep(delayMs);
     await aurae.kill9();
-    history.push(`#${trial} ${op.what}, killed after ${delayMs} ms: ${await outcome}`);
+    const ended = await outcome;
+    op.record(acknowledged, ended === "answered");
+    history.push(`#${trial} ${op.what}, killed ${afterAnswer ? "after the answer and" : "after"} ${delayMs} ms: ${ended}`);
     await aurae.start();
     try {
-      await checkInvariants(aurae.client);
+      await checkInvariants(aurae.client, acknowledged);
     } catch (err) {
       throw new Error(`trial ${trial} (AURAE_SEED=${SEED}): ${(err as Error).message}\nlast trials:\n${history.slice(-8).join("\n")}`, { cause: err });
     }
   }
   t.diagnostic(summarize(history));
+  t.diagnostic(`answered calls still checked at the end: ${acknowledged.cells.size} cells, ${acknowledged.executables.size} executables`);
   await freeAll();
   assert.deepEqual(await listAllCells(aurae.client), []);
 });
@@ -92,24 +146,40 @@ function allocate(random: () => number, cellNames: string[], trial: number): Ope
     tops.length > 0 && roll < 0.25
       ? { name: `${pick(random, tops)}/n${trial}` }
       : { name: `k${trial}`, ...(roll > 2 / 3 && { isolation: { pid: true, mount: true } }) };
-  return { what: `allocate ${JSON.stringify(spec)}`, call: (client) => client.cells.allocate({ spec }) };
+  return {
+    what: `allocate ${JSON.stringify(spec)}`,
+    call: (client) => client.cells.allocate({ spec }),
+    record: (acknowledged, answered) => acknowledged.cell(spec.name, answered ? true : undefined),
+  };
 }
 
 function start(cellName: string, name: string): Operation {
-  return { what: `start ${cellName}/${name}`, call: (client) => client.executables.start({ spec: { cellName, name, argv: ["sleep", "600"] } }) };
+  return {
+    what: `start ${cellName}/${name}`,
+    call: (client) => client.executables.start({ spec: { cellName, name, argv: ["sleep", "600"] } }),
+    record: (acknowledged, answered) => acknowledged.executable(`${cellName}/${name}`, answered ? "running" : undefined),
+  };
 }
 
 function stop(x: Executable): Operation {
   const { cellName, name } = x.spec!;
-  return { what: `stop ${keyOf(x)}`, call: (client) => client.executables.stop({ cellName, name, gracePeriodMs: 1000 }) };
+  return {
+    what: `stop ${keyOf(x)}`,
+    call: (client) => client.executables.stop({ cellName, name, gracePeriodMs: 1000 }),
+    record: (acknowledged, answered) => acknowledged.executable(keyOf(x), answered ? "exited" : undefined),
+  };
 }
 
 function free(name: string): Operation {
-  return { what: `free ${name}`, call: (client) => client.cells.free({ name, stop: true, gracePeriodMs: 1000 }) };
+  return {
+    what: `free ${name}`,
+    call: (client) => client.cells.free({ name, stop: true, gracePeriodMs: 1000 }),
+    record: (acknowledged, answered) => acknowledged.subtree(name, answered ? false : undefined),
+  };
 }
 
 /** The API is read first, then the kernel: what the API shows cannot be older than what the kernel shows. */
-async function checkInvariants(client: AuraeClient): Promise<void> {
+async function checkInvariants(client: AuraeClient, acknowledged: Acknowledged): Promise<void> {
   const view = await viewOf(client);
   const tree = await cgroupTree(aurae.cgroupRoot);
   const everyPid = await processesUnder(aurae.cgroupRoot);
@@ -120,6 +190,7 @@ async function checkInvariants(client: AuraeClient): Promise<void> {
     ...(await notRunning(view, tree)),
     ...(await missingCells(view, tree)),
     ...(await strayShims(view)),
+    ...acknowledged.contradictions(view),
   ];
   assert.deepEqual(problems, [], "node invariants");
 }

@@ -1,8 +1,11 @@
-// The tested upgrade from every earlier schema: a database left at each version by an older auraed opens, is
-// moved to the latest schema, keeps its rows, and takes the rows of the newest tables. And the files' modes.
+// The tested upgrade from every earlier schema: a database left at each version by an older auraed (the committed
+// golden files of test/fixtures/databases, built by scripts/golden-databases.ts from the migrations as git had them
+// then) opens, is moved to the latest schema, keeps its rows, and ends with exactly the schema and columns of a
+// fresh database. And the files' modes.
 import assert from "node:assert/strict";
-import { chmod, stat } from "node:fs/promises";
+import { chmod, copyFile, readdir, stat } from "node:fs/promises";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { test } from "node:test";
 import Database from "better-sqlite3";
 import { openDatabase } from "../../../src/store/database.js";
@@ -11,37 +14,42 @@ import { MIGRATIONS } from "../../../src/store/migrations.js";
 import { tempDir } from "../helpers/temp-dir.js";
 
 const LATEST = MIGRATIONS.length;
-/** The first schema with the audit table. */
-const AUDIT_SCHEMA = 6;
+const GOLDEN = fileURLToPath(new URL("../../fixtures/databases", import.meta.url));
 
-/** A database file left at schema `version`, as an auraed of that version would leave it. */
-function databaseAt(path: string, version: number): void {
-  const db = new Database(path);
-  try {
-    for (let v = 0; v < version; v++) db.exec(MIGRATIONS[v]!);
-    db.pragma(`user_version = ${version}`);
-    if (version >= 1) {
-      // Columns of schema 1, which every later schema keeps.
-      db.prepare("INSERT INTO cells (name, spec, created_at_ms) VALUES ('web', '{\"name\":\"web\"}', 1000)").run();
-      db.prepare(
-        `INSERT INTO executables (cell, name, spec, state, pid, started_at_ms, exited_at_ms, exit_status)
-         VALUES ('web', 'server', '{}', 'exited', 42, 2000, 3000, '{"code":0}')`,
-      ).run();
-    }
-    if (version >= AUDIT_SCHEMA)
-      db.prepare("INSERT INTO audit (time_ms, identity, method, cell, code, details, peer) VALUES (5000, 'spiffe://x/admin', '/a.B/C', 'web', 'OK', '', 'unix')").run();
-  } finally {
-    db.close();
-  }
+/** A database file left at schema `version`: an empty file for 0, else a copy of the golden one. */
+async function databaseAt(path: string, version: number): Promise<void> {
+  if (version === 0) new Database(path).close();
+  else await copyFile(join(GOLDEN, `schema-${version}.db`), path);
 }
 
-const tablesOf = (db: Database.Database): string[] =>
-  db.prepare<[], { name: string }>("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name").all().map((r) => r.name);
+/** Every table, index and trigger with its SQL, and every table's columns as SQLite reports them. */
+function schemaOf(db: Database.Database) {
+  const objects = db
+    .prepare<[], { type: string; name: string; tbl_name: string; sql: string | null }>(
+      "SELECT type, name, tbl_name, sql FROM sqlite_master WHERE name NOT LIKE 'sqlite_%' ORDER BY type, name",
+    )
+    .all();
+  const columns = Object.fromEntries(objects.filter((o) => o.type === "table").map((o) => [o.name, db.pragma(`table_info(${JSON.stringify(o.name)})`)]));
+  return { objects, columns };
+}
+
+test("a golden database is committed for every schema version, built once by scripts/golden-databases.ts", async () => {
+  const files = (await readdir(GOLDEN)).filter((f) => f.endsWith(".db")).sort((x, y) => parseInt(x.slice(7)) - parseInt(y.slice(7)));
+  assert.deepEqual(files, Array.from({ length: LATEST }, (_, i) => `schema-${i + 1}.db`), "run scripts/golden-databases.ts after appending a migration");
+  for (const [i, file] of files.entries()) {
+    const db = new Database(join(GOLDEN, file), { readonly: true });
+    try {
+      assert.equal(db.pragma("user_version", { simple: true }), i + 1, file);
+    } finally {
+      db.close();
+    }
+  }
+});
 
 for (let version = 0; version < LATEST; version++) {
-  test(`upgrades a database at schema ${version} to schema ${LATEST}, keeping its rows`, async (t) => {
+  test(`upgrades a database at schema ${version} to schema ${LATEST}, keeping its rows, to a fresh database's schema`, async (t) => {
     const path = join(await tempDir(t), "aurae.db");
-    databaseAt(path, version);
+    await databaseAt(path, version);
     const db = openDatabase(path);
     t.after(() => db.close());
     assert.equal(db.pragma("user_version", { simple: true }), LATEST);
@@ -61,13 +69,13 @@ for (let version = 0; version < LATEST; version++) {
     assert.equal(events.insert({ timeMs: 4000, kind: "daemon.started", cell: null, executable: null, attributes: "{}", labels: "{}" }), 1);
     const fresh = openDatabase(join(await tempDir(t), "fresh.db"));
     t.after(() => fresh.close());
-    assert.deepEqual(tablesOf(db), tablesOf(fresh));
+    assert.deepEqual(schemaOf(db), schemaOf(fresh));
   });
 }
 
 test("opens a database at the latest schema as it is, and again after that", async (t) => {
   const path = join(await tempDir(t), "aurae.db");
-  databaseAt(path, LATEST);
+  await databaseAt(path, LATEST);
   openDatabase(path).close();
   const db = openDatabase(path);
   t.after(() => db.close());
@@ -77,7 +85,7 @@ test("opens a database at the latest schema as it is, and again after that", asy
 
 test("refuses a database from a later auraed, naming both schema versions", async (t) => {
   const path = join(await tempDir(t), "aurae.db");
-  databaseAt(path, LATEST);
+  await databaseAt(path, LATEST);
   const db = new Database(path);
   db.pragma(`user_version = ${LATEST + 1}`);
   db.close();

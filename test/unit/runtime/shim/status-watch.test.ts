@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { once } from "node:events";
-import { mkdir, rename, rmdir, writeFile } from "node:fs/promises";
+import { mkdir, readdir, readFile, rename, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { test } from "node:test";
@@ -118,14 +118,26 @@ test("without shim.pid (a shim from before it) the wait goes on", async (t) => {
   assert.equal(await within(watch.exited(dir), 300), "pending");
 });
 
+/** The inotify watches this process holds now, as the kernel lists them in /proc/self/fdinfo. */
+async function inotifyWatches(): Promise<number> {
+  let count = 0;
+  for (const fd of await readdir("/proc/self/fdinfo")) {
+    const info = await readFile(`/proc/self/fdinfo/${fd}`, "utf8").catch(() => "");
+    count += info.split("\n").filter((line) => line.startsWith("inotify wd:")).length;
+  }
+  return count;
+}
+
 test("close answers every wait with undefined and leaves no timer or watch behind", async (t) => {
   const dir = await tempDir(t);
+  const before = await inotifyWatches();
   const watch = new StatusWatch({ sweepMs: 10 });
   const waits = [watch.exited(dir), watch.exited(dir)];
+  assert.ok((await inotifyWatches()) > before, "waiting, it watches the directory"); // so the count below can fail
   watch.close();
   assert.deepEqual(await Promise.all(waits), [undefined, undefined]);
   assert.equal(await watch.exited(dir), undefined); // closed for good
-  await rmdir(dir); // nothing holds it (the test process would not exit with a live timer or watcher either)
+  assert.equal(await inotifyWatches(), before, "no inotify watch left");
 });
 
 test("rejects on a status file that cannot be parsed", async (t) => {
