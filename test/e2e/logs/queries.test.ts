@@ -8,7 +8,7 @@ import { GetLogsRequest, GetLogsResponse } from "../../../src/gen/aurae/observe/
 import { Timestamp } from "../../../src/gen/google/protobuf/timestamp.js";
 import type { DeepPartial } from "../../../src/client/service-client.js";
 import { useDaemon } from "../../helpers/daemon.js";
-import { sleep, waitForExit } from "../../helpers/executables.js";
+import { waitForExit } from "../../helpers/executables.js";
 import type { RpcMethod } from "../../helpers/fuzz/api-schema.js";
 import { RawClient } from "../../helpers/fuzz/raw-client.js";
 import { uniqueName } from "../../helpers/names.js";

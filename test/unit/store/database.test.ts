@@ -18,9 +18,23 @@ const GOLDEN = fileURLToPath(new URL("../../fixtures/databases", import.meta.url
 
 /** A database file left at schema `version`: an empty file for 0, else a copy of the golden one. */
 async function databaseAt(path: string, version: number): Promise<void> {
-  if (version === 0) new Database(path).close();
-  else await copyFile(join(GOLDEN, `schema-${version}.db`), path);
+  if (version === 0) {
+    new Database(path).close();
+    return;
+  }
+  await copyFile(join(GOLDEN, `schema-${version}.db`), path);
+  if (version < AUDIT_SCHEMA) return;
+  // An audit entry with the columns of the first audit schema, which later ones must keep (and complete).
+  const db = new Database(path);
+  try {
+    db.prepare("INSERT INTO audit (time_ms, identity, method, cell, code, details, peer) VALUES (5000, 'spiffe://x/admin', '/a.B/C', 'web', 'OK', '', 'unix')").run();
+  } finally {
+    db.close();
+  }
 }
+
+/** The first schema with the audit table. */
+const AUDIT_SCHEMA = 6;
 
 /** Every table, index and trigger with its SQL, and every table's columns as SQLite reports them. */
 function schemaOf(db: Database.Database) {
