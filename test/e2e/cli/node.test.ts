@@ -30,7 +30,7 @@ test("version prints aer's version and, from NodeService.Info, the daemon's and 
   const json = JSON.parse((await aer("-o", "json", "version")).stdout);
   assert.deepEqual(Object.keys(json).sort(), ["client", "daemon"]);
   assert.deepEqual(json.client, { version: VERSION });
-  assert.deepEqual(Object.keys(json.daemon).sort(), ["cgroupMode", "hostname", "kernelRelease", "nodeUptimeMs", "pid", "startedAt", "uptimeMs", "version"]);
+  assert.deepEqual(Object.keys(json.daemon).sort(), ["cgroupMode", "daemonLogError", "daemonLogLinesLost", "hostname", "kernelRelease", "nodeUptimeMs", "pid", "startedAt", "uptimeMs", "version"]);
   assert.equal(json.daemon.version, VERSION);
   assert.equal(json.daemon.pid, aurae.pid);
   assert.match(json.daemon.cgroupMode, /^CGROUP_MODE_(V1|V2|HYBRID)$/);

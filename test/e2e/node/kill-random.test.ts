@@ -9,6 +9,7 @@ import { join } from "node:path";
 import { test } from "node:test";
 import { AuraeClientError, ExecutableState, type AuraeClient } from "../../../src/client/index.js";
 import { executableDir, runDir } from "../../../src/domain/executables/layout.js";
+import { SHIMS_CGROUP } from "../../../src/runtime/cgroups/driver.js";
 import type { Cell } from "../../../src/gen/aurae/cells/v1/cells.js";
 import type { Executable } from "../../../src/gen/aurae/executables/v1/executables.js";
 import { useDaemon } from "../../helpers/daemon.js";
@@ -201,7 +202,10 @@ const STATES_WITH_A_PROCESS = new Set([
   ExecutableState.EXECUTABLE_STATE_STOPPING,
 ]);
 
-/** (a) Every process under our root is an executable's (its main pid or a descendant) or a listed cell's reaper. */
+/**
+ * (a) Every process under our root is an executable's (its main pid or a descendant), a listed cell's reaper, or a
+ * shim in the shims' cgroup.
+ */
 async function orphans(view: NodeView, tree: Map<string, Set<number>>, everyPid: Set<number>): Promise<string[]> {
   const accounted = new Set<number>();
   for (const x of view.executables) {
@@ -210,6 +214,8 @@ async function orphans(view: NodeView, tree: Map<string, Set<number>>, everyPid:
   }
   for (const cell of view.cells)
     if (cell.status!.initPid && tree.get(`${cell.spec!.name}/cell.init`)?.has(cell.status!.initPid)) accounted.add(cell.status!.initPid);
+  // The shims wait in their own cgroup; (d) checks that each one works for an executable that has a process.
+  for (const pid of tree.get(SHIMS_CGROUP) ?? []) if ((await commOf(pid)) === "aurae-shim") accounted.add(pid);
   const found: string[] = [];
   for (const pid of everyPid) if (!accounted.has(pid)) found.push(`(a) orphan pid ${pid} (${await commOf(pid)}) in ${whereIs(tree, pid)}`);
   return found;
@@ -228,9 +234,12 @@ async function duplicates(view: NodeView, tree: Map<string, Set<number>>): Promi
   return found;
 }
 
-/** (c) Every cgroup is a listed cell, a listed cell's reaper, or the leaf of an executable not exited for good. */
+/**
+ * (c) Every cgroup is a listed cell, a listed cell's reaper, the leaf of an executable not exited for good, or the
+ * shims' own cgroup.
+ */
 function leakedCgroups(view: NodeView, tree: Map<string, Set<number>>): string[] {
-  const owned = new Set<string>();
+  const owned = new Set<string>([SHIMS_CGROUP]);
   for (const cell of view.cells) {
     owned.add(cell.spec!.name);
     if (cell.status!.initPid) owned.add(`${cell.spec!.name}/cell.init`);
