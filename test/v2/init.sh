@@ -39,7 +39,7 @@ mount -t devtmpfs devtmpfs /root/dev
 mkdir -p /root/dev/pts /root/dev/shm
 mount -t devpts devpts /root/dev/pts
 mount -t tmpfs -o mode=1777 tmpfs /root/dev/shm
-mount -t tmpfs -o mode=1777 tmpfs /root/tmp
+# /tmp stays the overlay's (writable, in the tmpfs above): a checkout under /tmp, as CI's may be, must stay visible.
 mount -t tmpfs -o mode=0755 tmpfs /root/run
 cp "/host$job" /root/run/aurae-v2lane-job.sh || fail "copy the job $job"
 
