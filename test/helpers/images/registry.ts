@@ -63,10 +63,14 @@ export async function startRegistry(t: TestContext, kind: RegistryKind): Promise
     }
   });
   const url = `${kind === "tls-basic" ? "https" : "http"}://${host}`;
-  const authorization = () => kind === "tls-basic" ? `Basic ${Buffer.from(`${username}:${password}`).toString("base64")}`
-    : kind === "token" ? `Bearer ${tokenServer?.mint(["*"])}` : undefined;
+  // The test's own requests carry credentials directly: basic auth, or a token minted for the path's repository.
+  const authorization = (path: string): Record<string, string> => {
+    if (kind === "tls-basic") return { authorization: `Basic ${Buffer.from(`${username}:${password}`).toString("base64")}` };
+    const repository = /^\/v2\/(.+?)\/(?:blobs|manifests|tags)\//.exec(path)?.[1];
+    return tokenServer ? { authorization: `Bearer ${tokenServer.mint(repository ? [repository] : [])}` } : {};
+  };
   const send = (method: string, path: string, opts: { body?: Buffer; headers?: Record<string, string> } = {}) =>
-    rawRequest(method, new URL(path, url), { ...opts.headers, ...(authorization() ? { authorization: authorization() as string } : {}) }, opts.body, caPem);
+    rawRequest(method, new URL(path, url), { ...opts.headers, ...authorization(path) }, opts.body, caPem);
   await waitUntilServing(send, child, () => stderr);
 
   const pushBlob = async (repository: string, b: Blob) => {

@@ -17,7 +17,7 @@ export interface TokenServer {
   readonly certPath: string;
   /** Tokens handed out, and the scopes they were asked for. */
   readonly issued: string[];
-  /** A token granting pull and push on `repositories` (`*` for all), for the test's own pushes. */
+  /** A token granting pull, push and delete on `repositories`, for the test's own requests. */
   mint(repositories: readonly string[], actions?: readonly string[]): string;
 }
 
