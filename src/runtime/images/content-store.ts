@@ -6,7 +6,7 @@
 import { createReadStream, type ReadStream } from "node:fs";
 import { type FileHandle, mkdir, open, readdir, readFile, rename, rm, stat, truncate } from "node:fs/promises";
 import { join } from "node:path";
-import { errnoCode, osError, precondition } from "../../errors.js";
+import { errnoCode, isAuraeError, osError, precondition } from "../../errors.js";
 import { type Digest, digestAlgorithm, digestHex, hasherFor, parseDigest } from "./digest.js";
 
 /** What a blob must be: the store checks both before committing. */
@@ -113,12 +113,15 @@ export class ContentStore {
     await mkdir(dir, { recursive: true });
     const path = join(dir, `${digestAlgorithm(blob.digest)}-${digestHex(blob.digest)}`);
     const ingest = await Ingest.open(path, blob);
+    const resumed = ingest.offset > 0;
     try {
       await fill(ingest);
       await ingest.verify();
     } catch (err) {
       await ingest.close();
       await rm(path, { force: true });
+      // What a crash left may not be what was received (writes lost before the crash): one fresh start.
+      if (resumed && isAuraeError(err, "precondition")) return this.#ingestOnce(blob, fill);
       throw err;
     }
     await ingest.commit(this.blobPath(blob.digest));

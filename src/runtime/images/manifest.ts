@@ -49,7 +49,8 @@ export function parseManifest(bytes: Uint8Array, contentType: string | undefined
     : Array.isArray(json.manifests) ? true : Array.isArray(json.layers) ? false : undefined;
   if (isIndex === undefined) throw malformed(what, `unsupported media type ${JSON.stringify(declared ?? "(none)")}`);
   if (json.schemaVersion !== 2) throw malformed(what, `schemaVersion must be 2, got ${JSON.stringify(json.schemaVersion)}`);
-  const mediaType = declared ?? (isIndex ? MEDIA_TYPE.ociIndex : MEDIA_TYPE.ociManifest);
+  const known = declared !== undefined && (INDEX_TYPES.includes(declared) || MANIFEST_TYPES.includes(declared));
+  const mediaType = known ? declared : isIndex ? MEDIA_TYPE.ociIndex : MEDIA_TYPE.ociManifest;
   if (isIndex) return { kind: "index", mediaType, manifests: descriptors(json.manifests, "manifests", what) };
   return {
     kind: "manifest",
