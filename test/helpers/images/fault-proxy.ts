@@ -1,12 +1,12 @@
 // An HTTP proxy in front of a plain test registry that misbehaves on purpose: it drops a connection half-way
-// through a blob, flips a byte, ends a body early, serves garbage for a manifest, or stalls. It records every
+// through a blob (or stalls there), flips a byte, ends a body early, serves garbage for a manifest, or stalls. It records every
 // request it saw (path and Range header) so a test can tell what the client asked for.
 import { once } from "node:events";
 import { createServer, request, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { TestContext } from "node:test";
 
-export type Fault = "pass" | "drop-half" | "flip-byte" | "short-body" | "garbage" | "stall";
+export type Fault = "pass" | "drop-half" | "half-stall" | "flip-byte" | "short-body" | "garbage" | "stall";
 
 export interface SeenRequest {
   readonly path: string;
@@ -56,6 +56,10 @@ function relay(answer: IncomingMessage, res: ServerResponse, fault: Fault): void
       return;
     }
     res.writeHead(answer.statusCode ?? 502, answer.headers);
+    if (fault === "half-stall") {
+      res.write(bytes.subarray(0, Math.floor(bytes.length / 2))); // and nothing more, until the client goes away
+      return;
+    }
     if (fault === "drop-half") {
       res.write(bytes.subarray(0, Math.floor(bytes.length / 2)), () => res.socket?.destroy());
       return;
