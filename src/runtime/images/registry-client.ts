@@ -3,7 +3,7 @@
 // (a bearer token from the realm, or basic auth) and caches the result per endpoint and repository. It verifies
 // what it can verify alone, a manifest fetched by digest; blobs are verified by the content store as they land.
 import type { IncomingMessage } from "node:http";
-import { AuraeError, isAuraeError, notFound, precondition, unavailable } from "../../errors.js";
+import { AuraeError, errnoCode, isAuraeError, notFound, precondition, unavailable } from "../../errors.js";
 import { parseChallenges, type Challenge } from "./challenge.js";
 import { basicAuthorization, type Credentials } from "./credentials.js";
 import { type Digest, sha256Of } from "./digest.js";
@@ -125,8 +125,15 @@ export class RegistryClient {
         ? new AuraeError("unauthenticated", `${what}: credentials refused (HTTP ${res.statusCode})`)
         : unavailable(`${what}: HTTP ${res.statusCode}`);
     }
-    const json = JSON.parse((await readBody(res, 1024 * 1024, what)).toString("utf8")) as { token?: unknown; access_token?: unknown };
-    const token = typeof json.token === "string" ? json.token : json.access_token;
+    const body = (await readBody(res, 1024 * 1024, what)).toString("utf8");
+    const json = (() => {
+      try {
+        return JSON.parse(body) as { token?: unknown; access_token?: unknown } | null;
+      } catch {
+        throw unavailable(`${what}: the answer is not JSON`);
+      }
+    })();
+    const token = typeof json?.token === "string" ? json.token : json?.access_token;
     if (typeof token !== "string" || token === "") throw unavailable(`${what}: the answer holds no token`);
     return token;
   }
@@ -149,13 +156,15 @@ function rangeStart(header: string | undefined): number | undefined {
 async function readBody(res: IncomingMessage, maxBytes: number, what: string): Promise<Buffer> {
   const chunks: Buffer[] = [];
   let length = 0;
-  for await (const chunk of res as AsyncIterable<Buffer>) {
-    length += chunk.length;
-    if (length > maxBytes) {
-      res.destroy();
-      throw precondition(`${what}: larger than ${maxBytes} bytes`);
+  try {
+    for await (const chunk of res as AsyncIterable<Buffer>) {
+      length += chunk.length;
+      if (length > maxBytes) throw precondition(`${what}: larger than ${maxBytes} bytes`);
+      chunks.push(chunk);
     }
-    chunks.push(chunk);
+  } catch (err) {
+    res.destroy();
+    throw isAuraeError(err) ? err : unavailable(`${what}: connection dropped: ${errnoCode(err) ?? (err as Error).message}`, { cause: err });
   }
   return Buffer.concat(chunks);
 }
