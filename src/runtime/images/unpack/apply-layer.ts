@@ -107,11 +107,12 @@ class LayerWriter {
     if (h.type !== "symlink") await chmod(abs, h.mode & 0o7777);
     if (h.type === "dir") this.#dirTimes.set(rel, h.mtimeSec);
     else await lutimes(abs, h.mtimeSec, h.mtimeSec);
-    for (const [name, value] of h.xattrs) if (!name.startsWith(RESERVED_XATTR)) this.#xattr(rel, name, value);
+    for (const [name, value] of h.xattrs) if (isSettable(name, h.type)) this.#xattr(rel, name, value);
   }
 
   async #whiteout(rel: string, entry: string): Promise<void> {
-    if (rel === "." || posix.basename(rel) === "") throw invalid("reference", `${this.opts.what}: whiteout ${quote(entry)} names no file`);
+    const name = posix.basename(entry);
+    if (name === ".wh." || name === ".wh.." || name === ".wh...") throw invalid("reference", `${this.opts.what}: whiteout ${quote(entry)} names no file`);
     await this.#remove(rel);
     if (this.opts.whiteouts === "overlay") await mknod(this.#abs(rel), "c", 0, 0);
   }
@@ -169,6 +170,13 @@ class LayerWriter {
     await runTool("setfattr", ["-h", "--restore=-"], { input: dump, cwd: this.opts.root });
   }
 }
+
+/**
+ * Whether a layer's xattr is set: never overlayfs's own, and user.* only on regular files and directories, the only
+ * inodes the kernel lets carry them (xattr(7)); a layer from another system may still list them on a symlink.
+ */
+const isSettable = (name: string, type: TarHeader["type"]): boolean =>
+  !name.startsWith(RESERVED_XATTR) && (!name.startsWith("user.") || type === "file" || type === "dir");
 
 async function writeFile(abs: string, body: AsyncIterable<Buffer>): Promise<void> {
   const file = await open(abs, "wx", 0o600).catch((err: unknown) => Promise.reject(osError("create", abs, err)));

@@ -3,7 +3,7 @@
 // entries that try to escape their root refused.
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { lstat, mkdtemp, readdir, readlink, rm, stat } from "node:fs/promises";
+import { lstat, mkdtemp, readdir, readlink, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test, type TestContext } from "node:test";
@@ -169,3 +169,25 @@ for (const [name, entries, message] of ESCAPES)
     await assert.rejects(lstat("/escaped"), { code: "ENOENT" });
     await assert.rejects(lstat(join(root, "snapshots", "escaped")), { code: "ENOENT" });
   });
+
+test("an xattr listed on a symlink is never set through it on what it points to", async (t) => {
+  const { root, snapshots, store } = await setup(t);
+  const outside = join(root, "outside");
+  await writeFile(outside, "not the image's");
+  const layer = await store(buildLayer([
+    { path: "s", type: "symlink", target: outside, xattrs: { "user.evil": "1" } },
+    { path: "f", type: "file", content: "x", xattrs: { "user.kept": "1", "trusted.overlay.opaque": "y" } },
+  ]));
+  const dir = await snapshots.unpack(layer, signal);
+  assert.equal(xattr(join(dir, "f"), "user.kept"), "1");
+  assert.throws(() => xattr(join(dir, "f"), "trusted.overlay.opaque"), "a layer cannot set overlayfs's own xattrs");
+  assert.throws(() => xattr(outside, "user.evil"));
+});
+
+test("a whiteout naming no file (.wh.., .wh...) is refused", async (t) => {
+  const { snapshots, store } = await setup(t);
+  for (const path of ["d/.wh..", "d/.wh..."]) {
+    const layer = await store(buildLayer([{ path: "d", type: "dir" }, { path, type: "file" }]));
+    await assert.rejects(snapshots.unpack(layer, signal), (err) => isAuraeError(err, "invalid") && err.message.includes("names no file"));
+  }
+});
