@@ -1,4 +1,4 @@
-// An HTTP proxy in front of a plain test registry that misbehaves on purpose: it drops a connection half-way
+// An HTTP proxy in front of a plain test registry that misbehaves on purpose: it answers slowly, drops a connection half-way
 // through a blob (or stalls there), flips a byte, ends a body early, serves garbage for a manifest, or stalls. It records every
 // request it saw (path and Range header) so a test can tell what the client asked for.
 import { once } from "node:events";
@@ -6,7 +6,7 @@ import { createServer, request, type IncomingMessage, type ServerResponse } from
 import type { AddressInfo } from "node:net";
 import type { TestContext } from "node:test";
 
-export type Fault = "pass" | "drop-half" | "half-stall" | "flip-byte" | "short-body" | "garbage" | "stall";
+export type Fault = "pass" | "slow" | "drop-half" | "half-stall" | "flip-byte" | "short-body" | "garbage" | "stall";
 
 export interface SeenRequest {
   readonly path: string;
@@ -16,13 +16,23 @@ export interface SeenRequest {
 export interface FaultProxy {
   readonly host: string;
   readonly seen: SeenRequest[];
+  /** The most blob requests that were open at once. */
+  readonly maxBlobsInFlight: () => number;
 }
+
+const SLOW_MS = 150;
 
 /** `decide` picks the fault for each request; `count` is how many requests to that path came before. */
 export async function startFaultProxy(t: TestContext, upstream: string, decide: (path: string, count: number) => Fault): Promise<FaultProxy> {
   const seen: SeenRequest[] = [];
+  let inFlight = 0;
+  let maxInFlight = 0;
   const server = createServer((req, res) => {
     const path = req.url ?? "/";
+    if (path.includes("/blobs/")) {
+      maxInFlight = Math.max(maxInFlight, ++inFlight);
+      res.on("close", () => inFlight--);
+    }
     const count = seen.filter((s) => s.path === path).length;
     seen.push({ path, range: req.headers.range });
     const fault = decide(path, count);
@@ -31,9 +41,13 @@ export async function startFaultProxy(t: TestContext, upstream: string, decide: 
       res.writeHead(200, { "content-type": "application/vnd.oci.image.manifest.v1+json" }).end("{not json");
       return;
     }
-    const up = request(`http://${upstream}${path}`, { method: req.method, headers: req.headers }, (answer) => relay(answer, res, fault));
-    up.on("error", () => res.destroy());
-    req.pipe(up);
+    const forward = () => {
+      const up = request(`http://${upstream}${path}`, { method: req.method, headers: req.headers }, (answer) => relay(answer, res, fault));
+      up.on("error", () => res.destroy());
+      req.pipe(up);
+    };
+    if (fault === "slow") setTimeout(forward, SLOW_MS);
+    else forward();
   });
   server.listen(0, "127.0.0.1");
   await once(server, "listening");
@@ -41,7 +55,7 @@ export async function startFaultProxy(t: TestContext, upstream: string, decide: 
     server.close(() => resolve());
     server.closeAllConnections();
   }));
-  return { host: `127.0.0.1:${(server.address() as AddressInfo).port}`, seen };
+  return { host: `127.0.0.1:${(server.address() as AddressInfo).port}`, seen, maxBlobsInFlight: () => maxInFlight };
 }
 
 function relay(answer: IncomingMessage, res: ServerResponse, fault: Fault): void {

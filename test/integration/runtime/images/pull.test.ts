@@ -4,6 +4,7 @@ import { test } from "node:test";
 import { pullImage, type BlobProgress } from "../../../../src/runtime/images/pull.js";
 import { parseReference } from "../../../../src/runtime/images/reference.js";
 import { buildImage, buildIndex, buildLayer, busyboxEntries } from "../../../helpers/images/image-builder.js";
+import { startFaultProxy } from "../../../helpers/images/fault-proxy.js";
 import { startRegistry } from "../../../helpers/images/registry.js";
 import { pullEnv } from "./pull-env.js";
 
@@ -68,4 +69,15 @@ test("a layer shared by two images is transferred and stored once", async (t) =>
   assert.deepEqual([...transferred].sort(), [second.config.digest, second.layers[1]?.digest].sort());
   assert.ok(progress.some((p) => p.digest === shared.digest && p.state === "cached"));
   assert.equal((await env.content.list()).filter((d) => d === shared.digest).length, 1);
+});
+
+test("layers download a bounded number at a time", async (t) => {
+  const reg = await startRegistry(t, "plain");
+  const image = buildImage(Array.from({ length: 5 }, (_, i) => buildLayer([{ path: `f${i}`, type: "file", content: `layer ${i}` }])));
+  await reg.pushImage("many", image, "v1");
+  const proxy = await startFaultProxy(t, reg.host, () => "slow");
+  const env = await pullEnv(t, { hosts: { [proxy.host]: { insecureHttp: true } } });
+  await pullImage(parseReference(`${proxy.host}/many:v1`), env, { signal, platform: { os: "linux", architecture: "amd64" }, maxConcurrentDownloads: 2 });
+  assert.equal(proxy.maxBlobsInFlight(), 2);
+  assert.equal((await env.content.list()).length, 7);
 });
