@@ -1,7 +1,7 @@
 // Pulling an image: resolve the reference to a manifest (choosing this node's platform from an index), fetch the
 // config, then the layers a few at a time; every blob is verified by the content store before it is stored, and the
 // manifests are stored last, so a stored manifest means its config and layers are stored too.
-import { invalid, precondition, unsupported } from "../../errors.js";
+import { AuraeError, invalid, isAuraeError, precondition, unsupported } from "../../errors.js";
 import type { ContentStore } from "./content-store.js";
 import type { Digest } from "./digest.js";
 import { downloadBlob } from "./download-blob.js";
@@ -103,7 +103,11 @@ async function fetchBlob(ref: ImageReference, blob: Descriptor, deps: PullDeps, 
     opts.onProgress?.({ digest: blob.digest, doneBytes, totalBytes: blob.size, state });
   if (await deps.content.has(blob)) return report("cached", blob.size);
   report("downloading", 0);
-  await downloadBlob(ref, blob, deps, { ...opts, maxAttempts, onBytes: (done) => report("downloading", done) });
+  await downloadBlob(ref, blob, deps, { ...opts, maxAttempts, onBytes: (done) => report("downloading", done) }).catch((err: unknown) => {
+    // The content store speaks of blobs; the caller asked for an image, so the error names it too.
+    const what = `image ${formatReference(ref)}`;
+    throw isAuraeError(err) && !err.message.startsWith(what) ? new AuraeError(err.kind, `${what}: ${err.message}`, err.field, { cause: err }) : err;
+  });
   report("stored", blob.size);
 }
 
