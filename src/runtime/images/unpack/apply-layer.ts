@@ -27,6 +27,9 @@ export interface ApplyOptions {
 
 const WHITEOUT_PREFIX = ".wh.";
 const OPAQUE_MARKER = ".wh..wh..opq";
+/** Files up to this size are buffered whole and written in the background, a few at a time. */
+const SMALL_FILE_BYTES = 1024 * 1024;
+const MAX_WRITES_IN_FLIGHT = 16;
 /** xattrs a layer may not set: overlayfs reads them as instructions (an opaque dir, a redirect). */
 const RESERVED_XATTR = "trusted.overlay.";
 
@@ -34,11 +37,15 @@ const RESERVED_XATTR = "trusted.overlay.";
 export async function applyLayer(chunks: AsyncIterator<Buffer>, opts: ApplyOptions): Promise<Digest> {
   const hash = createHash("sha256");
   const layer = new LayerWriter(opts);
-  for await (const entry of readTar(new ByteReader(chunks, hash), opts.what)) {
-    opts.signal.throwIfAborted();
-    await layer.apply(entry.header, entry.body);
+  try {
+    for await (const entry of readTar(new ByteReader(chunks, hash), opts.what)) {
+      opts.signal.throwIfAborted();
+      await layer.apply(entry.header, entry.body);
+    }
+    await layer.finish();
+  } finally {
+    await layer.settle(); // nothing may still write once the caller removes the directory
   }
-  await layer.finish();
   return `sha256:${hash.digest("hex")}`;
 }
 
@@ -52,6 +59,9 @@ class LayerWriter {
   readonly #dirTimes = new Map<string, number>();
   /** xattrs, set last in one `setfattr` run, after every chown (which clears security.capability). */
   readonly #xattrs = new Map<string, Map<string, Buffer>>();
+  /** Small files being written in the background, by path. */
+  readonly #writing = new Map<string, Promise<void>>();
+  #failure: { err: unknown } | undefined;
 
   constructor(private readonly opts: ApplyOptions) {}
 
@@ -60,18 +70,40 @@ class LayerWriter {
     if (rel === ".") return; // the root's own entry: the root already exists
     const dir = posix.dirname(rel);
     const base = posix.basename(rel);
+    // A small regular file new to this layer is written in the background while the tar is read on; anything else
+    // (a removal, a link, a path already being written) first waits for every background write.
+    const isSmallFile = h.type === "file" && h.size <= SMALL_FILE_BYTES && !base.startsWith(WHITEOUT_PREFIX);
+    if (!isSmallFile || this.#writing.has(rel)) await this.#flush();
     await this.#ensureRealDir(dir, h.path);
     if (base === OPAQUE_MARKER) return this.#opaque(dir);
     if (base.startsWith(WHITEOUT_PREFIX)) return this.#whiteout(posix.join(dir, base.slice(WHITEOUT_PREFIX.length)), h.path);
-    await this.#create(h, rel, body);
+    if (!isSmallFile) return this.#create(h, rel, body);
+    const content: Buffer[] = [];
+    for await (const chunk of body) content.push(chunk);
+    if (this.#writing.size >= MAX_WRITES_IN_FLIGHT) await Promise.race(this.#writing.values());
+    const write = this.#create(h, rel, [Buffer.concat(content)]).catch((err: unknown) => { this.#failure ??= { err }; })
+      .finally(() => this.#writing.delete(rel));
+    this.#writing.set(rel, write);
+  }
+
+  /** Waits for every background write; throws the first one's error. */
+  async #flush(): Promise<void> {
+    await this.settle();
+    if (this.#failure) throw this.#failure.err;
+  }
+
+  /** Waits for every background write, whatever their outcome. */
+  async settle(): Promise<void> {
+    while (this.#writing.size > 0) await Promise.allSettled(this.#writing.values());
   }
 
   async finish(): Promise<void> {
+    await this.#flush();
     for (const [rel, mtime] of [...this.#dirTimes].reverse()) await lutimes(this.#abs(rel), mtime, mtime);
     if (this.#xattrs.size > 0) await this.#setXattrs();
   }
 
-  async #create(h: TarHeader, rel: string, body: AsyncIterable<Buffer>): Promise<void> {
+  async #create(h: TarHeader, rel: string, body: AsyncIterable<Buffer> | Iterable<Buffer>): Promise<void> {
     const abs = this.#abs(rel);
     const existing = await lstat(abs).catch((err: unknown) => (errnoCode(err) === "ENOENT" ? undefined : Promise.reject(osError("lstat", abs, err))));
     if (h.type === "dir" && existing?.isDirectory()) {
@@ -178,7 +210,7 @@ class LayerWriter {
 const isSettable = (name: string, type: TarHeader["type"]): boolean =>
   !name.startsWith(RESERVED_XATTR) && (!name.startsWith("user.") || type === "file" || type === "dir");
 
-async function writeFile(abs: string, body: AsyncIterable<Buffer>): Promise<void> {
+async function writeFile(abs: string, body: AsyncIterable<Buffer> | Iterable<Buffer>): Promise<void> {
   const file = await open(abs, "wx", 0o600).catch((err: unknown) => Promise.reject(osError("create", abs, err)));
   try {
     for await (const chunk of body) await file.write(chunk);
