@@ -14,18 +14,20 @@ const CPUSET_FILES = { cpus: "cpuset.cpus", mems: "cpuset.mems" } as const;
 type CpusetKey = keyof typeof CPUSET_FILES;
 
 /** Gives the new cgroup `dir` the sets `limits` asks for, or its parent's. */
-export async function setNewCpuset(dir: string, limits: CgroupLimits["cpuset"]): Promise<void> {
-  const values = await Promise.all(keys().map((key) => limits?.[key] ?? readCgroupFile(dirname(dir), CPUSET_FILES[key])));
-  for (const [i, key] of keys().entries()) await writeLimit(`cpuset.${key}`, () => writeCgroupFile(dir, CPUSET_FILES[key], values[i]!));
+export function setNewCpuset(dir: string, limits: CgroupLimits["cpuset"]): void {
+  for (const key of keys()) {
+    const value = limits?.[key] ?? readCgroupFile(dirname(dir), CPUSET_FILES[key]);
+    writeLimit(`cpuset.${key}`, () => writeCgroupFile(dir, CPUSET_FILES[key], value));
+  }
 }
 
 /** Changes `dir`'s sets to those `limits` asks for, or its parent's, carrying the cgroups below along. */
-export async function updateCpuset(dir: string, limits: CgroupLimits["cpuset"]): Promise<void> {
+export function updateCpuset(dir: string, limits: CgroupLimits["cpuset"]): void {
   for (const key of keys()) {
     const file = CPUSET_FILES[key];
-    const target = limits?.[key] ?? (await readCgroupFile(dirname(dir), file));
-    const plan = planCpusetWrites(await readCpusetTree(dir, file), parseCpuList(target, `cpuset.${key}`));
-    for (const write of plan) await writeLimit(`cpuset.${key}`, () => writeCgroupFile(write.dir, file, write.value));
+    const target = limits?.[key] ?? readCgroupFile(dirname(dir), file);
+    const plan = planCpusetWrites(readCpusetTree(dir, file), parseCpuList(target, `cpuset.${key}`));
+    for (const write of plan) writeLimit(`cpuset.${key}`, () => writeCgroupFile(write.dir, file, write.value));
   }
 }
 
@@ -88,9 +90,9 @@ export function formatCpuList(ids: readonly number[]): string {
   return ranges.join(",");
 }
 
-async function readCpusetTree(dir: string, file: string): Promise<CpusetNode> {
-  const children = await Promise.all((await childCgroups(dir)).map((name) => readCpusetTree(join(dir, name), file)));
-  return { dir, value: await readCgroupFile(dir, file), children };
+function readCpusetTree(dir: string, file: string): CpusetNode {
+  const children = childCgroups(dir).map((name) => readCpusetTree(join(dir, name), file));
+  return { dir, value: readCgroupFile(dir, file), children };
 }
 
 const keys = (): CpusetKey[] => Object.keys(CPUSET_FILES) as CpusetKey[];

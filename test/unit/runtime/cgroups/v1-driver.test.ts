@@ -8,6 +8,8 @@ import type { CgroupLimits } from "../../../../src/runtime/cgroups/driver.js";
 import { V1_CONTROLLERS, V1Driver, type V1Controller } from "../../../../src/runtime/cgroups/v1-driver.js";
 import { addFakeV1Files, changedFiles, makeFakeCgroup, readCgroupValue, writeFakeFiles, writeFakeProcs } from "../../helpers/fake-cgroupfs.js";
 import { tempDir } from "../../helpers/temp-dir.js";
+import { runCellLifecycle } from "../../helpers/cell-lifecycle.js";
+import { threadPoolRequests } from "../../helpers/thread-pool-requests.js";
 
 interface FakeV1Options {
   readonly hybrid?: boolean;
@@ -469,4 +471,10 @@ test("remove deletes the cell in every hierarchy and is fine when it is already 
   await driver.remove("web");
   for (const dir of driver.dirs("web")) await assert.rejects(access(dir), { code: "ENOENT" }, dir);
   await driver.remove("web");
+});
+
+test("create, update, createLeaf, pids, kill and remove call cgroupfs without a thread-pool round trip", async (t) => {
+  const { driver } = await fakeV1(t, { hybrid: true });
+  assert.deepEqual(await threadPoolRequests(() => runCellLifecycle(driver, "web")), []);
+  for (const dir of driver.dirs("web")) await assert.rejects(access(dir), { code: "ENOENT" }, dir);
 });
