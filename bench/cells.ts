@@ -1,6 +1,6 @@
 // Cell allocate and free latency with limits (cpu quota, memory max, pids max), through the API. Baseline, run by
 // run: the same cgroups made and removed from Node directly, in the same hierarchies and with the same limit files
-// written (cpuset copied from the parent, as the kernel requires before a task may join).
+// written (the parent's cpuset copied where the kernel left it empty, as it requires before a task may join).
 import { rmdir } from "node:fs/promises";
 import type { Benchmark } from "./harness/benchmark.js";
 import { besideCell, makeCgroups, type LimitFiles } from "./harness/cgroupfs.js";

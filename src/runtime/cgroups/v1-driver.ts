@@ -15,6 +15,7 @@ import {
   removeCgroupDir,
   requireCgroup,
   settleAll,
+  writeCgroupFile,
 } from "./files.js";
 import {
   DEFAULT_FREEZE_TIMEOUT_MS,
@@ -73,7 +74,9 @@ export class V1Driver implements CgroupDriver {
     for (const root of this.#roots) makeCgroupDir(root);
     // Our root is a new cpuset cgroup too (see v1-cpuset.ts); one left by an earlier run keeps its sets.
     const cpusetRoot = this.#dirOf("cpuset", "");
-    if (readCgroupFileIfExists(cpusetRoot, "cpuset.cpus") === "") setNewCpuset(cpusetRoot, undefined);
+    if (readCgroupFileIfExists(cpusetRoot, "cpuset.cpus") === "") setNewCpuset(cpusetRoot, undefined, { fresh: false });
+    // Every cgroup made below inherits the flag and gets its parent's cpus and mems from the kernel at mkdir.
+    writeCgroupFile(cpusetRoot, "cgroup.clone_children", "1");
     await this.createLeaf(SHIMS_CGROUP);
     this.#offered = probeOfferedFiles(V1_LIMIT_FILES, this.#dirOf);
     // A hybrid host's unified hierarchy kills a tree at once on 5.14+; older kernels and pure v1 signal each process.
@@ -97,7 +100,7 @@ export class V1Driver implements CgroupDriver {
   async create(path: string, limits: CgroupLimits): Promise<void> {
     refuseUnsupported(await this.check(limits));
     const fresh = this.#makeDirs(path);
-    setNewCpuset(this.#dirOf("cpuset", path), limits.cpuset);
+    setNewCpuset(this.#dirOf("cpuset", path), limits.cpuset, { fresh });
     writeV1Memory(this.#dirOf, path, limits, { reset: false, offered: this.#offered });
     writeLimitFiles(V1_LIMIT_FILES, limits, this.#dirOf, path, { reset: false, offered: this.#offered, fresh });
   }
@@ -111,8 +114,8 @@ export class V1Driver implements CgroupDriver {
   }
 
   async createLeaf(path: string): Promise<void> {
-    this.#makeDirs(path);
-    setNewCpuset(this.#dirOf("cpuset", path), undefined);
+    const fresh = this.#makeDirs(path);
+    setNewCpuset(this.#dirOf("cpuset", path), undefined, { fresh });
   }
 
   /**

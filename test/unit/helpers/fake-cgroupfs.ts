@@ -8,7 +8,7 @@
 import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { readFile, rm, writeFile } from "node:fs/promises";
 import { createRequire, syncBuiltinESMExports } from "node:module";
-import { dirname, join, relative, resolve } from "node:path";
+import { basename, dirname, join, relative, resolve } from "node:path";
 
 /** The files every cgroup v2 directory has, whatever its controllers. */
 const V2_CORE_FILES: Readonly<Record<string, string>> = {
@@ -148,12 +148,17 @@ export async function readCgroupValues(dir: string, files: readonly string[]): P
 }
 
 function writeKernelFiles(dir: string, files: readonly [string, string][], opts: FakeCgroupOptions, flag: string): void {
-  for (const [file, text] of files.filter(([name]) => !opts.without?.includes(name)))
-    try {
-      writeFileSync(join(dir, file), text, { flag });
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
-    }
+  kernelWriting = true; // not a driver's write (see writtenFiles)
+  try {
+    for (const [file, text] of files.filter(([name]) => !opts.without?.includes(name)))
+      try {
+        writeFileSync(join(dir, file), text, { flag });
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
+      }
+  } finally {
+    kernelWriting = false;
+  }
 }
 
 interface FakeHierarchy {
@@ -181,10 +186,28 @@ function giveKernelFiles(dir: string, hierarchy: FakeHierarchy): void {
     ? v2Files(dir)
     : [...Object.entries(V1_CORE_FILES), ...[...hierarchy.controllers].flatMap((c) => Object.entries(V1_CONTROLLER_FILES[c] ?? {}))];
   // A controller's file replaces a core file of the same name (cpu.stat gains the cpu controller's counters).
-  const given = Object.entries(Object.fromEntries(files)).filter(([name]) => !hierarchy.opts.without?.includes(name));
+  const given = Object.entries({ ...Object.fromEntries(files), ...clonedCpuset(dir, hierarchy) })
+    .filter(([name]) => !hierarchy.opts.without?.includes(name));
   writeKernelFiles(dir, given, {}, "wx");
   madeWith.set(resolve(dir), Object.fromEntries(given));
 }
+
+/**
+ * v1 cpuset: below a cgroup whose cgroup.clone_children is 1, a new cgroup inherits the flag and its parent's cpus and
+ * mems (cpuset_css_online), instead of empty sets.
+ */
+function clonedCpuset(dir: string, hierarchy: FakeHierarchy): Record<string, string> {
+  const parent = dirname(dir);
+  if (hierarchy.v2 || !hierarchy.controllers.has("cpuset") || readFakeFile(parent, "cgroup.clone_children") !== "1") return {};
+  return {
+    "cgroup.clone_children": "1",
+    "cpuset.cpus": readFakeFile(parent, "cpuset.cpus") ?? "",
+    "cpuset.mems": readFakeFile(parent, "cpuset.mems") ?? "",
+  };
+}
+
+const readFakeFile = (dir: string, file: string): string | undefined =>
+  existsSync(join(dir, file)) ? readFileSync(join(dir, file), "utf8").trim() : undefined;
 
 /** A new v2 cgroup's files: the core ones and those of what its parent enables for it. */
 function v2Files(dir: string): [string, string][] {
@@ -205,7 +228,7 @@ function v2Files(dir: string): [string, string][] {
 const require = createRequire(import.meta.url);
 const fs = require("node:fs") as typeof import("node:fs");
 const fsPromises = require("node:fs/promises") as typeof import("node:fs/promises");
-const { mkdirSync: plainMkdirSync, rmdirSync: plainRmdirSync } = fs;
+const { mkdirSync: plainMkdirSync, openSync: plainOpenSync, rmdirSync: plainRmdirSync } = fs;
 const { mkdir: plainMkdir, rmdir: plainRmdir } = fsPromises;
 type MkdirOptions = Parameters<typeof plainMkdirSync>[1];
 
@@ -253,6 +276,20 @@ function beforeRmdir(dir: string): void {
   if (!entries.some((e) => e.isDirectory())) for (const e of entries) rmSync(join(dir, e.name), { force: true });
 }
 
-Object.assign(fs, { mkdirSync, rmdirSync });
+/** Files opened for writing below a fake hierarchy through node:fs's openSync (the drivers' writes), by directory. */
+const openedForWrite = new Map<string, string[]>();
+let kernelWriting = false;
+
+function openSync(path: import("node:fs").PathLike, flags?: import("node:fs").OpenMode, mode?: import("node:fs").Mode): number {
+  const file = resolve(String(path));
+  const writing = typeof flags === "number" ? (flags & (fs.constants.O_WRONLY | fs.constants.O_RDWR)) !== 0 : /[wa+]/.test(flags ?? "r");
+  if (writing && !kernelWriting && nearestHierarchy(file)) openedForWrite.set(dirname(file), [...(openedForWrite.get(dirname(file)) ?? []), basename(file)]);
+  return plainOpenSync(path, flags ?? "r", mode);
+}
+
+/** The files of `dir` a driver opened for writing so far, in order (a same-value write changes no file's text). */
+export const writtenFiles = (dir: string): string[] => [...(openedForWrite.get(resolve(dir)) ?? [])];
+
+Object.assign(fs, { mkdirSync, openSync, rmdirSync });
 Object.assign(fsPromises, { mkdir, rmdir });
 syncBuiltinESMExports();
