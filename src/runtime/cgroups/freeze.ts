@@ -3,7 +3,7 @@
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { unavailable } from "../../errors.js";
-import { readCgroupFile, writeCgroupFile } from "./files.js";
+import { readCgroupFile, writeCgroupControl } from "./files.js";
 
 export interface Freezer {
   /** The file a write to which freezes or thaws. */
@@ -40,23 +40,23 @@ export const DEFAULT_FREEZE_TIMEOUT_MS = 10_000;
 const POLL_MS = 10;
 
 export async function freezeCgroup(freezer: Freezer, dir: string, timeoutMs: number): Promise<void> {
-  await writeCgroupFile(dir, freezer.control, freezer.freezeValue);
+  await writeCgroupControl(dir, freezer.control, freezer.freezeValue);
   await waitForState(dir, freezer.stateFile, freezer.frozen, timeoutMs);
 }
 
 export async function thawCgroup(freezer: Freezer, dir: string, timeoutMs: number): Promise<void> {
-  await writeCgroupFile(dir, freezer.control, freezer.thawValue);
+  await writeCgroupControl(dir, freezer.control, freezer.thawValue);
   await waitForState(dir, freezer.stateFile, freezer.thawed, timeoutMs);
 }
 
 export async function isCgroupFrozen(freezer: Freezer, dir: string): Promise<boolean> {
-  return hasLine(await readCgroupFile(dir, freezer.stateFile), freezer.frozen);
+  return hasLine(readCgroupFile(dir, freezer.stateFile), freezer.frozen);
 }
 
 /** Polls `file` until it matches `state`; kernfs notifies only some files, so polling serves both freezers alike. */
 async function waitForState(dir: string, file: string, line: string, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
-  while (!hasLine(await readCgroupFile(dir, file), line)) {
+  while (!hasLine(readCgroupFile(dir, file), line)) {
     if (Date.now() >= deadline) throw unavailable(`${join(dir, file)} did not report "${line}" within ${timeoutMs} ms`);
     await sleep(POLL_MS);
   }

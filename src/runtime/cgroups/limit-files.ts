@@ -61,20 +61,33 @@ export interface LimitFile<Controller extends string> {
 export type ControllerDir<Controller extends string> = (controller: Controller, path: string) => string | undefined;
 
 /**
- * Why `field` cannot be enforced through `table`, or undefined: each of its files needs its controller, and must
- * exist in our root (path ""), where the kernel shows the files every cell below will get.
+ * The files of `table` the kernel offers us: those our root has (path ""), where the kernel shows the files every
+ * cgroup below it gets, of controllers available to us. Probed once, at init: which files a kernel offers (swap
+ * accounting, iocost, a controller's version) does not change while it runs.
  */
-export async function missingLimitFile<C extends string>(
+export function probeOfferedFiles<C extends string>(table: readonly LimitFile<C>[], dirOf: ControllerDir<C>): ReadonlySet<string> {
+  const offered = new Set<string>();
+  for (const entry of table) {
+    const root = dirOf(entry.controller, "");
+    if (root !== undefined && cgroupFileExists(root, entry.file)) offered.add(entry.file);
+  }
+  return offered;
+}
+
+/**
+ * Why `field` cannot be enforced through `table`, or undefined: each of its files needs its controller, and must be
+ * among the files the kernel offers (probeOfferedFiles).
+ */
+export function missingLimitFile<C extends string>(
   table: readonly LimitFile<C>[],
   field: LimitField,
-  dirOf: ControllerDir<C>,
-  rootName: string,
-): Promise<string | undefined> {
+  host: { readonly dirOf: ControllerDir<C>; readonly offered: ReadonlySet<string>; readonly rootName: string },
+): string | undefined {
   for (const entry of table.filter((e) => e.fields.includes(field))) {
-    const dir = dirOf(entry.controller, "");
+    const dir = host.dirOf(entry.controller, "");
     if (dir === undefined)
-      return `${entry.file} needs the ${entry.controller} controller, which is not delegated to ${rootName}`;
-    if (!(await isOffered(entry, dirOf))) return `${entry.file} does not exist in ${dir}`;
+      return `${entry.file} needs the ${entry.controller} controller, which is not delegated to ${host.rootName}`;
+    if (!host.offered.has(entry.file)) return `${entry.file} does not exist in ${dir}`;
   }
   return undefined;
 }
@@ -88,25 +101,29 @@ export function refuseUnsupported(unsupported: readonly UnsupportedLimit[]): voi
 /**
  * Writes the table's one-value and rule files for `limits` in table order. With `reset` (update), a one-value file
  * whose fields are absent gets the kernel's default, where the kernel offers the file: an absent file holds no limit.
+ * A rule file is read for the rules to drop only where there can be some: on update, or on a cgroup that already
+ * existed (`fresh` false: a reconcile after a restart); a cgroup just made has none.
  */
-export async function writeLimitFiles<C extends string>(
+export function writeLimitFiles<C extends string>(
   table: readonly LimitFile<C>[],
   limits: CgroupLimits,
   dirOf: ControllerDir<C>,
   path: string,
-  opts: { readonly reset: boolean },
-): Promise<void> {
+  opts: { readonly reset: boolean; readonly offered: ReadonlySet<string>; readonly fresh?: boolean },
+): void {
   for (const entry of table) {
     const dir = dirOf(entry.controller, path);
     if (dir === undefined) continue; // check() has refused any field of an unavailable controller
     if (entry.rules) {
-      const rules = entry.rules(limits, await readCgroupFileIfExists(dir, entry.file));
-      if (rules.length > 0) await writeLimit(entry.fields[0]!, () => writeCgroupRules(dir, entry.file, rules));
+      const wanted = entry.rules(limits, "");
+      if (wanted.length === 0 && (opts.fresh || !opts.offered.has(entry.file))) continue;
+      const rules = opts.fresh ? wanted : entry.rules(limits, readCgroupFileIfExists(dir, entry.file));
+      if (rules.length > 0) writeLimit(entry.fields[0]!, () => writeCgroupRules(dir, entry.file, rules));
     } else if (entry.value) {
       const value = entry.value(limits);
-      if (value !== undefined) await writeLimit(entry.fields[0]!, () => writeCgroupFile(dir, entry.file, value));
-      else if (opts.reset && entry.reset !== undefined && (await isOffered(entry, dirOf)))
-        await writeCgroupFile(dir, entry.file, entry.reset);
+      if (value !== undefined) writeLimit(entry.fields[0]!, () => writeCgroupFile(dir, entry.file, value));
+      else if (opts.reset && entry.reset !== undefined && opts.offered.has(entry.file))
+        writeCgroupFile(dir, entry.file, entry.reset);
     }
   }
 }
@@ -116,24 +133,15 @@ export async function writeLimitFiles<C extends string>(
  * EINVAL/ERANGE mean the value is wrong for this host (a cpu it lacks, a weight out of range), EBUSY that the cgroup's
  * current state forbids it (usage above a new memory limit, a child's cpuset outside a new one).
  */
-export async function writeLimit(field: LimitField, write: () => Promise<void>): Promise<void> {
+export function writeLimit(field: LimitField, write: () => void): void {
   try {
-    await write();
+    write();
   } catch (err) {
     const code = errnoCode((err as Error).cause);
     const kind = code === "EINVAL" || code === "ERANGE" ? "invalid" : code === "EBUSY" ? "precondition" : undefined;
     if (!kind) throw err;
     throw new AuraeError(kind, `${field}: ${(err as Error).message}`, field, { cause: err });
   }
-}
-
-/** Whether the kernel offers `entry`'s file: our root has it (the kernel gives every cgroup below the same files). */
-export async function isOffered<C extends string>(
-  entry: Pick<LimitFile<C>, "controller" | "file">,
-  dirOf: ControllerDir<C>,
-): Promise<boolean> {
-  const root = dirOf(entry.controller, "");
-  return root !== undefined && (await cgroupFileExists(root, entry.file));
 }
 
 /**

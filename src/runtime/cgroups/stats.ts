@@ -5,20 +5,20 @@ import type { CgroupStats, RetiredUsage } from "./driver.js";
 import { childCgroups, readCgroupFileIfExists } from "./files.js";
 
 /** cgroup v2: every counter below is hierarchical except cpu.stat's throttling, which is the cgroup's own quota's. */
-export async function readV2Stats(dir: string): Promise<CgroupStats> {
+export function readV2Stats(dir: string): CgroupStats {
   const read = (file: string) => readCgroupFileIfExists(dir, file);
-  const cpu = flatKeyed(await read("cpu.stat"));
-  const io = sumNestedKeyed(await read("io.stat"));
+  const cpu = flatKeyed(read("cpu.stat"));
+  const io = sumNestedKeyed(read("io.stat"));
   return {
     cpuUsageUs: cpu("usage_usec"),
     cpuUserUs: cpu("user_usec"),
     cpuSystemUs: cpu("system_usec"),
     cpuThrottledPeriods: cpu("nr_throttled"),
     cpuThrottledUs: cpu("throttled_usec"),
-    memoryCurrentBytes: count(await read("memory.current")),
-    memoryPeakBytes: count(await read("memory.peak")),
-    oomKills: flatKeyed(await read("memory.events"))("oom_kill"),
-    pidsCurrent: count(await read("pids.current")),
+    memoryCurrentBytes: count(read("memory.current")),
+    memoryPeakBytes: count(read("memory.peak")),
+    oomKills: flatKeyed(read("memory.events"))("oom_kill"),
+    pidsCurrent: count(read("pids.current")),
     ioReadBytes: io("rbytes"),
     ioWriteBytes: io("wbytes"),
   };
@@ -36,21 +36,21 @@ const US_PER_USER_HZ_TICK = 10_000;
  * cgroup v1: cpuacct, memory usage and pids are hierarchical; oom_kill and block I/O bytes are summed over the
  * cgroups of the subtree that still exist (what removed ones counted is the caller's to keep: readV1RetiredUsage).
  */
-export async function readV1Stats(dirOf: V1StatDirs): Promise<CgroupStats> {
+export function readV1Stats(dirOf: V1StatDirs): CgroupStats {
   const read = (controller: V1StatController, file: string) => readCgroupFileIfExists(dirOf(controller), file);
-  const cpuacct = flatKeyed(await read("cpuacct", "cpuacct.stat"));
-  const cpu = flatKeyed(await read("cpu", "cpu.stat"));
+  const cpuacct = flatKeyed(read("cpuacct", "cpuacct.stat"));
+  const cpu = flatKeyed(read("cpu", "cpu.stat"));
   return {
-    cpuUsageUs: usFromNs(await read("cpuacct", "cpuacct.usage")),
+    cpuUsageUs: usFromNs(read("cpuacct", "cpuacct.usage")),
     cpuUserUs: cpuacct("user") * US_PER_USER_HZ_TICK,
     cpuSystemUs: cpuacct("system") * US_PER_USER_HZ_TICK,
     cpuThrottledPeriods: cpu("nr_throttled"),
     cpuThrottledUs: Math.floor(cpu("throttled_time") / 1000),
-    memoryCurrentBytes: count(await read("memory", "memory.usage_in_bytes")),
-    memoryPeakBytes: count(await read("memory", "memory.max_usage_in_bytes")),
-    ...(await sumOverSubtree(dirOf("memory"), ownV1OomKills)),
-    pidsCurrent: count(await read("pids", "pids.current")),
-    ...(await sumOverSubtree(dirOf("blkio"), ownV1IoBytes)),
+    memoryCurrentBytes: count(read("memory", "memory.usage_in_bytes")),
+    memoryPeakBytes: count(read("memory", "memory.max_usage_in_bytes")),
+    ...sumOverSubtree(dirOf("memory"), ownV1OomKills),
+    pidsCurrent: count(read("pids", "pids.current")),
+    ...sumOverSubtree(dirOf("blkio"), ownV1IoBytes),
   };
 }
 
@@ -59,30 +59,30 @@ export async function readV1Stats(dirOf: V1StatDirs): Promise<CgroupStats> {
  * every ancestor as the task runs and memory.max_usage_in_bytes is each cgroup's own watermark, so those stay
  * (measured on Linux 6.18: a parent's cpuacct.usage and peak are unchanged by a child's rmdir).
  */
-export async function readV1RetiredUsage(dirOf: V1StatDirs): Promise<RetiredUsage> {
-  return { ...(await ownV1OomKills(dirOf("memory"))), ...(await ownV1IoBytes(dirOf("blkio"))) };
+export function readV1RetiredUsage(dirOf: V1StatDirs): RetiredUsage {
+  return { ...ownV1OomKills(dirOf("memory")), ...ownV1IoBytes(dirOf("blkio")) };
 }
 
 // A v1 memory cgroup counts in memory.oom_control only the kills of its own tasks (measured: a child's OOM kill
 // leaves the parent's oom_kill at 0).
-async function ownV1OomKills(dir: string): Promise<Pick<RetiredUsage, "oomKills">> {
-  return { oomKills: flatKeyed(await readCgroupFileIfExists(dir, "memory.oom_control"))("oom_kill") };
+function ownV1OomKills(dir: string): Pick<RetiredUsage, "oomKills"> {
+  return { oomKills: flatKeyed(readCgroupFileIfExists(dir, "memory.oom_control"))("oom_kill") };
 }
 
 // Not blkio.throttle.io_service_bytes_recursive of the cgroup: it goes on counting a removed child until the kernel
 // frees the child's blkg, a moment after the rmdir, then drops it (measured on Linux 6.18), so a sum of it and the
 // kept counts would count a child twice, then once. Recent kernels (6.18 here) count v1 bytes only on devices where
 // blk-throttle is active (a throttle rule was set on the device since boot).
-async function ownV1IoBytes(dir: string): Promise<Pick<RetiredUsage, "ioReadBytes" | "ioWriteBytes">> {
-  const bytes = sumBlkioBytes(await readCgroupFileIfExists(dir, "blkio.throttle.io_service_bytes"));
+function ownV1IoBytes(dir: string): Pick<RetiredUsage, "ioReadBytes" | "ioWriteBytes"> {
+  const bytes = sumBlkioBytes(readCgroupFileIfExists(dir, "blkio.throttle.io_service_bytes"));
   return { ioReadBytes: bytes.read, ioWriteBytes: bytes.write };
 }
 
 /** `own` of `dir` plus that of every cgroup below it, key by key. */
-async function sumOverSubtree<T extends Record<string, number>>(dir: string, own: (dir: string) => Promise<T>): Promise<T> {
-  const sum: Record<string, number> = { ...(await own(dir)) };
-  for (const child of await childCgroups(dir)) {
-    const below = await sumOverSubtree(join(dir, child), own);
+function sumOverSubtree<T extends Record<string, number>>(dir: string, own: (dir: string) => T): T {
+  const sum: Record<string, number> = { ...(own(dir)) };
+  for (const child of childCgroups(dir)) {
+    const below = sumOverSubtree(join(dir, child), own);
     for (const key of Object.keys(sum)) sum[key]! += below[key]!;
   }
   return sum as T;

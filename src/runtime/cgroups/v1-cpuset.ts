@@ -1,7 +1,8 @@
 // cgroup v1 cpusets. A new v1 cpuset cgroup starts with empty cpuset.cpus and cpuset.mems, and the kernel refuses
 // tasks (ENOSPC) until both are set; a cgroup's sets must lie within its parent's (EINVAL), and a parent's cannot
-// shrink while a child's reaches outside the new set (EBUSY). So new cgroups copy their parent, and a change walks
-// the whole subtree: widen top-down, then narrow bottom-up, every intermediate state valid.
+// shrink while a child's reaches outside the new set (EBUSY). So new cgroups copy their parent (the kernel does it at
+// mkdir below a cgroup with cgroup.clone_children set, as the driver sets on its root), and a change walks the whole
+// subtree: widen top-down, then narrow bottom-up, every intermediate state valid.
 import { dirname, join } from "node:path";
 import { invalid } from "../../errors.js";
 import type { CgroupLimits } from "./driver.js";
@@ -13,19 +14,27 @@ const MAX_CPU_ID = 65_536; // far above the kernel's NR_CPUS limit (8192): bound
 const CPUSET_FILES = { cpus: "cpuset.cpus", mems: "cpuset.mems" } as const;
 type CpusetKey = keyof typeof CPUSET_FILES;
 
-/** Gives the new cgroup `dir` the sets `limits` asks for, or its parent's. */
-export async function setNewCpuset(dir: string, limits: CgroupLimits["cpuset"]): Promise<void> {
-  const values = await Promise.all(keys().map((key) => limits?.[key] ?? readCgroupFile(dirname(dir), CPUSET_FILES[key])));
-  for (const [i, key] of keys().entries()) await writeLimit(`cpuset.${key}`, () => writeCgroupFile(dir, CPUSET_FILES[key], values[i]!));
+/**
+ * Gives the new cgroup `dir` the sets `limits` asks for, or its parent's. One just made (`fresh`) that the kernel gave
+ * its parent's sets (cgroup.clone_children) keeps them: a write of cpuset.cpus makes v1 plan the scheduler's domains
+ * again, walking every cpuset on the host (0.3 ms here with 2,000 of them), for the same value.
+ */
+export function setNewCpuset(dir: string, limits: CgroupLimits["cpuset"], opts: { readonly fresh: boolean }): void {
+  for (const key of keys()) {
+    const file = CPUSET_FILES[key];
+    if (limits?.[key] === undefined && opts.fresh && readCgroupFile(dir, file) !== "") continue;
+    const value = limits?.[key] ?? readCgroupFile(dirname(dir), file);
+    writeLimit(`cpuset.${key}`, () => writeCgroupFile(dir, file, value));
+  }
 }
 
 /** Changes `dir`'s sets to those `limits` asks for, or its parent's, carrying the cgroups below along. */
-export async function updateCpuset(dir: string, limits: CgroupLimits["cpuset"]): Promise<void> {
+export function updateCpuset(dir: string, limits: CgroupLimits["cpuset"]): void {
   for (const key of keys()) {
     const file = CPUSET_FILES[key];
-    const target = limits?.[key] ?? (await readCgroupFile(dirname(dir), file));
-    const plan = planCpusetWrites(await readCpusetTree(dir, file), parseCpuList(target, `cpuset.${key}`));
-    for (const write of plan) await writeLimit(`cpuset.${key}`, () => writeCgroupFile(write.dir, file, write.value));
+    const target = limits?.[key] ?? readCgroupFile(dirname(dir), file);
+    const plan = planCpusetWrites(readCpusetTree(dir, file), parseCpuList(target, `cpuset.${key}`));
+    for (const write of plan) writeLimit(`cpuset.${key}`, () => writeCgroupFile(write.dir, file, write.value));
   }
 }
 
@@ -88,9 +97,9 @@ export function formatCpuList(ids: readonly number[]): string {
   return ranges.join(",");
 }
 
-async function readCpusetTree(dir: string, file: string): Promise<CpusetNode> {
-  const children = await Promise.all((await childCgroups(dir)).map((name) => readCpusetTree(join(dir, name), file)));
-  return { dir, value: await readCgroupFile(dir, file), children };
+function readCpusetTree(dir: string, file: string): CpusetNode {
+  const children = childCgroups(dir).map((name) => readCpusetTree(join(dir, name), file));
+  return { dir, value: readCgroupFile(dir, file), children };
 }
 
 const keys = (): CpusetKey[] => Object.keys(CPUSET_FILES) as CpusetKey[];

@@ -1,9 +1,8 @@
 // cgroup v1, one hierarchy per controller. On a hybrid host the unified (v2) hierarchy is joined too, for process
 // tracking, cgroup.kill and cgroup.freeze, although it carries no resource controller there; on a pure v1 host the
 // freezer hierarchy is joined instead.
-import { access } from "node:fs/promises";
 import { join } from "node:path";
-import { osError, unsupported } from "../../errors.js";
+import { unsupported } from "../../errors.js";
 import type { CgroupDriver, CgroupFeatures, CgroupLimits, CgroupMode, CgroupStats, RetiredUsage, UnsupportedLimit } from "./driver.js";
 import { SHIMS_CGROUP } from "./driver.js";
 import {
@@ -14,7 +13,9 @@ import {
   readCgroupFileIfExists,
   readProcsRecursive,
   removeCgroupDir,
+  requireCgroup,
   settleAll,
+  writeCgroupFile,
 } from "./files.js";
 import {
   DEFAULT_FREEZE_TIMEOUT_MS,
@@ -25,7 +26,7 @@ import {
   V1_FREEZER,
   type Freezer,
 } from "./freeze.js";
-import { missingLimitFile, refuseUnsupported, setFields, writeLimitFiles } from "./limit-files.js";
+import { missingLimitFile, probeOfferedFiles, refuseUnsupported, setFields, writeLimitFiles } from "./limit-files.js";
 import { readV1RetiredUsage, readV1Stats } from "./stats.js";
 import { setNewCpuset, updateCpuset } from "./v1-cpuset.js";
 import { dropCpuQuota, V1_LIMIT_FILES, v1Refusal, writeV1Memory, type V1Controller } from "./v1-limits.js";
@@ -50,6 +51,8 @@ export class V1Driver implements CgroupDriver {
   readonly mode: CgroupMode;
   readonly #roots: string[];
   #hasCgroupKill = false;
+  /** The limit files the kernel offers under our root, probed at init. */
+  #offered: ReadonlySet<string> = new Set();
   readonly #freezer: { readonly kind: Freezer; readonly mount: string } | undefined;
   readonly #dirOf = (controller: V1Controller, path: string): string =>
     join(this.opts.hierarchies[controller], this.opts.root, path);
@@ -68,13 +71,16 @@ export class V1Driver implements CgroupDriver {
   }
 
   async init(): Promise<void> {
-    for (const root of this.#roots) await makeCgroupDir(root);
+    for (const root of this.#roots) makeCgroupDir(root);
     // Our root is a new cpuset cgroup too (see v1-cpuset.ts); one left by an earlier run keeps its sets.
     const cpusetRoot = this.#dirOf("cpuset", "");
-    if ((await readCgroupFileIfExists(cpusetRoot, "cpuset.cpus")) === "") await setNewCpuset(cpusetRoot, undefined);
+    if (readCgroupFileIfExists(cpusetRoot, "cpuset.cpus") === "") setNewCpuset(cpusetRoot, undefined, { fresh: false });
+    // Every cgroup made below inherits the flag and gets its parent's cpus and mems from the kernel at mkdir.
+    writeCgroupFile(cpusetRoot, "cgroup.clone_children", "1");
     await this.createLeaf(SHIMS_CGROUP);
+    this.#offered = probeOfferedFiles(V1_LIMIT_FILES, this.#dirOf);
     // A hybrid host's unified hierarchy kills a tree at once on 5.14+; older kernels and pure v1 signal each process.
-    this.#hasCgroupKill = this.opts.unified !== undefined && (await cgroupFileExists(join(this.opts.unified, this.opts.root), "cgroup.kill"));
+    this.#hasCgroupKill = this.opts.unified !== undefined && cgroupFileExists(join(this.opts.unified, this.opts.root), "cgroup.kill");
   }
 
   features(): CgroupFeatures {
@@ -83,10 +89,9 @@ export class V1Driver implements CgroupDriver {
 
   async check(limits: CgroupLimits): Promise<UnsupportedLimit[]> {
     const found: UnsupportedLimit[] = [];
+    const host = { dirOf: this.#dirOf, offered: this.#offered, rootName: this.opts.root };
     for (const field of setFields(limits)) {
-      const reason =
-        (await v1Refusal(field, limits, this.opts.blockDir)) ??
-        (await missingLimitFile(V1_LIMIT_FILES, field, this.#dirOf, this.opts.root));
+      const reason = (await v1Refusal(field, limits, this.opts.blockDir)) ?? missingLimitFile(V1_LIMIT_FILES, field, host);
       if (reason) found.push({ field, reason });
     }
     return found;
@@ -94,31 +99,31 @@ export class V1Driver implements CgroupDriver {
 
   async create(path: string, limits: CgroupLimits): Promise<void> {
     refuseUnsupported(await this.check(limits));
-    await this.#makeDirs(path);
-    await setNewCpuset(this.#dirOf("cpuset", path), limits.cpuset);
-    await writeV1Memory(this.#dirOf, path, limits, { reset: false });
-    await writeLimitFiles(V1_LIMIT_FILES, limits, this.#dirOf, path, { reset: false });
+    const fresh = this.#makeDirs(path);
+    setNewCpuset(this.#dirOf("cpuset", path), limits.cpuset, { fresh });
+    writeV1Memory(this.#dirOf, path, limits, { reset: false, offered: this.#offered });
+    writeLimitFiles(V1_LIMIT_FILES, limits, this.#dirOf, path, { reset: false, offered: this.#offered, fresh });
   }
 
   async update(path: string, limits: CgroupLimits): Promise<void> {
     refuseUnsupported(await this.check(limits));
-    await updateCpuset(this.#dirOf("cpuset", path), limits.cpuset);
-    await dropCpuQuota(this.#dirOf("cpu", path));
-    await writeV1Memory(this.#dirOf, path, limits, { reset: true });
-    await writeLimitFiles(V1_LIMIT_FILES, limits, this.#dirOf, path, { reset: true });
+    updateCpuset(this.#dirOf("cpuset", path), limits.cpuset);
+    dropCpuQuota(this.#dirOf("cpu", path));
+    writeV1Memory(this.#dirOf, path, limits, { reset: true, offered: this.#offered });
+    writeLimitFiles(V1_LIMIT_FILES, limits, this.#dirOf, path, { reset: true, offered: this.#offered });
   }
 
   async createLeaf(path: string): Promise<void> {
-    await this.#makeDirs(path);
-    await setNewCpuset(this.#dirOf("cpuset", path), undefined);
+    const fresh = this.#makeDirs(path);
+    setNewCpuset(this.#dirOf("cpuset", path), undefined, { fresh });
   }
 
   /**
-   * Hierarchies are independent: their rmdirs go at once, each a thread-pool round trip of its own. The counters
-   * are read first: the cgroup holds no process, so nothing adds to them before the rmdir.
+   * The counters are read first: the cgroup holds no process, so nothing adds to them before the rmdir. Hierarchies
+   * are independent: a busy one retries on its own while the others go.
    */
   async remove(path: string): Promise<RetiredUsage> {
-    const retired = await readV1RetiredUsage((controller) => this.#dirOf(controller, path));
+    const retired = readV1RetiredUsage((controller) => this.#dirOf(controller, path));
     await settleAll(this.dirs(path).map((dir) => removeCgroupDir(dir)));
     return retired;
   }
@@ -131,11 +136,11 @@ export class V1Driver implements CgroupDriver {
     return join(this.#dirOf("memory", path), "memory.oom_control");
   }
 
-  list(): Promise<string[]> {
+  async list(): Promise<string[]> {
     return listCgroupPaths(this.dirs(""));
   }
 
-  pids(path: string): Promise<number[]> {
+  async pids(path: string): Promise<number[]> {
     return readProcsRecursive(this.opts.unified ? join(this.opts.unified, this.opts.root, path) : this.#dirOf("pids", path));
   }
 
@@ -160,14 +165,13 @@ export class V1Driver implements CgroupDriver {
 
   async stats(path: string): Promise<CgroupStats> {
     const dir = (controller: V1Controller) => this.#dirOf(controller, path);
-    await access(dir("memory")).catch((err: unknown) => {
-      throw osError("read cgroup", dir("memory"), err);
-    });
+    requireCgroup(dir("memory"));
     return readV1Stats(dir);
   }
 
-  async #makeDirs(path: string): Promise<void> {
-    await settleAll(this.dirs(path).map((dir) => makeCgroupDir(dir)));
+  /** Makes `path` in every hierarchy; answers whether it was new in all of them. */
+  #makeDirs(path: string): boolean {
+    return this.dirs(path).map((dir) => makeCgroupDir(dir)).every(Boolean);
   }
 
   #freezerAt(path: string): [Freezer, string] {

@@ -1,5 +1,5 @@
 // Where cgroup v1 keeps each limit, what it cannot express, and the writes whose order the kernel constrains.
-import { readdir } from "node:fs/promises";
+import { readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { CgroupLimits, IoDeviceLimit } from "./driver.js";
 import { readCgroupFileIfExists, writeCgroupFile } from "./files.js";
@@ -8,7 +8,6 @@ import {
   DEFAULT_CPU_PERIOD_US,
   deviceRules,
   hasBandwidth,
-  isOffered,
   str,
   writeLimit,
   type ControllerDir,
@@ -115,9 +114,9 @@ export async function v1Refusal(field: LimitField, limits: CgroupLimits, blockDi
  * so changing the period and then the quota could pass through an invalid pair. Dropping the quota to -1 first
  * (unlimited, which v1 reads as the parent's) keeps every step valid, whatever the old and new pairs.
  */
-export async function dropCpuQuota(dir: string): Promise<void> {
-  const quota = await readCgroupFileIfExists(dir, "cpu.cfs_quota_us");
-  if (quota !== "" && quota !== "-1") await writeCgroupFile(dir, "cpu.cfs_quota_us", "-1");
+export function dropCpuQuota(dir: string): void {
+  const quota = readCgroupFileIfExists(dir, "cpu.cfs_quota_us");
+  if (quota !== "" && quota !== "-1") writeCgroupFile(dir, "cpu.cfs_quota_us", "-1");
 }
 
 /** A write of a v1 memory limit file; -1 is unlimited. */
@@ -153,23 +152,24 @@ export function planV1Memory(
 }
 
 /** Applies planV1Memory to `path`. */
-export async function writeV1Memory(
+export function writeV1Memory(
   dirOf: ControllerDir<V1Controller>,
   path: string,
   limits: CgroupLimits,
-  opts: { readonly reset: boolean },
-): Promise<void> {
+  opts: { readonly reset: boolean; readonly offered: ReadonlySet<string> },
+): void {
+  if (!opts.reset && limits.memory?.maxBytes === undefined) return; // nothing to write: no read of the current limit
   const dir = dirOf("memory", path)!;
-  const withMemsw = await isOffered({ controller: "memory", file: MEMSW_FILE }, dirOf);
-  const plan = planV1Memory(limits, await readCgroupFileIfExists(dir, "memory.limit_in_bytes"), { ...opts, withMemsw });
-  for (const w of plan) await writeLimit(w.field, () => writeCgroupFile(dir, w.file, w.value));
+  const withMemsw = opts.offered.has(MEMSW_FILE);
+  const plan = planV1Memory(limits, readCgroupFileIfExists(dir, "memory.limit_in_bytes"), { reset: opts.reset, withMemsw });
+  for (const w of plan) writeLimit(w.field, () => writeCgroupFile(dir, w.file, w.value));
 }
 
 /** Whether some block device has bfq selected ("[bfq]" in its queue/scheduler). */
 async function hasBfqDevice(blockDir: string): Promise<boolean> {
   const devices = await readdir(blockDir).catch(() => []);
   for (const device of devices) {
-    const scheduler = await readCgroupFileIfExists(join(blockDir, device, "queue"), "scheduler").catch(() => "");
+    const scheduler = await readFile(join(blockDir, device, "queue", "scheduler"), "utf8").catch(() => "");
     if (scheduler.includes("[bfq]")) return true;
   }
   return false;

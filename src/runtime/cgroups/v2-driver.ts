@@ -1,9 +1,7 @@
 // cgroup v2, one unified hierarchy. Controllers reach a cgroup only when its parent lists them in
 // cgroup.subtree_control, and only leaves may hold processes: cells never hold processes themselves, their
 // executables run in leaf cgroups below them, so enabling controllers on every cell is always allowed.
-import { access } from "node:fs/promises";
 import { dirname, join } from "node:path";
-import { osError } from "../../errors.js";
 import {
   NOTHING_RETIRED,
   SHIMS_CGROUP,
@@ -23,6 +21,7 @@ import {
   readCgroupFile,
   readProcsRecursive,
   removeCgroupDir,
+  requireCgroup,
   writeCgroupFile,
 } from "./files.js";
 import {
@@ -31,6 +30,7 @@ import {
   deviceRules,
   hasBandwidth,
   missingLimitFile,
+  probeOfferedFiles,
   refuseUnsupported,
   setFields,
   str,
@@ -113,6 +113,8 @@ export class V2Driver implements CgroupDriver {
   #controllers: readonly V2Controller[] = [];
   /** cgroup.kill came in 5.14; before it, kill() signals each process (v2 lets SIGKILL through a frozen cgroup). */
   #hasCgroupKill = false;
+  /** The limit files the kernel offers under our root, probed at init. */
+  #offered: ReadonlySet<string> = new Set();
   readonly #dirOf = (controller: V2Controller, path: string): string | undefined =>
     this.#controllers.includes(controller) ? join(this.#root, path) : undefined;
 
@@ -122,18 +124,23 @@ export class V2Driver implements CgroupDriver {
   }
 
   async init(): Promise<void> {
-    await makeCgroupDir(this.#root);
+    makeCgroupDir(this.#root);
     // Our root gets the controllers its parent enables for it; ask the parent for each one missing, one at a time
     // (the kernel refuses a whole write if one controller in it is unavailable). Where the parent will not, those
     // limits are refused by check(), never faked.
     for (const controller of WANTED_CONTROLLERS)
-      if (!(await this.#available()).includes(controller))
-        await writeCgroupFile(dirname(this.#root), "cgroup.subtree_control", `+${controller}`).catch(() => undefined);
-    const available = await this.#available();
+      if (!this.#available().includes(controller))
+        try {
+          writeCgroupFile(dirname(this.#root), "cgroup.subtree_control", `+${controller}`);
+        } catch {
+          // refused: check() refuses the limits of that controller
+        }
+    const available = this.#available();
     this.#controllers = WANTED_CONTROLLERS.filter((c) => available.includes(c));
-    await this.#enableControllers(this.#root);
+    this.#enableControllers(this.#root);
     await this.createLeaf(SHIMS_CGROUP);
-    this.#hasCgroupKill = await cgroupFileExists(this.#root, "cgroup.kill"); // every non-root cgroup has it on 5.14+
+    this.#offered = probeOfferedFiles(V2_LIMIT_FILES, this.#dirOf);
+    this.#hasCgroupKill = cgroupFileExists(this.#root, "cgroup.kill"); // every non-root cgroup has it on 5.14+
   }
 
   features(): CgroupFeatures {
@@ -141,29 +148,24 @@ export class V2Driver implements CgroupDriver {
   }
 
   async check(limits: CgroupLimits): Promise<UnsupportedLimit[]> {
-    const found: UnsupportedLimit[] = [];
-    for (const field of setFields(limits)) {
-      const reason = await missingLimitFile(V2_LIMIT_FILES, field, this.#dirOf, this.#root);
-      if (reason) found.push({ field, reason });
-    }
-    return found;
+    return this.#unsupported(limits);
   }
 
   async create(path: string, limits: CgroupLimits): Promise<void> {
-    refuseUnsupported(await this.check(limits));
-    await makeCgroupDir(join(this.#root, path));
-    await writeLimitFiles(V2_LIMIT_FILES, limits, this.#dirOf, path, { reset: false });
-    await this.#enableControllers(join(this.#root, path));
+    refuseUnsupported(this.#unsupported(limits));
+    const fresh = makeCgroupDir(join(this.#root, path));
+    writeLimitFiles(V2_LIMIT_FILES, limits, this.#dirOf, path, { reset: false, offered: this.#offered, fresh });
+    this.#enableControllers(join(this.#root, path));
   }
 
   async update(path: string, limits: CgroupLimits): Promise<void> {
-    refuseUnsupported(await this.check(limits));
-    await writeLimitFiles(V2_LIMIT_FILES, limits, this.#dirOf, path, { reset: true });
+    refuseUnsupported(this.#unsupported(limits));
+    writeLimitFiles(V2_LIMIT_FILES, limits, this.#dirOf, path, { reset: true, offered: this.#offered });
   }
 
   async createLeaf(path: string): Promise<void> {
     // A v2 cgroup that enables controllers for children may not hold processes (EBUSY on cgroup.procs).
-    await makeCgroupDir(join(this.#root, path));
+    makeCgroupDir(join(this.#root, path));
   }
 
   /** A v2 parent keeps what a removed child counted (memory.events, io.stat, cpu.stat): nothing to retire. */
@@ -180,11 +182,11 @@ export class V2Driver implements CgroupDriver {
     return join(this.#root, path, "memory.events");
   }
 
-  list(): Promise<string[]> {
+  async list(): Promise<string[]> {
     return listCgroupPaths(this.dirs(""));
   }
 
-  pids(path: string): Promise<number[]> {
+  async pids(path: string): Promise<number[]> {
     return readProcsRecursive(join(this.#root, path));
   }
 
@@ -207,18 +209,24 @@ export class V2Driver implements CgroupDriver {
 
   async stats(path: string): Promise<CgroupStats> {
     const dir = join(this.#root, path);
-    await access(dir).catch((err: unknown) => {
-      throw osError("read cgroup", dir, err);
-    });
+    requireCgroup(dir);
     return readV2Stats(dir);
   }
 
-  async #available(): Promise<string[]> {
-    return (await readCgroupFile(this.#root, "cgroup.controllers")).split(/\s+/);
+  #unsupported(limits: CgroupLimits): UnsupportedLimit[] {
+    const host = { dirOf: this.#dirOf, offered: this.#offered, rootName: this.#root };
+    return setFields(limits).flatMap((field) => {
+      const reason = missingLimitFile(V2_LIMIT_FILES, field, host);
+      return reason ? [{ field, reason }] : [];
+    });
   }
 
-  async #enableControllers(dir: string): Promise<void> {
+  #available(): string[] {
+    return readCgroupFile(this.#root, "cgroup.controllers").split(/\s+/);
+  }
+
+  #enableControllers(dir: string): void {
     if (this.#controllers.length === 0) return;
-    await writeCgroupFile(dir, "cgroup.subtree_control", this.#controllers.map((c) => `+${c}`).join(" "));
+    writeCgroupFile(dir, "cgroup.subtree_control", this.#controllers.map((c) => `+${c}`).join(" "));
   }
 }

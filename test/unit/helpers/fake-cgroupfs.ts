@@ -5,9 +5,10 @@
 // defaults, and rmdir of a cgroup removes them as the kernel does. A test sets counters and states with writeFakeFiles.
 // A write replaces a fake file's text, except that the drivers write per-device rule files (io.max, blkio.throttle.*)
 // one rule per write(2) through one open file: the fake then holds every rule.
-import { readdir, readFile, rm, writeFile } from "node:fs/promises";
+import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { readFile, rm, writeFile } from "node:fs/promises";
 import { createRequire, syncBuiltinESMExports } from "node:module";
-import { dirname, join, relative, resolve } from "node:path";
+import { basename, dirname, join, relative, resolve } from "node:path";
 
 /** The files every cgroup v2 directory has, whatever its controllers. */
 const V2_CORE_FILES: Readonly<Record<string, string>> = {
@@ -95,10 +96,10 @@ export interface FakeCgroupOptions {
 export async function makeFakeCgroup(dir: string, controllers: readonly string[], opts: FakeCgroupOptions = {}): Promise<string> {
   await mkdir(dir, { recursive: true });
   fakeHierarchies.set(resolve(dir), { v2: true, controllers: new Set(), opts });
-  await writeKernelFiles(dir, Object.entries(V2_CORE_FILES), opts, "wx");
+  writeKernelFiles(dir, Object.entries(V2_CORE_FILES), opts, "wx");
   await writeFile(join(dir, "cgroup.controllers"), `${controllers.join(" ")}\n`);
   await writeFile(join(dir, "cgroup.subtree_control"), "");
-  await writeKernelFiles(dir, controllers.flatMap((c) => Object.entries(V2_CONTROLLER_FILES[c] ?? {})), opts, "w");
+  writeKernelFiles(dir, controllers.flatMap((c) => Object.entries(V2_CONTROLLER_FILES[c] ?? {})), opts, "w");
   // A parent fake hierarchy's mkdir gave it every core file: take away what this kernel lacks.
   for (const name of opts.without ?? []) await rm(join(dir, name), { force: true });
   return dir;
@@ -113,8 +114,8 @@ export async function addFakeV1Files(dir: string, controller: string, opts: Fake
   const known = fakeHierarchies.get(resolve(dir));
   const controllers = new Set(known && !known.v2 ? known.controllers : nearestHierarchy(dir)?.controllers);
   fakeHierarchies.set(resolve(dir), { v2: false, controllers: controllers.add(controller), opts });
-  await writeKernelFiles(dir, Object.entries(V1_CORE_FILES), opts, "wx");
-  await writeKernelFiles(dir, Object.entries(V1_CONTROLLER_FILES[controller] ?? {}), opts, "wx");
+  writeKernelFiles(dir, Object.entries(V1_CORE_FILES), opts, "wx");
+  writeKernelFiles(dir, Object.entries(V1_CONTROLLER_FILES[controller] ?? {}), opts, "wx");
 }
 
 /** Makes `dir` (and its parents) a cgroup holding `pids`, one per line as the kernel lists them. */
@@ -146,11 +147,18 @@ export async function readCgroupValues(dir: string, files: readonly string[]): P
   return Object.fromEntries(await Promise.all(files.map(async (file) => [file, await readCgroupValue(dir, file)] as const)));
 }
 
-async function writeKernelFiles(dir: string, files: readonly [string, string][], opts: FakeCgroupOptions, flag: string): Promise<void> {
-  for (const [file, text] of files.filter(([name]) => !opts.without?.includes(name)))
-    await writeFile(join(dir, file), text, { flag }).catch((err: NodeJS.ErrnoException) => {
-      if (err.code !== "EEXIST") throw err;
-    });
+function writeKernelFiles(dir: string, files: readonly [string, string][], opts: FakeCgroupOptions, flag: string): void {
+  kernelWriting = true; // not a driver's write (see writtenFiles)
+  try {
+    for (const [file, text] of files.filter(([name]) => !opts.without?.includes(name)))
+      try {
+        writeFileSync(join(dir, file), text, { flag });
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
+      }
+  } finally {
+    kernelWriting = false;
+  }
 }
 
 interface FakeHierarchy {
@@ -173,20 +181,39 @@ function nearestHierarchy(dir: string): FakeHierarchy | undefined {
 }
 
 /** What the kernel puts in a cgroup it has just made below a fake hierarchy. */
-async function giveKernelFiles(dir: string, hierarchy: FakeHierarchy): Promise<void> {
+function giveKernelFiles(dir: string, hierarchy: FakeHierarchy): void {
   const files = hierarchy.v2
-    ? await v2Files(dir)
+    ? v2Files(dir)
     : [...Object.entries(V1_CORE_FILES), ...[...hierarchy.controllers].flatMap((c) => Object.entries(V1_CONTROLLER_FILES[c] ?? {}))];
   // A controller's file replaces a core file of the same name (cpu.stat gains the cpu controller's counters).
-  const given = Object.entries(Object.fromEntries(files)).filter(([name]) => !hierarchy.opts.without?.includes(name));
-  await writeKernelFiles(dir, given, {}, "wx");
+  const given = Object.entries({ ...Object.fromEntries(files), ...clonedCpuset(dir, hierarchy) })
+    .filter(([name]) => !hierarchy.opts.without?.includes(name));
+  writeKernelFiles(dir, given, {}, "wx");
   madeWith.set(resolve(dir), Object.fromEntries(given));
 }
 
+/**
+ * v1 cpuset: below a cgroup whose cgroup.clone_children is 1, a new cgroup inherits the flag and its parent's cpus and
+ * mems (cpuset_css_online), instead of empty sets.
+ */
+function clonedCpuset(dir: string, hierarchy: FakeHierarchy): Record<string, string> {
+  const parent = dirname(dir);
+  if (hierarchy.v2 || !hierarchy.controllers.has("cpuset") || readFakeFile(parent, "cgroup.clone_children") !== "1") return {};
+  return {
+    "cgroup.clone_children": "1",
+    "cpuset.cpus": readFakeFile(parent, "cpuset.cpus") ?? "",
+    "cpuset.mems": readFakeFile(parent, "cpuset.mems") ?? "",
+  };
+}
+
+const readFakeFile = (dir: string, file: string): string | undefined =>
+  existsSync(join(dir, file)) ? readFileSync(join(dir, file), "utf8").trim() : undefined;
+
 /** A new v2 cgroup's files: the core ones and those of what its parent enables for it. */
-async function v2Files(dir: string): Promise<[string, string][]> {
+function v2Files(dir: string): [string, string][] {
   // The fake's subtree_control holds what was written ("+cpu +memory"); the kernel's would read "cpu memory".
-  const written = await readFile(join(dirname(dir), "cgroup.subtree_control"), "utf8").catch(() => "");
+  const subtreeControl = join(dirname(dir), "cgroup.subtree_control");
+  const written = existsSync(subtreeControl) ? readFileSync(subtreeControl, "utf8") : "";
   const enabled = written.split(/\s+/).filter((w) => w && !w.startsWith("-")).map((w) => w.replace(/^\+/, ""));
   return [
     ["cgroup.controllers", `${enabled.join(" ")}\n`],
@@ -196,35 +223,73 @@ async function v2Files(dir: string): Promise<[string, string][]> {
 }
 
 // mkdir and rmdir as cgroupfs does them below a fake hierarchy: a plain directory cannot create files on mkdir, so the
-// fake wraps the two calls of node:fs/promises (the drivers' and the tests' own) and leaves every other path alone.
-const fsPromises = createRequire(import.meta.url)("node:fs/promises") as typeof import("node:fs/promises");
+// fake wraps the two calls of node:fs and of node:fs/promises (the drivers' and the tests' own) and leaves every other
+// path alone.
+const require = createRequire(import.meta.url);
+const fs = require("node:fs") as typeof import("node:fs");
+const fsPromises = require("node:fs/promises") as typeof import("node:fs/promises");
+const { mkdirSync: plainMkdirSync, openSync: plainOpenSync, rmdirSync: plainRmdirSync } = fs;
 const { mkdir: plainMkdir, rmdir: plainRmdir } = fsPromises;
+type MkdirOptions = Parameters<typeof plainMkdirSync>[1];
 
-async function mkdir(path: Parameters<typeof plainMkdir>[0], options?: Parameters<typeof plainMkdir>[1]): Promise<string | undefined> {
+function mkdirSync(path: import("node:fs").PathLike, options?: MkdirOptions): string | undefined {
   const dir = resolve(String(path));
-  const recursive = typeof options === "object" && options?.recursive === true;
-  const first = await plainMkdir(dir, options);
-  const made = recursive ? first : dir; // a recursive mkdir answers the first directory it made, if any
-  if (made !== undefined) {
-    const levels = relative(made, dir).split("/").filter(Boolean);
-    for (let at = made, i = 0; ; at = join(at, levels[i++]!)) {
-      const hierarchy = nearestHierarchy(at);
-      if (hierarchy) await giveKernelFiles(at, hierarchy);
-      if (i === levels.length) break;
-    }
-  }
+  const first = plainMkdirSync(dir, options);
+  afterMkdir(dir, options, first);
   return first;
 }
 
-async function rmdir(path: Parameters<typeof plainRmdir>[0], options?: Parameters<typeof plainRmdir>[1]): Promise<void> {
+async function mkdir(path: import("node:fs").PathLike, options?: MkdirOptions): Promise<string | undefined> {
   const dir = resolve(String(path));
-  if (nearestHierarchy(dir) || fakeHierarchies.has(dir)) {
-    const entries = await readdir(dir, { withFileTypes: true }).catch(() => []);
-    // A cgroup with children stays (rmdir below fails); one without loses its interface files with it.
-    if (!entries.some((e) => e.isDirectory())) for (const e of entries) await rm(join(dir, e.name), { force: true });
-  }
-  return plainRmdir(dir, options);
+  const first = await plainMkdir(dir, options);
+  afterMkdir(dir, options, first);
+  return first;
 }
 
+/** Gives every cgroup `mkdir(dir, options)` made below a fake hierarchy its kernel files. */
+function afterMkdir(dir: string, options: MkdirOptions, first: string | undefined): void {
+  const recursive = typeof options === "object" && options?.recursive === true;
+  const made = recursive ? first : dir; // a recursive mkdir answers the first directory it made, if any
+  if (made === undefined) return;
+  const levels = relative(made, dir).split("/").filter(Boolean);
+  for (let at = made, i = 0; ; at = join(at, levels[i++]!)) {
+    const hierarchy = nearestHierarchy(at);
+    if (hierarchy) giveKernelFiles(at, hierarchy);
+    if (i === levels.length) break;
+  }
+}
+
+function rmdirSync(path: import("node:fs").PathLike): void {
+  beforeRmdir(resolve(String(path)));
+  plainRmdirSync(resolve(String(path)));
+}
+
+async function rmdir(path: import("node:fs").PathLike): Promise<void> {
+  beforeRmdir(resolve(String(path)));
+  return plainRmdir(resolve(String(path)));
+}
+
+/** A cgroup with children stays (the rmdir then fails); one without loses its interface files with it. */
+function beforeRmdir(dir: string): void {
+  if (!nearestHierarchy(dir) && !fakeHierarchies.has(dir)) return;
+  const entries = existsSync(dir) ? readdirSync(dir, { withFileTypes: true }) : [];
+  if (!entries.some((e) => e.isDirectory())) for (const e of entries) rmSync(join(dir, e.name), { force: true });
+}
+
+/** Files opened for writing below a fake hierarchy through node:fs's openSync (the drivers' writes), by directory. */
+const openedForWrite = new Map<string, string[]>();
+let kernelWriting = false;
+
+function openSync(path: import("node:fs").PathLike, flags?: import("node:fs").OpenMode, mode?: import("node:fs").Mode): number {
+  const file = resolve(String(path));
+  const writing = typeof flags === "number" ? (flags & (fs.constants.O_WRONLY | fs.constants.O_RDWR)) !== 0 : /[wa+]/.test(flags ?? "r");
+  if (writing && !kernelWriting && nearestHierarchy(file)) openedForWrite.set(dirname(file), [...(openedForWrite.get(dirname(file)) ?? []), basename(file)]);
+  return plainOpenSync(path, flags ?? "r", mode);
+}
+
+/** The files of `dir` a driver opened for writing so far, in order (a same-value write changes no file's text). */
+export const writtenFiles = (dir: string): string[] => [...(openedForWrite.get(resolve(dir)) ?? [])];
+
+Object.assign(fs, { mkdirSync, openSync, rmdirSync });
 Object.assign(fsPromises, { mkdir, rmdir });
 syncBuiltinESMExports();

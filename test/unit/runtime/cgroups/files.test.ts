@@ -3,7 +3,7 @@ import { access, mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { test } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
-import { removeCgroupDir, settleAll, writeCgroupFile, writeCgroupRules } from "../../../../src/runtime/cgroups/files.js";
+import { removeCgroupDir, settleAll, writeCgroupControl, writeCgroupFile, writeCgroupRules } from "../../../../src/runtime/cgroups/files.js";
 import { tempDir } from "../../helpers/temp-dir.js";
 
 test("settleAll waits for every operation before rejecting with the first failure", async () => {
@@ -27,14 +27,15 @@ test("removeCgroupDir tolerates an absent directory and refuses at once what EBU
 
 test("writes to a file the cgroup does not have fail with ENOENT and create nothing, as cgroupfs does", async (t) => {
   const dir = await tempDir(t);
-  await assert.rejects(writeCgroupFile(dir, "cgroup.kill", "1"), { kind: "not-found", message: `write "1" to ${join(dir, "cgroup.kill")}: ENOENT` });
-  await assert.rejects(writeCgroupRules(dir, "io.max", ["8:0 rbps=1"]), { kind: "not-found", message: `open ${join(dir, "io.max")}: ENOENT` });
-  for (const file of ["cgroup.kill", "io.max"]) await assert.rejects(access(join(dir, file)), { code: "ENOENT" }, file);
+  assert.throws(() => writeCgroupFile(dir, "pids.max", "1"), { kind: "not-found", message: `write "1" to ${join(dir, "pids.max")}: ENOENT` });
+  await assert.rejects(writeCgroupControl(dir, "cgroup.kill", "1"), { kind: "not-found", message: `write "1" to ${join(dir, "cgroup.kill")}: ENOENT` });
+  assert.throws(() => writeCgroupRules(dir, "io.max", ["8:0 rbps=1"]), { kind: "not-found", message: `open ${join(dir, "io.max")}: ENOENT` });
+  for (const file of ["pids.max", "cgroup.kill", "io.max"]) await assert.rejects(access(join(dir, file)), { code: "ENOENT" }, file);
 });
 
 test("a write replaces what a kernel file read before", async (t) => {
   const dir = await tempDir(t);
   await writeFile(join(dir, "cpu.weight"), "100\n");
-  await writeCgroupFile(dir, "cpu.weight", "5");
+  writeCgroupFile(dir, "cpu.weight", "5");
   assert.equal(await readFile(join(dir, "cpu.weight"), "utf8"), "5");
 });

@@ -6,8 +6,10 @@ import { join } from "node:path";
 import { test, type TestContext } from "node:test";
 import type { CgroupLimits } from "../../../../src/runtime/cgroups/driver.js";
 import { V1_CONTROLLERS, V1Driver, type V1Controller } from "../../../../src/runtime/cgroups/v1-driver.js";
-import { addFakeV1Files, changedFiles, makeFakeCgroup, readCgroupValue, writeFakeFiles, writeFakeProcs } from "../../helpers/fake-cgroupfs.js";
+import { addFakeV1Files, changedFiles, makeFakeCgroup, readCgroupValue, writeFakeFiles, writeFakeProcs, writtenFiles } from "../../helpers/fake-cgroupfs.js";
 import { tempDir } from "../../helpers/temp-dir.js";
+import { runCellLifecycle } from "../../helpers/cell-lifecycle.js";
+import { threadPoolRequests } from "../../helpers/thread-pool-requests.js";
 
 interface FakeV1Options {
   readonly hybrid?: boolean;
@@ -130,6 +132,27 @@ test("create of a cell without a cpuset copies the parent's cpus and mems (a v1 
   await driver.create("web/api", {});
   assert.equal(await readCgroupValue(cell("cpuset", "web/api"), "cpuset.cpus"), "1-2");
   assert.equal(await readCgroupValue(cell("cpuset", "web/api"), "cpuset.mems"), "1");
+});
+
+test("a new cell and leaf keep the cpus and mems the kernel copied from the parent (clone_children), unwritten", async (t) => {
+  const { driver, cell } = await fakeV1(t);
+  assert.equal(await readCgroupValue(cell("cpuset", ""), "cgroup.clone_children"), "1");
+  await driver.create("web", { pids: { max: 5 } });
+  await driver.createLeaf("web/api.exe");
+  for (const path of ["web", "web/api.exe"]) {
+    assert.equal(await readCgroupValue(cell("cpuset", path), "cpuset.cpus"), "0-3", path);
+    assert.equal(await readCgroupValue(cell("cpuset", path), "cpuset.mems"), "0-1", path);
+    assert.deepEqual(writtenFiles(cell("cpuset", path)), [], path);
+  }
+});
+
+test("a new cell the kernel gave empty sets (no clone_children) gets its parent's cpus and mems written", async (t) => {
+  const { driver, cell } = await fakeV1(t);
+  await writeFakeFiles(cell("cpuset", ""), { "cgroup.clone_children": "0" });
+  await driver.create("web", {});
+  assert.deepEqual(writtenFiles(cell("cpuset", "web")), ["cpuset.cpus", "cpuset.mems"]);
+  assert.equal(await readCgroupValue(cell("cpuset", "web"), "cpuset.cpus"), "0-3");
+  assert.equal(await readCgroupValue(cell("cpuset", "web"), "cpuset.mems"), "0-1");
 });
 
 test("createLeaf makes the leaf in every hierarchy with its parent's cpuset and no limit", async (t) => {
@@ -469,4 +492,10 @@ test("remove deletes the cell in every hierarchy and is fine when it is already 
   await driver.remove("web");
   for (const dir of driver.dirs("web")) await assert.rejects(access(dir), { code: "ENOENT" }, dir);
   await driver.remove("web");
+});
+
+test("create, update, createLeaf, pids, kill and remove call cgroupfs without a thread-pool round trip", async (t) => {
+  const { driver } = await fakeV1(t, { hybrid: true });
+  assert.deepEqual(await threadPoolRequests(() => runCellLifecycle(driver, "web")), []);
+  for (const dir of driver.dirs("web")) await assert.rejects(access(dir), { code: "ENOENT" }, dir);
 });

@@ -1,13 +1,15 @@
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { once } from "node:events";
-import { access, mkdir, readFile } from "node:fs/promises";
+import { access, mkdir, readFile, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { test, type TestContext } from "node:test";
 import { NOTHING_RETIRED, type CgroupLimits } from "../../../../src/runtime/cgroups/driver.js";
 import { V2Driver } from "../../../../src/runtime/cgroups/v2-driver.js";
 import { changedFiles, makeFakeCgroup, readCgroupValue, readCgroupValues, writeFakeFiles, writeFakeProcs, type FakeCgroupOptions } from "../../helpers/fake-cgroupfs.js";
 import { tempDir } from "../../helpers/temp-dir.js";
+import { runCellLifecycle } from "../../helpers/cell-lifecycle.js";
+import { threadPoolRequests } from "../../helpers/thread-pool-requests.js";
 
 const HOST_CONTROLLERS = ["cpuset", "cpu", "io", "memory", "pids"];
 
@@ -319,4 +321,16 @@ test("stats reads 0 for a counter the kernel does not keep (memory.peak before 5
 test("stats of a cell that does not exist is not-found, naming its directory", async (t) => {
   const { driver, root } = await initDriver(t);
   await assert.rejects(driver.stats("gone"), { kind: "not-found", message: `read cgroup ${join(root, "gone")}: ENOENT` });
+});
+
+test("create, update, createLeaf, pids, kill and remove call cgroupfs without a thread-pool round trip", async (t) => {
+  const { driver } = await initDriver(t);
+  assert.deepEqual(await threadPoolRequests(() => runCellLifecycle(driver, "web")), []);
+  for (const dir of driver.dirs("web")) await assert.rejects(access(dir), { code: "ENOENT" }, dir);
+});
+
+test("check answers from the limit files init found, without looking at them again on each call", async (t) => {
+  const { driver, root } = await initDriver(t);
+  await rm(join(root, "memory.swap.max"));
+  assert.deepEqual(await driver.check({ memory: { swapMaxBytes: 0 } }), [], "probed at init, where it existed");
 });
