@@ -3,7 +3,7 @@
 // "@x IS NULL OR ..." in one fixed statement would keep it from using any. Prefixes match as ranges: "a/" is
 // ["a/", "a0").
 import type { Statement } from "better-sqlite3";
-import type { Db } from "./database.js";
+import { withoutFsync, type Db } from "./database.js";
 import { SequencedTable, type SequenceRange } from "./sequenced-table.js";
 
 export interface AuditRow {
@@ -47,6 +47,7 @@ export class AuditStore extends SequencedTable {
   readonly #insert;
   readonly #deletePending;
   readonly #pending;
+  readonly #skipSequence;
   /** One statement per combination of filters, prepared on first use. */
   readonly #pages = new Map<string, Statement<Params, AuditRow>>();
 
@@ -58,6 +59,7 @@ export class AuditStore extends SequencedTable {
        VALUES (@timeMs, @identity, @method, @cell, @code, @details, @peer, @pending, @replaces)`,
     );
     this.#deletePending = db.prepare<[number]>("DELETE FROM audit WHERE sequence = ? AND pending = 1");
+    this.#skipSequence = db.prepare("UPDATE sqlite_sequence SET seq = seq + 1 WHERE name = 'audit'");
     this.#pending = db.prepare<[], AuditRow>(`SELECT ${COLUMNS} FROM audit WHERE pending = 1 ORDER BY sequence`);
   }
 
@@ -74,6 +76,19 @@ export class AuditStore extends SequencedTable {
   /** Every pending row, in sequence order. */
   pendingRows(): AuditRow[] {
     return this.#pending.all();
+  }
+
+  /** Runs `fn` with its commits not fsynced (see withoutFsync). */
+  withoutFsync<T>(fn: () => T): T {
+    return withoutFsync(this.#db, fn);
+  }
+
+  /**
+   * Hands out no sequence for the next row: one written without an fsync may have been lost at a power cut, and a
+   * watcher may have been told its sequence (see AuditLog.begin).
+   */
+  skipSequence(): void {
+    this.#skipSequence.run();
   }
 
   /** Runs `fn` in one transaction: all of its writes land, or none. */

@@ -41,6 +41,20 @@ export function openVersionedDatabase(path: string): { db: Db; openedAtVersion: 
 }
 
 /**
+ * Runs `fn` with its commits written to the WAL but not fsynced (synchronous = NORMAL): they survive a crash of
+ * auraed, but a power cut may drop them, until the next FULL commit of any table, which fsyncs the WAL and every
+ * commit before it. Only for writes whose loss at a power cut is safe; the caller says why.
+ */
+export function withoutFsync<T>(db: Db, fn: () => T): T {
+  db.pragma("synchronous = NORMAL");
+  try {
+    return fn();
+  } finally {
+    db.pragma("synchronous = FULL");
+  }
+}
+
+/**
  * The database holds every workload's spec, its environment included: only its owner may read it. SQLite would
  * create it 0644 and gives its -wal and -shm the database's mode, so it is created 0600 first; an existing one (from
  * before this rule) is tightened, with its -wal and -shm.

@@ -83,6 +83,35 @@ test("opening completes the entries a previous auraed left pending as UNKNOWN, s
   assert.deepEqual(listAll(reopen(), { cell: "db" }), [answered], "a completed entry is left as it was");
 });
 
+test("a pending entry alone skips its fsync; the next write of the log fsyncs, and a start never reuses its sequence", async (t) => {
+  const path = join(await tempDir(t), "aurae.db");
+  const db = openDatabase(path);
+  t.after(() => db.close());
+  // What synchronous was when each row was inserted: 1 is NORMAL (no fsync at commit), 2 FULL.
+  const modes: number[] = [];
+  class SpiedStore extends AuditStore {
+    override insert(row: Parameters<AuditStore["insert"]>[0]): number {
+      modes.push(db.pragma("synchronous", { simple: true }) as number);
+      return super.insert(row);
+    }
+  }
+  const audit = new AuditLog({ store: new SpiedStore(db) });
+  const intent = { identity: ADMIN, method: FREE, cell: "web", peer: "socket:unix" };
+  const first = audit.begin(intent);
+  const second = audit.begin(intent);
+  audit.complete(second, entry({ cell: "web" }));
+  audit.complete(first, entry({ cell: "web" }));
+  const third = audit.begin(intent);
+  audit.record(entry({ code: "PERMISSION_DENIED", details: "no" }));
+  assert.deepEqual(modes, [1, 2, 2, 2, 1, 2], "only a pending entry while none is unsynced goes without an fsync");
+  assert.equal(db.pragma("synchronous", { simple: true }), 2, "FULL again for every other write");
+  const last = audit.begin(intent);
+  assert.ok(last > third);
+  const reopened = new AuditLog({ store: new AuditStore(db) });
+  const completions = listAll(reopened, { cell: "web" }).filter((e) => e.replacesSequence === third || e.replacesSequence === last);
+  assert.deepEqual(completions.map((e) => e.sequence), [last + 2, last + 3], "the first entry after a start comes after a skipped sequence");
+});
+
 test("an empty cell is no cell, and a success has no details", async (t) => {
   const { audit } = await openLog(t);
   const recorded = audit.record(entry({ cell: "", code: "OK", details: "OK" }));
