@@ -102,15 +102,17 @@ int join_cgroups(const struct shim_opts *o, const struct cgroup_join *j, struct 
   return 0;
 }
 
-/* The shim leaves the daemon's cgroup first thing, for a cgroup of its own
- * kind (--shim-cgroup, one per hierarchy): a service manager that stops the
- * daemon's cgroup (systemd's default KillMode=control-group) would kill every
- * shim with it, and the workloads would lose their monitors. "0" in
- * cgroup.procs is the writing process, in v1 and v2 alike. */
-int move_shim(const struct shim_opts *o, struct shim_err *e) {
-  for (size_t i = 0; i < o->n_shim_cgroups; i++)
-    if (write_cgroup_file(o->shim_cgroups[i], "cgroup.procs", "0", 1, e) < 0)
-      return wrap(e, "move the shim to its cgroup");
+/* A shim (or the launcher that forks shims) leaves the daemon's cgroup first
+ * thing, for a cgroup of its own kind (--shim-cgroup, one per hierarchy): a
+ * service manager that stops the daemon's cgroup (systemd's default
+ * KillMode=control-group) would kill every shim with it, and the workloads
+ * would lose their monitors. "0" in cgroup.procs is the writing process, in
+ * v1 and v2 alike. Each such write may wait for an RCU grace period (above):
+ * the launcher pays it once, and the shims it forks are born there. */
+int move_self(const char **dirs, size_t n, struct shim_err *e) {
+  for (size_t i = 0; i < n; i++)
+    if (write_cgroup_file(dirs[i], "cgroup.procs", "0", 1, e) < 0)
+      return wrap(e, "move to the shims' cgroup");
   return 0;
 }
 
