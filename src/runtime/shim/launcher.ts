@@ -102,7 +102,7 @@ class LauncherProcess {
     // Its own session: a signal to auraed's process group does not reach it; EOF on stdin is what ends it.
     this.#child = spawn(opts.shimPath, args, { detached: true, stdio: ["pipe", "pipe", "ignore"] });
     this.#child.unref();
-    this.#stdout.unref(); // referenced only while a request waits (#track)
+    // Its stdout keeps the event loop alive only until it is ready and while a request waits (#track, #settle).
     (this.#child.stdin as unknown as Socket).unref();
     this.#child.stdin!.on("error", () => undefined); // EPIPE once it died: its exit and EOF say so
     this.ready = new Promise<void>((resolve, reject) => {
@@ -142,6 +142,7 @@ class LauncherProcess {
   async close(): Promise<void> {
     if (this.#exited) return;
     this.#closing = true;
+    this.#child.ref();
     const exited = once(this.#child, "exit");
     this.#child.stdin!.end();
     await exited;
@@ -193,6 +194,7 @@ class LauncherProcess {
     switch (report.kind) {
       case "ready":
         this.opts.log.info({ launcherPid: this.#child.pid }, "shim launcher ready");
+        if (this.#pending.size === 0) this.#stdout.unref();
         return this.#onReady();
       case "fail":
         return this.#onFail(internal(`shim launcher ${this.opts.shimPath}: ${report.message}`));
