@@ -8,16 +8,21 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { once } from "node:events";
 import type { Socket } from "node:net";
-import type { Logger } from "pino";
 import { internal, unavailable } from "../../errors.js";
 import { describeWaitStatus, encodeLaunchRequest, parseLauncherReport, type LauncherReport } from "./launcher-protocol.js";
 import { spawnedFrom, type Spawned } from "./spawned.js";
+
+/** What the launcher tells the daemon's log (a pino Logger is one). */
+export interface LauncherLog {
+  info(obj: object, msg: string): void;
+  warn(obj: object, msg: string): void;
+}
 
 export interface LauncherOptions {
   readonly shimPath: string;
   /** Where the launcher moves itself before it forks anything (one directory per hierarchy). */
   readonly shimCgroupDirs: readonly string[];
-  readonly log: Pick<Logger, "info" | "warn">;
+  readonly log: LauncherLog;
 }
 
 /** A launch the launcher could not take (it ended before forking, or the request is too large): start it directly. */

@@ -1,10 +1,9 @@
 // Starts workloads through the native shim (native/) and reads its one-line report. The shim detaches and outlives
 // the daemon; after the report the daemon learns everything else from the files in the workload's state directory.
 // Shims are forked by the launcher (launcher.ts) when the client has one, else spawned by Node (direct-spawn.ts).
-import type { Logger } from "pino";
 import { invalid } from "../../errors.js";
 import { spawnShimDirectly } from "./direct-spawn.js";
-import { Launcher, NotLaunched } from "./launcher.js";
+import { Launcher, NotLaunched, type LauncherLog } from "./launcher.js";
 import type { Spawned } from "./spawned.js";
 
 export { SpawnError, type Spawned } from "./spawned.js";
@@ -56,7 +55,7 @@ export interface ShimClientOptions {
    */
   readonly shimCgroupDirs?: readonly string[];
   /** Fork shims from a launcher process that logs to `log`; without it every shim is spawned by Node. */
-  readonly launcher?: { readonly log: Pick<Logger, "info" | "warn"> };
+  readonly launcher?: { readonly log: LauncherLog };
 }
 
 export class ShimClient {
