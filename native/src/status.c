@@ -45,8 +45,14 @@ int open_state_dir(const char *path, struct shim_err *e) {
   return dirfd;
 }
 
-/* `durable`: on disk (file, then the directory holding the rename) before
- * the new name is visible. */
+/* Written under a temporary name and renamed over `name`, so a reader sees
+ * the old content or the new. `durable`: then synced (the file, then the
+ * directory holding the rename) before returning. The new content is visible
+ * before it is synced, so the daemon, which records the exit in its database
+ * (synced) on seeing it, does not wait for these two fsyncs on the path of
+ * Wait: a power cut between the rename and the syncs can leave an empty or
+ * missing file, read as a lost exit, as the same cut a moment earlier (before
+ * the rename) did when the syncs came first. */
 static int replace_file(int dirfd, const char *name, const char *data, size_t len, bool durable,
                         struct shim_err *e) {
   char tmp[64];
@@ -54,12 +60,12 @@ static int replace_file(int dirfd, const char *name, const char *data, size_t le
   int fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd < 0) return fail(e, errno, "open %s", tmp);
   int rc = write_all(fd, data, len) < 0 ? fail(e, errno, "write %s", tmp) : 0;
-  if (rc == 0 && durable && fsync(fd) < 0) rc = fail(e, errno, "fsync %s", tmp);
-  if (close(fd) < 0 && rc == 0) rc = fail(e, errno, "close %s", tmp);
   if (rc == 0 && renameat(dirfd, tmp, dirfd, name) < 0) rc = fail(e, errno, "rename %s", tmp);
-  if (rc == 0 && durable && fsync(dirfd) < 0) rc = fail(e, errno, "fsync state directory");
   /* Best effort: a stale tmp file is harmless, the next write truncates it. */
   if (rc < 0) unlinkat(dirfd, tmp, 0);
+  if (rc == 0 && durable && fsync(fd) < 0) rc = fail(e, errno, "fsync %s", name);
+  if (close(fd) < 0 && rc == 0) rc = fail(e, errno, "close %s", name);
+  if (rc == 0 && durable && fsync(dirfd) < 0) rc = fail(e, errno, "fsync state directory");
   return rc;
 }
 
