@@ -139,24 +139,28 @@ uint64_t read_oom_kills(const char *path) {
   return 0;
 }
 
-/* SIGKILLs every process in cgroup `dir` and below: through cgroup.kill
- * (Linux 5.14+, cgroup v2), else one pass over cgroup.procs. Returns 0 when
- * cgroup.kill did it, -1 when the caller should try another hierarchy. */
-int kill_cgroup(const char *dir) {
+/* SIGKILLs every process in cgroup `dir` and below through cgroup.kill
+ * (Linux 5.14+, cgroup v2). Returns 0 when it did, -1 where there is no
+ * such file (a v1 hierarchy) or the write failed. */
+int kill_cgroup_at_once(const char *dir) {
   char path[PATH_MAX];
   if (snprintf(path, sizeof path, "%s/cgroup.kill", dir) >= (int)sizeof path) return -1;
   int fd = open(path, O_WRONLY | O_CLOEXEC);
-  if (fd >= 0) {
-    int rc = write(fd, "1", 1) == 1 ? 0 : -1;
-    if (rc < 0) warn(errno, "write %s", path);
-    close(fd);
-    return rc;
-  }
-  if (snprintf(path, sizeof path, "%s/cgroup.procs", dir) >= (int)sizeof path) return -1;
+  if (fd < 0) return -1;
+  int rc = write(fd, "1", 1) == 1 ? 0 : -1;
+  if (rc < 0) warn(errno, "write %s", path);
+  close(fd);
+  return rc;
+}
+
+/* One pass over cgroup.procs of `dir`, SIGKILLing each: what a kernel
+ * without cgroup.kill allows. */
+void kill_cgroup_procs(const char *dir) {
+  char path[PATH_MAX];
+  if (snprintf(path, sizeof path, "%s/cgroup.procs", dir) >= (int)sizeof path) return;
   FILE *procs = fopen(path, "re");
-  if (procs == NULL) return -1;
+  if (procs == NULL) return;
   int pid;
   while (fscanf(procs, "%d", &pid) == 1) kill(pid, SIGKILL);
   fclose(procs);
-  return -1;
 }

@@ -175,7 +175,8 @@ pid_t fork_into_cgroup(struct cgroup_join *j);
 int join_cgroups(const struct shim_opts *o, const struct cgroup_join *j, struct shim_err *e);
 int move_self(const char **dirs, size_t n, struct shim_err *e);
 uint64_t read_oom_kills(const char *path);
-int kill_cgroup(const char *dir);
+int kill_cgroup_at_once(const char *dir);
+void kill_cgroup_procs(const char *dir);
 
 /* spawn.c */
 int spawn_workload(const struct shim_opts *o, struct workload *w, struct shim_err *e);

@@ -5,20 +5,11 @@ import { execFileSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import { before, test } from "node:test";
-import { buildShim, opts, tempDir, useCleanup } from "./shim-harness.js";
+import { buildShim, hasStrace, opts, tempDir, useCleanup } from "./shim-harness.js";
 
 const repo = path.resolve(import.meta.dirname, "../../..");
 const shimPath = path.join(repo, "native/build/aurae-shim");
 before(buildShim);
-
-const hasStrace = (): boolean => {
-  try {
-    execFileSync("strace", ["-V"], { stdio: "ignore" });
-    return true;
-  } catch {
-    return false;
-  }
-};
 
 test("status.json is renamed into place first, then the file and its directory are synced", opts, (t) => {
   if (!hasStrace()) return t.skip("strace is not installed");
