@@ -58,6 +58,8 @@ export class Launcher {
       }
       throw new NotLaunched("the shim launcher could not start", { cause: err });
     }
+    // The caller gave up while the launcher was getting ready: nothing was forked, nothing is to be killed.
+    if (signal?.aborted) throw unavailable(`shim ${this.opts.shimPath} did not report before its deadline; it was not started`);
     try {
       return await launcher.launch(args, env, signal);
     } catch (err) {

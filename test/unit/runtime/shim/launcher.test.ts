@@ -140,3 +140,19 @@ async function waitForShimOf(stateDir: string): Promise<number> {
   }
   throw new Error(`no shim for ${stateDir}`);
 }
+
+test("a launch given up while the launcher gets ready rejects as unavailable and forks nothing", async (t) => {
+  const dir = await tempDir(t);
+  const fake = join(dir, "slow-launcher");
+  // Ready only after a while; any request it then reads is recorded.
+  await writeFile(fake, `#!/bin/sh\nsleep 0.3\necho ready\nexec cat > ${join(dir, "requests")}\n`, { mode: 0o755 });
+  const log = recordingLog();
+  const launcher = new Launcher({ shimPath: fake, shimCgroupDirs: [], log });
+  t.after(() => launcher.close());
+  const giveUp = new AbortController();
+  const launching = launcher.launch(["--", "true"], undefined, giveUp.signal);
+  giveUp.abort();
+  await assert.rejects(launching, (err: unknown) => err instanceof AuraeError && err.kind === "unavailable" && /it was not started/.test(err.message));
+  await launcher.close();
+  assert.equal(await readFile(join(dir, "requests"), "utf8"), "");
+});
