@@ -11,7 +11,7 @@
 
 static const char *const usage =
     "usage: aurae-shim --state-dir DIR --log-dir DIR [--log-max-bytes N] [--log-max-files K]"
-    " [--shim-cgroup DIR]... [--cgroup DIR]... [--oom-events FILE]"
+    " [--report-id ID] [--shim-cgroup DIR]... [--cgroup DIR]... [--oom-events FILE]"
     " [--cwd DIR] [--env-fd FD] [--user UID --group GID [--groups G1,G2,...]]"
     " [--umask OCTAL] [--rlimit NAME=SOFT:HARD]... [--stdin null|closed] [--join-ns PID[:KINDS]]"
     " [--unshare pid,net,mnt,uts,ipc,cgroup] (-- ARGV0 [ARGS...] | --cell-init [--hostname NAME])";
@@ -71,7 +71,7 @@ static const struct option options[] = {
     PARSED("--umask", opt_umask),                 PARSED("--rlimit", opt_rlimit),
     PARSED("--stdin", opt_stdin),                 PARSED("--join-ns", opt_join_ns),
     PARSED("--unshare", opt_unshare),             {"--cell-init", false, opt_cell_init, 0},
-    PARSED("--shim-cgroup", opt_shim_cgroup),
+    PARSED("--shim-cgroup", opt_shim_cgroup),    STRING("--report-id", report_id),
 };
 
 /* Takes the option at argv[*i] and its value; advances *i past both. */

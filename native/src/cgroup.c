@@ -102,15 +102,17 @@ int join_cgroups(const struct shim_opts *o, const struct cgroup_join *j, struct 
   return 0;
 }
 
-/* The shim leaves the daemon's cgroup first thing, for a cgroup of its own
- * kind (--shim-cgroup, one per hierarchy): a service manager that stops the
- * daemon's cgroup (systemd's default KillMode=control-group) would kill every
- * shim with it, and the workloads would lose their monitors. "0" in
- * cgroup.procs is the writing process, in v1 and v2 alike. */
-int move_shim(const struct shim_opts *o, struct shim_err *e) {
-  for (size_t i = 0; i < o->n_shim_cgroups; i++)
-    if (write_cgroup_file(o->shim_cgroups[i], "cgroup.procs", "0", 1, e) < 0)
-      return wrap(e, "move the shim to its cgroup");
+/* A shim (or the launcher that forks shims) leaves the daemon's cgroup first
+ * thing, for a cgroup of its own kind (--shim-cgroup, one per hierarchy): a
+ * service manager that stops the daemon's cgroup (systemd's default
+ * KillMode=control-group) would kill every shim with it, and the workloads
+ * would lose their monitors. "0" in cgroup.procs is the writing process, in
+ * v1 and v2 alike. Each such write may wait for an RCU grace period (above):
+ * the launcher pays it once, and the shims it forks are born there. */
+int move_self(const char **dirs, size_t n, struct shim_err *e) {
+  for (size_t i = 0; i < n; i++)
+    if (write_cgroup_file(dirs[i], "cgroup.procs", "0", 1, e) < 0)
+      return wrap(e, "move to the shims' cgroup");
   return 0;
 }
 
@@ -137,24 +139,28 @@ uint64_t read_oom_kills(const char *path) {
   return 0;
 }
 
-/* SIGKILLs every process in cgroup `dir` and below: through cgroup.kill
- * (Linux 5.14+, cgroup v2), else one pass over cgroup.procs. Returns 0 when
- * cgroup.kill did it, -1 when the caller should try another hierarchy. */
-int kill_cgroup(const char *dir) {
+/* SIGKILLs every process in cgroup `dir` and below through cgroup.kill
+ * (Linux 5.14+, cgroup v2). Returns 0 when it did, -1 where there is no
+ * such file (a v1 hierarchy) or the write failed. */
+int kill_cgroup_at_once(const char *dir) {
   char path[PATH_MAX];
   if (snprintf(path, sizeof path, "%s/cgroup.kill", dir) >= (int)sizeof path) return -1;
   int fd = open(path, O_WRONLY | O_CLOEXEC);
-  if (fd >= 0) {
-    int rc = write(fd, "1", 1) == 1 ? 0 : -1;
-    if (rc < 0) warn(errno, "write %s", path);
-    close(fd);
-    return rc;
-  }
-  if (snprintf(path, sizeof path, "%s/cgroup.procs", dir) >= (int)sizeof path) return -1;
+  if (fd < 0) return -1;
+  int rc = write(fd, "1", 1) == 1 ? 0 : -1;
+  if (rc < 0) warn(errno, "write %s", path);
+  close(fd);
+  return rc;
+}
+
+/* One pass over cgroup.procs of `dir`, SIGKILLing each: what a kernel
+ * without cgroup.kill allows. */
+void kill_cgroup_procs(const char *dir) {
+  char path[PATH_MAX];
+  if (snprintf(path, sizeof path, "%s/cgroup.procs", dir) >= (int)sizeof path) return;
   FILE *procs = fopen(path, "re");
-  if (procs == NULL) return -1;
+  if (procs == NULL) return;
   int pid;
   while (fscanf(procs, "%d", &pid) == 1) kill(pid, SIGKILL);
   fclose(procs);
-  return -1;
 }

@@ -111,11 +111,14 @@ static int wait_ready(struct pollfd *fds, nfds_t n, int timeout, struct logger *
   return ready;
 }
 
-/* Kills what the workload left in its cgroups (cgroup.kill where the kernel
- * has it), so every descendant ends and is reaped here. */
+/* Kills what the workload left in its cgroups, so every descendant ends and
+ * is reaped here: cgroup.kill of one hierarchy does it all at once, and is
+ * tried in each before any cgroup.procs is read (v1 hierarchies come first
+ * in the list, and this is on the path of the exit the daemon waits for). */
 static void kill_leftovers(const struct session *s) {
   for (size_t i = 0; i < s->opts->n_cgroups; i++)
-    if (kill_cgroup(s->opts->cgroups[i]) == 0) return;
+    if (kill_cgroup_at_once(s->opts->cgroups[i]) == 0) return;
+  for (size_t i = 0; i < s->opts->n_cgroups; i++) kill_cgroup_procs(s->opts->cgroups[i]);
 }
 
 enum children { CHILDREN_NONE, CHILDREN_RUNNING };

@@ -74,6 +74,7 @@ struct shim_opts {
   size_t n_cgroups;
   const char **shim_cgroups; /* where the shim itself goes first, apart from the daemon's cgroup */
   size_t n_shim_cgroups;
+  const char *report_id; /* NULL, or the launcher's request id that prefixes the first report */
   int env_fd;  /* -1, or where the environment comes from (never argv: any user may read /proc/PID/cmdline) */
   char **envp; /* the workload's whole environment, NULL-terminated */
   size_t n_env;
@@ -172,9 +173,10 @@ struct cgroup_join {
 int prepare_cgroup_join(const struct shim_opts *o, struct cgroup_join *j, struct shim_err *e);
 pid_t fork_into_cgroup(struct cgroup_join *j);
 int join_cgroups(const struct shim_opts *o, const struct cgroup_join *j, struct shim_err *e);
-int move_shim(const struct shim_opts *o, struct shim_err *e);
+int move_self(const char **dirs, size_t n, struct shim_err *e);
 uint64_t read_oom_kills(const char *path);
-int kill_cgroup(const char *dir);
+int kill_cgroup_at_once(const char *dir);
+void kill_cgroup_procs(const char *dir);
 
 /* spawn.c */
 int spawn_workload(const struct shim_opts *o, struct workload *w, struct shim_err *e);
@@ -218,6 +220,9 @@ void logger_pollfds(const struct logger *lg, struct pollfd *fds);
 void logger_on_ready(struct logger *lg, const struct pollfd *fds);
 void logger_drain(struct logger *lg);
 void logger_flush(struct logger *lg);
+
+/* launcher.c: aurae-shim --launcher */
+int run_launcher(int argc, char **argv);
 
 /* monitor.c */
 int monitor_prepare(struct shim_err *e);

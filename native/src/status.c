@@ -45,21 +45,34 @@ int open_state_dir(const char *path, struct shim_err *e) {
   return dirfd;
 }
 
-/* `durable`: on disk (file, then the directory holding the rename) before
- * the new name is visible. */
-static int replace_file(int dirfd, const char *name, const char *data, size_t len, bool durable,
+/* How a replaced file reaches the disk. SHOW_THEN_SYNC is for a name that
+ * does not exist yet: the new content is visible before it is synced, so
+ * the daemon, which records an exit in its database (synced) on seeing it,
+ * does not wait for two fsyncs on the path of Wait; a power cut between the
+ * rename and the syncs can leave an empty or missing file, read as a lost
+ * exit, as the same cut a moment earlier (before the rename) did when the
+ * syncs came first. A file that replaces a synced one is synced before the
+ * rename (SYNC_THEN_SHOW): the old content must stay until the new is on
+ * disk. */
+enum sync_mode { NOT_SYNCED, SYNC_THEN_SHOW, SHOW_THEN_SYNC };
+
+/* Written under a temporary name and renamed over `name`, so a reader sees
+ * the old content or the new; synced (the file, then the directory holding
+ * the rename) as `mode` says. */
+static int replace_file(int dirfd, const char *name, const char *data, size_t len, enum sync_mode mode,
                         struct shim_err *e) {
   char tmp[64];
   snprintf(tmp, sizeof tmp, "%s.tmp", name);
   int fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd < 0) return fail(e, errno, "open %s", tmp);
   int rc = write_all(fd, data, len) < 0 ? fail(e, errno, "write %s", tmp) : 0;
-  if (rc == 0 && durable && fsync(fd) < 0) rc = fail(e, errno, "fsync %s", tmp);
-  if (close(fd) < 0 && rc == 0) rc = fail(e, errno, "close %s", tmp);
+  if (rc == 0 && mode == SYNC_THEN_SHOW && fsync(fd) < 0) rc = fail(e, errno, "fsync %s", tmp);
   if (rc == 0 && renameat(dirfd, tmp, dirfd, name) < 0) rc = fail(e, errno, "rename %s", tmp);
-  if (rc == 0 && durable && fsync(dirfd) < 0) rc = fail(e, errno, "fsync state directory");
   /* Best effort: a stale tmp file is harmless, the next write truncates it. */
   if (rc < 0) unlinkat(dirfd, tmp, 0);
+  if (rc == 0 && mode == SHOW_THEN_SYNC && fsync(fd) < 0) rc = fail(e, errno, "fsync %s", name);
+  if (close(fd) < 0 && rc == 0) rc = fail(e, errno, "close %s", name);
+  if (rc == 0 && mode != NOT_SYNCED && fsync(dirfd) < 0) rc = fail(e, errno, "fsync state directory");
   return rc;
 }
 
@@ -72,7 +85,7 @@ static int replace_file(int dirfd, const char *name, const char *data, size_t le
 int write_pid_file(int dirfd, const char *name, pid_t pid, struct shim_err *e) {
   char text[16];
   int n = snprintf(text, sizeof text, "%d\n", (int)pid);
-  return replace_file(dirfd, name, text, (size_t)n, false, e);
+  return replace_file(dirfd, name, text, (size_t)n, NOT_SYNCED, e);
 }
 
 int write_status(int dirfd, const struct exit_record *r, struct shim_err *e) {
@@ -87,5 +100,6 @@ int write_status(int dirfd, const struct exit_record *r, struct shim_err *e) {
                    (int)r->pid, r->started_ns, r->exited_ns, code, sig,
                    r->oom_killed ? "true" : "false", r->cpu_user_us, r->cpu_system_us,
                    r->log_closed ? "true" : "false");
-  return replace_file(dirfd, "status.json", json, (size_t)n, true, e);
+  /* The exit is a new file; the closed log replaces it. */
+  return replace_file(dirfd, "status.json", json, (size_t)n, r->log_closed ? SYNC_THEN_SHOW : SHOW_THEN_SYNC, e);
 }

@@ -86,7 +86,8 @@ async function main(config: DaemonConfig): Promise<void> {
   });
 
   const locks = new KeyedMutex();
-  const shim = new ShimClient(config.shimPath, { shimCgroupDirs: cgroups.dirs(SHIMS_CGROUP) });
+  const shim = new ShimClient(config.shimPath, { shimCgroupDirs: cgroups.dirs(SHIMS_CGROUP), launcher: { log: log.child({ area: "shims" }) } });
+  shim.start(); // the shim launcher, in aurae.shims before the first start
   const cells: Cells = new Cells({
     cells: store.cells,
     executables: store.executables,
@@ -183,6 +184,7 @@ async function main(config: DaemonConfig): Promise<void> {
     await server.close(SHUTDOWN_GRACE_MS);
     if (config.stopWorkloadsOnExit) await executables.stopEverything(10_000).catch((err: unknown) => log.error({ err }, "stopping workloads failed"));
     executables.close();
+    await shim.close(); // the launcher goes; the shims it forked run on
     store.close();
     process.exit(0);
   };

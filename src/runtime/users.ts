@@ -34,10 +34,14 @@ export interface UserDatabase {
 
 const NUMERIC = /^\d+$/;
 
-/** Ids for the request, or undefined when it names nobody (the workload keeps the shim's root credentials). */
-export async function resolveCredentials(req: CredentialsRequest, etcDir = "/etc"): Promise<Credentials | undefined> {
+/**
+ * Ids for the request, or undefined when it names nobody (the workload keeps the shim's root credentials). Read at
+ * once: it is on the path of every start as a user, and two small files from the page cache cost less than the
+ * thread pool's round trip.
+ */
+export function resolveCredentials(req: CredentialsRequest, etcDir = "/etc"): Credentials | undefined {
   if (namesNobody(req)) return undefined;
-  return credentialsFrom(req, await readUserDatabase(etcDir));
+  return credentialsFrom(req, readUserDatabaseSync(etcDir));
 }
 
 /** resolveCredentials on a database already read (an unknown name is still a precondition naming its field). */
@@ -62,7 +66,7 @@ export async function readUserDatabase(etcDir = "/etc"): Promise<UserDatabase> {
   return userDatabase(passwdPath, passwd!, groupPath, group!);
 }
 
-/** readUserDatabase for a caller that cannot wait (the authorizer decides a call synchronously); the files are small. */
+/** readUserDatabase for a caller that cannot wait (the authorizer decides a call synchronously, a start should not); the files are small. */
 export function readUserDatabaseSync(etcDir = "/etc"): UserDatabase {
   const read = (path: string): string => {
     try {

@@ -423,7 +423,7 @@ export class Executables implements CellWorkloads {
   async #prepare(spec: ExecutableSpec, restartCount: number): Promise<SpawnRequest> {
     const dir = executableDir(this.deps.stateRoot, spec.cell, spec.name);
     const leaf = leafCgroup(spec.cell, spec.name);
-    const credentials = await resolveCredentials(spec, this.deps.etcDir);
+    const credentials = resolveCredentials(spec, this.deps.etcDir);
     const namespaces = await this.deps.cells.namespacesFor(spec.cell);
     await this.deps.cgroups.createLeaf(leaf);
     return {

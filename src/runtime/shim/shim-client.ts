@@ -1,11 +1,12 @@
 // Starts workloads through the native shim (native/) and reads its one-line report. The shim detaches and outlives
 // the daemon; after the report the daemon learns everything else from the files in the workload's state directory.
-import { spawn } from "node:child_process";
-import { once } from "node:events";
-import { constants as osConstants } from "node:os";
-import { createInterface } from "node:readline";
-import type { Writable } from "node:stream";
-import { AuraeError, internal, invalid, unavailable } from "../../errors.js";
+// Shims are forked by the launcher (launcher.ts) when the client has one, else spawned by Node (direct-spawn.ts).
+import { invalid } from "../../errors.js";
+import { spawnShimDirectly } from "./direct-spawn.js";
+import { Launcher, NotLaunched, type LauncherLog } from "./launcher.js";
+import type { Spawned } from "./spawned.js";
+
+export { SpawnError, type Spawned } from "./spawned.js";
 
 /** The shim's names of the namespaces it makes or joins. */
 export type Namespace = "pid" | "net" | "mnt" | "uts" | "ipc" | "cgroup";
@@ -43,39 +44,35 @@ export interface SpawnRequest {
   readonly cellInit?: { readonly hostname?: string };
 }
 
-export interface Spawned {
-  readonly pid: number;
-  readonly startedAtUnixNano: bigint;
-}
-
-/** Why a workload did not start, as the shim reported it. */
-export class SpawnError extends Error {
-  override name = "SpawnError";
-  constructor(
-    readonly errno: number,
-    readonly code: string,
-    message: string,
-  ) {
-    super(message);
-  }
-}
-
 /** How long a caller waits for the shim's report by default before giving up on a spawn (aborting it). */
 export const DEFAULT_SPAWN_TIMEOUT_MS = 30_000;
 
 export interface ShimClientOptions {
   /**
-   * The cgroup directories (one per hierarchy) every shim moves itself into before anything else, out of auraed's
-   * own cgroup, so that a service manager stopping auraed does not kill the shims (packaging/auraed.service).
+   * The cgroup directories (one per hierarchy) every shim is in, out of auraed's own cgroup, so that a service
+   * manager stopping auraed does not kill the shims (packaging/auraed.service): the launcher moves itself there and
+   * its shims are born there; a shim spawned directly moves itself there first.
    */
   readonly shimCgroupDirs?: readonly string[];
+  /** Fork shims from a launcher process that logs to `log`; without it every shim is spawned by Node. */
+  readonly launcher?: { readonly log: LauncherLog };
 }
 
 export class ShimClient {
+  readonly #launcher: Launcher | undefined;
+
   constructor(
     private readonly shimPath: string,
     private readonly opts: ShimClientOptions = {},
-  ) {}
+  ) {
+    const { launcher } = opts;
+    this.#launcher = launcher && new Launcher({ shimPath, shimCgroupDirs: opts.shimCgroupDirs ?? [], log: launcher.log });
+  }
+
+  /** Starts the launcher now, so that the first spawn does not wait for it. */
+  start(): void {
+    this.#launcher?.start();
+  }
 
   /**
    * Resolves once the workload runs; rejects with SpawnError when the shim reports why it could not exec. An abort of
@@ -84,32 +81,22 @@ export class ShimClient {
   async spawn(req: SpawnRequest, signal?: AbortSignal): Promise<Spawned> {
     // The shim makes its state directory and opens its shim.log as stderr itself: every file operation here would
     // be a round trip through the thread pool, on the path of every start.
+    const args = shimArgs(req);
     const env = envBlock(req.env);
-    const args = [...(this.opts.shimCgroupDirs ?? []).flatMap((dir) => ["--shim-cgroup", dir]), ...shimArgs(req)];
-    const child = spawn(this.shimPath, args, {
-      detached: true, // setsid: the shim must not share the daemon's session or die with it
-      // fd 3 carries the environment (--env-fd): on the command line every local user could read its secrets.
-      stdio: ["ignore", "pipe", "ignore", env ? "pipe" : "ignore"],
-    });
-    child.unref();
-    if (env) {
-      const pipe = child.stdio[3] as Writable;
-      pipe.on("error", () => undefined); // a shim that died early says why on stdout
-      pipe.end(env);
+    if (this.#launcher) {
+      try {
+        return await this.#launcher.launch(args, env, signal);
+      } catch (err) {
+        if (!(err instanceof NotLaunched)) throw err;
+      }
     }
-    const [spawnError] = await Promise.race([once(child, "spawn").then(() => [undefined]), once(child, "error")]);
-    if (spawnError) throw internal(`start shim ${this.shimPath}: ${(spawnError as Error).message}`, { cause: spawnError });
-    const kill = (): void => void (child.exitCode === null && child.kill("SIGKILL"));
-    signal?.addEventListener("abort", kill);
-    try {
-      if (signal?.aborted) kill();
-      const line = await firstLine(child.stdout!);
-      if (signal?.aborted) throw unavailable(`shim ${this.shimPath} did not report before its deadline; it was killed`);
-      return parseReport(line, this.shimPath);
-    } finally {
-      signal?.removeEventListener("abort", kill);
-      child.stdout!.destroy(); // the shim ignores EPIPE on later writes
-    }
+    const moveFirst = (this.opts.shimCgroupDirs ?? []).flatMap((dir) => ["--shim-cgroup", dir]);
+    return spawnShimDirectly(this.shimPath, [...moveFirst, ...args], env, signal);
+  }
+
+  /** Ends the launcher; running shims are not touched. */
+  async close(): Promise<void> {
+    await this.#launcher?.close();
   }
 }
 
@@ -166,28 +153,4 @@ function namespaceArgs({ joinNamespacesOf, unshare = [] }: SpawnRequest): string
   const args = joinNamespacesOf === undefined ? [] : ["--join-ns", `${joinNamespacesOf.pid}:${joinNamespacesOf.isolated.join(",")}`];
   if (unshare.length > 0) args.push("--unshare", unshare.join(","));
   return args;
-}
-
-async function firstLine(stream: NodeJS.ReadableStream): Promise<string | undefined> {
-  const lines = createInterface({ input: stream, crlfDelay: Infinity });
-  try {
-    for await (const line of lines) return line;
-    return undefined;
-  } finally {
-    lines.close(); // else it stays attached to the shim's stdout, holding its buffers, for the shim's lifetime
-  }
-}
-
-const ERRNO_NAMES = new Map(Object.entries(osConstants.errno).map(([name, num]) => [num, name]));
-
-function parseReport(line: string | undefined, shimPath: string): Spawned {
-  const ok = line?.match(/^ok (\d+) (\d+)$/);
-  if (ok) return { pid: Number(ok[1]), startedAtUnixNano: BigInt(ok[2]!) };
-  const err = line?.match(/^err (\d+) (.*)$/);
-  if (err) {
-    const errno = Number(err[1]);
-    const code = ERRNO_NAMES.get(errno) ?? `errno ${errno}`;
-    throw new SpawnError(errno, code, err[2]!);
-  }
-  throw new AuraeError("internal", `shim ${shimPath} exited without a report (got ${JSON.stringify(line ?? "")}); see shim.log`);
 }

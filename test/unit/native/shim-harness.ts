@@ -20,6 +20,16 @@ export function buildShim(): void {
   execFileSync("sh", ["native/build.sh"], { cwd: repo, stdio: "inherit" });
 }
 
+/** Whether strace runs here: the tests that check which syscalls the shim makes need it. */
+export function hasStrace(): boolean {
+  try {
+    execFileSync("strace", ["-V"], { stdio: "ignore" });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 export type Defer = (fn: () => unknown) => void;
 
 /** Runs the registered cleanups last-in first-out once the test ends, however it ends. */

@@ -14,28 +14,34 @@ async function etc(t: TestContext): Promise<string> {
 }
 
 test("nothing asked: the workload keeps its credentials", async (t) => {
-  assert.equal(await resolveCredentials({}, await etc(t)), undefined);
+  assert.equal(resolveCredentials({}, await etc(t)), undefined);
+});
+
+test("credentials are resolved at once, without a round trip through the thread pool", async (t) => {
+  const resolved: unknown = resolveCredentials({ user: "alice" }, await etc(t));
+  assert.ok(!(resolved instanceof Promise), "resolveCredentials returned a promise");
+  assert.deepEqual(resolved, { uid: 1000, gid: 1000, groups: [10] });
 });
 
 test("a user name gives its uid, primary group and the groups it is a member of", async (t) => {
-  assert.deepEqual(await resolveCredentials({ user: "alice" }, await etc(t)), { uid: 1000, gid: 1000, groups: [10] });
+  assert.deepEqual(resolveCredentials({ user: "alice" }, await etc(t)), { uid: 1000, gid: 1000, groups: [10] });
 });
 
 test("group and supplementary groups override, by name or id; numeric ids need no entry", async (t) => {
   const dir = await etc(t);
-  assert.deepEqual(await resolveCredentials({ user: "alice", group: "docker", supplementaryGroups: ["wheel", "4242"] }, dir), {
+  assert.deepEqual(resolveCredentials({ user: "alice", group: "docker", supplementaryGroups: ["wheel", "4242"] }, dir), {
     uid: 1000,
     gid: 999,
     groups: [10, 4242],
   });
-  assert.deepEqual(await resolveCredentials({ user: "5000" }, dir), { uid: 5000, gid: 0, groups: [] });
-  assert.deepEqual(await resolveCredentials({ user: "alice", supplementaryGroups: [] }, dir), { uid: 1000, gid: 1000, groups: [] });
+  assert.deepEqual(resolveCredentials({ user: "5000" }, dir), { uid: 5000, gid: 0, groups: [] });
+  assert.deepEqual(resolveCredentials({ user: "alice", supplementaryGroups: [] }, dir), { uid: 1000, gid: 1000, groups: [] });
 });
 
 test("an unknown name is FAILED_PRECONDITION naming the field and the file", async (t) => {
   const dir = await etc(t);
-  await assert.rejects(resolveCredentials({ user: "mallory" }, dir), { kind: "precondition", message: `spec.user: no user "mallory" in ${join(dir, "passwd")}` });
-  await assert.rejects(resolveCredentials({ user: "alice", supplementaryGroups: ["nope"] }, dir), {
+  assert.throws(() => resolveCredentials({ user: "mallory" }, dir), { kind: "precondition", message: `spec.user: no user "mallory" in ${join(dir, "passwd")}` });
+  assert.throws(() => resolveCredentials({ user: "alice", supplementaryGroups: ["nope"] }, dir), {
     kind: "precondition",
     message: `spec.supplementary_groups[0]: no group "nope" in ${join(dir, "group")}`,
   });
@@ -45,7 +51,7 @@ test("read at once or awaited, the database is the same, and resolves as resolve
   const dir = await etc(t);
   const db = readUserDatabaseSync(dir);
   assert.deepEqual(db, await readUserDatabase(dir));
-  assert.deepEqual(credentialsFrom({ user: "alice" }, db), await resolveCredentials({ user: "alice" }, dir));
+  assert.deepEqual(credentialsFrom({ user: "alice" }, db), resolveCredentials({ user: "alice" }, dir));
   assert.deepEqual([describeId(db.groups, 999), describeId(db.groups, 4242)], ["999 (docker)", "4242"]);
   assert.deepEqual(readUserDatabaseSync(join(dir, "missing")).users, [], "no passwd file: numeric ids only");
 });
