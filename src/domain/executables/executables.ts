@@ -307,7 +307,7 @@ export class Executables implements CellWorkloads {
     const closed = async (): Promise<boolean> => {
       const row = this.deps.store.get(cell, name);
       if (row?.state !== "exited") return row === undefined;
-      return (await readShimStatus(runDir(dir, row.restartCount)))?.logClosed ?? false;
+      return readShimStatus(runDir(dir, row.restartCount))?.logClosed ?? false;
     };
     const statusDir = (): string | undefined => {
       const row = this.deps.store.get(cell, name);
@@ -357,7 +357,7 @@ export class Executables implements CellWorkloads {
     if (row.state === "backoff") return this.#scheduleRestart(row.cell, row.name, row.nextRestartAtMs ?? Date.now());
     const dir = runDir(executableDir(this.deps.stateRoot, row.cell, row.name), row.restartCount);
     if (row.state === "starting") return this.#finishStart(row, dir);
-    if ((await readShimStatus(dir).catch(() => "corrupt")) || (await this.#isRunning(row, row.pid))) {
+    if (hasStatus(dir) || (await this.#isRunning(row, row.pid))) {
       this.#watch(row);
       if (row.state === "stopping") void this.#finishStop(row);
       return;
@@ -383,10 +383,10 @@ export class Executables implements CellWorkloads {
 
   /** A start the last auraed recorded but may not have finished: adopt what the shim did, or start it now. */
   async #finishStart(row: ExecutableRow, dir: string): Promise<void> {
-    for (let waited = 0; waited < 50 && !(await readShimStatus(dir)) && !(await readShimPid(dir)) && (await isShimRunning(dir)); waited++)
+    for (let waited = 0; waited < 50 && !readShimStatus(dir) && !readShimPid(dir) && isShimRunning(dir); waited++)
       await new Promise((resolve) => setTimeout(resolve, 100));
-    const status = await readShimStatus(dir);
-    const pid = status?.pid ?? (await readShimPid(dir));
+    const status = readShimStatus(dir);
+    const pid = status?.pid ?? readShimPid(dir);
     if (pid !== undefined && (status || (await this.#isRunning(row, pid)))) {
       this.#running(row, { pid, startedAtMs: status ? Number(status.startedAtUnixNano / 1_000_000n) : row.startedAtMs });
       return;
@@ -696,6 +696,15 @@ const exitOf = (status: ShimStatus): ExitStatus => ({
   cpuUserUs: status.cpuUserUs,
   cpuSystemUs: status.cpuSystemUs,
 });
+/** Whether the shim recorded an exit in `dir`; a corrupt record counts (the watch reports it unreadable: lost). */
+function hasStatus(dir: string): boolean {
+  try {
+    return readShimStatus(dir) !== undefined;
+  } catch {
+    return true;
+  }
+}
+
 const toBig = (n: number | undefined): bigint | undefined => (n === undefined ? undefined : BigInt(n));
 
 const labelsOf = (row: ExecutableRow): ExecutableSpec["labels"] => (JSON.parse(row.spec) as ExecutableSpec).labels;
