@@ -173,13 +173,16 @@ async function killUntilEmpty(
   throw new Error(`processes in ${what} survived SIGKILL`);
 }
 
-/** Every cgroup below any of `roots`, as paths relative to them, children before their parents. */
-export async function listCgroupPaths(roots: readonly string[]): Promise<string[]> {
+/**
+ * Every cgroup below any of `roots`, as paths relative to them, children before their parents; below a path in
+ * `notBelow`, nothing is read.
+ */
+export async function listCgroupPaths(roots: readonly string[], notBelow: ReadonlySet<string> = new Set()): Promise<string[]> {
   const found = new Set<string>();
   const walk = async (root: string, relative: string): Promise<void> => {
     for (const child of await childCgroups(join(root, relative))) {
       const path = relative ? `${relative}/${child}` : child;
-      await walk(root, path);
+      if (!notBelow.has(path)) await walk(root, path);
       found.add(path);
     }
   };

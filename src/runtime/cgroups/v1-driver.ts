@@ -131,8 +131,8 @@ export class V1Driver implements CgroupDriver {
     return join(this.#dirOf("memory", path), "memory.oom_control");
   }
 
-  list(): Promise<string[]> {
-    return listCgroupPaths(this.dirs(""));
+  list(notBelow?: ReadonlySet<string>): Promise<string[]> {
+    return listCgroupPaths(this.dirs(""), notBelow);
   }
 
   pids(path: string): Promise<number[]> {

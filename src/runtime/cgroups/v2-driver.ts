@@ -180,8 +180,8 @@ export class V2Driver implements CgroupDriver {
     return join(this.#root, path, "memory.events");
   }
 
-  list(): Promise<string[]> {
-    return listCgroupPaths(this.dirs(""));
+  list(notBelow?: ReadonlySet<string>): Promise<string[]> {
+    return listCgroupPaths(this.dirs(""), notBelow);
   }
 
   pids(path: string): Promise<number[]> {
