@@ -68,8 +68,12 @@ async function setUp(t: TestContext, opts: { spawnTimeoutMs?: number } = {}) {
     namespacesFor: async () => ({ cgroup: false }),
     workloadEnv: () => ({}),
   };
+  let commits = 0;
   const executables = new Executables({
-    atomically: (fn) => fn(),
+    atomically: (fn) => {
+      commits++;
+      return fn();
+    },
     events: { record: (e: NewEvent) => events.push(e) },
     store,
     cells,
@@ -85,7 +89,7 @@ async function setUp(t: TestContext, opts: { spawnTimeoutMs?: number } = {}) {
     db.close();
     await rm(stateRoot, { recursive: true, force: true });
   });
-  return { executables, store, shim, cgroups, events, stateRoot };
+  return { executables, store, shim, cgroups, events, stateRoot, commits: () => commits };
 }
 
 const spec = (name: string): ExecutableSpec => ({
@@ -182,4 +186,19 @@ test("adopting running executables reads their shims' files without a thread-poo
   }
   assert.deepEqual(names.map((name) => store.get("web", name)?.state), names.map(() => "running"), "every one adopted");
   assert.equal(roundTrips, 0);
+});
+
+test("executables lost without a trace (a reboot) are recorded as lost in one commit, each with its event", async (t) => {
+  const { executables, store, events, commits } = await setUp(t);
+  const names = ["a", "b", "c", "d", "e"];
+  for (const name of names)
+    store.put({
+      cell: "web", name, spec: JSON.stringify({ ...spec(name), restart: { mode: "no", maxRestarts: 0, maxDelayMs: 1000 } }), state: "running",
+      pid: 4242, startedAtMs: Date.now(), exitedAtMs: null, exitStatus: null, restartCount: 0, backoffStep: 0, nextRestartAtMs: null,
+    });
+  await executables.recover(); // no status file, no process in the leaf: lost
+  assert.deepEqual(names.map((name) => store.get("web", name)?.state), names.map(() => "exited"));
+  assert.ok(names.every((name) => (JSON.parse(store.get("web", name)!.exitStatus!) as { lost?: boolean }).lost));
+  assert.deepEqual(events.filter((e) => e.kind === "executable.exited").map((e) => e.executable).sort(), names);
+  assert.equal(commits(), 1);
 });
