@@ -521,8 +521,8 @@ export class Executables implements CellWorkloads {
   /** Records exits, their states and events in one commit (one fsync however many), then what follows from each. */
   async #recordExits(exits: readonly ExitToRecord[]): Promise<void> {
     // As systemd's KillMode=control-group: when the main process is gone, what it left behind goes too, before
-    // the exit is visible, so whoever waits for it finds the cgroup gone.
-    for (const { started } of exits) await this.#emptyLeaf(leafCgroup(started.cell, started.name));
+    // the exit is visible, so whoever waits for it finds the cgroup gone. Leaves are independent: all at once.
+    await Promise.all(exits.map(({ started }) => this.#emptyLeaf(leafCgroup(started.cell, started.name))));
     const recorded = this.deps.atomically(() => exits.map((x) => this.#storeExit(x)));
     for (const [i, outcome] of recorded.entries()) {
       const { cell, name } = exits[i]!.started;
