@@ -25,9 +25,11 @@ export interface ReconcileDeps {
 export async function reconcileNode(deps: ReconcileDeps): Promise<void> {
   for (const err of await deps.cells.reconcile()) deps.log.error({ err }, "reconciling a cell failed");
   await deps.executables.recover();
-  // The shims' cgroup is ours for as long as auraed runs: its shims are the workloads' monitors.
-  const claimed = new Set([SHIMS_CGROUP, ...deps.cells.claimedCgroups(), ...deps.executables.claimedCgroups()]);
-  const leftovers = (await deps.cgroups.list()).filter((path) => !claimed.has(path));
+  // The shims' cgroup is ours for as long as auraed runs: its shims are the workloads' monitors. What a workload
+  // made below its leaf is its own (not listed, so not removed), and not reading it halves the walk.
+  const workloads = new Set([SHIMS_CGROUP, ...deps.executables.claimedCgroups()]);
+  const claimed = new Set([...workloads, ...deps.cells.claimedCgroups()]);
+  const leftovers = (await deps.cgroups.list(workloads)).filter((path) => !claimed.has(path));
   if (leftovers.length > 0 && (deps.keepLeftovers || deps.newDatabase)) {
     const why = deps.keepLeftovers ? "--keep-leftovers" : "the node database is new (--remove-leftovers removes them)";
     deps.log.warn({ cgroups: leftovers.slice(0, 20), count: leftovers.length }, `left cgroups no desired state claims alone: ${why}`);

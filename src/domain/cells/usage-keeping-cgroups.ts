@@ -49,7 +49,7 @@ export class UsageKeepingCgroups implements CgroupDriver {
   createLeaf = (path: string): Promise<void> => this.driver.createLeaf(path);
   dirs = (path: string): string[] => this.driver.dirs(path);
   oomEventsFile = (path: string): string | undefined => this.driver.oomEventsFile(path);
-  list = (): Promise<string[]> => this.driver.list();
+  list = (notBelow?: ReadonlySet<string>): Promise<string[]> => this.driver.list(notBelow);
   pids = (path: string): Promise<number[]> => this.driver.pids(path);
   kill = (path: string): Promise<void> => this.driver.kill(path);
   freeze = (path: string): Promise<void> => this.driver.freeze(path);

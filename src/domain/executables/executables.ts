@@ -307,7 +307,7 @@ export class Executables implements CellWorkloads {
     const closed = async (): Promise<boolean> => {
       const row = this.deps.store.get(cell, name);
       if (row?.state !== "exited") return row === undefined;
-      return (await readShimStatus(runDir(dir, row.restartCount)))?.logClosed ?? false;
+      return readShimStatus(runDir(dir, row.restartCount))?.logClosed ?? false;
     };
     const statusDir = (): string | undefined => {
       const row = this.deps.store.get(cell, name);
@@ -344,25 +344,28 @@ export class Executables implements CellWorkloads {
    * without a trace (a reboot), which its restart policy then starts again.
    */
   async recover(): Promise<void> {
+    const lost: ExitToRecord[] = [];
     for (const row of this.deps.store.active()) {
       try {
-        await this.#recoverOne(row);
+        if ((await this.#recoverOne(row)) === "lost") lost.push({ started: row, exit: LOST, exitedAtMs: Date.now() });
       } catch (err) {
         this.deps.log.error({ err, cell: row.cell, name: row.name }, "recovering an executable failed");
       }
     }
+    // After a reboot every workload is lost: one commit for all of them, not one fsync each.
+    await this.#recordExits(lost).catch((err: unknown) => this.deps.log.error({ err, count: lost.length }, "recording lost executables failed"));
   }
 
-  async #recoverOne(row: ExecutableRow): Promise<void> {
-    if (row.state === "backoff") return this.#scheduleRestart(row.cell, row.name, row.nextRestartAtMs ?? Date.now());
+  /** Adopts one active executable; "lost" when it is gone without a trace, for recover() to record. */
+  async #recoverOne(row: ExecutableRow): Promise<"lost" | undefined> {
     const dir = runDir(executableDir(this.deps.stateRoot, row.cell, row.name), row.restartCount);
-    if (row.state === "starting") return this.#finishStart(row, dir);
-    if ((await readShimStatus(dir).catch(() => "corrupt")) || (await this.#isRunning(row, row.pid))) {
+    if (row.state === "backoff") this.#scheduleRestart(row.cell, row.name, row.nextRestartAtMs ?? Date.now());
+    else if (row.state === "starting") await this.#finishStart(row, dir);
+    else if (hasStatus(dir) || (await this.#isRunning(row, row.pid))) {
       this.#watch(row);
       if (row.state === "stopping") void this.#finishStop(row);
-      return;
-    }
-    await this.#recordExit(row, LOST, Date.now());
+    } else return "lost";
+    return undefined;
   }
 
   /** A stop the last auraed began: signal again (it may have died before sending), SIGKILL at the deadline. */
@@ -383,10 +386,10 @@ export class Executables implements CellWorkloads {
 
   /** A start the last auraed recorded but may not have finished: adopt what the shim did, or start it now. */
   async #finishStart(row: ExecutableRow, dir: string): Promise<void> {
-    for (let waited = 0; waited < 50 && !(await readShimStatus(dir)) && !(await readShimPid(dir)) && (await isShimRunning(dir)); waited++)
+    for (let waited = 0; waited < 50 && !readShimStatus(dir) && !readShimPid(dir) && isShimRunning(dir); waited++)
       await new Promise((resolve) => setTimeout(resolve, 100));
-    const status = await readShimStatus(dir);
-    const pid = status?.pid ?? (await readShimPid(dir));
+    const status = readShimStatus(dir);
+    const pid = status?.pid ?? readShimPid(dir);
     if (pid !== undefined && (status || (await this.#isRunning(row, pid)))) {
       this.#running(row, { pid, startedAtMs: status ? Number(status.startedAtUnixNano / 1_000_000n) : row.startedAtMs });
       return;
@@ -511,17 +514,41 @@ export class Executables implements CellWorkloads {
     if (status) await this.#recordExit(row, exitOf(status), Number(status.exitedAtUnixNano / 1_000_000n));
   }
 
-  async #recordExit(started: ExecutableRow, exit: ExitStatus, exitedAtMs: number): Promise<void> {
-    const { cell, name } = started;
+  #recordExit(started: ExecutableRow, exit: ExitStatus, exitedAtMs: number): Promise<void> {
+    return this.#recordExits([{ started, exit, exitedAtMs }]);
+  }
+
+  /** Records exits, their states and events in one commit (one fsync however many), then what follows from each. */
+  async #recordExits(exits: readonly ExitToRecord[]): Promise<void> {
     // As systemd's KillMode=control-group: when the main process is gone, what it left behind goes too, before
-    // the exit is visible, so whoever waits for it finds the cgroup gone.
-    const leaf = leafCgroup(cell, name);
+    // the exit is visible, so whoever waits for it finds the cgroup gone. Leaves are independent: all at once.
+    await Promise.all(exits.map(({ started }) => this.#emptyLeaf(leafCgroup(started.cell, started.name))));
+    const recorded = this.deps.atomically(() => exits.map((x) => this.#storeExit(x)));
+    for (const [i, outcome] of recorded.entries()) {
+      const { cell, name } = exits[i]!.started;
+      if (!outcome) continue;
+      if (outcome.decision.restart) this.#scheduleRestart(cell, name, outcome.nextRestartAtMs);
+      this.deps.log.info({ cell, name, pid: outcome.row.pid, exit: exits[i]!.exit, restart: outcome.decision }, "executable exited");
+      this.#changes.notify(keyOf(cell, name));
+      this.#logChanges.emit(keyOf(cell, name));
+    }
+  }
+
+  async #emptyLeaf(leaf: string): Promise<void> {
     try {
       await this.deps.cgroups.kill(leaf);
       await this.deps.cgroups.remove(leaf);
     } catch (err) {
       this.deps.log.warn({ err, leaf }, "clean up the leaf cgroup of an exited executable");
     }
+  }
+
+  /**
+   * Inside a transaction: the exit's state and its events; the restart decision when they landed, undefined when the
+   * run is no longer running.
+   */
+  #storeExit({ started, exit, exitedAtMs }: ExitToRecord): StoredExit | undefined {
+    const { cell, name } = started;
     const row = this.deps.store.get(cell, name) ?? started;
     const spec = JSON.parse(row.spec) as ExecutableSpec;
     const decision = decideRestart(spec.restart, exit, {
@@ -533,24 +560,16 @@ export class Executables implements CellWorkloads {
     const exitStatus = JSON.stringify(exit);
     const from = [row.state];
     const nextRestartAtMs = Date.now() + (decision.restart ? decision.delayMs : 0);
-    // The state and its events in one commit: both land, or neither does.
-    const recorded = this.deps.atomically(() => {
-      const applied = (row.state === "running" || row.state === "stopping") && (decision.restart
-        ? this.deps.store.setBackoff(cell, name, from, { exitedAtMs, exitStatus, nextRestartAtMs, backoffStep: decision.backoffStep })
-        : this.deps.store.setExited(cell, name, from, exitedAtMs, exitStatus));
-      if (!applied) return false;
-      if (exit.oomKilled) this.deps.events.record({ kind: "executable.oom_killed", cell, executable: name, attributes: { pid: String(row.pid) }, labels: spec.labels });
-      this.deps.events.record({ kind: "executable.exited", cell, executable: name, attributes: exitAttributes(exit), labels: spec.labels });
-      return true;
-    });
-    if (!recorded) {
+    const applied = (row.state === "running" || row.state === "stopping") && (decision.restart
+      ? this.deps.store.setBackoff(cell, name, from, { exitedAtMs, exitStatus, nextRestartAtMs, backoffStep: decision.backoffStep })
+      : this.deps.store.setExited(cell, name, from, exitedAtMs, exitStatus));
+    if (!applied) {
       this.deps.log.warn({ cell, name, state: row.state }, "an exit arrived for a run that is not running; not recorded");
-      return;
+      return undefined;
     }
-    if (decision.restart) this.#scheduleRestart(cell, name, nextRestartAtMs);
-    this.deps.log.info({ cell, name, pid: row.pid, exit, restart: decision }, "executable exited");
-    this.#changes.notify(keyOf(cell, name));
-    this.#logChanges.emit(keyOf(cell, name));
+    if (exit.oomKilled) this.deps.events.record({ kind: "executable.oom_killed", cell, executable: name, attributes: { pid: String(row.pid) }, labels: spec.labels });
+    this.deps.events.record({ kind: "executable.exited", cell, executable: name, attributes: exitAttributes(exit), labels: spec.labels });
+    return { row, decision, nextRestartAtMs };
   }
 
   #scheduleRestart(cell: string, name: string, atMs: number): void {
@@ -679,6 +698,20 @@ function checkSignal(signal: number): void {
 
 const keyOf = (cell: string, name: string): string => `${cell}\0${name}`;
 
+/** An exit to record: the run as it was adopted or started, how it ended, and when. */
+interface ExitToRecord {
+  readonly started: ExecutableRow;
+  readonly exit: ExitStatus;
+  readonly exitedAtMs: number;
+}
+
+/** An exit recorded: the record it changed, and whether and when the executable restarts. */
+interface StoredExit {
+  readonly row: ExecutableRow;
+  readonly decision: ReturnType<typeof decideRestart>;
+  readonly nextRestartAtMs: number;
+}
+
 /** A next run recorded as starting, its leaf made: what #runAgain spawns. */
 interface NextRun {
   readonly row: ExecutableRow;
@@ -696,6 +729,15 @@ const exitOf = (status: ShimStatus): ExitStatus => ({
   cpuUserUs: status.cpuUserUs,
   cpuSystemUs: status.cpuSystemUs,
 });
+/** Whether the shim recorded an exit in `dir`; a corrupt record counts (the watch reports it unreadable: lost). */
+function hasStatus(dir: string): boolean {
+  try {
+    return readShimStatus(dir) !== undefined;
+  } catch {
+    return true;
+  }
+}
+
 const toBig = (n: number | undefined): bigint | undefined => (n === undefined ? undefined : BigInt(n));
 
 const labelsOf = (row: ExecutableRow): ExecutableSpec["labels"] => (JSON.parse(row.spec) as ExecutableSpec).labels;

@@ -102,8 +102,12 @@ export interface CgroupDriver {
   dirs(path: string): string[];
   /** The file whose `oom_kill N` line counts OOM kills of processes in `path`, if the host has one. */
   oomEventsFile(path: string): string | undefined;
-  /** Every cgroup below the driver's root in any hierarchy, relative to it ("web", "web/x.exe"), deepest first. */
-  list(): Promise<string[]>;
+  /**
+   * Every cgroup below the driver's root in any hierarchy, relative to it ("web", "web/x.exe"), deepest first. What
+   * lies below a path in `notBelow` is neither read nor listed (the path itself is): the cgroups a workload made in
+   * its own leaf are its own.
+   */
+  list(notBelow?: ReadonlySet<string>): Promise<string[]>;
   /** Pids of every process in `path` and below. */
   pids(path: string): Promise<number[]>;
   /** SIGKILLs every process in `path` and below; a cgroup that does not exist holds none. */

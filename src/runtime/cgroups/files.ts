@@ -215,13 +215,16 @@ async function killUntilEmpty(
   throw new Error(`processes in ${what} survived SIGKILL`);
 }
 
-/** Every cgroup below any of `roots`, as paths relative to them, children before their parents. */
-export function listCgroupPaths(roots: readonly string[]): string[] {
+/**
+ * Every cgroup below any of `roots`, as paths relative to them, children before their parents; below a path in
+ * `notBelow`, nothing is read.
+ */
+export function listCgroupPaths(roots: readonly string[], notBelow: ReadonlySet<string> = new Set()): string[] {
   const found = new Set<string>();
   const walk = (root: string, relative: string): void => {
     for (const child of childCgroups(join(root, relative))) {
       const path = relative ? `${relative}/${child}` : child;
-      walk(root, path);
+      if (!notBelow.has(path)) walk(root, path);
       found.add(path);
     }
   };

@@ -136,8 +136,8 @@ export class V1Driver implements CgroupDriver {
     return join(this.#dirOf("memory", path), "memory.oom_control");
   }
 
-  async list(): Promise<string[]> {
-    return listCgroupPaths(this.dirs(""));
+  async list(notBelow?: ReadonlySet<string>): Promise<string[]> {
+    return listCgroupPaths(this.dirs(""), notBelow);
   }
 
   async pids(path: string): Promise<number[]> {

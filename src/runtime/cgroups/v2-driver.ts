@@ -182,8 +182,8 @@ export class V2Driver implements CgroupDriver {
     return join(this.#root, path, "memory.events");
   }
 
-  async list(): Promise<string[]> {
-    return listCgroupPaths(this.dirs(""));
+  async list(notBelow?: ReadonlySet<string>): Promise<string[]> {
+    return listCgroupPaths(this.dirs(""), notBelow);
   }
 
   async pids(path: string): Promise<number[]> {

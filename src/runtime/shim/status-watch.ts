@@ -4,9 +4,9 @@
 // `sweepMs` looks for a status file that arrived unannounced: one stat per waiting directory. The sweep also asks
 // whether each shim still lives (one kill(pid, 0)): a shim that died without writing a status (the OOM killer, an
 // operator's kill, a service manager stopping auraed's cgroup) would otherwise leave its executable running for ever.
-import { existsSync, readFileSync, watch, type FSWatcher } from "node:fs";
+import { existsSync, watch, type FSWatcher } from "node:fs";
 import { join } from "node:path";
-import { readShimStatus, statusPath, type ShimStatus } from "./shim-status.js";
+import { readShimStatus, readTextIfAny, statusPath, type ShimStatus } from "./shim-status.js";
 
 /** What exited() answers when the shim is gone and wrote no status: how the workload ended is unknown. */
 export const SHIM_DIED = "shim-died";
@@ -48,7 +48,7 @@ export class StatusWatch {
     try {
       while (!this.#closed) {
         waiter.dirty = false;
-        const status = await readShimStatus(stateDir);
+        const status = readShimStatus(stateDir);
         if (status) return status;
         if (waiter.shimDied) return SHIM_DIED; // read after it died: no status is coming
         if (!waiter.dirty && !this.#closed) await new Promise<void>((resolve) => (waiter.wake = resolve));
@@ -100,13 +100,13 @@ export class StatusWatch {
 
 function isShimGone(waiter: Waiter): boolean {
   if (waiter.shimPid === undefined) {
-    const pid = Number(readText(join(waiter.dir, "shim.pid"))?.trim());
+    const pid = Number(readTextIfAny(join(waiter.dir, "shim.pid"))?.trim());
     if (!Number.isInteger(pid) || pid <= 0) {
       waiter.shimPid = null;
       return false;
     }
     // Checked once: a pid taken over by another process since is not our shim.
-    if (!readText(`/proc/${pid}/cmdline`)?.includes(`\0--state-dir\0${waiter.dir}\0`)) return true;
+    if (!readTextIfAny(`/proc/${pid}/cmdline`)?.includes(`\0--state-dir\0${waiter.dir}\0`)) return true;
     waiter.shimPid = pid;
   }
   if (waiter.shimPid === null) return false;
@@ -115,14 +115,6 @@ function isShimGone(waiter: Waiter): boolean {
     return false;
   } catch (err) {
     return (err as NodeJS.ErrnoException).code === "ESRCH";
-  }
-}
-
-function readText(path: string): string | undefined {
-  try {
-    return readFileSync(path, "latin1");
-  } catch {
-    return undefined;
   }
 }
 

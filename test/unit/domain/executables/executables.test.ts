@@ -1,6 +1,7 @@
 // The executables state machine against a fake shim whose reports the test releases, and a fake cgroup driver: what
 // a Stop during a slow start records, what a spawn that never reports leaves, and that the tree lock is free meanwhile.
 import assert from "node:assert/strict";
+import { createHook } from "node:async_hooks";
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -67,8 +68,12 @@ async function setUp(t: TestContext, opts: { spawnTimeoutMs?: number } = {}) {
     namespacesFor: async () => ({ cgroup: false }),
     workloadEnv: () => ({}),
   };
+  let commits = 0;
   const executables = new Executables({
-    atomically: (fn) => fn(),
+    atomically: (fn) => {
+      commits++;
+      return fn();
+    },
     events: { record: (e: NewEvent) => events.push(e) },
     store,
     cells,
@@ -84,7 +89,7 @@ async function setUp(t: TestContext, opts: { spawnTimeoutMs?: number } = {}) {
     db.close();
     await rm(stateRoot, { recursive: true, force: true });
   });
-  return { executables, store, shim, cgroups, events };
+  return { executables, store, shim, cgroups, events, stateRoot, commits: () => commits };
 }
 
 const spec = (name: string): ExecutableSpec => ({
@@ -158,4 +163,42 @@ test("a start the last auraed left starting, whose spawn now never reports, is r
   assert.equal(shim.calls.length, 1);
   assert.equal(store.get("web", "left"), undefined, "the interrupted start stayed starting for ever");
   assert.ok(!cgroups.leaves.has("web/left.exe"));
+});
+
+test("adopting running executables reads their shims' files without a thread-pool round trip", async (t) => {
+  const { executables, store, cgroups, stateRoot } = await setUp(t);
+  const names = Array.from({ length: 20 }, (_, i) => `w${i}`);
+  for (const [i, name] of names.entries()) {
+    store.put({
+      cell: "web", name, spec: JSON.stringify(spec(name)), state: "running", pid: 5000 + i, startedAtMs: Date.now(),
+      exitedAtMs: null, exitStatus: null, restartCount: 0, backoffStep: 0, nextRestartAtMs: null,
+    });
+    await mkdir(join(stateRoot, "executables", "web", name, "runs", "0"), { recursive: true });
+  }
+  (cgroups.driver as { pids: CgroupDriver["pids"] }).pids = async (path) => [5000 + names.indexOf(path.slice("web/".length, -".exe".length))];
+  // Each fs.promises or callback call is an FSREQ resource: one round trip through libuv's thread pool.
+  let roundTrips = 0;
+  const hook = createHook({ init: (_id, type) => void (type.startsWith("FSREQ") && roundTrips++) }).enable();
+  try {
+    await executables.recover();
+  } finally {
+    hook.disable();
+  }
+  assert.deepEqual(names.map((name) => store.get("web", name)?.state), names.map(() => "running"), "every one adopted");
+  assert.equal(roundTrips, 0);
+});
+
+test("executables lost without a trace (a reboot) are recorded as lost in one commit, each with its event", async (t) => {
+  const { executables, store, events, commits } = await setUp(t);
+  const names = ["a", "b", "c", "d", "e"];
+  for (const name of names)
+    store.put({
+      cell: "web", name, spec: JSON.stringify({ ...spec(name), restart: { mode: "no", maxRestarts: 0, maxDelayMs: 1000 } }), state: "running",
+      pid: 4242, startedAtMs: Date.now(), exitedAtMs: null, exitStatus: null, restartCount: 0, backoffStep: 0, nextRestartAtMs: null,
+    });
+  await executables.recover(); // no status file, no process in the leaf: lost
+  assert.deepEqual(names.map((name) => store.get("web", name)?.state), names.map(() => "exited"));
+  assert.ok(names.every((name) => (JSON.parse(store.get("web", name)!.exitStatus!) as { lost?: boolean }).lost));
+  assert.deepEqual(events.filter((e) => e.kind === "executable.exited").map((e) => e.executable).sort(), names);
+  assert.equal(commits(), 1);
 });

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { test } from "node:test";
-import { parseShimStatus, readShimStatus, statusPath } from "../../../../src/runtime/shim/shim-status.js";
+import { parseShimStatus, readShimPid, readShimStatus, statusPath } from "../../../../src/runtime/shim/shim-status.js";
 import { tempDir } from "../../helpers/temp-dir.js";
 
 const PATH = "/var/lib/aurae/executables/web/api/status.json";
@@ -78,10 +78,19 @@ for (const [what, text] of [
   });
 }
 
-test("readShimStatus reads <stateDir>/status.json, and answers undefined while there is none", async (t) => {
+test("readShimStatus reads <stateDir>/status.json at once (no promise), and answers undefined while there is none", async (t) => {
   const dir = await tempDir(t, "aurae-shim-status-");
   assert.equal(statusPath(dir), join(dir, "status.json"));
-  assert.equal(await readShimStatus(dir), undefined);
+  assert.equal(readShimStatus(dir), undefined);
   await writeFile(join(dir, "status.json"), record({ exitCode: 7 }));
-  assert.equal((await readShimStatus(dir))?.exitCode, 7);
+  assert.equal(readShimStatus(dir)?.exitCode, 7);
+});
+
+test("readShimPid reads the workload's pid, and answers undefined while there is none or it is not a pid", async (t) => {
+  const dir = await tempDir(t, "aurae-shim-status-");
+  assert.equal(readShimPid(dir), undefined);
+  await writeFile(join(dir, "pid"), "garbage\n");
+  assert.equal(readShimPid(dir), undefined);
+  await writeFile(join(dir, "pid"), "4242\n");
+  assert.equal(readShimPid(dir), 4242);
 });
