@@ -26,6 +26,23 @@ export const unary =
     );
   };
 
+/**
+ * A unary handler that answers at once from memory, with nothing to cancel: no AbortSignal, which costs ~9 µs to
+ * make on Node 20, a tenth of a whole Health/Check call.
+ */
+export const unaryAtOnce =
+  <Req, Res>(log: Logger, fn: (req: Req) => Res): handleUnaryCall<Req, Res> =>
+  (call, callback) => {
+    let res: Res;
+    try {
+      res = fn(call.request);
+    } catch (err) {
+      callback(toStatus(err, log));
+      return;
+    }
+    callback(null, res);
+  };
+
 export const serverStream =
   <Req, Res>(
     log: Logger,

@@ -5,7 +5,7 @@ import { EventEmitter, on } from "node:events";
 import type { Logger } from "pino";
 import { HealthCheckResponse_ServingStatus as ServingStatus, HealthService, type HealthServer } from "../../gen/grpc/health/v1/health.js";
 import { notFound, quote } from "../../errors.js";
-import { serverStream, unary } from "../rpc.js";
+import { serverStream, unaryAtOnce } from "../rpc.js";
 
 export { HealthService, ServingStatus };
 
@@ -51,7 +51,7 @@ export interface HealthServiceDeps {
 }
 
 export const healthService = ({ health, log }: HealthServiceDeps): HealthServer => ({
-  check: unary(log, async (req: { service: string }) => {
+  check: unaryAtOnce(log, (req: { service: string }) => {
     const status = health.get(req.service);
     if (status === undefined) throw notFound(`service ${quote(req.service)}: no health status (unknown service)`);
     return { status };
