@@ -24,6 +24,8 @@ const DAEMON_MAIN = join(REPO, "dist/daemon/main.js");
  * profile written when each exits (see docs/performance.md).
  */
 const NODE_ARGS = (process.env.AURAE_BENCH_NODE_ARGS ?? "").split(" ").filter(Boolean);
+/** auraed's own node flags: those of its first line, `#!/usr/bin/env -S node FLAGS` (packaging/auraed.service passes the same). */
+const SHEBANG_FLAGS = /^#!\S*env(?: -S)? node(.*)$/;
 const GC_ON_SIGNAL = ["--expose-gc", "--import", join(REPO, "bench/harness/gc-on-signal.mjs")];
 /** The line gc-on-signal.mjs writes to the daemon's log after each collection. */
 const GC_DONE = "bench: garbage collected\n";
@@ -80,6 +82,7 @@ export async function startDaemon(cleanup: Cleanup, options: DaemonOptions = {})
     await rm(dir, { recursive: true, force: true });
   });
   const pki = await createTestPki(dir, socketPath);
+  const nodeFlags = (SHEBANG_FLAGS.exec((await readFile(DAEMON_MAIN, "utf8")).split("\n", 1)[0]!)?.[1] ?? "").split(" ").filter(Boolean);
 
   const handle: BenchDaemon = {
     get client() {
@@ -102,6 +105,7 @@ export async function startDaemon(cleanup: Cleanup, options: DaemonOptions = {})
     },
     async start() {
       const args = [
+        ...nodeFlags,
         ...NODE_ARGS,
         ...(options.gcOnSignal ? GC_ON_SIGNAL : []),
         DAEMON_MAIN,
