@@ -6,6 +6,7 @@ out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 npx buf lint
 npx buf generate -o "$out"
+node --import tsx scripts/gen-descriptor-set.ts --out "$out/src/gen"
 if ! diff -r "$out/src/gen" src/gen >/dev/null; then
   diff -r "$out/src/gen" src/gen | head -40
   echo "check-gen: src/gen is stale or edited by hand: run 'npm run gen' and commit the result" >&2

@@ -24,12 +24,20 @@ const DAEMON_MAIN = join(REPO, "dist/daemon/main.js");
  * profile written when each exits (see docs/performance.md).
  */
 const NODE_ARGS = (process.env.AURAE_BENCH_NODE_ARGS ?? "").split(" ").filter(Boolean);
+/** auraed's own node flags: those of its first line, `#!/usr/bin/env -S node FLAGS` (packaging/auraed.service passes the same). */
+const SHEBANG_FLAGS = /^#!\S*env(?: -S)? node(.*)$/;
+const GC_ON_SIGNAL = ["--expose-gc", "--import", join(REPO, "bench/harness/gc-on-signal.mjs")];
+/** The line gc-on-signal.mjs writes to the daemon's log after each collection. */
+const GC_DONE = "bench: garbage collected\n";
+const GC_TIMEOUT_MS = 10_000;
 const SERVING_TIMEOUT_MS = 120_000;
 const STOP_GRACE_MS = 30_000;
 
 export interface DaemonOptions {
   /** More auraed flags. */
   readonly args?: readonly string[];
+  /** Node runs it with gc-on-signal.mjs, so that collectGarbage() works (for memory figures). */
+  readonly gcOnSignal?: boolean;
 }
 
 /** Where it lives, as the e2e tests' daemon (temp dir, PKI, socket, state dir, cgroup root). */
@@ -46,6 +54,8 @@ export interface BenchDaemon extends Pick<TestDaemon, "dir" | "pki" | "socketPat
   stop(): Promise<void>;
   /** Pids of the shims this daemon started that still run. */
   shimPids(): Promise<number[]>;
+  /** A full garbage collection in the daemon, done when it resolves; only with the option gcOnSignal. */
+  collectGarbage(): Promise<void>;
 }
 
 export async function startDaemon(cleanup: Cleanup, options: DaemonOptions = {}): Promise<BenchDaemon> {
@@ -72,6 +82,7 @@ export async function startDaemon(cleanup: Cleanup, options: DaemonOptions = {})
     await rm(dir, { recursive: true, force: true });
   });
   const pki = await createTestPki(dir, socketPath);
+  const nodeFlags = (SHEBANG_FLAGS.exec((await readFile(DAEMON_MAIN, "utf8")).split("\n", 1)[0]!)?.[1] ?? "").split(" ").filter(Boolean);
 
   const handle: BenchDaemon = {
     get client() {
@@ -94,7 +105,9 @@ export async function startDaemon(cleanup: Cleanup, options: DaemonOptions = {})
     },
     async start() {
       const args = [
+        ...nodeFlags,
         ...NODE_ARGS,
+        ...(options.gcOnSignal ? GC_ON_SIGNAL : []),
         DAEMON_MAIN,
         ...["--runtime-dir", join(dir, "run"), "--state-dir", stateDir, "--config-dir", pki.configDir],
         ...["--cgroup-root", cgroupRoot, "--trust-domain", "aurae.test", "--no-tcp"],
@@ -112,6 +125,17 @@ export async function startDaemon(cleanup: Cleanup, options: DaemonOptions = {})
     },
     stop,
     shimPids: () => pidsWith("aurae-shim", dir),
+    async collectGarbage() {
+      if (!options.gcOnSignal) throw new Error("collectGarbage needs a daemon started with the option gcOnSignal");
+      const done = async () => (await readFile(logPath, "utf8")).split(GC_DONE).length - 1;
+      const before = await done();
+      process.kill(handle.pid, "SIGUSR2");
+      const deadline = Date.now() + GC_TIMEOUT_MS;
+      while ((await done()) === before) {
+        if (Date.now() > deadline) throw new Error(`auraed did not report a garbage collection within ${GC_TIMEOUT_MS} ms`);
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    },
   };
   await handle.start();
   return handle;

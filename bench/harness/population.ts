@@ -40,17 +40,21 @@ export interface Population {
   readonly daemon: BenchDaemon;
   /** Measurements with that many workloads running. */
   readonly at: ReadonlyMap<number, Checkpoint>;
-  /** The daemon idle before it grew: resident memory in KiB, and cpu use in percent of one cpu per window. */
+  /**
+   * The daemon idle before it grew, after a full garbage collection: resident memory in KiB, and cpu use in percent
+   * of one cpu per window.
+   */
   readonly idle: IdleSamples;
   /** Host pids of the `sleep` workloads, by cell. */
   readonly workloadPids: ReadonlyMap<string, number>;
 }
 
 export async function populate(cleanup: Cleanup, log: (message: string) => void): Promise<Population> {
-  const daemon = await startDaemon(cleanup);
+  const daemon = await startDaemon(cleanup, { gcOnSignal: true });
   cleanup.add("the population's cells (Free with stop)", () => freeAll(daemon, log));
   const reference = await startDaemon(cleanup);
   await reference.client.cells.allocate({ spec: { name: PROBE_CELL } });
+  await daemon.collectGarbage();
   const idle = await sampleIdle(daemon.pid);
   const at = new Map<number, Checkpoint>();
   const workloadPids = new Map<string, number>();

@@ -1,18 +1,15 @@
 // The gRPC server: our services plus health and reflection, behind our own mutual-TLS listeners on the Unix socket
 // and, unless disabled, on TCP.
-import { readdirSync } from "node:fs";
 import { mkdir, chmod, unlink, stat } from "node:fs/promises";
 import { connect } from "node:net";
-import { fileURLToPath } from "node:url";
 import * as grpc from "@grpc/grpc-js";
-import * as protoLoader from "@grpc/proto-loader";
-import { ReflectionService } from "@grpc/reflection";
-import { HealthImplementation } from "grpc-health-check";
 import type { Logger } from "pino";
 import { precondition } from "../errors.js";
 import type { DaemonConfig } from "./config.js";
 import type { Connections } from "./identity.js";
 import { guardDeserializers, TRANSPORT_MAX_REQUEST_BYTES } from "./malformed.js";
+import { HealthService, HealthStatuses, healthService, ServingStatus } from "./services/health.js";
+import { reflectionService, ServerReflectionService, ServerReflectionV1alphaService } from "./services/reflection.js";
 import { TlsListeners, parseTcpAddress } from "./tls/listeners.js";
 import type { TrustMaterial } from "./tls/trust-material.js";
 
@@ -36,10 +33,7 @@ export interface RunningServer {
   close(graceMs: number): Promise<void>;
 }
 
-
-const PROTO_DIR = fileURLToPath(new URL("../../proto", import.meta.url));
-
-/** Every request decoder is guarded, also those of the health and reflection services that add themselves. */
+/** Every request decoder is guarded, also those of the health and reflection services. */
 class GuardedServer extends grpc.Server {
   override addService(definition: grpc.ServiceDefinition, implementation: grpc.UntypedServiceImplementation): void {
     super.addService(guardDeserializers(definition), implementation);
@@ -52,10 +46,12 @@ export async function startServer(config: DaemonConfig, deps: ServerDeps): Promi
     "grpc.max_receive_message_length": TRANSPORT_MAX_REQUEST_BYTES,
   });
   for (const { definition, implementation } of deps.services) server.addService(definition, implementation);
-  const health = new HealthImplementation({ "": "SERVING" });
-  for (const { definition } of deps.services) health.setStatus(serviceName(definition), "SERVING");
-  health.addToServer(server);
-  new ReflectionService(loadDescriptors()).addToServer(server);
+  const health = new HealthStatuses({ "": ServingStatus.SERVING });
+  for (const { definition } of deps.services) health.set(serviceName(definition), ServingStatus.SERVING);
+  server.addService(HealthService, healthService({ health, log: deps.log }));
+  const reflection = reflectionService({ log: deps.log });
+  server.addService(ServerReflectionService, reflection);
+  server.addService(ServerReflectionV1alphaService, reflection);
 
   // TLS is ours (see tls/listeners.ts): grpc-js gets the decrypted connections.
   const injector = server.createConnectionInjector(grpc.ServerCredentials.createInsecure());
@@ -79,8 +75,8 @@ export async function startServer(config: DaemonConfig, deps: ServerDeps): Promi
     tcpPort,
     listeners,
     close: async (graceMs) => {
-      for (const { definition } of deps.services) health.setStatus(serviceName(definition), "NOT_SERVING");
-      health.setStatus("", "NOT_SERVING");
+      for (const { definition } of deps.services) health.set(serviceName(definition), ServingStatus.NOT_SERVING);
+      health.set("", ServingStatus.NOT_SERVING);
       listeners.close();
       await new Promise<void>((resolve) => {
         const timer = setTimeout(() => server.forceShutdown(), graceMs);
@@ -122,16 +118,3 @@ function isListening(socketPath: string): Promise<boolean> {
 /** The full service name ("aurae.cells.v1.CellService") from a method path of the definition. */
 const serviceName = (definition: grpc.ServiceDefinition): string =>
   Object.values(definition)[0]!.path.split("/")[1]!;
-
-/** Every .proto of the API, so reflection describes each service served, including ones added later. */
-function loadDescriptors(): protoLoader.PackageDefinition {
-  const files = readdirSync(PROTO_DIR, { recursive: true, encoding: "utf8" }).filter((file) => file.endsWith(".proto"));
-  return protoLoader.loadSync(files.sort(), {
-    includeDirs: [PROTO_DIR],
-    keepCase: true,
-    longs: String,
-    enums: String,
-    defaults: true,
-    oneofs: true,
-  });
-}

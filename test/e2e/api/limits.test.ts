@@ -19,9 +19,11 @@ test("a request larger than 4 MiB is RESOURCE_EXHAUSTED and the daemon serves on
   await aurae.client.cells.list({});
 });
 
-test("an answer quoting a huge request value is cut, so the connection goes on serving (the health service's too)", async () => {
+test("an answer naming a huge request value quotes it cut short, so the connection goes on serving (the health service's too)", async () => {
   const huge = "x".repeat(1_100_000);
-  await assert.rejects(aurae.client.health.check({ service: huge }), (err: unknown) => err instanceof AuraeClientError && err.grpcCode === 5 && /… \(cut\)$/.test(err.message));
+  const quotedShort = (err: unknown) =>
+    err instanceof AuraeClientError && err.grpcCode === 5 && err.message.length < 1024 && /\(1100000 characters\)/.test(err.message);
+  await assert.rejects(aurae.client.health.check({ service: huge }), quotedShort);
   assert.equal((await aurae.client.health.check({})).status, 1);
   await aurae.client.cells.list({});
 });

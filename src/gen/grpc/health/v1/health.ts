@@ -27,7 +27,7 @@ export const protobufFileName = "grpc/health/v1/health.proto";
 
 /**
  * The standard gRPC health checking protocol (grpc.health.v1), declared here so that the TypeScript client gets
- * typed calls for it. The wire format is fixed by the protocol; the daemon serves it with grpc-health-check.
+ * typed calls for it. The wire format is fixed by the protocol; the daemon serves it (src/daemon/services/health.ts).
  */
 
 export interface HealthCheckRequest {
