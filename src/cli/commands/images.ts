@@ -5,7 +5,7 @@ import { InvalidArgumentError } from "commander";
 import { DiskUsageResponse, Image, PruneResponse } from "../../gen/aurae/images/v1/images.js";
 import { outputOptions, withClient } from "../context.js";
 import { startLayerProgress } from "../layer-progress.js";
-import { encode, printRows, protoJson, type Printer } from "../output.js";
+import { encode, type OutputOptions, printRows, protoJson, type Printer } from "../output.js";
 import { formatAge, formatUsage } from "../units.js";
 
 const IMAGE: Printer<Image> = {
@@ -36,6 +36,12 @@ interface PullOptions {
   platform?: { os: string; architecture: string; variant: string };
   username?: string;
   passwordStdin?: boolean;
+}
+
+/** A summary (prune, du): the message in JSON or YAML, with -q the one number a script wants, else `text()`. */
+function printSummary(out: OutputOptions, json: unknown, quiet: bigint, text: () => string): void {
+  if (out.format !== "table") process.stdout.write(encode(json, out.format));
+  else process.stdout.write(out.quiet ? `${quiet}\n` : text());
 }
 
 export function registerImages(program: Command): void {
@@ -131,10 +137,8 @@ export function registerImages(program: Command): void {
     .action((_opts: unknown, command: Command) =>
       withClient(command, async (client) => {
         const pruned = await client.images.prune({});
-        const out = outputOptions(command);
-        if (out.format !== "table") return void process.stdout.write(encode(protoJson(PruneResponse, pruned), out.format));
-        if (out.quiet) return void process.stdout.write(`${pruned.bytesFreed}\n`);
-        process.stdout.write(`removed ${pruned.blobsRemoved} blobs and ${pruned.layersRemoved} layers, freed ${formatUsage(pruned.bytesFreed)} (${pruned.bytesFreed} bytes)\n`);
+        printSummary(outputOptions(command), protoJson(PruneResponse, pruned), pruned.bytesFreed, () =>
+          `removed ${pruned.blobsRemoved} blobs and ${pruned.layersRemoved} layers, freed ${formatUsage(pruned.bytesFreed)} (${pruned.bytesFreed} bytes)\n`);
       }),
     );
   image
@@ -143,10 +147,7 @@ export function registerImages(program: Command): void {
     .action((_opts: unknown, command: Command) =>
       withClient(command, async (client) => {
         const usage = await client.images.diskUsage({});
-        const out = outputOptions(command);
-        if (out.format !== "table") return void process.stdout.write(encode(protoJson(DiskUsageResponse, usage), out.format));
-        if (out.quiet) return void process.stdout.write(`${usage.reclaimableBytes}\n`);
-        process.stdout.write([
+        printSummary(outputOptions(command), protoJson(DiskUsageResponse, usage), usage.reclaimableBytes, () => [
           `images        ${usage.images}`,
           `blobs         ${usage.blobs} (${formatUsage(usage.blobBytes)})`,
           `layers        ${usage.layers} unpacked (${formatUsage(usage.layerBytes)})`,
