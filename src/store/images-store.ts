@@ -55,6 +55,13 @@ export class ImagesStore {
   put(row: ImageRow, holder: string, resources: readonly string[]): void {
     this.db.transaction(() => {
       this.#upsert.run(row);
+      this.hold(holder, resources);
+    })();
+  }
+
+  /** Makes `holder` (a container) hold exactly `resources`; none releases it. */
+  hold(holder: string, resources: readonly string[]): void {
+    this.db.transaction(() => {
       this.#release.run(holder);
       for (const resource of resources) this.#lease.run(holder, resource);
     })();
