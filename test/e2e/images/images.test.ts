@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test, type TestContext } from "node:test";
 import {
-  InvalidArgumentError, NotFoundError, UnauthenticatedError, UnavailableError, UnimplementedError,
+  FailedPreconditionError, InvalidArgumentError, NotFoundError, UnauthenticatedError, UnavailableError, UnimplementedError,
 } from "../../../src/client/index.js";
 import type { AuraeClient } from "../../../src/client/index.js";
 import type { Image, LayerProgress } from "../../../src/gen/aurae/images/v1/images.js";
@@ -63,11 +63,17 @@ test("images through the API: pull, get, tag, remove, prune, disk usage, crash m
   await plain.pushImage("tools/big", big, "v1");
   const bigLayerPath = `/v2/tools/big/blobs/${big.layers[0]!.digest}`;
   const proxy = await startFaultProxy(t, plain.host, (path, count) => (path === bigLayerPath && count === 0 ? "half-stall" : "pass"));
+  const corrupt = buildImage([buildLayer([{ path: "c", type: "file", content: "corrupted on the way" }])]);
+  await plain.pushImage("tools/corrupt", corrupt, "v1");
+  await plain.pushImage("tools/garbage", corrupt, "v1");
+  const faulty = await startFaultProxy(t, plain.host, (path) =>
+    path === `/v2/tools/corrupt/blobs/${corrupt.layers[0]!.digest}` ? "flip-byte" : path.startsWith("/v2/tools/garbage/manifests/") ? "garbage" : "pass");
   const caFile = join(tls.dir, "test-ca.pem");
   await writeFile(caFile, tls.caPem ?? assert.fail("no CA"));
   await configure(t, [
     `[registries."${plain.host}"]`, "insecure_http = true",
     `[registries."${proxy.host}"]`, "insecure_http = true",
+    `[registries."${faulty.host}"]`, "insecure_http = true",
     `[registries."${tls.host}"]`, `ca_file = "${caFile}"`, "",
   ].join("\n"));
 
@@ -101,7 +107,7 @@ test("images through the API: pull, get, tag, remove, prune, disk usage, crash m
     assert.equal((await aurae.client.images.list({})).images.length, 3);
   });
 
-  await t.test("TLS with basic auth: the password in the call works, and is in neither the audit log nor the daemon's log", async () => {
+  await t.test("TLS with basic auth: the password in the call works, and is in neither the audit log, the events nor the daemon's log", async () => {
     const wrong = `wrong-${tls.password}-x`;
     await assert.rejects(pull({ reference: `${tls.host}/private/app:v1`, credentials: { username: tls.username, password: wrong } }),
       (err: Error) => err instanceof UnauthenticatedError && err.message.includes(`${tls.host}/private/app:v1`));
@@ -109,7 +115,8 @@ test("images through the API: pull, get, tag, remove, prune, disk usage, crash m
     assert.equal(image.manifestDigest, secret.manifest.digest);
     const audit = await aurae.client.audit.list({ filter: { method: "/aurae.images.v1.ImageService/Pull" }, pageSize: 1000 });
     assert.ok(audit.entries.length >= 2, "pulls are audited as mutations");
-    const recorded = JSON.stringify(audit.entries, (_k, v: unknown) => (typeof v === "bigint" ? String(v) : v)) + (await aurae.log());
+    const events = await aurae.client.events.list({ pageSize: 1000 });
+    const recorded = JSON.stringify([audit.entries, events.events], (_k, v: unknown) => (typeof v === "bigint" ? String(v) : v)) + (await aurae.log());
     assert.ok(!recorded.includes(tls.password), "the password is not recorded");
     assert.ok(!recorded.includes(wrong), "the wrong password is not recorded");
   });
@@ -130,6 +137,11 @@ test("images through the API: pull, get, tag, remove, prune, disk usage, crash m
       (err: Error) => err instanceof NotFoundError && err.message.includes("tools/busybox"));
     await assert.rejects(aurae.client.images.tag({ source: `${plain.host}/tools/second:v1`, target: `${plain.host}/x@${second.manifest.digest}` }),
       (err: Error) => err instanceof InvalidArgumentError && err.message.includes("target"));
+    const corruptRef = `${faulty.host}/tools/corrupt:v1`;
+    await assert.rejects(pull({ reference: corruptRef }), (err: Error) => err instanceof FailedPreconditionError && err.message.includes(corruptRef));
+    const garbageRef = `${faulty.host}/tools/garbage:v1`;
+    await assert.rejects(pull({ reference: garbageRef }), (err: Error) => err instanceof InvalidArgumentError && err.message.includes(garbageRef));
+    assert.ok(!(await new ContentStore(join(aurae.stateDir, "images", "content")).list()).some((d) => d === corrupt.layers[0]!.digest), "nothing corrupt stored");
     await assert.rejects(aurae.client.images.import({ path: "/nonexistent" }), UnimplementedError);
     await assert.rejects(aurae.client.images.export({ reference: "busybox", path: "/nonexistent" }), UnimplementedError);
     await storeIsSound();
