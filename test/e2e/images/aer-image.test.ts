@@ -9,7 +9,8 @@ import { useDaemon } from "../../helpers/daemon.js";
 import { buildImage, buildLayer, busyboxEntries } from "../../helpers/images/image-builder.js";
 import { startRegistry } from "../../helpers/images/registry.js";
 import { uniqueName } from "../../helpers/names.js";
-import { aerOf } from "../cli/run-aer.js";
+import { AER_MAIN, aerOf } from "../cli/run-aer.js";
+import { openTerminal } from "../cli/tmux.js";
 
 const registriesPath = join(tmpdir(), `${uniqueName("aurae-registries")}.toml`);
 const aurae = useDaemon({ args: ["--registries", registriesPath] });
@@ -53,4 +54,15 @@ test("aer image pull, list, get, tag, du, rm, prune; import and export are not i
   const imported = await aer("image", "import", "/nonexistent.tar");
   assert.notEqual(imported.code, 0);
   assert.match(imported.stderr, /not implemented/);
+
+  await t.test("on a terminal, pull draws a line per layer and a total, then the image", async (t) => {
+    const second = buildImage([buildLayer(busyboxEntries()), buildLayer([{ path: "two", type: "file", content: "2" }])]);
+    await reg.pushImage("tools/two", second, "v1");
+    const term = await openTerminal(t, `${process.execPath} ${AER_MAIN} image pull ${reg.host}/tools/two:v1`, { AURAE_CONFIG: aurae.pki.clientConfig });
+    const screen = await term.waitFor(/EXIT=\d+/);
+    assert.match(screen, /EXIT=0/);
+    for (const layer of second.layers) assert.match(screen, new RegExp(`^${layer.digest.slice(7, 19)}: (pull complete|already stored)`, "m"));
+    assert.match(screen, /^total: \[=+\] \S+\/\S+$/m);
+    assert.match(screen, new RegExp(`^${reg.host}/tools/two:v1 `, "m"), "then the image's row");
+  });
 });
