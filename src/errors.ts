@@ -12,6 +12,12 @@ export type ErrorKind =
   | "unauthenticated"
   | "internal";
 
+/**
+ * The trailer that marks a status as the daemon's own answer (its value is the kind), so that a client does not read
+ * an UNAVAILABLE the daemon sent (a registry refused its connection) as its own failure to reach the daemon.
+ */
+export const ERROR_KIND_TRAILER = "aurae-error-kind";
+
 export class AuraeError extends Error {
   override name = "AuraeError";
   constructor(

@@ -7,6 +7,7 @@ import { registerCompletion } from "./commands/completion.js";
 import { registerEvents } from "./commands/events.js";
 import { registerExecutables } from "./commands/executables.js";
 import { registerHealth } from "./commands/health.js";
+import { registerImages } from "./commands/images.js";
 import { registerDaemonLog, registerLogs } from "./commands/logs.js";
 import { registerPki } from "./commands/pki.js";
 import { registerStatus } from "./commands/status.js";
@@ -42,6 +43,7 @@ export function buildProgram(): Command {
   registerHealth(program);
   registerVersion(program);
   registerPki(program);
+  registerImages(program);
   registerCompletion(program);
   return program;
 }

@@ -1,6 +1,7 @@
 // Errors a client sees: one base class with a stable string code and the gRPC status, and one subclass per code, so
 // scripts can write `catch (err) { if (err instanceof NotFoundError) ... }` and the CLI can pick an exit code.
 import { status, type ServiceError } from "@grpc/grpc-js";
+import { ERROR_KIND_TRAILER } from "../errors.js";
 
 export type ClientErrorCode =
   | "invalid"
@@ -103,7 +104,9 @@ export function clientErrorFrom(err: unknown, target: string): AuraeClientError 
   if (typeof grpcError.code !== "number") return new InternalError(String(err), { cause: err });
   const code = CODE_OF[grpcError.code] ?? "internal";
   const details = grpcError.details ?? grpcError.message ?? "";
-  return clientError(code, plainMessage(code, details, target), { grpcCode: grpcError.code, cause: err });
+  // The daemon's own answer (it marks them) is its message as it is, whatever words it holds.
+  const answered = (grpcError.metadata?.get(ERROR_KIND_TRAILER).length ?? 0) > 0;
+  return clientError(code, answered ? details : plainMessage(code, details, target), { grpcCode: grpcError.code, cause: err });
 }
 
 /** The daemon's own messages as they are; what grpc-js words for its maintainers, in a person's words. */

@@ -4,6 +4,7 @@ import * as audit from "../gen/aurae/audit/v1/audit.js";
 import * as cells from "../gen/aurae/cells/v1/cells.js";
 import * as events from "../gen/aurae/events/v1/events.js";
 import * as executables from "../gen/aurae/executables/v1/executables.js";
+import * as images from "../gen/aurae/images/v1/images.js";
 import * as node from "../gen/aurae/node/v1/node.js";
 import * as observe from "../gen/aurae/observe/v1/observe.js";
 import * as pki from "../gen/aurae/pki/v1/pki.js";
@@ -18,16 +19,19 @@ export const SERVICES = {
   node: node.NodeServiceDefinition,
   pki: pki.PkiServiceDefinition,
   audit: audit.AuditServiceDefinition,
+  images: images.ImageServiceDefinition,
   health: health.HealthDefinition,
 } as const satisfies Record<string, ServiceDefinition>;
 
 export type Services = typeof SERVICES;
 
-/** Calls that answer when a workload is done (Wait), or after a grace period the request chooses: the client's
- * default deadline would cut them short, so only a deadline the caller gives applies. */
+/** Calls that answer when a workload is done (Wait), after a grace period the request chooses, or when a transfer
+ * of unknown length ends (a pull, a prune): the client's default deadline would cut them short, so only a deadline
+ * the caller gives applies. */
 export const WAITING: { readonly [S in keyof Services]?: readonly (keyof Services[S]["methods"])[] } = {
   cells: ["free"],
   executables: ["wait", "stop", "restart"],
+  images: ["pull", "prune"],
 };
 
 /** Log reads continue after the cursor of the last response (it overrides offset, tail and since). */

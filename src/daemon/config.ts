@@ -19,6 +19,10 @@ export interface DaemonConfig {
   /** Holds pki/ (ca.crt, server.crt, server.key). */
   readonly configDir: string;
   readonly pkiDir: string;
+  /** `[registries."host:port"]` tables for image pulls: mirrors, ca_file, insecure_http. Absent: no settings. */
+  readonly registriesPath: string;
+  /** A Docker config.json whose `auths` give registry credentials; undefined for none. */
+  readonly dockerConfigPath: string | undefined;
   /** The authorization policy file; when it does not exist, only the admin identity may call. */
   readonly policyPath: string;
   /** Per identity: sustained calls per second (0: unlimited), burst, and server streams open at once. */
@@ -61,6 +65,8 @@ export const USAGE = `usage: auraed [options]
   --trust-domain NAME   trust domain of pki/ca.crt, repeatable; the first one's /admin is the default admin
                         (AURAE_TRUST_DOMAIN, comma-separated, default aurae.local); federated domains: pki/bundles/<domain>.crt
   --policy FILE         authorization policy         (AURAE_POLICY, default <config-dir>/policy.toml)
+  --registries FILE     image registry settings      (AURAE_REGISTRIES, default <config-dir>/registries.toml)
+  --docker-config FILE  registry credentials, Docker config.json \`auths\` (AURAE_DOCKER_CONFIG, default none)
   --rate-limit N        calls per second per identity, 0 for none (AURAE_RATE_LIMIT, default 2000)
   --rate-burst N        calls an idle identity may make at once   (AURAE_RATE_BURST, default 4000)
   --max-streams N       streams one identity may hold open        (AURAE_MAX_STREAMS, default 256)
@@ -98,6 +104,8 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Dae
       "no-tcp": { type: "boolean" },
       "trust-domain": { type: "string", multiple: true },
       policy: { type: "string" },
+      registries: { type: "string" },
+      "docker-config": { type: "string" },
       "rate-limit": { type: "string" },
       "rate-burst": { type: "string" },
       "max-streams": { type: "string" },
@@ -140,6 +148,7 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Dae
   if (!["trace", "debug", "info", "warn", "error", "fatal"].includes(logLevel))
     throw invalid("--log-level", `unknown level "${logLevel}"`);
   const logMaxBytes = byteSize(pick(flags["log-max-bytes"], "LOG_MAX_BYTES", "10MiB"), "--log-max-bytes", 4096);
+  const dockerConfig = pick(flags["docker-config"], "DOCKER_CONFIG", "");
   const logMaxFiles = integer(pick(flags["log-max-files"], "LOG_MAX_FILES", "5"), "--log-max-files", 1);
   return Object.freeze({
     keepLeftovers: flags["keep-leftovers"] ?? false,
@@ -154,6 +163,8 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Dae
     stateDir: absolute(pick(flags["state-dir"], "STATE_DIR", "/var/lib/aurae"), "--state-dir"),
     configDir,
     pkiDir: join(configDir, "pki"),
+    registriesPath: absolute(pick(flags.registries, "REGISTRIES", join(configDir, "registries.toml")), "--registries"),
+    dockerConfigPath: dockerConfig === "" ? undefined : absolute(dockerConfig, "--docker-config"),
     policyPath: absolute(pick(flags.policy, "POLICY", join(configDir, "policy.toml")), "--policy"),
     callLimits: Object.freeze({
       ratePerSecond: integer(pick(flags["rate-limit"], "RATE_LIMIT", "2000"), "--rate-limit", 0),

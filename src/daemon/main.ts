@@ -44,6 +44,14 @@ import { auditService } from "./services/audit.js";
 import { AuditServiceExact } from "./convert/audit.js";
 import { cellService } from "./services/cells.js";
 import { pkiService } from "./services/pki.js";
+import { imageService } from "./services/images.js";
+import { loadRegistryHosts } from "./registries.js";
+import { Images } from "../domain/images/images.js";
+import { ImageServiceService } from "../gen/aurae/images/v1/images.js";
+import { ContentStore } from "../runtime/images/content-store.js";
+import { RegistryClient } from "../runtime/images/registry-client.js";
+import { RegistryHosts } from "../runtime/images/registry-hosts.js";
+import { Snapshotter } from "../runtime/images/snapshots.js";
 import { eventService } from "./services/events.js";
 import { executableService } from "./services/executables.js";
 import { nodeService } from "./services/node.js";
@@ -117,6 +125,11 @@ async function main(config: DaemonConfig): Promise<void> {
     spawnTimeoutMs: config.spawnTimeoutMs,
     log: log.child({ area: "executables" }),
   });
+  const content = new ContentStore(join(config.stateDir, "images", "content"));
+  const snapshots = new Snapshotter({ root: join(config.stateDir, "images", "snapshots"), content });
+  await snapshots.removeTemps(); // what unpacks cut short by a crash left
+  const registry = new RegistryClient(new RegistryHosts(await loadRegistryHosts(config)));
+  const images = new Images({ store: store.images, content, snapshots, registry });
   events.record({ kind: "daemon.started", attributes: { pid: String(process.pid) } });
   await reconcileNode({
     cells,
@@ -160,6 +173,7 @@ async function main(config: DaemonConfig): Promise<void> {
       { definition: ObserveServiceExact, implementation: observeService({ executables, daemonLogDir, log }) },
       { definition: EventServiceService, implementation: eventService({ events, log }) },
       { definition: PkiServiceService, implementation: pkiService({ certificates, connections, log }) },
+      { definition: ImageServiceService, implementation: imageService({ images, log }) },
       { definition: AuditServiceExact, implementation: auditService({ audit, log }) },
       { definition: NodeServiceService, implementation: nodeService({ cgroupMode: mode, daemonLog: () => logFile.health, log }) },
     ],

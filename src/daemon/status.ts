@@ -1,7 +1,7 @@
 // The one place error kinds become gRPC status codes.
-import { status, type StatusObject } from "@grpc/grpc-js";
+import { Metadata, status, type StatusObject } from "@grpc/grpc-js";
 import type { Logger } from "pino";
-import { AuraeError, type ErrorKind } from "../errors.js";
+import { AuraeError, ERROR_KIND_TRAILER, type ErrorKind } from "../errors.js";
 
 const CODE: Record<ErrorKind, status> = {
   invalid: status.INVALID_ARGUMENT,
@@ -23,10 +23,12 @@ const MAX_DETAILS_CHARS = 1024;
 export const boundDetails = (details: string): string =>
   details.length > MAX_DETAILS_CHARS ? `${details.slice(0, MAX_DETAILS_CHARS)}… (cut)` : details;
 
-export function toStatus(err: unknown, log: Logger): Pick<StatusObject, "code" | "details"> {
+export function toStatus(err: unknown, log: Logger): Pick<StatusObject, "code" | "details"> & { metadata?: Metadata } {
   if (err instanceof AuraeError) {
     if (err.kind === "internal") log.error({ err }, "internal error in handler");
-    return { code: CODE[err.kind], details: boundDetails(err.message) };
+    const metadata = new Metadata();
+    metadata.set(ERROR_KIND_TRAILER, err.kind);
+    return { code: CODE[err.kind], details: boundDetails(err.message), metadata };
   }
   if (err instanceof Error && err.name === "AbortError") return { code: status.CANCELLED, details: "cancelled" };
   log.error({ err }, "unexpected error in handler");

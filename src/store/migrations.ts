@@ -110,4 +110,31 @@ export const MIGRATIONS: readonly string[] = [
   -- still had it (found by the golden databases of test/fixtures/databases). Cell subtrees are ranges: unused.
   DROP INDEX IF EXISTS audit_cell;
   `,
+  `
+  -- Pulled images, by canonical reference (docker.io/library/busybox:latest, host:5000/app@sha256:...). Two names
+  -- (a tag) may hold the same digest.
+  CREATE TABLE images (
+    name            TEXT PRIMARY KEY,
+    digest          TEXT NOT NULL,     -- what the reference resolved to: the index's digest, or the manifest's
+    media_type      TEXT NOT NULL,     -- of that target
+    manifest_digest TEXT NOT NULL,     -- the platform's image manifest
+    config_digest   TEXT NOT NULL,
+    platform        TEXT NOT NULL,     -- os/architecture[/variant]
+    size            INTEGER NOT NULL,  -- manifest + config + layers, compressed, as stored
+    layers          TEXT NOT NULL,     -- JSON array of { digest, size, mediaType, diffId }, bottom first
+    config          TEXT NOT NULL,     -- JSON of the parsed image config (entrypoint, cmd, env, ...)
+    created_at_ms   INTEGER NOT NULL,
+    updated_at_ms   INTEGER NOT NULL
+  ) STRICT;
+  CREATE INDEX images_digest ON images (digest);
+
+  -- What holds what, for garbage collection: Prune removes only blobs and layer snapshots nobody holds. A holder is
+  -- "image:<name>" or "container:<id>"; a resource "blob:<digest>" or "snapshot:<diff ID>".
+  CREATE TABLE leases (
+    holder   TEXT NOT NULL,
+    resource TEXT NOT NULL,
+    PRIMARY KEY (holder, resource)
+  ) STRICT, WITHOUT ROWID;
+  CREATE INDEX leases_resource ON leases (resource);
+  `,
 ];

@@ -4,6 +4,7 @@ import { CertificatesStore } from "./certificates-store.js";
 import { openVersionedDatabase, type Db } from "./database.js";
 import { EventsStore } from "./events-store.js";
 import { ExecutablesStore } from "./executables-store.js";
+import { ImagesStore } from "./images-store.js";
 
 /** The node database and its typed tables. */
 export class Store {
@@ -12,6 +13,7 @@ export class Store {
   readonly events: EventsStore;
   readonly audit: AuditStore;
   readonly certificates: CertificatesStore;
+  readonly images: ImagesStore;
 
   private constructor(
     private readonly db: Db,
@@ -23,6 +25,7 @@ export class Store {
     this.events = new EventsStore(db);
     this.audit = new AuditStore(db);
     this.certificates = new CertificatesStore(db);
+    this.images = new ImagesStore(db);
   }
 
   static open(path: string): Store {

@@ -38,6 +38,7 @@ const OBSERVE = "/aurae.observe.v1.ObserveService/";
 const EVENTS = "/aurae.events.v1.EventService/";
 const AUDIT = "/aurae.audit.v1.AuditService/";
 const PKI = "/aurae.pki.v1.PkiService/";
+const IMAGES = "/aurae.images.v1.ImageService/";
 
 const METHODS: ReadonlyMap<string, MethodAccess> = new Map<string, MethodAccess>([
   [`${CELLS}Allocate`, { access: "write", cell: "spec.name" }],
@@ -68,6 +69,16 @@ const METHODS: ReadonlyMap<string, MethodAccess> = new Map<string, MethodAccess>
   [`${PKI}ListCertificates`, { access: "admin", readsOnly: true }],
   [`${PKI}RevokeCertificate`, { access: "admin" }],
   [`${PKI}RotateServerCertificate`, { access: "admin" }],
+  // Images are the node's, not a cell's: changing them is write access over the whole node, reading them node-read.
+  [`${IMAGES}Pull`, { access: "write" }],
+  [`${IMAGES}Tag`, { access: "write" }],
+  [`${IMAGES}Remove`, { access: "write" }],
+  [`${IMAGES}Prune`, { access: "write" }],
+  [`${IMAGES}Import`, { access: "write" }],
+  [`${IMAGES}Export`, { access: "write" }],
+  [`${IMAGES}List`, { access: "node-read" }],
+  [`${IMAGES}Get`, { access: "node-read" }],
+  [`${IMAGES}DiskUsage`, { access: "node-read" }],
   // Version and kernel facts, as harmless as a health check and as useful to every caller.
   ["/aurae.node.v1.NodeService/Info", { access: "public" }],
   ["/grpc.health.v1.Health/Check", { access: "public" }],

@@ -4,10 +4,11 @@
 // an ingest file, which the next download of that digest resumes (re-hashing what is there) and which is never
 // read as content.
 import { createReadStream, type ReadStream } from "node:fs";
-import { type FileHandle, mkdir, open, readdir, readFile, rename, rm, stat, truncate } from "node:fs/promises";
+import { type FileHandle, mkdir, open, readFile, rename, rm, stat, truncate } from "node:fs/promises";
 import { join } from "node:path";
 import { errnoCode, isAuraeError, osError, precondition } from "../../errors.js";
 import { type Digest, digestAlgorithm, digestHex, hasherFor, parseDigest } from "./digest.js";
+import { bytesUnder, readdirOrEmpty } from "./disk-usage.js";
 
 /** What a blob must be: the store checks both before committing. */
 export interface BlobSpec {
@@ -88,6 +89,16 @@ export class ContentStore {
       if (hash.digest("hex") !== digestHex(digest)) bad.push(digest);
     }
     return bad;
+  }
+
+  /** The stored size of a blob, 0 when it is not stored. */
+  blobBytes(digest: Digest): Promise<number> {
+    return bytesUnder(this.blobPath(digest));
+  }
+
+  /** The bytes of partial downloads (what `removeIngests` would free when no pull runs). */
+  ingestBytes(): Promise<number> {
+    return bytesUnder(join(this.root, "ingest"));
   }
 
   async remove(digest: Digest): Promise<void> {
@@ -203,8 +214,4 @@ async function syncDir(dir: string): Promise<void> {
   } finally {
     await handle.close();
   }
-}
-
-async function readdirOrEmpty(dir: string): Promise<string[]> {
-  return readdir(dir).catch((err: unknown) => (errnoCode(err) === "ENOENT" ? [] : Promise.reject(osError("read directory", dir, err))));
 }

@@ -34,11 +34,24 @@ export async function httpGet(req: HttpGet): Promise<IncomingMessage> {
 function send(url: URL, headers: Readonly<Record<string, string>>, req: HttpGet): Promise<IncomingMessage> {
   const request = url.protocol === "https:" ? httpsRequest : httpRequest;
   return new Promise((resolve, reject) => {
-    const r = request(url, { method: "GET", headers, agent: req.agentFor(url), signal: req.signal }, resolve);
+    if (req.signal.aborted) return reject(abortError(req.signal));
+    // Not request's `signal` option: an abort after the response arrived destroyed the TLS socket with an error
+    // nobody listened to any more, and auraed died of it.
+    const r = request(url, { method: "GET", headers, agent: req.agentFor(url) }, resolve);
+    // Destroyed without an error: after the response came, the socket has no error listener left to take one.
+    const onAbort = () => {
+      reject(abortError(req.signal));
+      r.destroy();
+    };
+    req.signal.addEventListener("abort", onAbort, { once: true });
+    r.once("close", () => req.signal.removeEventListener("abort", onAbort));
     r.on("error", (err) => reject(req.signal.aborted ? err : networkError(url, err)));
     r.end();
   });
 }
+
+const abortError = (signal: AbortSignal): Error =>
+  Object.assign(new Error("The operation was aborted", { cause: signal.reason }), { name: "AbortError", code: "ABORT_ERR" });
 
 /** A failure to reach `url` (refused, reset, DNS, TLS): the registry is unavailable, the cause kept for logs. */
 export const networkError = (url: URL, err: unknown) =>

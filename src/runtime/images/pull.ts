@@ -39,6 +39,8 @@ export interface PulledImage {
   readonly reference: ImageReference;
   /** What the reference resolved to: the index's digest when it named an index, else the manifest's. */
   readonly digest: Digest;
+  /** The media type of what the reference resolved to (an index or a manifest). */
+  readonly mediaType: string;
   /** The platform's image manifest (equal to `digest` when there was no index). */
   readonly manifest: Descriptor;
   readonly config: Descriptor;
@@ -86,7 +88,7 @@ export async function pullImage(ref: ImageReference, deps: PullDeps, opts: PullO
 
   await deps.content.writeBlob(manifest, fetched.bytes);
   if (fetched !== top) await deps.content.writeBlob(descriptorOf(top, topParsed.mediaType), top.bytes);
-  return { reference: ref, digest: top.digest, manifest, config: parsed.config, layers: parsed.layers, imageConfig };
+  return { reference: ref, digest: top.digest, mediaType: topParsed.mediaType, manifest, config: parsed.config, layers: parsed.layers, imageConfig };
 }
 
 async function resolvePlatform(ref: ImageReference, index: ParsedManifest & { kind: "index" }, platform: Platform, deps: PullDeps, opts: PullOptions, what: string):

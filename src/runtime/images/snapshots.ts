@@ -8,7 +8,8 @@ import { mkdir, rename, rm, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { errnoCode, osError, precondition } from "../../errors.js";
 import type { BlobSpec, ContentStore } from "./content-store.js";
-import { type Digest, digestAlgorithm, digestHex } from "./digest.js";
+import { type Digest, digestAlgorithm, digestHex, parseDigest } from "./digest.js";
+import { bytesUnder, readdirOrEmpty } from "./disk-usage.js";
 import { applyLayer, type WhiteoutForm } from "./unpack/apply-layer.js";
 import { runTool } from "./run-tool.js";
 import { decompress } from "./unpack/decompress.js";
@@ -91,6 +92,20 @@ export class Snapshotter {
   /** Removes what crashed unpacks left. Call before any unpack starts. */
   async removeTemps(): Promise<void> {
     await rm(join(this.opts.root, "tmp"), { recursive: true, force: true });
+  }
+
+  /** The diff IDs of every unpacked layer. */
+  async layers(): Promise<Digest[]> {
+    const found: Digest[] = [];
+    const root = join(this.opts.root, "layers");
+    for (const algorithm of await readdirOrEmpty(root))
+      for (const hex of await readdirOrEmpty(join(root, algorithm))) found.push(parseDigest(`${algorithm}:${hex}`, "layer"));
+    return found;
+  }
+
+  /** The bytes of a layer's snapshot (0 when it is not unpacked). */
+  layerBytes(diffId: Digest): Promise<number> {
+    return bytesUnder(this.layerDir(diffId));
   }
 
   /** Removes a layer's snapshot (no rootfs may use it: the caller's references decide). */

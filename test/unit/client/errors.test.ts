@@ -60,6 +60,14 @@ test("UNAVAILABLE says the daemon is not running at the socket, or that TLS fail
   assert.equal(dropped.message, `daemon unavailable at ${TARGET}: Connection dropped`);
 });
 
+test("an UNAVAILABLE the daemon answered (a registry refused it) is its message as it is, not a daemon that is down", () => {
+  const answered = grpcError(status.UNAVAILABLE, "image 127.0.0.1:1/x:v1: GET http://127.0.0.1:1/v2/: ECONNREFUSED");
+  answered.metadata.set("aurae-error-kind", "unavailable");
+  const err = clientErrorFrom(answered, TARGET);
+  assert.ok(err instanceof UnavailableError);
+  assert.equal(err.message, "image 127.0.0.1:1/x:v1: GET http://127.0.0.1:1/v2/: ECONNREFUSED");
+});
+
 test("a refused connection is one plain line with the address and the remedy, none of grpc-js's own wording", () => {
   const refused = clientErrorFrom(
     grpcError(status.UNAVAILABLE, "No connection established. Last error: connect ECONNREFUSED 127.0.0.1:1 (2026-12-07T20:40:00.000Z). Resolution note: "),

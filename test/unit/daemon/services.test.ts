@@ -16,6 +16,8 @@ import { observeService } from "../../../src/daemon/services/observe.js";
 import { eventService } from "../../../src/daemon/services/events.js";
 import { nodeService } from "../../../src/daemon/services/node.js";
 import { pkiService } from "../../../src/daemon/services/pki.js";
+import { imageService } from "../../../src/daemon/services/images.js";
+import type { Images } from "../../../src/domain/images/images.js";
 import type { Connections } from "../../../src/daemon/identity.js";
 import type { NodeCertificates } from "../../../src/domain/pki/node-certificates.js";
 import type { AuditLog } from "../../../src/domain/audit/audit-log.js";
@@ -41,6 +43,7 @@ const IMPLEMENTATIONS: Readonly<Record<string, UntypedServiceImplementation>> = 
   NodeServiceService: nodeService({ ...deps, cgroupMode: "v2", daemonLog: () => ({ linesLost: 0 }) }),
   AuditServiceService: auditService({ ...deps, audit: {} as AuditLog }),
   PkiServiceService: pkiService({ ...deps, certificates: {} as NodeCertificates, connections: {} as Connections }),
+  ImageServiceService: imageService({ ...deps, images: {} as Images }),
 };
 
 /** Every `*Service` definition exported by a module under src/gen/aurae/, by name. */
@@ -56,12 +59,13 @@ async function generatedServices(): Promise<Map<string, Record<string, MethodDef
   return services;
 }
 
-test("finds the audit, cell, executable, observe, event, node and pki services in the generated code", async () => {
+test("finds the audit, cell, executable, observe, event, image, node and pki services in the generated code", async () => {
   assert.deepEqual([...(await generatedServices()).keys()].sort(), [
     "AuditServiceService",
     "CellServiceService",
     "EventServiceService",
     "ExecutableServiceService",
+    "ImageServiceService",
     "NodeServiceService",
     "ObserveServiceService",
     "PkiServiceService",

@@ -8,7 +8,9 @@ import { invalid } from "../../../src/errors.js";
 const log = pino({ level: "silent" });
 
 test("an invalid field is INVALID_ARGUMENT with the message as details", () => {
-  assert.deepEqual(toStatus(invalid("spec.name", "is required"), log), { code: status.INVALID_ARGUMENT, details: "spec.name: is required" });
+  const { code, details, metadata } = toStatus(invalid("spec.name", "is required"), log);
+  assert.deepEqual({ code, details }, { code: status.INVALID_ARGUMENT, details: "spec.name: is required" });
+  assert.deepEqual(metadata?.get("aurae-error-kind"), ["invalid"], "marked as the daemon's own answer");
 });
 
 test("cuts details past 1024 characters, keeping the start that names the field", () => {
