@@ -6,7 +6,7 @@ import { invalid } from "../../errors.js";
 import type { LogRecord, LogStreamName } from "../../runtime/logs/cri-log.js";
 import { LogWatch } from "../../runtime/logs/log-watch.js";
 import { isRecordStart, logEnd, readLogFrom } from "../../runtime/logs/segments.js";
-import { decodeLogCursor, encodeLogCursor, type LogPositions } from "./log-cursor.js";
+import { cursorPartName, decodeLogCursor, encodeCursorParts } from "./log-cursor.js";
 import { tailStarts } from "./tail-starts.js";
 
 export type { LogRecord } from "../../runtime/logs/cri-log.js";
@@ -63,8 +63,12 @@ const MAX_CHUNK_BYTES = 1 << 20;
 interface Source {
   readonly name: string;
   readonly dir: string;
+  /** The name as the cursor writes it. */
+  readonly jsonName: string;
   position: number;
+  /** Records from `head` on are not consumed yet (an index, not shift(): a chunk holds thousands). */
   buffer: LogRecord[];
+  head: number;
   /** Where the buffered chunk ends: the position once the buffer is used up. */
   chunkEnd: number;
   /** No more records right now (at the end of the log, or past `until`). */
@@ -84,7 +88,7 @@ export async function* readLogs(logs: LogSources, query: LogQuery, signal: Abort
     for (const { name, dir } of await logs.list()) {
       if (sources.has(name)) continue;
       const start = positions?.[name] ?? logs.startOffset;
-      sources.set(name, { name, dir, position: start, buffer: [], chunkEnd: start, drained: false, done: false });
+      sources.set(name, { name, dir, jsonName: cursorPartName(name), position: start, buffer: [], head: 0, chunkEnd: start, drained: false, done: false });
       if (query.follow) watch.add(dir);
     }
   };
@@ -121,13 +125,14 @@ async function* drain(sources: Map<string, Source>, query: LogQuery, signal: Abo
     if (signal.aborted) return;
     const chunkBytes = Math.min(MAX_CHUNK_BYTES, Math.max(MIN_CHUNK_BYTES, Math.floor(READ_BUFFER_BYTES / sources.size)));
     for (const source of sources.values())
-      if (source.buffer.length === 0 && !source.drained) skippedBytes += await refill(source, query, chunkBytes);
+      if (source.head === source.buffer.length && !source.drained) skippedBytes += await refill(source, query, chunkBytes);
     const next = earliest(sources);
     if (!next) break;
-    const record = next.buffer.shift()!;
-    next.position = next.buffer.length === 0 ? next.chunkEnd : record.nextOffset;
+    const record = next.buffer[next.head++]!;
+    next.position = next.head === next.buffer.length ? next.chunkEnd : record.nextOffset;
     const cursor = cursorOf(sources);
-    records.push({ ...record, executable: next.name, cursor });
+    const { timeUnixNano, stream, partial, content, nextOffset } = record; // not a spread: it costs per record
+    records.push({ timeUnixNano, stream, partial, content, nextOffset, executable: next.name, cursor });
     batchBytes += record.content.length + cursor.length;
     if (records.length >= BATCH_RECORDS || batchBytes >= BATCH_BYTES) {
       yield { records, cursor, skippedBytes };
@@ -154,6 +159,7 @@ async function refill(source: Source, query: LogQuery, chunkBytes: number): Prom
     if (passes(record, query)) wanted.push(record);
   }
   source.buffer = wanted;
+  source.head = 0;
   source.chunkEnd = source.done ? (wanted.at(-1)?.nextOffset ?? source.chunkEnd) : chunk.nextOffset;
   if (wanted.length === 0) source.position = source.chunkEnd;
   return chunk.skippedBytes;
@@ -163,8 +169,8 @@ async function refill(source: Source, query: LogQuery, chunkBytes: number): Prom
 function earliest(sources: Map<string, Source>): Source | undefined {
   let best: Source | undefined;
   for (const source of sources.values()) {
-    const head = source.buffer[0];
-    if (head && (!best || head.timeUnixNano < best.buffer[0]!.timeUnixNano)) best = source;
+    const head = source.buffer[source.head];
+    if (head && (!best || head.timeUnixNano < best.buffer[best.head]!.timeUnixNano)) best = source;
   }
   return best;
 }
@@ -181,11 +187,7 @@ const passes = (r: LogRecord, query: LogQuery): boolean =>
   (query.sinceUnixNano === undefined || r.timeUnixNano >= query.sinceUnixNano) &&
   (query.accept === undefined || query.accept(r));
 
-function cursorOf(sources: Map<string, Source>): string {
-  const positions: LogPositions = {};
-  for (const source of sources.values()) positions[source.name] = source.position;
-  return encodeLogCursor(positions);
-}
+const cursorOf = (sources: Map<string, Source>): string => encodeCursorParts(sources.values());
 
 /** A position a caller gave must be where a record starts: from the middle of one, the bytes do not parse. */
 async function checkStarts(sources: readonly Source[], fromCursor: boolean): Promise<void> {

@@ -80,35 +80,98 @@ export async function openLogFile(path: string): Promise<FileHandle | undefined>
   }
 }
 
+// A follower parses every record it sends, so parsing works on indices into the chunk: no Buffer per line but its
+// content, no string per stream name, and each second's date checked once (see TimeReader), not per record.
 function parseRecords(buffer: Buffer, from: number, base: number, path: string): LogRecord[] {
   const records: LogRecord[] = [];
-  let start = 0;
-  for (;;) {
+  const times = new TimeReader(path);
+  for (let start = 0; ; ) {
     const end = buffer.indexOf(NEWLINE, start);
     if (end < 0) return records;
     const position = from + end + 1;
-    records.push(parseRecord(buffer.subarray(start, end), base + position, position, path));
+    records.push(parseRecord(buffer, start, end, base + position, position, times));
     start = end + 1;
   }
 }
 
-/** `position` is nextOffset within the file, for the error message. */
-function parseRecord(line: Buffer, nextOffset: number, position: number, path: string): LogRecord {
-  const timeEnd = line.indexOf(SPACE);
-  const streamEnd = line.indexOf(SPACE, timeEnd + 1);
-  const tagEnd = streamEnd + 2;
-  const stream = line.toString("latin1", timeEnd + 1, streamEnd);
-  const tag = line[streamEnd + 1];
-  const separated = tagEnd === line.length || line[tagEnd] === SPACE; // an empty line may end right after the tag
-  if (timeEnd < 0 || streamEnd < 0 || (stream !== "stdout" && stream !== "stderr") || (tag !== 0x46 && tag !== 0x50) || !separated)
-    throw internal(`${path}: malformed log record before offset ${position}`);
+/** The record in buffer[start, end) (end: its newline); `position` is nextOffset within the file, for errors. */
+function parseRecord(buffer: Buffer, start: number, end: number, nextOffset: number, position: number, times: TimeReader): LogRecord {
+  const timeEnd = buffer.indexOf(SPACE, start);
+  const stream = timeEnd < end ? streamAt(buffer, timeEnd + 1) : undefined;
+  const tagAt = timeEnd + STREAM_BYTES + 2;
+  const tag = buffer[tagAt];
+  const separated = tagAt + 1 === end || buffer[tagAt + 1] === SPACE; // an empty line may end right after the tag
+  if (timeEnd < start || stream === undefined || tagAt >= end || (tag !== 0x46 && tag !== 0x50) || !separated)
+    throw internal(`${times.path}: malformed log record before offset ${position}`);
   return {
-    timeUnixNano: parseRfc3339Nano(line.toString("latin1", 0, timeEnd), path),
+    timeUnixNano: times.read(buffer, start, timeEnd),
     stream,
     partial: tag === 0x50, // "P"
-    content: line.subarray(Math.min(tagEnd + 1, line.length)),
+    content: buffer.subarray(Math.min(tagAt + 2, end), end),
     nextOffset,
   };
+}
+
+/** Both stream names are six bytes. */
+const STREAM_BYTES = 6;
+const STDOUT = Buffer.from("stdout ");
+const STDERR = Buffer.from("stderr ");
+
+/** "stdout" or "stderr" followed by a space at buffer[at], or undefined. */
+function streamAt(buffer: Buffer, at: number): LogStreamName | undefined {
+  if (startsWith(buffer, at, STDOUT)) return "stdout";
+  if (startsWith(buffer, at, STDERR)) return "stderr";
+  return undefined;
+}
+
+function startsWith(buffer: Buffer, at: number, prefix: Buffer): boolean {
+  for (let i = 0; i < prefix.length; i++) if (buffer[at + i] !== prefix[i]) return false;
+  return true;
+}
+
+/** `YYYY-MM-DDTHH:MM:SS`: what records of the same second share. */
+const SECOND_CHARS = 19;
+const DOT = 0x2e;
+const ZERO = 0x30;
+const NINE = 0x39;
+const Z = 0x5a;
+
+/**
+ * Reads the timestamps of one chunk. A chunk holds thousands of records stamped within a few seconds: the date and
+ * time of day are checked and converted once per second (by parseRfc3339Nano), then records of that second only have
+ * their fraction read. Anything unusual goes to parseRfc3339Nano, which refuses it with the usual message.
+ */
+class TimeReader {
+  readonly #second = Buffer.alloc(SECOND_CHARS);
+  #secondUnixNano: bigint | undefined;
+
+  constructor(readonly path: string) {}
+
+  /** The timestamp in buffer[start, end). */
+  read(buffer: Buffer, start: number, end: number): bigint {
+    const fraction = fractionNanos(buffer, start + SECOND_CHARS, end);
+    if (fraction >= 0 && this.#secondUnixNano !== undefined && buffer.compare(this.#second, 0, SECOND_CHARS, start, start + SECOND_CHARS) === 0)
+      return this.#secondUnixNano + BigInt(fraction);
+    const time = parseRfc3339Nano(buffer.toString("latin1", start, end), this.path);
+    buffer.copy(this.#second, 0, start, start + SECOND_CHARS);
+    this.#secondUnixNano = time - BigInt(fraction);
+    return time;
+  }
+}
+
+/** The nanoseconds of `[.digits]Z` in buffer[at, end), or -1 if it is not that. */
+function fractionNanos(buffer: Buffer, at: number, end: number): number {
+  if (buffer[end - 1] !== Z) return -1;
+  if (at === end - 1) return 0;
+  const digits = end - 1 - at - 1;
+  if (buffer[at] !== DOT || digits < 1 || digits > 9) return -1;
+  let nanos = 0;
+  for (let i = at + 1; i < end - 1; i++) {
+    const digit = buffer[i]!;
+    if (digit < ZERO || digit > NINE) return -1;
+    nanos = nanos * 10 + (digit - ZERO);
+  }
+  return nanos * 10 ** (9 - digits);
 }
 
 /** `2026-11-24T22:28:00.123456789Z` to nanoseconds since the epoch, keeping every digit. */
