@@ -1,13 +1,16 @@
 // Log capture and follow throughput: a workload `cat`s a file of numbered 64-byte lines as fast as it can while a
 // GetLogs follower (attached right after Start) receives them; the clock runs from the Start call until the follower
 // holds every line, and every line is checked (count, order, bytes, stream, no partial record). Baseline, run by
-// run: `cat` of the same file into a file. The daemon keeps every segment (--log-max-files), so a follower that
-// falls behind is measured as slow, never as lossy.
-import { open, rm, writeFile } from "node:fs/promises";
+// run: the shim alone (native/build/aurae-shim run directly, no daemon, no cell) with the same `cat`, from its spawn
+// until it exits, which it does once the workload ended and every line is in its log segments (checked: the lines
+// and bytes there); the issue's goal is that the follower keeps up with half that rate. Another reference: `cat` of
+// the same file into a file. The daemon and the shim keep every segment (--log-max-files), so a follower that falls
+// behind is measured as slow, never as lossy.
+import { mkdir, open, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { LogStream, type AuraeClient } from "../src/client/index.js";
 import type { Benchmark } from "./harness/benchmark.js";
-import { startDaemon } from "./harness/daemon.js";
+import { REPO, startDaemon } from "./harness/daemon.js";
 import { figure } from "./harness/result.js";
 import { runToExit } from "./harness/timing.js";
 
@@ -15,17 +18,22 @@ const LINES = 500_000;
 const LINE_BYTES = 64; // with its newline
 const RUNS = 8;
 const CELL = "logs";
-const LINE_GOAL = 200_000;
+/** The issue's goal: the follower at least half as fast as the shim alone writing the same lines. */
+const SHIM_RATIO_GOAL = 0.5;
+const SHIM = join(REPO, "native/build/aurae-shim");
+const MAX_FILES = "1000";
+/** A record of a line: `<30-byte time> stdout F <63 bytes>\n`. */
+const RECORD_BYTES = 31 + "stdout F ".length + LINE_BYTES;
 
 export const logs: Benchmark = {
   name: "logs",
   async run(ctx) {
-    const daemon = await startDaemon(ctx.cleanup, { args: ["--log-max-files", "1000"] });
+    const daemon = await startDaemon(ctx.cleanup, { args: ["--log-max-files", MAX_FILES] });
     const input = join(daemon.dir, "lines.txt");
     await writeFile(input, numberedLines(LINES));
     const bytes = LINES * LINE_BYTES;
     await daemon.client.cells.allocate({ spec: { name: CELL } });
-    const seconds = { ours: [] as number[], cat: [] as number[] };
+    const seconds = { ours: [] as number[], shim: [] as number[], cat: [] as number[] };
     const faults: string[] = [];
     for (let run = 0; run < RUNS; run++) {
       const name = `cat-${run}`;
@@ -35,19 +43,23 @@ export const logs: Benchmark = {
       seconds.ours.push((performance.now() - t0) / 1000);
       if (fault) faults.push(`run ${run}: ${fault}`);
       await daemon.client.executables.wait({ cellName: CELL, name });
+      seconds.shim.push(await shimAlone(input, join(daemon.dir, `shim-${run}`)));
       seconds.cat.push(await catToFile(input, join(daemon.dir, "cat.out")));
-      ctx.log(`run ${run}: ${Math.round(LINES / seconds.ours.at(-1)!)} lines/s${fault ? `, LOSSY: ${fault}` : ""}`);
+      const rate = (s: number[]): number => Math.round(LINES / s.at(-1)!);
+      ctx.log(`run ${run}: ${rate(seconds.ours)} lines/s, shim alone ${rate(seconds.shim)} lines/s${fault ? `, LOSSY: ${fault}` : ""}`);
     }
     const lossless = faults.length === 0 ? `lossless in ${RUNS}/${RUNS} runs` : `NOT lossless: ${faults.join("; ")}`;
     const per = (amount: number, s: number[]) => s.map((x) => amount / x);
+    const shim = "the shim alone writing them to its log";
     const cat = "cat of the same bytes into a file";
     return [
       figure({
         name: `log capture + follow, ${LINES} lines of ${LINE_BYTES} B: lines/s`,
         unit: "lines/s",
         samples: per(LINES, seconds.ours),
-        baseline: { name: cat, samples: per(LINES, seconds.cat) },
-        goal: { source: "issue", atLeast: LINE_GOAL },
+        baseline: { name: shim, samples: per(LINES, seconds.shim) },
+        otherBaselines: [{ name: cat, samples: per(LINES, seconds.cat) }],
+        goal: { source: "issue", ratioAtLeast: SHIM_RATIO_GOAL },
         note: lossless,
         invalid: faults.length > 0,
       }),
@@ -55,9 +67,10 @@ export const logs: Benchmark = {
         name: `log capture + follow, ${LINES} lines of ${LINE_BYTES} B: MB/s`,
         unit: "MB/s",
         samples: per(bytes / 1e6, seconds.ours),
-        baseline: { name: cat, samples: per(bytes / 1e6, seconds.cat) },
-        // The line goal in bytes, at these lines.
-        goal: { source: "bench", atLeast: (LINE_GOAL * LINE_BYTES) / 1e6 },
+        baseline: { name: shim, samples: per(bytes / 1e6, seconds.shim) },
+        otherBaselines: [{ name: cat, samples: per(bytes / 1e6, seconds.cat) }],
+        // The same goal in bytes of the workload's output.
+        goal: { source: "issue", ratioAtLeast: SHIM_RATIO_GOAL },
         invalid: faults.length > 0,
       }),
     ];
@@ -97,6 +110,31 @@ function lineFault(e: { stream: LogStream; partial: boolean; line: Buffer }, exp
   if (e.line.length !== LINE_BYTES - 1 || Number(e.line.toString("latin1", 0, 8)) !== expected)
     return `expected line ${expected}, got "${e.line.toString("latin1", 0, 20)}..." (${e.line.length} bytes)`;
   return undefined;
+}
+
+/**
+ * Seconds from spawning the shim with `cat input` until it exits: it exits once the workload ended and its log is
+ * complete. Throws unless its segments then hold every line, as the shim writes them.
+ */
+async function shimAlone(input: string, dir: string): Promise<number> {
+  const logDir = join(dir, "log");
+  await mkdir(dir);
+  try {
+    const args = ["--state-dir", join(dir, "state"), "--log-dir", logDir, "--log-max-files", MAX_FILES, "--", "cat", input];
+    const { ms } = await runToExit(SHIM, args);
+    let bytes = 0;
+    let lines = 0;
+    for (const name of await readdir(logDir)) {
+      const segment = await readFile(join(logDir, name));
+      bytes += segment.length;
+      for (let at = segment.indexOf(0x0a); at >= 0; at = segment.indexOf(0x0a, at + 1)) lines++;
+    }
+    if (lines !== LINES || bytes !== LINES * RECORD_BYTES)
+      throw new Error(`the shim alone wrote ${lines} lines, ${bytes} bytes to ${logDir}; want ${LINES}, ${LINES * RECORD_BYTES}`);
+    return ms / 1000;
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
 }
 
 /** Seconds `cat input > output` takes. */
