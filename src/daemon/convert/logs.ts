@@ -2,6 +2,7 @@ import type { LogBatch, LogQuery } from "../../domain/logs/read-logs.js";
 import * as pb from "../../gen/aurae/observe/v1/observe.js";
 import { enumFromProto } from "./enums.js";
 import { exactTimestamp, keepExactTimestamps } from "./exact-timestamps.js";
+import { encodeLogsResponse } from "./log-response-encoder.js";
 
 // A stream selected must be one: UNSPECIFIED in the list is a mistake, not "both" (that is the empty list).
 const STREAM_NAMES: Record<pb.LogStream.LOG_STREAM_STDOUT | pb.LogStream.LOG_STREAM_STDERR, "stdout" | "stderr"> = {
@@ -9,11 +10,20 @@ const STREAM_NAMES: Record<pb.LogStream.LOG_STREAM_STDOUT | pb.LogStream.LOG_STR
   [pb.LogStream.LOG_STREAM_STDERR]: "stderr",
 };
 
-/** ObserveService, whose since and until keep the nanoseconds a Date drops (records are stamped to the nanosecond). */
-export const ObserveServiceExact = keepExactTimestamps(pb.ObserveServiceService, {
+const withExactTimestamps = keepExactTimestamps(pb.ObserveServiceService, {
   getLogs: { since: 7, until: 8 },
   getDaemonLogs: { since: 4, until: 5 },
 });
+
+/**
+ * ObserveService, whose since and until keep the nanoseconds a Date drops (records are stamped to the nanosecond),
+ * and whose log responses are encoded by encodeLogsResponse (a follower sends hundreds of thousands of entries a second).
+ */
+export const ObserveServiceExact: typeof pb.ObserveServiceService = {
+  ...withExactTimestamps,
+  getLogs: { ...withExactTimestamps.getLogs, responseSerialize: encodeLogsResponse },
+  getDaemonLogs: { ...withExactTimestamps.getDaemonLogs, responseSerialize: encodeLogsResponse },
+};
 
 // since and until were checked as sent (ObserveServiceExact); records are stamped to the nanosecond, so the exact
 // Timestamp is used, not the millisecond Date ts-proto made of it.
