@@ -6,7 +6,7 @@ import { invalid } from "../../errors.js";
 import type { LogRecord, LogStreamName } from "../../runtime/logs/cri-log.js";
 import { LogWatch } from "../../runtime/logs/log-watch.js";
 import { isRecordStart, logEnd, readLogFrom } from "../../runtime/logs/segments.js";
-import { cursorPartName, decodeLogCursor, encodeCursorParts } from "./log-cursor.js";
+import { cursorName, decodeLogCursor, encodeCursorParts } from "./log-cursor.js";
 import { tailStarts } from "./tail-starts.js";
 
 export type { LogRecord } from "../../runtime/logs/cri-log.js";
@@ -64,7 +64,7 @@ interface Source {
   readonly name: string;
   readonly dir: string;
   /** The name as the cursor writes it. */
-  readonly jsonName: string;
+  readonly cursorName: string;
   position: number;
   /** Records from `head` on are not consumed yet (an index, not shift(): a chunk holds thousands). */
   buffer: LogRecord[];
@@ -88,7 +88,7 @@ export async function* readLogs(logs: LogSources, query: LogQuery, signal: Abort
     for (const { name, dir } of await logs.list()) {
       if (sources.has(name)) continue;
       const start = positions?.[name] ?? logs.startOffset;
-      sources.set(name, { name, dir, jsonName: cursorPartName(name), position: start, buffer: [], head: 0, chunkEnd: start, drained: false, done: false });
+      sources.set(name, { name, dir, cursorName: cursorName(name, sources.size === 0), position: start, buffer: [], head: 0, chunkEnd: start, drained: false, done: false });
       if (query.follow) watch.add(dir);
     }
   };
