@@ -11,7 +11,9 @@ import { join } from "node:path";
 import { LogStream, type AuraeClient } from "../src/client/index.js";
 import type { Benchmark } from "./harness/benchmark.js";
 import { REPO, startDaemon } from "./harness/daemon.js";
+import { cpuSeconds } from "./harness/procs.js";
 import { figure } from "./harness/result.js";
+import { median } from "./harness/stats.js";
 import { runToExit } from "./harness/timing.js";
 
 const LINES = 500_000;
@@ -34,13 +36,20 @@ export const logs: Benchmark = {
     const bytes = LINES * LINE_BYTES;
     await daemon.client.cells.allocate({ spec: { name: CELL } });
     const seconds = { ours: [] as number[], shim: [] as number[], cat: [] as number[] };
+    // Cpu per line, which the load of other processes on the machine changes far less than the rates.
+    const cpuMicros = { daemon: [] as number[], follower: [] as number[] };
     const faults: string[] = [];
     for (let run = 0; run < RUNS; run++) {
       const name = `cat-${run}`;
+      const daemonCpu0 = await cpuSeconds(daemon.pid);
+      const followerCpu0 = process.cpuUsage();
       const t0 = performance.now();
       await daemon.client.executables.start({ spec: { cellName: CELL, name, argv: ["cat", input] } });
       const fault = await followAll(daemon.client, name);
       seconds.ours.push((performance.now() - t0) / 1000);
+      const followerCpu = process.cpuUsage(followerCpu0);
+      cpuMicros.daemon.push((((await cpuSeconds(daemon.pid)) - daemonCpu0) * 1e6) / LINES);
+      cpuMicros.follower.push((followerCpu.user + followerCpu.system) / LINES);
       if (fault) faults.push(`run ${run}: ${fault}`);
       await daemon.client.executables.wait({ cellName: CELL, name });
       seconds.shim.push(await shimAlone(input, join(daemon.dir, `shim-${run}`)));
@@ -49,6 +58,7 @@ export const logs: Benchmark = {
       ctx.log(`run ${run}: ${rate(seconds.ours)} lines/s, shim alone ${rate(seconds.shim)} lines/s${fault ? `, LOSSY: ${fault}` : ""}`);
     }
     const lossless = faults.length === 0 ? `lossless in ${RUNS}/${RUNS} runs` : `NOT lossless: ${faults.join("; ")}`;
+    const cpu = `cpu per line, median: auraed ${median(cpuMicros.daemon).toFixed(2)} us, the follower ${median(cpuMicros.follower).toFixed(2)} us`;
     const per = (amount: number, s: number[]) => s.map((x) => amount / x);
     const shim = "the shim alone writing them to its log";
     const cat = "cat of the same bytes into a file";
@@ -60,7 +70,7 @@ export const logs: Benchmark = {
         baseline: { name: shim, samples: per(LINES, seconds.shim) },
         otherBaselines: [{ name: cat, samples: per(LINES, seconds.cat) }],
         goal: { source: "issue", ratioAtLeast: SHIM_RATIO_GOAL },
-        note: lossless,
+        note: `${lossless}; ${cpu}`,
         invalid: faults.length > 0,
       }),
       figure({
