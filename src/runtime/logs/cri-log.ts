@@ -119,29 +119,31 @@ const STDERR = Buffer.from("stderr ");
 
 /** "stdout" or "stderr" followed by a space at buffer[at], or undefined. */
 function streamAt(buffer: Buffer, at: number): LogStreamName | undefined {
-  if (startsWith(buffer, at, STDOUT)) return "stdout";
-  if (startsWith(buffer, at, STDERR)) return "stderr";
+  if (sameBytes(buffer, at, STDOUT, STDOUT.length)) return "stdout";
+  if (sameBytes(buffer, at, STDERR, STDERR.length)) return "stderr";
   return undefined;
 }
 
-function startsWith(buffer: Buffer, at: number, prefix: Buffer): boolean {
-  for (let i = 0; i < prefix.length; i++) if (buffer[at + i] !== prefix[i]) return false;
-  return true;
-}
 
 /** `YYYY-MM-DDTHH:MM:SS`: what records of the same second share. */
 const SECOND_CHARS = 19;
+/** With nine digits of fraction and the Z: the longest valid timestamp. */
+const MAX_TIME_CHARS = SECOND_CHARS + 11;
 const DOT = 0x2e;
 const ZERO = 0x30;
 const NINE = 0x39;
 const Z = 0x5a;
 
 /**
- * Reads the timestamps of one chunk. A chunk holds thousands of records stamped within a few seconds: the date and
- * time of day are checked and converted once per second (by parseRfc3339Nano), then records of that second only have
- * their fraction read. Anything unusual goes to parseRfc3339Nano, which refuses it with the usual message.
+ * Reads the timestamps of one chunk. A chunk holds thousands of records stamped within a few seconds, and the shim
+ * stamps every record of one read(2) alike: a timestamp equal to the last one is that one, and of another, only the
+ * fraction is read when its date and time of day are those of the last second checked and converted (by
+ * parseRfc3339Nano). Anything unusual goes to parseRfc3339Nano, which refuses it with the usual message.
  */
 class TimeReader {
+  readonly #last = Buffer.alloc(MAX_TIME_CHARS);
+  #lastLength = -1;
+  #lastUnixNano = 0n;
   readonly #second = Buffer.alloc(SECOND_CHARS);
   #secondUnixNano: bigint | undefined;
 
@@ -149,14 +151,32 @@ class TimeReader {
 
   /** The timestamp in buffer[start, end). */
   read(buffer: Buffer, start: number, end: number): bigint {
+    const length = end - start;
+    if (length === this.#lastLength && sameBytes(buffer, start, this.#last, length)) return this.#lastUnixNano;
+    const time = this.#readNew(buffer, start, end);
+    if (length <= MAX_TIME_CHARS) {
+      buffer.copy(this.#last, 0, start, end);
+      this.#lastLength = length;
+      this.#lastUnixNano = time;
+    }
+    return time;
+  }
+
+  #readNew(buffer: Buffer, start: number, end: number): bigint {
     const fraction = fractionNanos(buffer, start + SECOND_CHARS, end);
-    if (fraction >= 0 && this.#secondUnixNano !== undefined && buffer.compare(this.#second, 0, SECOND_CHARS, start, start + SECOND_CHARS) === 0)
+    if (fraction >= 0 && this.#secondUnixNano !== undefined && sameBytes(buffer, start, this.#second, SECOND_CHARS))
       return this.#secondUnixNano + BigInt(fraction);
     const time = parseRfc3339Nano(buffer.toString("latin1", start, end), this.path);
     buffer.copy(this.#second, 0, start, start + SECOND_CHARS);
     this.#secondUnixNano = time - BigInt(fraction);
     return time;
   }
+}
+
+/** Whether buffer[at, at + length) holds the first `length` bytes of `other` (a call to Buffer.compare costs more). */
+function sameBytes(buffer: Buffer, at: number, other: Buffer, length: number): boolean {
+  for (let i = 0; i < length; i++) if (buffer[at + i] !== other[i]) return false;
+  return true;
 }
 
 /** The nanoseconds of `[.digits]Z` in buffer[at, end), or -1 if it is not that. */

@@ -140,9 +140,12 @@ test("throws an internal error naming the file for a bad timestamp", async (t) =
   await assert.rejects(readLogChunk(path, 0), { kind: "internal", message: `${path}: bad timestamp "2026-11-24T22:28:00"` });
 });
 
-test("reads every record's own time when many share a second, and when the second changes and comes back", async (t) => {
+test("reads every record's own time when many share a time or a second, and when the second changes and comes back", async (t) => {
   const times = [
     "2026-11-24T22:28:00.123456789Z",
+    "2026-11-24T22:28:00.123456789Z",
+    "2026-11-24T22:28:00.123456788Z",
+    "2026-11-24T22:28:00.5Z",
     "2026-11-24T22:28:00.5Z",
     "2026-11-24T22:28:00Z",
     "2026-11-24T22:28:01.000000001Z",
@@ -157,7 +160,7 @@ test("reads every record's own time when many share a second, and when the secon
   );
 });
 
-for (const bad of ["2026-11-24T22:28:00.12a456789Z", "2026-11-24T22:28:00.Z", "2026-11-24T22:28:00.1234567890Z", "2026-11-24T22:28:00.1"]) {
+for (const bad of ["2026-11-24T22:28:00.12a456789Z", "2026-11-24T22:28:00.Z", "2026-11-24T22:28:00.1234567890Z", "2026-11-24T22:28:00.1", "2026-11-24T22:28:00.123456789z"]) {
   test(`refuses "${bad}" after a good record of the same second, naming the file`, async (t) => {
     const path = await logFile(t, line(T1, "stdout", "F", "fine"), line(bad, "stdout", "F", "x"));
     await assert.rejects(readLogChunk(path, 0), { kind: "internal", message: `${path}: bad timestamp "${bad}"` });
