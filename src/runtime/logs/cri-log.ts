@@ -124,7 +124,6 @@ function streamAt(buffer: Buffer, at: number): LogStreamName | undefined {
   return undefined;
 }
 
-
 /** `YYYY-MM-DDTHH:MM:SS`: what records of the same second share. */
 const SECOND_CHARS = 19;
 /** With nine digits of fraction and the Z: the longest valid timestamp. */
