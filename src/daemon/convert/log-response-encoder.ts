@@ -3,12 +3,15 @@
 // of a follow in the daemon. This writes the same bytes (the test compares them with the generated encoder's) in two
 // passes over the entries: their sizes, then one Buffer.
 import { endianness } from "node:os";
-import type { GetLogsResponse, LogEntry } from "../../gen/aurae/observe/v1/observe.js";
+import type { GetDaemonLogsResponse, GetLogsResponse, LogEntry } from "../../gen/aurae/observe/v1/observe.js";
 
 /** Field tags (field number << 3 | wire type) of aurae.observe.v1.GetLogsResponse and LogEntry, as generated. */
 const RESPONSE_ENTRIES = 10;
 const RESPONSE_CURSOR = 18;
 const RESPONSE_SKIPPED_BYTES = 24;
+const RESPONSE_RECORDS = 34;
+const RESPONSE_EXECUTABLE = 42;
+const RESPONSE_NEXT_OFFSET = 48;
 const ENTRY_TIME = 8;
 const ENTRY_STREAM = 16;
 const ENTRY_PARTIAL = 24;
@@ -21,15 +24,24 @@ const LOW_WORD = endianness() === "LE" ? 0 : 1;
 const INT64_MIN = -(2n ** 63n);
 const INT64_MAX = 2n ** 63n - 1n;
 
-/** The protobuf encoding of a GetLogsResponse (GetDaemonLogsResponse has the same fields), as GetLogsResponse.encode. */
-export function encodeLogsResponse(message: GetLogsResponse): Buffer {
+/** A GetLogsResponse, or a GetDaemonLogsResponse (the same fields but the packed ones). */
+export type LogsResponse = GetDaemonLogsResponse & Partial<Pick<GetLogsResponse, "records" | "executableName" | "nextOffset">>;
+
+/** The protobuf encoding of a GetLogsResponse or GetDaemonLogsResponse, as GetLogsResponse.encode. */
+export function encodeLogsResponse(message: LogsResponse): Buffer {
+  const { records = NO_BYTES, executableName = "", nextOffset = 0n } = message;
   const sizes = new LogEntrySizes(message.entries);
   let size = sizes.total;
   const cursorBytes = utf8Length(message.cursor);
   if (cursorBytes > 0) size += 1 + varint32Size(cursorBytes) + cursorBytes;
-  const skipped = new Int32Array(2);
-  sizes.words64(message.skippedBytes, "skippedBytes", skipped, 0);
-  if (message.skippedBytes !== 0n) size += 1 + varint64Size(skipped[0]!, skipped[1]!);
+  const words = new Int32Array(4);
+  sizes.words64(message.skippedBytes, "skippedBytes", words, 0);
+  if (message.skippedBytes !== 0n) size += 1 + varint64Size(words[0]!, words[1]!);
+  if (records.length > 0) size += 1 + varint32Size(records.length) + records.length;
+  const nameBytes = utf8Length(executableName);
+  if (nameBytes > 0) size += 1 + varint32Size(nameBytes) + nameBytes;
+  sizes.words64(nextOffset, "nextOffset", words, 2);
+  if (nextOffset !== 0n) size += 1 + varint64Size(words[2]!, words[3]!);
 
   const out = new Writer(Buffer.allocUnsafe(size));
   message.entries.forEach((entry, i) => {
@@ -37,9 +49,14 @@ export function encodeLogsResponse(message: GetLogsResponse): Buffer {
     writeEntry(out, entry, sizes, i);
   });
   if (cursorBytes > 0) out.varint32(RESPONSE_CURSOR).varint32(cursorBytes).string(message.cursor, cursorBytes);
-  if (message.skippedBytes !== 0n) out.varint32(RESPONSE_SKIPPED_BYTES).varint64(skipped[0]!, skipped[1]!);
+  if (message.skippedBytes !== 0n) out.varint32(RESPONSE_SKIPPED_BYTES).varint64(words[0]!, words[1]!);
+  if (records.length > 0) out.varint32(RESPONSE_RECORDS).varint32(records.length).bytes(records);
+  if (nameBytes > 0) out.varint32(RESPONSE_EXECUTABLE).varint32(nameBytes).string(executableName, nameBytes);
+  if (nextOffset !== 0n) out.varint32(RESPONSE_NEXT_OFFSET).varint64(words[2]!, words[3]!);
   return out.buffer;
 }
+
+const NO_BYTES = new Uint8Array(0);
 
 /** What the first pass learns of each entry, kept for the second: sizes, int64 words, string lengths. */
 class LogEntrySizes {

@@ -1,4 +1,5 @@
-import type { LogBatch, LogQuery } from "../../domain/logs/read-logs.js";
+import type { LogBatch, LogQuery, PackedLogBatch } from "../../domain/logs/read-logs.js";
+import { invalid } from "../../errors.js";
 import * as pb from "../../gen/aurae/observe/v1/observe.js";
 import { enumFromProto } from "./enums.js";
 import { exactTimestamp, keepExactTimestamps } from "./exact-timestamps.js";
@@ -33,7 +34,7 @@ function nanos(req: object, date: Date | undefined, field: "since" | "until"): b
   return exact === undefined ? BigInt(date.getTime()) * 1_000_000n : exact.seconds * 1_000_000_000n + BigInt(exact.nanos);
 }
 
-export const logQueryFromProto = (req: Omit<pb.GetLogsRequest, "cellName" | "executableName" | "offset">): LogQuery => ({
+export const logQueryFromProto = (req: Omit<pb.GetLogsRequest, "cellName" | "executableName" | "offset" | "packed">): LogQuery => ({
   follow: req.follow,
   ...(req.streams.length > 0 && {
     streams: new Set(req.streams.map((s, i) => enumFromProto(STREAM_NAMES, s, `streams[${i}]`, pb.LogStream))),
@@ -42,6 +43,22 @@ export const logQueryFromProto = (req: Omit<pb.GetLogsRequest, "cellName" | "exe
   ...(req.since && { sinceUnixNano: nanos(req, req.since, "since") }),
   ...(req.until && { untilUnixNano: nanos(req, req.until, "until") }),
   ...(req.cursor !== "" && { cursor: req.cursor }),
+});
+
+/** Whether the request asks for packed records; refused for a cell's merged log (see the proto). */
+export function isPackedRequest(req: pb.GetLogsRequest): boolean {
+  if (req.packed && req.executableName === "")
+    throw invalid("packed", "needs an executable_name: a cell's merged log interleaves several logs, read it as entries");
+  return req.packed;
+}
+
+export const packedLogBatchToProto = (batch: PackedLogBatch): pb.GetLogsResponse => ({
+  entries: [],
+  cursor: batch.cursor,
+  skippedBytes: BigInt(batch.skippedBytes),
+  records: batch.records,
+  executableName: batch.executable,
+  nextOffset: BigInt(batch.nextOffset),
 });
 
 export const logBatchToProto = (batch: LogBatch): pb.GetLogsResponse => ({
@@ -56,4 +73,9 @@ export const logBatchToProto = (batch: LogBatch): pb.GetLogsResponse => ({
   })),
   cursor: batch.cursor,
   skippedBytes: BigInt(batch.skippedBytes),
+  records: NO_RECORDS,
+  executableName: "",
+  nextOffset: 0n,
 });
+
+const NO_RECORDS = Buffer.alloc(0);

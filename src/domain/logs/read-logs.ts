@@ -3,9 +3,9 @@
 // reader resumes exactly where it stopped, across rotations and reconnects; filters never move a position past a
 // record that was not read.
 import { invalid } from "../../errors.js";
-import type { LogRecord, LogStreamName } from "../../runtime/logs/cri-log.js";
+import { recordsOf, type LogRecord, type LogStreamName, type RecordBytes } from "../../runtime/logs/cri-log.js";
 import { LogWatch } from "../../runtime/logs/log-watch.js";
-import { isRecordStart, logEnd, readLogFrom } from "../../runtime/logs/segments.js";
+import { isRecordStart, logEnd, readLogBytesFrom, readLogFrom } from "../../runtime/logs/segments.js";
 import { cursorName, decodeLogCursor, encodeCursorParts } from "./log-cursor.js";
 import { tailStarts } from "./tail-starts.js";
 
@@ -49,6 +49,18 @@ export interface LogBatch {
   readonly skippedBytes: number;
 }
 
+/** A run of one executable's records as the log stores them (CRI lines, each with its newline). */
+export interface PackedLogBatch {
+  /** Empty, or whole records ending with a newline. */
+  readonly records: Buffer;
+  readonly executable: string;
+  /** Where the read goes on in the executable's log (past records the filters left out too). */
+  readonly nextOffset: number;
+  /** Resume after this batch. */
+  readonly cursor: string;
+  readonly skippedBytes: number;
+}
+
 const BATCH_RECORDS = 1000;
 /** Content and cursors a batch holds at most (beyond one record): a response stays far below gRPC's 4 MiB. */
 const BATCH_BYTES = 1 << 20;
@@ -77,7 +89,20 @@ interface Source {
   done: boolean;
 }
 
-export async function* readLogs(logs: LogSources, query: LogQuery, signal: AbortSignal): AsyncGenerator<LogBatch> {
+export const readLogs = (logs: LogSources, query: LogQuery, signal: AbortSignal): AsyncGenerator<LogBatch> =>
+  followLogs(logs, query, signal, drain);
+
+/**
+ * As readLogs, the records of each log in turn as stored, about a read's chunk per batch: sent on unparsed when no
+ * filter needs their fields, else parsed and the wanted ones copied. For one log: several are not merged in time
+ * order, so a caller wanting a cell's merged log reads entries.
+ */
+export const readPackedLogs = (logs: LogSources, query: LogQuery, signal: AbortSignal): AsyncGenerator<PackedLogBatch> =>
+  followLogs(logs, query, signal, drainPacked);
+
+type Drain<B> = (sources: Map<string, Source>, query: LogQuery, signal: AbortSignal) => AsyncGenerator<B>;
+
+async function* followLogs<B>(logs: LogSources, query: LogQuery, signal: AbortSignal, drain: Drain<B>): AsyncGenerator<B> {
   validateLogQuery(query);
   const positions = query.cursor ? decodeLogCursor(query.cursor) : undefined;
   const watch = new LogWatch();
@@ -142,6 +167,46 @@ async function* drain(sources: Map<string, Source>, query: LogQuery, signal: Abo
   }
   if (records.length > 0 || skippedBytes > 0) yield { records, cursor: cursorOf(sources), skippedBytes };
 }
+
+/** What every source has now, log by log, as stored. */
+async function* drainPacked(sources: Map<string, Source>, query: LogQuery, signal: AbortSignal): AsyncGenerator<PackedLogBatch> {
+  for (const source of sources.values()) {
+    while (!source.drained && !signal.aborted) {
+      const read = await readLogBytesFrom(source.dir, source.chunkEnd, MAX_CHUNK_BYTES);
+      if (read.spans.length === 0) source.drained = true;
+      const records = needsFields(query) ? wantedBytes(read.spans, source, query) : asOne(read.spans);
+      source.position = source.chunkEnd = source.done ? source.chunkEnd : read.nextOffset;
+      if (records.length > 0 || read.skippedBytes > 0)
+        yield { records, executable: source.name, nextOffset: source.position, cursor: cursorOf(sources), skippedBytes: read.skippedBytes };
+    }
+  }
+}
+
+/** Filters that look into records; tail and cursor only choose where the read starts. */
+const needsFields = (query: LogQuery): boolean =>
+  query.streams !== undefined || query.sinceUnixNano !== undefined || query.untilUnixNano !== undefined || query.accept !== undefined;
+
+/** The records of the spans the query wants, copied; past `until`, the source is done and ends at that record. */
+function wantedBytes(spans: readonly RecordBytes[], source: Source, query: LogQuery): Buffer {
+  const wanted: Buffer[] = [];
+  for (const span of spans) {
+    let start = 0;
+    for (const record of recordsOf(span)) {
+      const end = record.nextOffset - span.base - span.from;
+      if (query.untilUnixNano !== undefined && record.timeUnixNano >= query.untilUnixNano) {
+        source.done = source.drained = true;
+        source.chunkEnd = span.base + span.from + start;
+        return Buffer.concat(wanted);
+      }
+      if (passes(record, query)) wanted.push(span.bytes.subarray(start, end));
+      start = end;
+    }
+  }
+  return Buffer.concat(wanted);
+}
+
+/** The spans' bytes as one Buffer, copied only when a read crossed segments. */
+const asOne = (spans: readonly RecordBytes[]): Buffer => (spans.length === 1 ? spans[0]!.bytes : Buffer.concat(spans.map((s) => s.bytes)));
 
 /** Reads the next chunk of a source into its buffer, keeping only what the query wants. */
 async function refill(source: Source, query: LogQuery, chunkBytes: number): Promise<number> {

@@ -49,8 +49,25 @@ export interface RangeChunk extends LogChunk {
   readonly atEnd: boolean;
 }
 
+/** Whole records of one file as stored: `bytes` starts at file position `from` and is empty or ends with a newline. */
+export interface RecordBytes {
+  readonly bytes: Buffer;
+  readonly path: string;
+  readonly from: number;
+  /** Added to file positions to make global offsets (see RecordRange). */
+  readonly base: number;
+  /** As RangeChunk.atEnd. */
+  readonly atEnd: boolean;
+}
+
 /** Complete records in a range of one file, or undefined if there is no such file. */
 export async function readRecords(path: string, range: RecordRange): Promise<RangeChunk | undefined> {
+  const span = await readRecordBytes(path, range);
+  return span && { records: recordsOf(span), nextOffset: span.base + span.from + span.bytes.length, atEnd: span.atEnd };
+}
+
+/** The bytes of the complete records in a range of one file, not parsed, or undefined if there is no such file. */
+export async function readRecordBytes(path: string, range: RecordRange): Promise<RecordBytes | undefined> {
   const { from, to = Infinity, maxBytes, base = 0, growForFirst = true } = range;
   const file = await openLogFile(path);
   if (file === undefined) return undefined;
@@ -59,16 +76,19 @@ export async function readRecords(path: string, range: RecordRange): Promise<Ran
       const want = Math.max(0, Math.min(size, to - from));
       const buffer = Buffer.allocUnsafe(want);
       const { bytesRead } = want > 0 ? await file.read(buffer, 0, want, from) : { bytesRead: 0 };
-      const records = parseRecords(buffer.subarray(0, bytesRead), from, base, path);
+      // lastIndexOf takes a negative start as counted from the end: nothing read has no newline.
+      const end = bytesRead > 0 ? buffer.lastIndexOf(NEWLINE, bytesRead - 1) + 1 : 0;
       const atEnd = bytesRead < size || from + bytesRead >= to;
       // A single record bigger than the buffer: grow until it fits, or until the range ends with it torn.
-      if (records.length > 0 || atEnd || !growForFirst)
-        return { records, nextOffset: records.at(-1)?.nextOffset ?? base + from, atEnd };
+      if (end > 0 || atEnd || !growForFirst) return { bytes: buffer.subarray(0, end), path, from, base, atEnd };
     }
   } finally {
     await file.close();
   }
 }
+
+/** The records of a span, parsed (a malformed one is an internal error naming the file and offset). */
+export const recordsOf = (span: RecordBytes): LogRecord[] => parseRecords(span.bytes, span.from, span.base, span.path);
 
 /** A log file opened for reading, or undefined if there is none (never written, or deleted by rotation). */
 export async function openLogFile(path: string): Promise<FileHandle | undefined> {

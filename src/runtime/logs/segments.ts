@@ -16,7 +16,7 @@ import { readdirSync } from "node:fs";
 import { readdir, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { errnoCode, internal, invalid, unavailable } from "../../errors.js";
-import { DEFAULT_CHUNK_BYTES, NEWLINE, openLogFile, readRecords, type LogRecord } from "./cri-log.js";
+import { DEFAULT_CHUNK_BYTES, NEWLINE, openLogFile, readRecordBytes, readRecords, recordsOf, type LogRecord, type RecordBytes } from "./cri-log.js";
 
 export interface SegmentFile {
   /** Global offset of its first byte. */
@@ -35,6 +35,14 @@ export interface LogRead {
   readonly nextOffset: number;
   /** Global bytes passed over without records: deleted by retention, or (rarely) a record cut off at the end of an
    * older segment by two shims racing a rotation (see the format). */
+  readonly skippedBytes: number;
+}
+
+/** A read of whole records as stored, not parsed: one span per segment it took bytes of. */
+export interface LogBytesRead {
+  readonly spans: RecordBytes[];
+  /** As LogRead. */
+  readonly nextOffset: number;
   readonly skippedBytes: number;
 }
 
@@ -86,6 +94,14 @@ async function listSegmentFiles(dir: string): Promise<SegmentFile[]> {
  * as needed. If `offset` is older than the oldest segment kept, reading starts at the oldest segment's start.
  */
 export async function readLogFrom(dir: string, offset: number, maxBytes = DEFAULT_CHUNK_BYTES): Promise<LogRead> {
+  const { spans, nextOffset, skippedBytes } = await readLogBytesFrom(dir, offset, maxBytes);
+  const records: LogRecord[] = [];
+  for (const span of spans) records.push(...recordsOf(span));
+  return { records, nextOffset, skippedBytes };
+}
+
+/** What readLogFrom reads, as the bytes of its records, not parsed: for a reader that sends them on as they are. */
+export async function readLogBytesFrom(dir: string, offset: number, maxBytes = DEFAULT_CHUNK_BYTES): Promise<LogBytesRead> {
   if (!Number.isSafeInteger(offset) || offset < 0) throw invalid("offset", `must be a non-negative byte offset, got ${offset}`);
   if (!Number.isSafeInteger(maxBytes) || maxBytes < 1) throw invalid("maxBytes", `must be a positive number of bytes, got ${maxBytes}`);
   try {
@@ -183,25 +199,25 @@ async function withSize({ start, path }: SegmentFile): Promise<Segment | undefin
   }
 }
 
-async function readSegments(segments: readonly SegmentFile[], offset: number, maxBytes: number): Promise<LogRead> {
+async function readSegments(segments: readonly SegmentFile[], offset: number, maxBytes: number): Promise<LogBytesRead> {
   const oldest = segments[0];
-  if (oldest === undefined) return { records: [], nextOffset: offset, skippedBytes: 0 };
-  const records: LogRecord[] = [];
+  if (oldest === undefined) return { spans: [], nextOffset: offset, skippedBytes: 0 };
+  const spans: RecordBytes[] = [];
+  let read = 0;
   let position = Math.max(offset, oldest.start);
   let skippedBytes = position - offset;
   for (let i = segments.findLastIndex((s) => s.start <= position); ; i++) {
     const segment = segments[i]!;
-    const read = position - offset - skippedBytes;
     // Up to the next one's start (see the format): a file shorter than that simply ends the read of it sooner.
     const range = { from: position - segment.start, to: nextStart(segments, i), base: segment.start };
-    const chunk = await readRecords(segment.path, { ...range, maxBytes: maxBytes - read, growForFirst: records.length === 0 });
-    if (chunk === undefined) throw new SegmentGone();
-    records.push(...chunk.records);
-    position = chunk.nextOffset;
+    const span = await readRecordBytes(segment.path, { ...range, maxBytes: maxBytes - read, growForFirst: read === 0 });
+    if (span === undefined) throw new SegmentGone();
+    if (span.bytes.length > 0) spans.push(span);
+    read += span.bytes.length;
+    position += span.bytes.length;
     const next = segments[i + 1];
     // Stop when the budget is spent, or at the newest segment's end (a torn record there is still being written).
-    if (!chunk.atEnd || next === undefined || (records.length > 0 && position - offset - skippedBytes >= maxBytes))
-      return { records, nextOffset: position, skippedBytes };
+    if (!span.atEnd || next === undefined || (read > 0 && read >= maxBytes)) return { spans, nextOffset: position, skippedBytes };
     // An older segment holds nothing complete past `position`: the next one starts where its writer rotated.
     skippedBytes += next.start - position;
     position = next.start;

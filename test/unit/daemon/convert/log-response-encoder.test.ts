@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { encodeLogsResponse } from "../../../../src/daemon/convert/log-response-encoder.js";
+import { encodeLogsResponse, type LogsResponse } from "../../../../src/daemon/convert/log-response-encoder.js";
 import { ObserveServiceExact } from "../../../../src/daemon/convert/logs.js";
 import { GetLogsResponse, LogStream, type LogEntry } from "../../../../src/gen/aurae/observe/v1/observe.js";
 
@@ -15,9 +15,10 @@ const entry = (fields: Partial<LogEntry>): LogEntry => ({
   ...fields,
 });
 
-const generated = (message: GetLogsResponse): Buffer => Buffer.from(GetLogsResponse.encode(message).finish());
+const generated = (message: LogsResponse): Buffer =>
+  Buffer.from(GetLogsResponse.encode({ records: Buffer.alloc(0), executableName: "", nextOffset: 0n, ...message }).finish());
 
-const CASES: Record<string, GetLogsResponse> = {
+const CASES: Record<string, LogsResponse> = {
   "no entries, nothing set": { entries: [], cursor: "", skippedBytes: 0n },
   "one ordinary entry": { entries: [entry({})], cursor: "c", skippedBytes: 0n },
   "every field at its default (left out)": {
@@ -48,6 +49,22 @@ const CASES: Record<string, GetLogsResponse> = {
     cursor: "x".repeat(200),
     skippedBytes: 0n,
   },
+  "packed records with their executable and next offset": {
+    entries: [],
+    cursor: "c",
+    skippedBytes: 7n,
+    records: Buffer.from("2026-12-08T00:30:00.1Z stdout F a\n2026-12-08T00:30:00.1Z stderr P\n"),
+    executableName: "größe",
+    nextOffset: 2n ** 53n + 1n,
+  },
+  "packed records of 70,000 bytes (a 3-byte length)": {
+    entries: [],
+    cursor: "",
+    skippedBytes: 0n,
+    records: Buffer.alloc(70_000, 0x0a),
+    executableName: "cat",
+    nextOffset: 70_000n,
+  },
   "an unknown stream value, negative (ten bytes, as protobuf sign-extends int32)": {
     entries: [entry({ stream: -1 as LogStream })],
     cursor: "",
@@ -73,6 +90,9 @@ test("refuses an int64 out of range, as the generated encoder does", () => {
   const message = { entries: [entry({ nextOffset: 2n ** 63n })], cursor: "", skippedBytes: 0n };
   assert.throws(() => generated(message), /nextOffset of type int64 too large/);
   assert.throws(() => encodeLogsResponse(message), /nextOffset of type int64 too large/);
+  const packed = { entries: [], cursor: "", skippedBytes: 0n, nextOffset: -(2n ** 63n) - 1n };
+  assert.throws(() => generated(packed), /nextOffset of type int64 too large/);
+  assert.throws(() => encodeLogsResponse(packed), /nextOffset of type int64 too large/);
 });
 
 test("is the serializer auraed uses for both log streams", () => {
