@@ -149,8 +149,9 @@ async function* drain(sources: Map<string, Source>, query: LogQuery, signal: Abo
   for (;;) {
     if (signal.aborted) return;
     const chunkBytes = Math.min(MAX_CHUNK_BYTES, Math.max(MIN_CHUNK_BYTES, Math.floor(READ_BUFFER_BYTES / sources.size)));
+    // A chunk the filters leave nothing of is not the end: read on until a record passes or the log ends.
     for (const source of sources.values())
-      if (source.head === source.buffer.length && !source.drained) skippedBytes += await refill(source, query, chunkBytes);
+      while (source.head === source.buffer.length && !source.drained) skippedBytes += await refill(source, query, chunkBytes);
     const next = earliest(sources);
     if (!next) break;
     const record = next.buffer[next.head++]!;

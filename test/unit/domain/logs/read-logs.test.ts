@@ -142,3 +142,11 @@ test("a cell-wide follow that starts with no logs reads the first one added, wok
   await reader.return(undefined);
   assert.equal(notify, undefined, "the follow unsubscribed when it ended");
 });
+
+test("a filter that leaves nothing of a whole chunk (1 MiB) reads on to the records that pass", async (t) => {
+  const stdout = Array.from({ length: 30_000 }, (_, i) => at(1, `out ${i}`)).join("");
+  assert.ok(stdout.length > 1 << 20);
+  const sources = await logs(t, { x: stdout + at(2, "err", "stderr") + at(3, "last") });
+  assert.deepEqual(await read(sources, { streams: new Set(["stderr"]) }), ["err"]);
+  assert.deepEqual(await read(sources, { sinceUnixNano: T0 + 2n }), ["err", "last"]);
+});
