@@ -1,5 +1,5 @@
 // Log capture and follow throughput: a workload `cat`s a file of numbered 64-byte lines as fast as it can while a
-// GetLogs follower (attached right after Start) receives them; the clock runs from the Start call until the follower
+// GetLogs follower (attached right after Start, reading packed records) receives them; the clock runs from the Start call until the follower
 // holds every line, and every line is checked (count, order, bytes, stream, no partial record). Baseline, run by
 // run: the shim alone (native/build/aurae-shim run directly, no daemon, no cell) with the same `cat`, from its spawn
 // until it exits, which it does once the workload ended and every line is in its log segments (checked: the lines
@@ -8,7 +8,7 @@
 // behind is measured as slow, never as lossy.
 import { mkdir, open, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { LogStream, type AuraeClient } from "../src/client/index.js";
+import { LogStream, packedLogRecords, type AuraeClient, type PackedLogRecord } from "../src/client/index.js";
 import type { Benchmark } from "./harness/benchmark.js";
 import { REPO, startDaemon } from "./harness/daemon.js";
 import { cpuSeconds } from "./harness/procs.js";
@@ -95,14 +95,16 @@ function numberedLines(count: number): Buffer {
   return out;
 }
 
-/** Follows the executable's log until every line arrived; returns what was wrong with them, if anything. */
+/** Follows the executable's log (packed) until every line arrived; returns what was wrong with them, if anything. */
 async function followAll(client: AuraeClient, name: string): Promise<string | undefined> {
   const abort = new AbortController();
   let next = 0;
+  const request = { cellName: CELL, executableName: name, follow: true, packed: true };
   try {
-    for await (const { entries, skippedBytes } of client.observe.getLogs({ cellName: CELL, executableName: name, follow: true }, { signal: abort.signal })) {
+    for await (const { entries, records, skippedBytes } of client.observe.getLogs(request, { signal: abort.signal })) {
       if (skippedBytes > 0) return `${skippedBytes} bytes skipped`;
-      for (const e of entries) {
+      if (entries.length > 0) return "entries, not packed records";
+      for (const e of packedLogRecords(records)) {
         const fault = lineFault(e, next);
         if (fault) return fault;
         next++;
@@ -115,10 +117,21 @@ async function followAll(client: AuraeClient, name: string): Promise<string | un
   return next === LINES ? undefined : `the stream ended after ${next} of ${LINES} lines`;
 }
 
-function lineFault(e: { stream: LogStream; partial: boolean; line: Buffer }, expected: number): string | undefined {
+/** The line's number: its first 8 bytes, decimal digits. */
+function lineNumber(line: Uint8Array): number {
+  let n = 0;
+  for (let i = 0; i < 8; i++) n = n * 10 + (line[i]! - 0x30);
+  return n;
+}
+
+/** The bytes every line has after its number. */
+const FILLER = Buffer.from(` ${"x".repeat(LINE_BYTES - 10)}`);
+
+function lineFault(e: PackedLogRecord, expected: number): string | undefined {
   if (e.stream !== LogStream.LOG_STREAM_STDOUT || e.partial) return `line ${expected}: stream ${e.stream}, partial ${e.partial}`;
-  if (e.line.length !== LINE_BYTES - 1 || Number(e.line.toString("latin1", 0, 8)) !== expected)
-    return `expected line ${expected}, got "${e.line.toString("latin1", 0, 20)}..." (${e.line.length} bytes)`;
+  const line = Buffer.from(e.line.buffer, e.line.byteOffset, e.line.byteLength);
+  if (line.length !== LINE_BYTES - 1 || lineNumber(line) !== expected || line.compare(FILLER, 0, FILLER.length, 8) !== 0)
+    return `expected line ${expected}, got "${line.toString("latin1", 0, 20)}..." (${line.length} bytes)`;
   return undefined;
 }
 
