@@ -15,14 +15,46 @@ export interface PackedLogRecord {
 }
 
 /** The records of a packed response's `records`, in order. */
-export function* packedLogRecords(records: Uint8Array): Generator<PackedLogRecord> {
-  // A Buffer view (no copy): its indexOf is memchr, a Uint8Array's a loop.
-  const bytes = Buffer.isBuffer(records) ? records : Buffer.from(records.buffer, records.byteOffset, records.byteLength);
-  for (let start = 0; start < bytes.length; ) {
+export const packedLogRecords = (records: Uint8Array): IterableIterator<PackedLogRecord> => new PackedLogRecords(records);
+
+// An iterator class, not a generator: a yield costs more than a call to next() that reuses its result object.
+class PackedLogRecords implements IterableIterator<PackedLogRecord> {
+  readonly #bytes: Buffer;
+  #start = 0;
+  /** Where the last record's time was, and how long: the shim stamps every record of one read(2) alike. */
+  #timeAt = -1;
+  #timeLength = 0;
+  readonly #result: { done: false; value: PackedLogRecord } = { done: false, value: undefined as unknown as PackedLogRecord };
+
+  constructor(records: Uint8Array) {
+    // A Buffer view (no copy): its indexOf is memchr, a Uint8Array's a loop.
+    this.#bytes = Buffer.isBuffer(records) ? records : Buffer.from(records.buffer, records.byteOffset, records.byteLength);
+  }
+
+  [Symbol.iterator](): this {
+    return this;
+  }
+
+  next(): IteratorResult<PackedLogRecord> {
+    const bytes = this.#bytes;
+    const start = this.#start;
+    if (start >= bytes.length) return { done: true, value: undefined };
     const end = bytes.indexOf(NEWLINE, start);
     if (end < 0) throw malformed(start, "does not end with a newline");
-    yield parseRecord(bytes, start, end);
-    start = end + 1;
+    this.#start = end + 1;
+    const length = this.#sameTime(bytes, start, end) ? this.#timeLength : timeLength(bytes, start, end);
+    this.#timeAt = start;
+    this.#timeLength = length;
+    this.#result.value = parseRecord(bytes, start, end, length);
+    return this.#result;
+  }
+
+  /** Whether the record at `start` begins with the last record's time and a space. */
+  #sameTime(bytes: Buffer, start: number, end: number): boolean {
+    const length = this.#timeLength;
+    if (length === 0 || start + length >= end || bytes[start + length] !== SPACE) return false;
+    for (let i = 0, last = this.#timeAt; i < length; i++) if (bytes[start + i] !== bytes[last + i]) return false;
+    return true;
   }
 }
 
@@ -45,8 +77,9 @@ const SECOND_CHARS = 19;
 const STDOUT = Buffer.from("stdout ");
 const STDERR = Buffer.from("stderr ");
 
-function parseRecord(bytes: Buffer, start: number, end: number): PackedLogRecord {
-  const timeEnd = start + timeLength(bytes, start, end);
+/** The record in bytes[start, end) (end: its newline) whose time is `timeChars` long (0: none). */
+function parseRecord(bytes: Buffer, start: number, end: number, timeChars: number): PackedLogRecord {
+  const timeEnd = start + timeChars;
   if (timeEnd === start || bytes[timeEnd] !== SPACE) throw malformed(start, "does not start with an RFC 3339 UTC time and a space");
   const streamAt = timeEnd + 1;
   const stream = startsWith(bytes, streamAt, STDOUT) ? STDOUT_STREAM : startsWith(bytes, streamAt, STDERR) ? STDERR_STREAM : undefined;
@@ -55,7 +88,12 @@ function parseRecord(bytes: Buffer, start: number, end: number): PackedLogRecord
   const tag = bytes[tagAt];
   // An empty line ends right after the tag.
   if ((tag !== F && tag !== P) || (tagAt + 1 !== end && bytes[tagAt + 1] !== SPACE)) throw malformed(start, 'has no tag "F" or "P" after its stream');
-  return { time: bytes.subarray(start, timeEnd), stream, partial: tag === P, line: bytes.subarray(Math.min(tagAt + 2, end), end) };
+  return { time: view(bytes, start, timeEnd), stream, partial: tag === P, line: view(bytes, Math.min(tagAt + 2, end), end) };
+}
+
+/** bytes[start, end) as a Uint8Array over the same memory (Buffer's subarray costs more: it makes a Buffer). */
+function view(bytes: Buffer, start: number, end: number): Uint8Array {
+  return new Uint8Array(bytes.buffer, bytes.byteOffset + start, end - start);
 }
 
 const STDOUT_STREAM = LogStream.LOG_STREAM_STDOUT as const;
