@@ -59,6 +59,9 @@ export async function exitOf(child: ChildProcess, graceMs: number): Promise<void
   clearTimeout(timer);
 }
 
+/** Seconds of cpu (user + system) `pid` has used, to the kernel's tick (10 ms). */
+export const cpuSeconds = async (pid: number): Promise<number> => (await cpuTicks(pid)) / CLOCK_TICKS_PER_SECOND;
+
 /** USER_HZ: the unit of /proc/<pid>/stat times; 100 on every Linux architecture Node runs on. */
 const CLOCK_TICKS_PER_SECOND = 100;
 

@@ -25,6 +25,7 @@ export * as eventsV1 from "../gen/aurae/events/v1/events.js";
 export * as nodeV1 from "../gen/aurae/node/v1/node.js";
 export { ExecutableState, RestartMode, StdinMode } from "../gen/aurae/executables/v1/executables.js";
 export { LogStream } from "../gen/aurae/observe/v1/observe.js";
+export { packedLogRecords, packedLogTimeUnixNano, type PackedLogRecord } from "./packed-log.js";
 
 /** Bytes in n mebibytes, as the bigint that int64 fields take. */
 export const mib = (n: number): bigint => BigInt(n) * 1024n * 1024n;

@@ -1,5 +1,6 @@
 import { InvalidArgumentError, type Command } from "commander";
-import { LogEntry, LogStream } from "../../gen/aurae/observe/v1/observe.js";
+import { packedLogRecords } from "../../client/packed-log.js";
+import { LogEntry, LogStream, type GetLogsResponse } from "../../gen/aurae/observe/v1/observe.js";
 import { fanOut, outputOptions } from "../context.js";
 import { untilInterrupted } from "../follow.js";
 import { encodeRecord, protoJson, type OutputOptions } from "../output.js";
@@ -43,7 +44,10 @@ export function registerLogs(program: Command): void {
     .option("--prefix", "prefix each line with its executable's name (default for a whole cell)")
     .action(async (cell: string, name: string | undefined, opts: LogsOptions, command: Command) => {
       const out = outputOptions(command);
+      // Lines of one executable come packed (far cheaper for a chatty one); JSON and YAML show each entry's cursor.
+      const packed = name !== undefined && out.format === "table";
       const request = {
+        packed,
         cellName: cell,
         executableName: name ?? "",
         follow: opts.follow ?? false,
@@ -56,8 +60,10 @@ export function registerLogs(program: Command): void {
       const prefix = opts.prefix ?? name === undefined;
       await fanOut(command, (client, node) =>
         untilInterrupted(async (signal) => {
-          for await (const { entries } of client.observe.getLogs(request, { signal }))
-            for (const entry of entries) writeEntry(entry, { out, prefix, node });
+          for await (const response of client.observe.getLogs(request, { signal })) {
+            for (const entry of response.entries) writeEntry(entry, { out, prefix, node });
+            writePacked(response, { out, prefix, node });
+          }
         }).then(() => []),
       );
     });
@@ -93,12 +99,22 @@ const entryJson = (entry: LogEntry, node: string | undefined): object => ({
 });
 
 /** One line per entry: plain to the entry's own stream, or a JSON line or YAML document on stdout. */
-function writeEntry(entry: LogEntry, { out, prefix, node }: EntryContext): void {
-  if (out.format !== "table") return void process.stdout.write(encodeRecord(entryJson(entry, node), out.format));
-  // Each stream goes to its own descriptor, so `aer logs ... 2>/dev/null` shows stdout alone.
+function writeEntry(entry: LogEntry, context: EntryContext): void {
+  if (context.out.format !== "table") return void process.stdout.write(encodeRecord(entryJson(entry, context.node), context.out.format));
+  writeLine(entry, context);
+}
+
+/** A line as it was written, to its own stream: `aer logs ... 2>/dev/null` shows stdout alone. */
+function writeLine(entry: Pick<LogEntry, "stream" | "partial" | "executableName"> & { line: Uint8Array }, { prefix, node }: EntryContext): void {
   const stream = entry.stream === LogStream.LOG_STREAM_STDERR ? process.stderr : process.stdout;
   const head = `${node ? `${node} ` : ""}${prefix ? `${entry.executableName}: ` : ""}`;
   stream.write(Buffer.concat([Buffer.from(head), entry.line, Buffer.from(entry.partial ? "" : "\n")]));
+}
+
+/** The records of a packed response (none unless asked for, or from an auraed that knows no packed), as lines. */
+function writePacked(response: GetLogsResponse, context: EntryContext): void {
+  for (const { stream, partial, line } of packedLogRecords(response.records))
+    writeLine({ stream, partial, line, executableName: response.executableName }, context);
 }
 
 const LEVELS: Record<number, string> = { 10: "TRACE", 20: "DEBUG", 30: "INFO", 40: "WARN", 50: "ERROR", 60: "FATAL" };

@@ -1,7 +1,9 @@
-import type { LogBatch, LogQuery } from "../../domain/logs/read-logs.js";
+import type { LogBatch, LogQuery, PackedLogBatch } from "../../domain/logs/read-logs.js";
+import { invalid } from "../../errors.js";
 import * as pb from "../../gen/aurae/observe/v1/observe.js";
 import { enumFromProto } from "./enums.js";
 import { exactTimestamp, keepExactTimestamps } from "./exact-timestamps.js";
+import { encodeLogsResponse } from "./log-response-encoder.js";
 
 // A stream selected must be one: UNSPECIFIED in the list is a mistake, not "both" (that is the empty list).
 const STREAM_NAMES: Record<pb.LogStream.LOG_STREAM_STDOUT | pb.LogStream.LOG_STREAM_STDERR, "stdout" | "stderr"> = {
@@ -9,11 +11,20 @@ const STREAM_NAMES: Record<pb.LogStream.LOG_STREAM_STDOUT | pb.LogStream.LOG_STR
   [pb.LogStream.LOG_STREAM_STDERR]: "stderr",
 };
 
-/** ObserveService, whose since and until keep the nanoseconds a Date drops (records are stamped to the nanosecond). */
-export const ObserveServiceExact = keepExactTimestamps(pb.ObserveServiceService, {
+const withExactTimestamps = keepExactTimestamps(pb.ObserveServiceService, {
   getLogs: { since: 7, until: 8 },
   getDaemonLogs: { since: 4, until: 5 },
 });
+
+/**
+ * ObserveService, whose since and until keep the nanoseconds a Date drops (records are stamped to the nanosecond),
+ * and whose log responses are encoded by encodeLogsResponse (a follower sends hundreds of thousands of entries a second).
+ */
+export const ObserveServiceExact: typeof pb.ObserveServiceService = {
+  ...withExactTimestamps,
+  getLogs: { ...withExactTimestamps.getLogs, responseSerialize: encodeLogsResponse },
+  getDaemonLogs: { ...withExactTimestamps.getDaemonLogs, responseSerialize: encodeLogsResponse },
+};
 
 // since and until were checked as sent (ObserveServiceExact); records are stamped to the nanosecond, so the exact
 // Timestamp is used, not the millisecond Date ts-proto made of it.
@@ -23,7 +34,7 @@ function nanos(req: object, date: Date | undefined, field: "since" | "until"): b
   return exact === undefined ? BigInt(date.getTime()) * 1_000_000n : exact.seconds * 1_000_000_000n + BigInt(exact.nanos);
 }
 
-export const logQueryFromProto = (req: Omit<pb.GetLogsRequest, "cellName" | "executableName" | "offset">): LogQuery => ({
+export const logQueryFromProto = (req: Omit<pb.GetLogsRequest, "cellName" | "executableName" | "offset" | "packed">): LogQuery => ({
   follow: req.follow,
   ...(req.streams.length > 0 && {
     streams: new Set(req.streams.map((s, i) => enumFromProto(STREAM_NAMES, s, `streams[${i}]`, pb.LogStream))),
@@ -32,6 +43,22 @@ export const logQueryFromProto = (req: Omit<pb.GetLogsRequest, "cellName" | "exe
   ...(req.since && { sinceUnixNano: nanos(req, req.since, "since") }),
   ...(req.until && { untilUnixNano: nanos(req, req.until, "until") }),
   ...(req.cursor !== "" && { cursor: req.cursor }),
+});
+
+/** Whether the request asks for packed records; refused for a cell's merged log (see the proto). */
+export function isPackedRequest(req: pb.GetLogsRequest): boolean {
+  if (req.packed && req.executableName === "")
+    throw invalid("packed", "needs an executable_name: a cell's merged log interleaves several logs, read it as entries");
+  return req.packed;
+}
+
+export const packedLogBatchToProto = (batch: PackedLogBatch): pb.GetLogsResponse => ({
+  entries: [],
+  cursor: batch.cursor,
+  skippedBytes: BigInt(batch.skippedBytes),
+  records: batch.records,
+  executableName: batch.executable,
+  nextOffset: BigInt(batch.nextOffset),
 });
 
 export const logBatchToProto = (batch: LogBatch): pb.GetLogsResponse => ({
@@ -46,4 +73,9 @@ export const logBatchToProto = (batch: LogBatch): pb.GetLogsResponse => ({
   })),
   cursor: batch.cursor,
   skippedBytes: BigInt(batch.skippedBytes),
+  records: NO_RECORDS,
+  executableName: "",
+  nextOffset: 0n,
 });
+
+const NO_RECORDS = Buffer.alloc(0);

@@ -2,10 +2,10 @@ import type { Logger } from "pino";
 import type { Executables } from "../../domain/executables/executables.js";
 import { atLeastLevel } from "../../domain/logs/daemon-log-level.js";
 import { daemonLog, executableLogs } from "../../domain/logs/log-sources.js";
-import { readLogs } from "../../domain/logs/read-logs.js";
+import { readLogs, readPackedLogs } from "../../domain/logs/read-logs.js";
 import type { GetDaemonLogsResponse, GetLogsResponse, ObserveServiceServer } from "../../gen/aurae/observe/v1/observe.js";
 import { int64ToNumber } from "../convert/int64.js";
-import { logBatchToProto, logQueryFromProto } from "../convert/logs.js";
+import { isPackedRequest, logBatchToProto, logQueryFromProto, packedLogBatchToProto } from "../convert/logs.js";
 import { processListToProto } from "../convert/processes.js";
 import { serverStream, unary } from "../rpc.js";
 
@@ -18,8 +18,10 @@ export interface ObserveServiceDeps {
 
 export const observeService = ({ executables, daemonLogDir, log }: ObserveServiceDeps): ObserveServiceServer => ({
   getLogs: serverStream(log, async function* (req, signal): AsyncGenerator<GetLogsResponse> {
+    const packed = isPackedRequest(req);
     const sources = executableLogs(executables, req.cellName, req.executableName || undefined, int64ToNumber(req.offset, "offset") ?? 0);
-    for await (const batch of readLogs(sources, logQueryFromProto(req), signal)) yield logBatchToProto(batch);
+    if (packed) for await (const batch of readPackedLogs(sources, logQueryFromProto(req), signal)) yield packedLogBatchToProto(batch);
+    else for await (const batch of readLogs(sources, logQueryFromProto(req), signal)) yield logBatchToProto(batch);
   }),
   getDaemonLogs: serverStream(log, async function* (req, signal): AsyncGenerator<GetDaemonLogsResponse> {
     const query = { ...logQueryFromProto({ ...req, streams: [] }), accept: atLeastLevel(req.level) };

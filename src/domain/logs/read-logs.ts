@@ -3,10 +3,10 @@
 // reader resumes exactly where it stopped, across rotations and reconnects; filters never move a position past a
 // record that was not read.
 import { invalid } from "../../errors.js";
-import type { LogRecord, LogStreamName } from "../../runtime/logs/cri-log.js";
+import { recordsOf, type LogRecord, type LogStreamName, type RecordBytes } from "../../runtime/logs/cri-log.js";
 import { LogWatch } from "../../runtime/logs/log-watch.js";
-import { isRecordStart, logEnd, readLogFrom } from "../../runtime/logs/segments.js";
-import { decodeLogCursor, encodeLogCursor, type LogPositions } from "./log-cursor.js";
+import { isRecordStart, logEnd, readLogBytesFrom, readLogFrom } from "../../runtime/logs/segments.js";
+import { cursorName, decodeLogCursor, encodeCursorParts } from "./log-cursor.js";
 import { tailStarts } from "./tail-starts.js";
 
 export type { LogRecord } from "../../runtime/logs/cri-log.js";
@@ -49,6 +49,18 @@ export interface LogBatch {
   readonly skippedBytes: number;
 }
 
+/** A run of one executable's records as the log stores them (CRI lines, each with its newline). */
+export interface PackedLogBatch {
+  /** Empty, or whole records ending with a newline. */
+  readonly records: Buffer;
+  readonly executable: string;
+  /** Where the read goes on in the executable's log (past records the filters left out too). */
+  readonly nextOffset: number;
+  /** Resume after this batch. */
+  readonly cursor: string;
+  readonly skippedBytes: number;
+}
+
 const BATCH_RECORDS = 1000;
 /** Content and cursors a batch holds at most (beyond one record): a response stays far below gRPC's 4 MiB. */
 const BATCH_BYTES = 1 << 20;
@@ -63,8 +75,12 @@ const MAX_CHUNK_BYTES = 1 << 20;
 interface Source {
   readonly name: string;
   readonly dir: string;
+  /** The name as the cursor writes it. */
+  readonly cursorName: string;
   position: number;
+  /** Records from `head` on are not consumed yet (an index, not shift(): a chunk holds thousands). */
   buffer: LogRecord[];
+  head: number;
   /** Where the buffered chunk ends: the position once the buffer is used up. */
   chunkEnd: number;
   /** No more records right now (at the end of the log, or past `until`). */
@@ -73,7 +89,20 @@ interface Source {
   done: boolean;
 }
 
-export async function* readLogs(logs: LogSources, query: LogQuery, signal: AbortSignal): AsyncGenerator<LogBatch> {
+export const readLogs = (logs: LogSources, query: LogQuery, signal: AbortSignal): AsyncGenerator<LogBatch> =>
+  followLogs(logs, query, signal, drain);
+
+/**
+ * As readLogs, the records of each log in turn as stored, about a read's chunk per batch: sent on unparsed when no
+ * filter needs their fields, else parsed and the wanted ones copied. For one log: several are not merged in time
+ * order, so a caller wanting a cell's merged log reads entries.
+ */
+export const readPackedLogs = (logs: LogSources, query: LogQuery, signal: AbortSignal): AsyncGenerator<PackedLogBatch> =>
+  followLogs(logs, query, signal, drainPacked);
+
+type Drain<B> = (sources: Map<string, Source>, query: LogQuery, signal: AbortSignal) => AsyncGenerator<B>;
+
+async function* followLogs<B>(logs: LogSources, query: LogQuery, signal: AbortSignal, drain: Drain<B>): AsyncGenerator<B> {
   validateLogQuery(query);
   const positions = query.cursor ? decodeLogCursor(query.cursor) : undefined;
   const watch = new LogWatch();
@@ -84,7 +113,7 @@ export async function* readLogs(logs: LogSources, query: LogQuery, signal: Abort
     for (const { name, dir } of await logs.list()) {
       if (sources.has(name)) continue;
       const start = positions?.[name] ?? logs.startOffset;
-      sources.set(name, { name, dir, position: start, buffer: [], chunkEnd: start, drained: false, done: false });
+      sources.set(name, { name, dir, cursorName: cursorName(name, sources.size === 0), position: start, buffer: [], head: 0, chunkEnd: start, drained: false, done: false });
       if (query.follow) watch.add(dir);
     }
   };
@@ -120,14 +149,16 @@ async function* drain(sources: Map<string, Source>, query: LogQuery, signal: Abo
   for (;;) {
     if (signal.aborted) return;
     const chunkBytes = Math.min(MAX_CHUNK_BYTES, Math.max(MIN_CHUNK_BYTES, Math.floor(READ_BUFFER_BYTES / sources.size)));
+    // A chunk the filters leave nothing of is not the end: read on until a record passes or the log ends.
     for (const source of sources.values())
-      if (source.buffer.length === 0 && !source.drained) skippedBytes += await refill(source, query, chunkBytes);
+      while (source.head === source.buffer.length && !source.drained) skippedBytes += await refill(source, query, chunkBytes);
     const next = earliest(sources);
     if (!next) break;
-    const record = next.buffer.shift()!;
-    next.position = next.buffer.length === 0 ? next.chunkEnd : record.nextOffset;
+    const record = next.buffer[next.head++]!;
+    next.position = next.head === next.buffer.length ? next.chunkEnd : record.nextOffset;
     const cursor = cursorOf(sources);
-    records.push({ ...record, executable: next.name, cursor });
+    const { timeUnixNano, stream, partial, content, nextOffset } = record; // not a spread: it costs per record
+    records.push({ timeUnixNano, stream, partial, content, nextOffset, executable: next.name, cursor });
     batchBytes += record.content.length + cursor.length;
     if (records.length >= BATCH_RECORDS || batchBytes >= BATCH_BYTES) {
       yield { records, cursor, skippedBytes };
@@ -137,6 +168,46 @@ async function* drain(sources: Map<string, Source>, query: LogQuery, signal: Abo
   }
   if (records.length > 0 || skippedBytes > 0) yield { records, cursor: cursorOf(sources), skippedBytes };
 }
+
+/** What every source has now, log by log, as stored. */
+async function* drainPacked(sources: Map<string, Source>, query: LogQuery, signal: AbortSignal): AsyncGenerator<PackedLogBatch> {
+  for (const source of sources.values()) {
+    while (!source.drained && !signal.aborted) {
+      const read = await readLogBytesFrom(source.dir, source.chunkEnd, MAX_CHUNK_BYTES);
+      if (read.spans.length === 0) source.drained = true;
+      const records = needsFields(query) ? wantedBytes(read.spans, source, query) : asOne(read.spans);
+      source.position = source.chunkEnd = source.done ? source.chunkEnd : read.nextOffset;
+      if (records.length > 0 || read.skippedBytes > 0)
+        yield { records, executable: source.name, nextOffset: source.position, cursor: cursorOf(sources), skippedBytes: read.skippedBytes };
+    }
+  }
+}
+
+/** Filters that look into records; tail and cursor only choose where the read starts. */
+const needsFields = (query: LogQuery): boolean =>
+  query.streams !== undefined || query.sinceUnixNano !== undefined || query.untilUnixNano !== undefined || query.accept !== undefined;
+
+/** The records of the spans the query wants, copied; past `until`, the source is done and ends at that record. */
+function wantedBytes(spans: readonly RecordBytes[], source: Source, query: LogQuery): Buffer {
+  const wanted: Buffer[] = [];
+  for (const span of spans) {
+    let start = 0;
+    for (const record of recordsOf(span)) {
+      const end = record.nextOffset - span.base - span.from;
+      if (query.untilUnixNano !== undefined && record.timeUnixNano >= query.untilUnixNano) {
+        source.done = source.drained = true;
+        source.chunkEnd = span.base + span.from + start;
+        return Buffer.concat(wanted);
+      }
+      if (passes(record, query)) wanted.push(span.bytes.subarray(start, end));
+      start = end;
+    }
+  }
+  return Buffer.concat(wanted);
+}
+
+/** The spans' bytes as one Buffer, copied only when a read crossed segments. */
+const asOne = (spans: readonly RecordBytes[]): Buffer => (spans.length === 1 ? spans[0]!.bytes : Buffer.concat(spans.map((s) => s.bytes)));
 
 /** Reads the next chunk of a source into its buffer, keeping only what the query wants. */
 async function refill(source: Source, query: LogQuery, chunkBytes: number): Promise<number> {
@@ -154,6 +225,7 @@ async function refill(source: Source, query: LogQuery, chunkBytes: number): Prom
     if (passes(record, query)) wanted.push(record);
   }
   source.buffer = wanted;
+  source.head = 0;
   source.chunkEnd = source.done ? (wanted.at(-1)?.nextOffset ?? source.chunkEnd) : chunk.nextOffset;
   if (wanted.length === 0) source.position = source.chunkEnd;
   return chunk.skippedBytes;
@@ -163,8 +235,8 @@ async function refill(source: Source, query: LogQuery, chunkBytes: number): Prom
 function earliest(sources: Map<string, Source>): Source | undefined {
   let best: Source | undefined;
   for (const source of sources.values()) {
-    const head = source.buffer[0];
-    if (head && (!best || head.timeUnixNano < best.buffer[0]!.timeUnixNano)) best = source;
+    const head = source.buffer[source.head];
+    if (head && (!best || head.timeUnixNano < best.buffer[best.head]!.timeUnixNano)) best = source;
   }
   return best;
 }
@@ -181,11 +253,7 @@ const passes = (r: LogRecord, query: LogQuery): boolean =>
   (query.sinceUnixNano === undefined || r.timeUnixNano >= query.sinceUnixNano) &&
   (query.accept === undefined || query.accept(r));
 
-function cursorOf(sources: Map<string, Source>): string {
-  const positions: LogPositions = {};
-  for (const source of sources.values()) positions[source.name] = source.position;
-  return encodeLogCursor(positions);
-}
+const cursorOf = (sources: Map<string, Source>): string => encodeCursorParts(sources.values());
 
 /** A position a caller gave must be where a record starts: from the middle of one, the bytes do not parse. */
 async function checkStarts(sources: readonly Source[], fromCursor: boolean): Promise<void> {

@@ -16,12 +16,15 @@ import { readdirSync } from "node:fs";
 import { readdir, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { errnoCode, internal, invalid, unavailable } from "../../errors.js";
-import { DEFAULT_CHUNK_BYTES, NEWLINE, openLogFile, readRecords, type LogRecord } from "./cri-log.js";
+import { DEFAULT_CHUNK_BYTES, NEWLINE, openLogFile, readRecordBytes, readRecords, recordsOf, type LogRecord, type RecordBytes } from "./cri-log.js";
 
-export interface Segment {
+export interface SegmentFile {
   /** Global offset of its first byte. */
   readonly start: number;
   readonly path: string;
+}
+
+export interface Segment extends SegmentFile {
   /** Its size when listed; the newest segment may have grown since. */
   readonly size: number;
 }
@@ -32,6 +35,14 @@ export interface LogRead {
   readonly nextOffset: number;
   /** Global bytes passed over without records: deleted by retention, or (rarely) a record cut off at the end of an
    * older segment by two shims racing a rotation (see the format). */
+  readonly skippedBytes: number;
+}
+
+/** A read of whole records as stored, not parsed: one span per segment it took bytes of. */
+export interface LogBytesRead {
+  readonly spans: RecordBytes[];
+  /** As LogRead. */
+  readonly nextOffset: number;
   readonly skippedBytes: number;
 }
 
@@ -49,8 +60,17 @@ export function listSegmentNamesSync(dir: string): { name: string; start: number
     .sort((a, b) => a.start - b.start);
 }
 
-/** Segments of a log dir in order. A missing dir is an empty log. */
+/** Segments of a log dir in order, with their sizes. A missing dir is an empty log. */
 export async function listSegments(dir: string): Promise<Segment[]> {
+  const segments = await Promise.all((await listSegmentFiles(dir)).map(withSize));
+  return segments.filter((s) => s !== undefined);
+}
+
+/**
+ * Segments of a log dir in order, by name alone: what a forward read needs (it takes each older segment up to the
+ * next one's start, the newest to its end), without a stat of each of a long log's segments for every chunk read.
+ */
+async function listSegmentFiles(dir: string): Promise<SegmentFile[]> {
   let names: string[];
   try {
     names = await readdir(dir);
@@ -58,8 +78,15 @@ export async function listSegments(dir: string): Promise<Segment[]> {
     if (errnoCode(err) === "ENOENT") return [];
     throw internal(`read log directory ${dir}: ${errnoCode(err)}`, { cause: err });
   }
-  const segments = await Promise.all(names.map((name) => segmentOf(dir, name)));
-  return segments.filter((s) => s !== undefined).sort((a, b) => a.start - b.start);
+  const segments: SegmentFile[] = [];
+  for (const name of names) {
+    const match = SEGMENT_NAME.exec(name);
+    if (!match) continue;
+    const start = Number(match[1]);
+    if (!Number.isSafeInteger(start)) throw internal(`${join(dir, name)}: segment offset beyond 2^53`);
+    segments.push({ start, path: join(dir, name) });
+  }
+  return segments.sort((a, b) => a.start - b.start);
 }
 
 /**
@@ -67,8 +94,22 @@ export async function listSegments(dir: string): Promise<Segment[]> {
  * as needed. If `offset` is older than the oldest segment kept, reading starts at the oldest segment's start.
  */
 export async function readLogFrom(dir: string, offset: number, maxBytes = DEFAULT_CHUNK_BYTES): Promise<LogRead> {
+  const { spans, nextOffset, skippedBytes } = await readLogBytesFrom(dir, offset, maxBytes);
+  const records: LogRecord[] = [];
+  for (const span of spans) records.push(...recordsOf(span));
+  return { records, nextOffset, skippedBytes };
+}
+
+/** What readLogFrom reads, as the bytes of its records, not parsed: for a reader that sends them on as they are. */
+export async function readLogBytesFrom(dir: string, offset: number, maxBytes = DEFAULT_CHUNK_BYTES): Promise<LogBytesRead> {
   if (!Number.isSafeInteger(offset) || offset < 0) throw invalid("offset", `must be a non-negative byte offset, got ${offset}`);
   if (!Number.isSafeInteger(maxBytes) || maxBytes < 1) throw invalid("maxBytes", `must be a positive number of bytes, got ${maxBytes}`);
+  try {
+    return await readSegments(await listSegmentFiles(dir), offset, maxBytes);
+  } catch (err) {
+    if (!(err instanceof SegmentGone)) throw err;
+  }
+  // A segment went missing (retention, or a name that is no file): the listing that leaves such names out.
   return retryOnRotation(dir, (segments) => readSegments(segments, offset, maxBytes));
 }
 
@@ -149,12 +190,7 @@ export async function isRecordStart(dir: string, offset: number): Promise<boolea
   });
 }
 
-async function segmentOf(dir: string, name: string): Promise<Segment | undefined> {
-  const match = SEGMENT_NAME.exec(name);
-  if (!match) return undefined;
-  const start = Number(match[1]);
-  if (!Number.isSafeInteger(start)) throw internal(`${join(dir, name)}: segment offset beyond 2^53`);
-  const path = join(dir, name);
+async function withSize({ start, path }: SegmentFile): Promise<Segment | undefined> {
   try {
     return { start, path, size: (await stat(path)).size };
   } catch (err) {
@@ -163,24 +199,25 @@ async function segmentOf(dir: string, name: string): Promise<Segment | undefined
   }
 }
 
-async function readSegments(segments: readonly Segment[], offset: number, maxBytes: number): Promise<LogRead> {
+async function readSegments(segments: readonly SegmentFile[], offset: number, maxBytes: number): Promise<LogBytesRead> {
   const oldest = segments[0];
-  if (oldest === undefined) return { records: [], nextOffset: offset, skippedBytes: 0 };
-  const records: LogRecord[] = [];
+  if (oldest === undefined) return { spans: [], nextOffset: offset, skippedBytes: 0 };
+  const spans: RecordBytes[] = [];
+  let read = 0;
   let position = Math.max(offset, oldest.start);
   let skippedBytes = position - offset;
   for (let i = segments.findLastIndex((s) => s.start <= position); ; i++) {
     const segment = segments[i]!;
-    const read = position - offset - skippedBytes;
-    const range = { from: position - segment.start, to: regionEnd(segments, i), base: segment.start };
-    const chunk = await readRecords(segment.path, { ...range, maxBytes: maxBytes - read, growForFirst: records.length === 0 });
-    if (chunk === undefined) throw new SegmentGone();
-    records.push(...chunk.records);
-    position = chunk.nextOffset;
+    // Up to the next one's start (see the format): a file shorter than that simply ends the read of it sooner.
+    const range = { from: position - segment.start, to: nextStart(segments, i), base: segment.start };
+    const span = await readRecordBytes(segment.path, { ...range, maxBytes: maxBytes - read, growForFirst: read === 0 });
+    if (span === undefined) throw new SegmentGone();
+    if (span.bytes.length > 0) spans.push(span);
+    read += span.bytes.length;
+    position += span.bytes.length;
     const next = segments[i + 1];
     // Stop when the budget is spent, or at the newest segment's end (a torn record there is still being written).
-    if (!chunk.atEnd || next === undefined || (records.length > 0 && position - offset - skippedBytes >= maxBytes))
-      return { records, nextOffset: position, skippedBytes };
+    if (!span.atEnd || next === undefined || (read > 0 && read >= maxBytes)) return { spans, nextOffset: position, skippedBytes };
     // An older segment holds nothing complete past `position`: the next one starts where its writer rotated.
     skippedBytes += next.start - position;
     position = next.start;
@@ -189,9 +226,14 @@ async function readSegments(segments: readonly Segment[], offset: number, maxByt
 
 /** Where segment i ends for a reader: at the next one's start (see the format), or, for the newest, as listed. */
 function regionEnd(segments: readonly Segment[], i: number): number | undefined {
-  const { start, size } = segments[i]!;
+  const end = nextStart(segments, i);
+  return end === undefined ? undefined : Math.min(segments[i]!.size, end);
+}
+
+/** The next segment's start, as a position in segment i; undefined for the newest. */
+function nextStart(segments: readonly SegmentFile[], i: number): number | undefined {
   const next = segments[i + 1];
-  return next === undefined ? undefined : Math.min(size, next.start - start);
+  return next === undefined ? undefined : next.start - segments[i]!.start;
 }
 
 /** A segment listed a moment ago is gone: retention deleted it while it was read. */

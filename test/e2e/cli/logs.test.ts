@@ -2,6 +2,7 @@
 // exit codes on failure.
 import assert from "node:assert/strict";
 import { test } from "node:test";
+import { LogStream } from "../../../src/client/index.js";
 import { useDaemon } from "../../helpers/daemon.js";
 import { uniqueName } from "../../helpers/names.js";
 import { aerOf } from "./run-aer.js";
@@ -93,4 +94,15 @@ test("daemon-log prints auraed's log as time, level and message; -o json as entr
     assert.ok(JSON.parse(entry.text).level >= 10);
   }
   assert.equal((await aer("daemon-log", "--level", "loud")).code, 7);
+});
+
+test("logs of one executable (read packed) prints exactly what entries hold: long lines split in P records, --prefix", async (t) => {
+  const cell = await ranToExit(t, "echo one; echo err >&2; head -c 70000 /dev/zero | tr '\\0' y; echo; printf tail");
+  const expected = { stdout: "", stderr: "" };
+  for await (const { entries } of aurae.client.observe.getLogs({ cellName: cell, executableName: "writer" }))
+    for (const e of entries) expected[e.stream === LogStream.LOG_STREAM_STDERR ? "stderr" : "stdout"] += `writer: ${e.line.toString()}${e.partial ? "" : "\n"}`;
+  assert.ok(expected.stdout.endsWith("writer: tail\n") && expected.stdout.length > 70_000);
+  assert.deepEqual(await aer("logs", cell, "writer", "--prefix"), { code: 0, ...expected });
+  const plain = (text: string): string => text.replaceAll("writer: ", "");
+  assert.deepEqual(await aer("logs", cell, "writer"), { code: 0, stdout: plain(expected.stdout), stderr: plain(expected.stderr) });
 });

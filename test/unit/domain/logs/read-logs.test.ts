@@ -86,6 +86,27 @@ test("a tail over many logs is the newest n of them all, merged in time order", 
   assert.deepEqual(await read(sources, { tail: 2, untilUnixNano: T0 + 8n }), ["b6", "b7"]);
 });
 
+test("merges logs larger than a read's chunks in time order, each record once, with cursors that resume after it", async (t) => {
+  // 30,000 records of ~50 bytes per log, past the 1 MiB a read takes of a log at a time: merging spans refills.
+  const count = 30_000;
+  const text = (name: string, first: number): string => Array.from({ length: count }, (_, i) => at(first + 2 * i, `${name}${i}`)).join("");
+  const sources = await logs(t, { a: text("a", 1), b: text("b", 2) });
+  const batches: LogBatch[] = [];
+  for await (const batch of readLogs(sources, { follow: false }, AbortSignal.timeout(20_000))) batches.push(batch);
+  const records = batches.flatMap((b) => b.records);
+  assert.deepEqual(
+    records.map((r) => r.content.toString()),
+    Array.from({ length: 2 * count }, (_, i) => `${i % 2 ? "b" : "a"}${Math.floor(i / 2)}`),
+  );
+  // Resuming from any record's cursor reads exactly the records after it.
+  for (const i of [0, 999, count, 2 * count - 2]) {
+    const rest = await read(sources, { cursor: records[i]!.cursor });
+    assert.equal(rest.length, 2 * count - 1 - i);
+    assert.equal(rest[0], records[i + 1]!.content.toString());
+  }
+  assert.deepEqual(await read(sources, { cursor: batches.at(-1)!.cursor }), []);
+});
+
 test("a filtered tail reads no log further back than its newest n reach, however much older text there is", async (t) => {
   // The other log is long, older than every record the tail keeps, holds none that pass the filter, and starts with
   // a record that does not parse: reading it to its start would fail the call.
@@ -120,4 +141,12 @@ test("a cell-wide follow that starts with no logs reads the first one added, wok
   assert.deepEqual((value as LogBatch).records.map((r) => r.content.toString()), ["hello"]);
   await reader.return(undefined);
   assert.equal(notify, undefined, "the follow unsubscribed when it ended");
+});
+
+test("a filter that leaves nothing of a whole chunk (1 MiB) reads on to the records that pass", async (t) => {
+  const stdout = Array.from({ length: 30_000 }, (_, i) => at(1, `out ${i}`)).join("");
+  assert.ok(stdout.length > 1 << 20);
+  const sources = await logs(t, { x: stdout + at(2, "err", "stderr") + at(3, "last") });
+  assert.deepEqual(await read(sources, { streams: new Set(["stderr"]) }), ["err"]);
+  assert.deepEqual(await read(sources, { sinceUnixNano: T0 + 2n }), ["err", "last"]);
 });

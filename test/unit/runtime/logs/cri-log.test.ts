@@ -121,6 +121,8 @@ for (const [what, bad] of [
   ["an unknown stream", line(T1, "stdin", "F", "x")],
   ["an unknown tag", line(T1, "stdout", "X", "x")],
   ["a missing tag", Buffer.from(`${T1} stdout\n`)],
+  ["a stream name that runs on", line(T1, "stdoutx", "F", "x")],
+  ["no space after the time", Buffer.from(`${T1}\n`)],
 ] as const) {
   test(`throws an internal error naming the file and offset for ${what}`, async (t) => {
     const good = line(T1, "stdout", "F", "fine");
@@ -137,6 +139,33 @@ test("throws an internal error naming the file for a bad timestamp", async (t) =
   const path = await logFile(t, line("2026-11-24T22:28:00", "stdout", "F", "x"));
   await assert.rejects(readLogChunk(path, 0), { kind: "internal", message: `${path}: bad timestamp "2026-11-24T22:28:00"` });
 });
+
+test("reads every record's own time when many share a time or a second, and when the second changes and comes back", async (t) => {
+  const times = [
+    "2026-11-24T22:28:00.123456789Z",
+    "2026-11-24T22:28:00.123456789Z",
+    "2026-11-24T22:28:00.123456788Z",
+    "2026-11-24T22:28:00.5Z",
+    "2026-11-24T22:28:00.5Z",
+    "2026-11-24T22:28:00Z",
+    "2026-11-24T22:28:01.000000001Z",
+    "2026-11-24T22:28:00.000000002Z",
+    "2026-11-25T22:28:00.000000002Z",
+  ];
+  const path = await logFile(t, ...times.map((time) => line(time, "stdout", "F", "x")));
+  const { records } = await readLogChunk(path, 0);
+  assert.deepEqual(
+    records.map((r) => r.timeUnixNano),
+    times.map((time) => parseRfc3339Nano(time)),
+  );
+});
+
+for (const bad of ["2026-11-24T22:28:00.12a456789Z", "2026-11-24T22:28:00.Z", "2026-11-24T22:28:00.1234567890Z", "2026-11-24T22:28:00.1", "2026-11-24T22:28:00.123456789z"]) {
+  test(`refuses "${bad}" after a good record of the same second, naming the file`, async (t) => {
+    const path = await logFile(t, line(T1, "stdout", "F", "fine"), line(bad, "stdout", "F", "x"));
+    await assert.rejects(readLogChunk(path, 0), { kind: "internal", message: `${path}: bad timestamp "${bad}"` });
+  });
+}
 
 test("refuses a tag that is not followed by a space instead of dropping the byte after it", async (t) => {
   const path = await logFile(t, Buffer.from(`${T1} stdout Fxhello\n`));

@@ -89,6 +89,13 @@ export interface GetLogsRequest {
     | undefined;
   /** Resume exactly after the last response received: its cursor. Overrides offset, tail and since. */
   cursor: string;
+  /**
+   * Send the records as the log stores them, many per response in GetLogsResponse.records, instead of one LogEntry
+   * each: for a follower of a chatty workload (one LogEntry per line costs more to encode and decode than the
+   * workload takes to write it). Only for one executable: with an empty executable_name it is refused
+   * (INVALID_ARGUMENT naming packed), since a cell's merged log interleaves records of several logs.
+   */
+  packed: boolean;
 }
 
 /** LogEntry is one record of a log: a line, or a part of a long line. */
@@ -112,14 +119,35 @@ export interface LogEntry {
 }
 
 export interface GetLogsResponse {
+  /** Without packed: the records, one entry each. With packed: empty. */
   entries: LogEntry[];
-  /** Resume token: pass it as cursor to continue after the last entry of this response. */
+  /** Resume token: pass it as cursor to continue after the last record of this response. */
   cursor: string;
   /**
    * Bytes the log had already rotated away before they could be read (older than its retention). Zero when
    * nothing was lost.
    */
   skippedBytes: bigint;
+  /**
+   * With packed: whole records, as the shim wrote them to the log (the Kubernetes CRI log format), in log order.
+   * Each record is
+   *   <time> SP <stream> SP <tag> [SP <line>] LF
+   * where <time> is RFC 3339 in UTC with 0 to 9 fraction digits and a "Z" (2026-12-08T00:30:00.123456789Z, when
+   * the shim read the bytes), <stream> is "stdout" or "stderr", <tag> is "F" (the line ends here) or "P" (the line
+   * goes on in the next record of the same stream), and <line> is the bytes of the line, any byte but LF (not
+   * necessarily UTF-8), with the SP before it left out when it is empty. Records are never split: the field is
+   * empty or ends with the LF of its last record. Filters (streams, since, until, tail, cursor) select whole
+   * records as for entries. A response may hold only skipped_bytes and no records.
+   */
+  records: Buffer;
+  /** With packed: the executable whose log the records are from. */
+  executableName: string;
+  /**
+   * With packed: where the read goes on in the executable's log after this response, at or after the end of its
+   * last record (records the filters left out are passed over): pass it as offset to resume, as next_offset of an
+   * entry.
+   */
+  nextOffset: bigint;
 }
 
 export interface GetDaemonLogsRequest {
@@ -176,6 +204,7 @@ function createBaseGetLogsRequest(): GetLogsRequest {
     since: undefined,
     until: undefined,
     cursor: "",
+    packed: false,
   };
 }
 
@@ -214,6 +243,9 @@ export const GetLogsRequest: MessageFns<GetLogsRequest> = {
     }
     if (message.cursor !== "") {
       writer.uint32(74).string(message.cursor);
+    }
+    if (message.packed !== false) {
+      writer.uint32(80).bool(message.packed);
     }
     return writer;
   },
@@ -313,6 +345,14 @@ export const GetLogsRequest: MessageFns<GetLogsRequest> = {
             message.cursor = reader.string();
             continue;
           }
+          case 10: {
+            if (tag !== 80) {
+              break;
+            }
+
+            message.packed = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -344,6 +384,7 @@ export const GetLogsRequest: MessageFns<GetLogsRequest> = {
       since: isSet(object.since) ? fromJsonTimestamp(object.since) : undefined,
       until: isSet(object.until) ? fromJsonTimestamp(object.until) : undefined,
       cursor: isSet(object.cursor) ? globalThis.String(object.cursor) : "",
+      packed: isSet(object.packed) ? globalThis.Boolean(object.packed) : false,
     };
   },
 
@@ -376,6 +417,9 @@ export const GetLogsRequest: MessageFns<GetLogsRequest> = {
     if (message.cursor !== "") {
       obj.cursor = message.cursor;
     }
+    if (message.packed !== false) {
+      obj.packed = message.packed;
+    }
     return obj;
   },
 
@@ -393,6 +437,7 @@ export const GetLogsRequest: MessageFns<GetLogsRequest> = {
     message.since = object.since ?? undefined;
     message.until = object.until ?? undefined;
     message.cursor = object.cursor ?? "";
+    message.packed = object.packed ?? false;
     return message;
   },
 };
@@ -593,7 +638,7 @@ export const LogEntry: MessageFns<LogEntry> = {
 };
 
 function createBaseGetLogsResponse(): GetLogsResponse {
-  return { entries: [], cursor: "", skippedBytes: 0n };
+  return { entries: [], cursor: "", skippedBytes: 0n, records: Buffer.alloc(0), executableName: "", nextOffset: 0n };
 }
 
 export const GetLogsResponse: MessageFns<GetLogsResponse> = {
@@ -609,6 +654,18 @@ export const GetLogsResponse: MessageFns<GetLogsResponse> = {
         throw new globalThis.Error("value provided for field message.skippedBytes of type int64 too large");
       }
       writer.uint32(24).int64(message.skippedBytes);
+    }
+    if (message.records.length !== 0) {
+      writer.uint32(34).bytes(message.records);
+    }
+    if (message.executableName !== "") {
+      writer.uint32(42).string(message.executableName);
+    }
+    if (message.nextOffset !== 0n) {
+      if (BigInt.asIntN(64, message.nextOffset) !== message.nextOffset) {
+        throw new globalThis.Error("value provided for field message.nextOffset of type int64 too large");
+      }
+      writer.uint32(48).int64(message.nextOffset);
     }
     return writer;
   },
@@ -650,6 +707,30 @@ export const GetLogsResponse: MessageFns<GetLogsResponse> = {
             message.skippedBytes = reader.int64() as bigint;
             continue;
           }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.records = Buffer.from(reader.bytes());
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.executableName = reader.string();
+            continue;
+          }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.nextOffset = reader.int64() as bigint;
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -671,6 +752,17 @@ export const GetLogsResponse: MessageFns<GetLogsResponse> = {
         : isSet(object.skipped_bytes)
         ? BigInt(object.skipped_bytes)
         : 0n,
+      records: isSet(object.records) ? Buffer.from(bytesFromBase64(object.records)) : Buffer.alloc(0),
+      executableName: isSet(object.executableName)
+        ? globalThis.String(object.executableName)
+        : isSet(object.executable_name)
+        ? globalThis.String(object.executable_name)
+        : "",
+      nextOffset: isSet(object.nextOffset)
+        ? BigInt(object.nextOffset)
+        : isSet(object.next_offset)
+        ? BigInt(object.next_offset)
+        : 0n,
     };
   },
 
@@ -685,6 +777,15 @@ export const GetLogsResponse: MessageFns<GetLogsResponse> = {
     if (message.skippedBytes !== 0n) {
       obj.skippedBytes = message.skippedBytes.toString();
     }
+    if (message.records.length !== 0) {
+      obj.records = base64FromBytes(message.records);
+    }
+    if (message.executableName !== "") {
+      obj.executableName = message.executableName;
+    }
+    if (message.nextOffset !== 0n) {
+      obj.nextOffset = message.nextOffset.toString();
+    }
     return obj;
   },
 
@@ -697,6 +798,11 @@ export const GetLogsResponse: MessageFns<GetLogsResponse> = {
     message.cursor = object.cursor ?? "";
     message.skippedBytes = (object.skippedBytes !== undefined && object.skippedBytes !== null)
       ? BigInt(object.skippedBytes)
+      : 0n;
+    message.records = object.records ?? Buffer.alloc(0);
+    message.executableName = object.executableName ?? "";
+    message.nextOffset = (object.nextOffset !== undefined && object.nextOffset !== null)
+      ? BigInt(object.nextOffset)
       : 0n;
     return message;
   },
