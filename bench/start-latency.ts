@@ -74,44 +74,31 @@ export const startLatency: Benchmark = {
     const hot = await measure({ runs: BACK_TO_BACK_RUNS, pause: async () => undefined });
     const inCgroups = (ms: Samples): Baseline => ({ name: `C fork + join ${leaf.length} cgroups + exec + waitpid`, samples: ms.rawInCgroups });
     const fastJoin = (ms: Samples): Baseline => ({ name: `C join ${leaf.length} cgroups as aurae-shim does + exec + waitpid`, samples: ms.rawFastJoin });
+    // The running reply and the exit of one round, each against unshare, with the round's own reference points.
+    const roundFigures = (round: string, ms: Samples, extra: { running: Baseline[]; exited: Baseline[] }) => [
+      figure({
+        name: `exec start /bin/true, ${round}: call -> running reply`,
+        unit: "ms",
+        samples: ms.running,
+        baseline: { name: UNSHARE, samples: ms.unshare },
+        goal: runningGoals(fastJoin(ms)),
+        otherBaselines: [...extra.running, inCgroups(ms), fastJoin(ms)],
+      }),
+      figure({
+        name: `exec start /bin/true, ${round}: call -> exit (Wait)`,
+        unit: "ms",
+        samples: ms.exited,
+        baseline: { name: UNSHARE, samples: ms.unshare },
+        goal: exitGoal,
+        otherBaselines: [...extra.exited, inCgroups(ms), fastJoin(ms)],
+      }),
+    ];
     return [
-      figure({
-        name: "exec start /bin/true, isolated: call -> running reply",
-        unit: "ms",
-        samples: isolated.running,
-        baseline: { name: UNSHARE, samples: isolated.unshare },
-        goal: runningGoals(fastJoin(isolated)),
-        otherBaselines: [{ name: "node spawn -> 'spawn' event", samples: isolated.nodeSpawned }, inCgroups(isolated), fastJoin(isolated)],
+      ...roundFigures("isolated", isolated, {
+        running: [{ name: "node spawn -> 'spawn' event", samples: isolated.nodeSpawned }],
+        exited: [{ name: "node spawn -> exit", samples: isolated.nodeExited }, { name: "C posix_spawn + waitpid", samples: isolated.raw }],
       }),
-      figure({
-        name: "exec start /bin/true, isolated: call -> exit (Wait)",
-        unit: "ms",
-        samples: isolated.exited,
-        baseline: { name: UNSHARE, samples: isolated.unshare },
-        goal: exitGoal,
-        otherBaselines: [
-          { name: "node spawn -> exit", samples: isolated.nodeExited },
-          { name: "C posix_spawn + waitpid", samples: isolated.raw },
-          inCgroups(isolated),
-          fastJoin(isolated),
-        ],
-      }),
-      figure({
-        name: "exec start /bin/true, back to back: call -> running reply",
-        unit: "ms",
-        samples: hot.running,
-        baseline: { name: UNSHARE, samples: hot.unshare },
-        goal: runningGoals(fastJoin(hot)),
-        otherBaselines: [inCgroups(hot), fastJoin(hot)],
-      }),
-      figure({
-        name: "exec start /bin/true, back to back: call -> exit (Wait)",
-        unit: "ms",
-        samples: hot.exited,
-        baseline: { name: UNSHARE, samples: hot.unshare },
-        goal: exitGoal,
-        otherBaselines: [inCgroups(hot), fastJoin(hot)],
-      }),
+      ...roundFigures("back to back", hot, { running: [], exited: [] }),
     ];
   },
 };
