@@ -28,30 +28,41 @@ export interface PruneResult {
 
 interface Item {
   readonly resource: string;
-  readonly bytes: number;
+  /** Its size, walked only when asked: a layer snapshot is a whole tree. */
+  readonly bytes: () => Promise<number>;
   readonly remove: () => Promise<void>;
 }
 
-/** Every blob and layer snapshot with its size and how to remove it. */
+/** Every blob and layer snapshot, with how to size and remove it. */
 async function inventory({ content, snapshots }: GarbageDeps): Promise<{ blobs: Item[]; layers: Item[] }> {
-  const blobs: Item[] = [];
-  for (const digest of await content.list())
-    blobs.push({ resource: `blob:${digest}`, bytes: await content.blobBytes(digest), remove: () => content.remove(digest) });
-  const layers: Item[] = [];
-  for (const diffId of await snapshots.layers())
-    layers.push({ resource: `snapshot:${diffId}`, bytes: await snapshots.layerBytes(diffId), remove: () => snapshots.removeLayer(diffId) });
+  const blobs = (await content.list()).map((digest): Item => ({
+    resource: `blob:${digest}`, bytes: () => content.blobBytes(digest), remove: () => content.remove(digest),
+  }));
+  const layers = (await snapshots.layers()).map((diffId): Item => ({
+    resource: `snapshot:${diffId}`, bytes: () => snapshots.layerBytes(diffId), remove: () => snapshots.removeLayer(diffId),
+  }));
   return { blobs, layers };
 }
 
-const sum = (items: readonly Item[]): number => items.reduce((total, item) => total + item.bytes, 0);
+async function sum(items: readonly Item[]): Promise<number> {
+  let total = 0;
+  for (const item of items) total += await item.bytes();
+  return total;
+}
 
 export async function measureDiskUsage(deps: GarbageDeps, held: ReadonlySet<string>, images: number): Promise<DiskUsage> {
   const { blobs, layers } = await inventory(deps);
+  const sized = async (items: readonly Item[]): Promise<{ held: boolean; bytes: number }[]> => {
+    const out = [];
+    for (const item of items) out.push({ held: held.has(item.resource), bytes: await item.bytes() });
+    return out;
+  };
+  const [blobSizes, layerSizes] = [await sized(blobs), await sized(layers)];
+  const total = (sizes: readonly { bytes: number }[]): number => sizes.reduce((t, { bytes }) => t + bytes, 0);
   const ingestBytes = await deps.content.ingestBytes();
-  const garbage = [...blobs, ...layers].filter((item) => !held.has(item.resource));
   return {
-    images, blobs: blobs.length, blobBytes: sum(blobs), layers: layers.length, layerBytes: sum(layers), ingestBytes,
-    reclaimableBytes: sum(garbage) + ingestBytes,
+    images, blobs: blobs.length, blobBytes: total(blobSizes), layers: layers.length, layerBytes: total(layerSizes), ingestBytes,
+    reclaimableBytes: total([...blobSizes, ...layerSizes].filter((size) => !size.held)) + ingestBytes,
   };
 }
 
@@ -60,7 +71,9 @@ export async function collectGarbage(deps: GarbageDeps, held: ReadonlySet<string
   const { blobs, layers } = await inventory(deps);
   const unheldBlobs = blobs.filter((item) => !held.has(item.resource));
   const unheldLayers = layers.filter((item) => !held.has(item.resource));
+  // Sized before removal, and only what goes: held layers are never walked.
+  const bytesFreed = await sum([...unheldBlobs, ...unheldLayers]);
   for (const item of [...unheldBlobs, ...unheldLayers]) await item.remove();
   const ingestBytes = await deps.content.removeIngests();
-  return { blobsRemoved: unheldBlobs.length, layersRemoved: unheldLayers.length, bytesFreed: sum(unheldBlobs) + sum(unheldLayers) + ingestBytes };
+  return { blobsRemoved: unheldBlobs.length, layersRemoved: unheldLayers.length, bytesFreed: bytesFreed + ingestBytes };
 }
